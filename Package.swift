@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// Kernels need FMA/AVX code generation: without it every SIMD `addingProduct` lane becomes a
+// libm `fmaf` call (~100x slower). Set DEEPGEN_PORTABLE=1 to build for a generic x86-64/arm64 CPU
+// instead (for binaries that must run on other machines).
+let portable = ProcessInfo.processInfo.environment["DEEPGEN_PORTABLE"] != nil
+let nativeFlags: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=native"])]
+let optimized: [SwiftSetting] = nativeFlags
+
+let package = Package(
+    name: "DeepGen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "DeepGen", targets: ["DeepGen"]),
+        .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
+        .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "DeepGenKernels", swiftSettings: optimized),
+        .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
+        .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
+        .executableTarget(
+            name: "deepgen-bench",
+            dependencies: [
+                "DeepGen", "DeepGenKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimized),
+        .testTarget(name: "DeepGenKernelsTests", dependencies: ["DeepGenKernels"]),
+        .testTarget(
+            name: "DeepGenTests",
+            dependencies: ["DeepGen", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
+    ],
+    // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking
+    // would force wrappers around every pointer without making them safer.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,27 @@
+/// The sizes of one 2-D convolution, as the kernels see it (NCHW input, `[Cout, Cin, kh, kw]` weight).
+public struct Conv2DGeometry: Equatable, Sendable {
+    public var inChannels: Int, inHeight: Int, inWidth: Int
+    public var kernelHeight: Int, kernelWidth: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+    public var dilationH: Int, dilationW: Int
+    /// Output size; for a plain convolution it follows from the rest, for a transposed
+    /// convolution's adjoint geometry it is given.
+    public var outHeight: Int, outWidth: Int
+
+    public init(
+        inChannels: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int,
+        strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
+        dilationH: Int = 1, dilationW: Int = 1
+    ) {
+        self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideH = strideH; self.strideW = strideW; self.padH = padH; self.padW = padW
+        self.dilationH = dilationH; self.dilationW = dilationW
+        outHeight = (inHeight + 2 * padH - dilationH * (kernelHeight - 1) - 1) / strideH + 1
+        outWidth = (inWidth + 2 * padW - dilationW * (kernelWidth - 1) - 1) / strideW + 1
+    }
+
+    /// Rows of the column matrix: `Cin·kh·kw`.
+    public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+}

@@ -1,0 +1,47 @@
+import Dispatch
+import Foundation
+
+/// Thread-count control and a chunked parallel loop shared by every kernel.
+///
+/// Kernels split work into chunks whose boundaries depend only on the problem size and the
+/// thread count, so results are reproducible for a given thread count.
+public enum Parallel {
+    private static var _threadCount: Int = {
+        if let s = ProcessInfo.processInfo.environment["DEEPGEN_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Number of threads kernels may use (default: `DEEPGEN_THREADS` or the number of active cores).
+    public static var threadCount: Int {
+        get { _threadCount }
+        set { _threadCount = max(1, newValue) }
+    }
+
+    /// Runs `body(chunkIndex, range)` over `0..<count` split into at most `threadCount` contiguous
+    /// chunks, each at least `minChunk` long. Runs inline when only one chunk results.
+    @inlinable
+    public static func forEachChunk(_ count: Int, minChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let chunks = chunkCount(count, minChunk: minChunk)
+        if chunks == 1 { body(0, 0..<count); return }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                body(c, chunkRange(c, of: chunks, count: count))
+            }
+        }
+    }
+
+    /// How many chunks `forEachChunk` will use for `count` items.
+    @inlinable
+    public static func chunkCount(_ count: Int, minChunk: Int = 1) -> Int {
+        max(1, min(threadCount, count / max(1, minChunk)))
+    }
+
+    /// The range of chunk `c` when `count` items are split into `chunks` near-equal parts.
+    @inlinable
+    public static func chunkRange(_ c: Int, of chunks: Int, count: Int) -> Range<Int> {
+        let base = count / chunks, extra = count % chunks
+        let start = c * base + min(c, extra)
+        return start..<(start + base + (c < extra ? 1 : 0))
+    }
+}

@@ -1,0 +1,1 @@
+print("deepgen-bench: not yet implemented")

@@ -1,0 +1,118 @@
+/// One node of the define-by-run graph: the tensors an op read (with their own nodes) and its
+/// vector-Jacobian product, written with tensor ops so gradients of gradients work.
+final class AutogradNode {
+    /// The op's name, for error messages.
+    let op: String
+    /// The op's differentiable inputs; `nil` where an input does not require gradients.
+    let inputs: [AutogradNode?]
+    /// Maps the gradient of the op's output to the gradients of its inputs (same order as `inputs`).
+    let backward: ((Tensor) -> [Tensor?])?
+
+    init(op: String, inputs: [AutogradNode?], backward: ((Tensor) -> [Tensor?])?) {
+        self.op = op
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Whether operations record the autograd graph. Global, not per thread: graphs are built on the
+/// thread that trains, and kernels' worker threads never record.
+public enum GradMode {
+    nonisolated(unsafe) static var disabledDepth = 0
+
+    /// `true` unless inside ``withoutGrad(_:)``.
+    public static var isEnabled: Bool { disabledDepth == 0 }
+}
+
+/// Runs `body` without recording the autograd graph (like `torch.no_grad()`).
+public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
+    GradMode.disabledDepth += 1
+    defer { GradMode.disabledDepth -= 1 }
+    return try body()
+}
+
+extension Tensor {
+    /// Whether this tensor tracks gradients.
+    public var requiresGrad: Bool { node != nil }
+
+    /// This tensor as a new leaf of the graph that tracks gradients (a parameter).
+    public func requiringGrad(_ flag: Bool = true) -> Tensor {
+        var t = self
+        t.node = flag ? AutogradNode(op: "leaf", inputs: [], backward: nil) : nil
+        return t
+    }
+
+    /// The same values, cut from the graph.
+    public func detached() -> Tensor {
+        var t = self
+        t.node = nil
+        return t
+    }
+
+    /// Attaches a graph node to `result` when recording is on and some input requires gradients.
+    /// `backward` maps the output gradient to one gradient (or `nil`) per input.
+    static func record(
+        _ op: String, _ result: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]
+    ) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return result }
+        var out = result
+        out.node = AutogradNode(op: op, inputs: inputs.map { $0.node }, backward: backward)
+        return out
+    }
+}
+
+/// The gradients of a scalar `output` with respect to each of `inputs` (zeros for an input it does
+/// not depend on).
+///
+/// - Parameters:
+///   - output: A one-element tensor (the loss).
+///   - inputs: Tensors that require gradients (parameters or intermediate values).
+///   - seed: The gradient of the output; defaults to one.
+///   - createGraph: Record the backward pass itself so the returned gradients can be
+///     differentiated again (a gradient penalty needs this).
+public func gradients(
+    of output: Tensor, with inputs: [Tensor], seed: Tensor? = nil, createGraph: Bool = false
+) -> [Tensor] {
+    precondition(seed != nil || output.count == 1,
+                 "[gradients] output of shape \(output.shape) is not a scalar; pass a seed gradient")
+    guard let root = output.node else { return inputs.map { $0.zerosLike() } }
+
+    // Iterative post-order DFS: no recursion limit on deep graphs.
+    var order: [AutogradNode] = []
+    var visited = Set<ObjectIdentifier>()
+    var stack: [(AutogradNode, Bool)] = [(root, false)]
+    while let (node, expanded) = stack.popLast() {
+        if expanded { order.append(node); continue }
+        if !visited.insert(ObjectIdentifier(node)).inserted { continue }
+        stack.append((node, true))
+        for case let input? in node.inputs where !visited.contains(ObjectIdentifier(input)) {
+            stack.append((input, false))
+        }
+    }
+
+    let wanted = Set(inputs.compactMap { $0.node.map(ObjectIdentifier.init) })
+    var grads: [ObjectIdentifier: Tensor] = [:]
+    grads[ObjectIdentifier(root)] = seed ?? Tensor(repeating: 1, shape: output.shape)
+
+    func run() {
+        for node in order.reversed() {
+            let id = ObjectIdentifier(node)
+            guard let backward = node.backward, let g = grads[id] else { continue }
+            // Interior gradients are no longer needed once passed on, unless the caller asked for them.
+            if !wanted.contains(id) { grads[id] = nil }
+            let inputGrads = backward(g)
+            for (input, ig) in zip(node.inputs, inputGrads) {
+                guard let input, let ig else { continue }
+                let key = ObjectIdentifier(input)
+                if let existing = grads[key] { grads[key] = existing + ig } else { grads[key] = ig }
+            }
+        }
+    }
+    if createGraph { run() } else { withoutGrad(run) }
+
+    return inputs.map { t in
+        guard let n = t.node, let g = grads[ObjectIdentifier(n)] else { return t.zerosLike() }
+        precondition(g.shape == t.shape, "[gradients] gradient shape \(g.shape) != input shape \(t.shape)")
+        return createGraph ? g : g.detached()
+    }
+}

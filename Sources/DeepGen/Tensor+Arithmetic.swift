@@ -1,0 +1,79 @@
+import Foundation
+
+// Binary arithmetic with NumPy broadcasting. Each backward un-broadcasts with `sum(toShape:)`.
+
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastMap(a, b, op: "add") { $0 + $1 }
+        return record("add", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? g.sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastMap(a, b, op: "sub") { $0 - $1 }
+        return record("sub", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? (-g).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastMap(a, b, op: "mul") { $0 * $1 }
+        return record("mul", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g * b).sum(toShape: a.shape) : nil,
+             b.requiresGrad ? (g * a).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = broadcastMap(a, b, op: "div") { $0 / $1 }
+        return record("div", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g / b).sum(toShape: a.shape) : nil,
+             b.requiresGrad ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public static prefix func - (a: Tensor) -> Tensor {
+        let out = a.map { -$0 }
+        return record("neg", out, inputs: [a]) { g in [-g] }
+    }
+
+    public static func + (a: Tensor, b: Float) -> Tensor { a + Tensor(b) }
+    public static func + (a: Float, b: Tensor) -> Tensor { Tensor(a) + b }
+    public static func - (a: Tensor, b: Float) -> Tensor { a - Tensor(b) }
+    public static func - (a: Float, b: Tensor) -> Tensor { Tensor(a) - b }
+    public static func * (a: Tensor, b: Float) -> Tensor { a * Tensor(b) }
+    public static func * (a: Float, b: Tensor) -> Tensor { Tensor(a) * b }
+    public static func / (a: Tensor, b: Float) -> Tensor { a / Tensor(b) }
+    public static func / (a: Float, b: Tensor) -> Tensor { Tensor(a) / b }
+
+    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+
+    /// Elementwise maximum; where equal, the gradient goes to `self` (as PyTorch splits it evenly,
+    /// ties are measure-zero in practice).
+    public func maximum(_ other: Tensor) -> Tensor {
+        let a = self, b = other
+        let out = Tensor.broadcastMap(a, b, op: "maximum") { Swift.max($0, $1) }
+        return Tensor.record("maximum", out, inputs: [a, b]) { g in
+            let mask = a.isGreaterOrEqual(b)
+            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
+                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    /// Elementwise minimum; where equal, the gradient goes to `self`.
+    public func minimum(_ other: Tensor) -> Tensor {
+        let a = self, b = other
+        let out = Tensor.broadcastMap(a, b, op: "minimum") { Swift.min($0, $1) }
+        return Tensor.record("minimum", out, inputs: [a, b]) { g in
+            let mask = a.isLessOrEqual(b)
+            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
+                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+        }
+    }
+
+    public func maximum(_ v: Float) -> Tensor { maximum(Tensor(v)) }
+    public func minimum(_ v: Float) -> Tensor { minimum(Tensor(v)) }
+}

@@ -1,0 +1,25 @@
+// Comparisons give 0/1 masks and carry no gradient; `where` routes gradients by a mask.
+
+extension Tensor {
+    public func isGreater(_ o: Tensor) -> Tensor { Tensor.broadcastMap(self, o, op: "greater") { $0 > $1 ? 1 : 0 } }
+    public func isGreaterOrEqual(_ o: Tensor) -> Tensor { Tensor.broadcastMap(self, o, op: "greaterEqual") { $0 >= $1 ? 1 : 0 } }
+    public func isLess(_ o: Tensor) -> Tensor { Tensor.broadcastMap(self, o, op: "less") { $0 < $1 ? 1 : 0 } }
+    public func isLessOrEqual(_ o: Tensor) -> Tensor { Tensor.broadcastMap(self, o, op: "lessEqual") { $0 <= $1 ? 1 : 0 } }
+    public func isEqual(_ o: Tensor) -> Tensor { Tensor.broadcastMap(self, o, op: "equal") { $0 == $1 ? 1 : 0 } }
+    public func isGreater(_ v: Float) -> Tensor { isGreater(Tensor(v)) }
+    public func isLess(_ v: Float) -> Tensor { isLess(Tensor(v)) }
+
+    /// `condition != 0 ? a : b`, broadcasting all three. No gradient flows into `condition`.
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let shape = broadcastShape(broadcastShape(condition.shape, a.shape, op: "where"), b.shape, op: "where")
+        let c = condition.broadcast(to: shape).detached()
+        let picked = broadcastMap(c, a.broadcast(to: shape).detached(), op: "where") { $0 != 0 ? $1 : 0 }
+        let out = broadcastMap(picked, Tensor.broadcastMap(c, b.broadcast(to: shape).detached(), op: "where") { $0 != 0 ? 0 : $1 },
+                               op: "where") { $0 + $1 }
+        return record("where", out, inputs: [a, b]) { g in
+            let mask = c.map { $0 != 0 ? 1 : 0 }
+            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
+                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+        }
+    }
+}

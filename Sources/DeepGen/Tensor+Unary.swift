@@ -1,0 +1,119 @@
+import DeepGenKernels
+import Foundation
+
+// Elementwise functions. A backward that reuses the forward's output does so only when the
+// backward itself is not being recorded; under `createGraph` it recomputes from the input so
+// that second derivatives are right.
+
+extension Tensor {
+    /// Applies `f` to every element (no autograd).
+    @inline(__always)
+    func map(_ f: (Float) -> Float) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let pa = storage.pointer, po = out.storage.pointer
+        Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
+            for i in r { po[i] = f(pa[i]) }
+        }
+        return out
+    }
+
+    /// Reuses a cached forward result unless the backward pass is being differentiated.
+    @inline(__always)
+    static func cached(_ value: Tensor, else recompute: () -> Tensor) -> Tensor {
+        GradMode.isEnabled ? recompute() : value
+    }
+
+    public func exp() -> Tensor {
+        let x = self, out = map { Foundation.exp($0) }
+        return Tensor.record("exp", out, inputs: [x]) { g in [g * Tensor.cached(out) { x.exp() }] }
+    }
+
+    public func log() -> Tensor {
+        let x = self, out = map { Foundation.log($0) }
+        return Tensor.record("log", out, inputs: [x]) { g in [g / x] }
+    }
+
+    public func sqrt() -> Tensor {
+        let x = self, out = map { $0.squareRoot() }
+        return Tensor.record("sqrt", out, inputs: [x]) { g in [g / (2 * Tensor.cached(out) { x.sqrt() })] }
+    }
+
+    /// `self ** p` for a constant exponent.
+    public func pow(_ p: Float) -> Tensor {
+        if p == 1 { return self }
+        let x = self, out = map { Foundation.pow($0, p) }
+        return Tensor.record("pow", out, inputs: [x]) { g in [g * (p * x.pow(p - 1))] }
+    }
+
+    public func square() -> Tensor {
+        let x = self, out = map { $0 * $0 }
+        return Tensor.record("square", out, inputs: [x]) { g in [g * (2 * x)] }
+    }
+
+    public func abs() -> Tensor {
+        let x = self, out = map { Swift.abs($0) }
+        return Tensor.record("abs", out, inputs: [x]) { g in [g * x.sign()] }
+    }
+
+    /// -1, 0 or 1 by sign (no gradient).
+    public func sign() -> Tensor { map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
+
+    /// Limits every element to `[low, high]`; the gradient is zero outside.
+    public func clamped(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
+        let x = self, out = map { Swift.min(Swift.max($0, low), high) }
+        return Tensor.record("clamp", out, inputs: [x]) { g in
+            [g * x.map { $0 >= low && $0 <= high ? 1 : 0 }]
+        }
+    }
+
+    public func relu() -> Tensor {
+        let x = self, out = map { Swift.max($0, 0) }
+        return Tensor.record("relu", out, inputs: [x]) { g in [g * x.map { $0 > 0 ? 1 : 0 }] }
+    }
+
+    public func leakyRelu(_ slope: Float = 0.01) -> Tensor {
+        let x = self, out = map { $0 > 0 ? $0 : slope * $0 }
+        return Tensor.record("leakyRelu", out, inputs: [x]) { g in [g * x.map { $0 > 0 ? 1 : slope }] }
+    }
+
+    public func sigmoid() -> Tensor {
+        let x = self, out = map(Tensor.sigmoidScalar)
+        return Tensor.record("sigmoid", out, inputs: [x]) { g in
+            let s = Tensor.cached(out) { x.sigmoid() }
+            return [g * (s * (1 - s))]
+        }
+    }
+
+    public func tanh() -> Tensor {
+        let x = self, out = map { Foundation.tanh($0) }
+        return Tensor.record("tanh", out, inputs: [x]) { g in
+            let t = Tensor.cached(out) { x.tanh() }
+            return [g * (1 - t * t)]
+        }
+    }
+
+    /// `log(1 + exp(x))`, computed as `Swift.max(x, 0) + log1p(exp(-|x|))` so it never overflows.
+    public func softplus() -> Tensor {
+        let x = self, out = map(Tensor.softplusScalar)
+        return Tensor.record("softplus", out, inputs: [x]) { g in [g * x.sigmoid()] }
+    }
+
+    /// `log(sigmoid(x)) = -softplus(-x)`, exact for large |x|.
+    public func logSigmoid() -> Tensor {
+        let x = self, out = map { -Tensor.softplusScalar(-$0) }
+        return Tensor.record("logSigmoid", out, inputs: [x]) { g in [g * (-x).sigmoid()] }
+    }
+
+    @inline(__always)
+    static func sigmoidScalar(_ v: Float) -> Float {
+        // Branch on sign so exp never overflows.
+        if v >= 0 { return 1 / (1 + Foundation.exp(-v)) }
+        let e = Foundation.exp(v)
+        return e / (1 + e)
+    }
+
+    @inline(__always)
+    static func softplusScalar(_ v: Float) -> Float {
+        Swift.max(v, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(v)))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64).
+///
+/// Everything random in DeepGen draws from one of these, sequentially, so a seed fixes the
+/// numbers whatever the thread count. The state is four words that a checkpoint can store.
+public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
+    public var state: [UInt64]
+
+    /// A generator whose whole sequence is determined by `seed`.
+    public init(seed: UInt64) {
+        var sm = seed
+        func splitMix() -> UInt64 {
+            sm &+= 0x9E37_79B9_7F4A_7C15
+            var z = sm
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = [splitMix(), splitMix(), splitMix(), splitMix()]
+    }
+
+    /// A generator restored from a saved `state` (four words).
+    public init(state: [UInt64]) {
+        precondition(state.count == 4 && state.contains { $0 != 0 }, "[RandomGenerator] invalid state \(state)")
+        self.state = state
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotl(state[1] &* 5, 7) &* 9
+        let t = state[1] << 17
+        state[2] ^= state[0]; state[3] ^= state[1]; state[1] ^= state[2]; state[0] ^= state[3]
+        state[2] ^= t
+        state[3] = rotl(state[3], 45)
+        return result
+    }
+
+    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    /// A uniform `Float` in `[0, 1)` with 24 random bits.
+    public mutating func nextUniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// A uniform `Double` in `(0, 1]` (never zero, so its logarithm is finite).
+    mutating func nextOpenUniform() -> Double { (Double(next() >> 11) + 1) * 0x1p-53 }
+
+    /// Two independent standard normal values (Box–Muller).
+    public mutating func nextNormalPair() -> (Float, Float) {
+        let u1 = nextOpenUniform(), u2 = nextOpenUniform()
+        let r = (-2 * Foundation.log(u1)).squareRoot(), theta = 2 * Double.pi * u2
+        return (Float(r * Foundation.cos(theta)), Float(r * Foundation.sin(theta)))
+    }
+
+    /// A random permutation of `0..<n` (Fisher–Yates).
+    public mutating func permutation(_ n: Int) -> [Int] {
+        var p = Array(0..<n)
+        if n < 2 { return p }
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            let j = Int(next() % UInt64(i + 1))
+            p.swapAt(i, j)
+        }
+        return p
+    }
+
+    /// A uniform integer in `0..<bound`.
+    public mutating func nextInt(below bound: Int) -> Int {
+        precondition(bound > 0, "[RandomGenerator.nextInt] bound must be positive, got \(bound)")
+        return Int(next() % UInt64(bound))
+    }
+}
+
+extension Tensor {
+    /// Uniform samples in `[low, high)`.
+    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: inout RandomGenerator) -> Tensor {
+        var t = Tensor(uninitializedShape: shape)
+        t.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = low + (high - low) * rng.nextUniform() } }
+        return t
+    }
+
+    /// Normal samples with the given mean and standard deviation.
+    public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1, using rng: inout RandomGenerator) -> Tensor {
+        var t = Tensor(uninitializedShape: shape)
+        t.withUnsafeMutableBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                let (z0, z1) = rng.nextNormalPair()
+                b[i] = mean + std * z0
+                if i + 1 < b.count { b[i + 1] = mean + std * z1 }
+                i += 2
+            }
+        }
+        return t
+    }
+
+    /// 1 with probability `p`, else 0.
+    public static func bernoulli(_ shape: [Int], p: Float, using rng: inout RandomGenerator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "[bernoulli] probability \(p) outside [0, 1]")
+        var t = Tensor(uninitializedShape: shape)
+        t.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = rng.nextUniform() < p ? 1 : 0 } }
+        return t
+    }
+
+    /// An inverted-dropout mask: 0 with probability `p`, else `1 / (1 - p)`, so `x * mask` keeps
+    /// the expected value of `x`.
+    public static func dropoutMask(_ shape: [Int], p: Float, using rng: inout RandomGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "[dropoutMask] probability \(p) outside [0, 1)")
+        let keep = 1 / (1 - p)
+        var t = Tensor(uninitializedShape: shape)
+        t.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = rng.nextUniform() < p ? 0 : keep } }
+        return t
+    }
+
+    /// Multiplies by a fresh dropout mask (identity when `p == 0`).
+    public func dropout(p: Float, using rng: inout RandomGenerator) -> Tensor {
+        p == 0 ? self : self * Tensor.dropoutMask(shape, p: p, using: &rng)
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One node of the define-by-run graph: the tensors an op read (with their own nodes) and its
 /// vector-Jacobian product, written with tensor ops so gradients of gradients work.
 final class AutogradNode {
@@ -15,19 +17,34 @@ final class AutogradNode {
     }
 }
 
-/// Whether operations record the autograd graph. Global, not per thread: graphs are built on the
-/// thread that trains, and kernels' worker threads never record.
+/// Whether operations record the autograd graph. Per thread: each thread that builds graphs
+/// (a training loop, a test) has its own no-grad depth; kernels' worker threads never record.
 public enum GradMode {
-    nonisolated(unsafe) static var disabledDepth = 0
+    private final class Depth { var value = 0 }
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { if let p = $0 { Unmanaged<AnyObject>.fromOpaque(p).release() } }
+        return k
+    }()
 
-    /// `true` unless inside ``withoutGrad(_:)``.
-    public static var isEnabled: Bool { disabledDepth == 0 }
+    private static var depth: Depth {
+        if let p = pthread_getspecific(key) { return Unmanaged<Depth>.fromOpaque(p).takeUnretainedValue() }
+        let d = Depth()
+        pthread_setspecific(key, Unmanaged.passRetained(d).toOpaque())
+        return d
+    }
+
+    /// `true` unless inside ``withoutGrad(_:)`` on this thread.
+    public static var isEnabled: Bool { depth.value == 0 }
+
+    static func enter() { depth.value += 1 }
+    static func exit() { depth.value -= 1 }
 }
 
 /// Runs `body` without recording the autograd graph (like `torch.no_grad()`).
 public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
-    GradMode.disabledDepth += 1
-    defer { GradMode.disabledDepth -= 1 }
+    GradMode.enter()
+    defer { GradMode.exit() }
     return try body()
 }
 

@@ -12,14 +12,14 @@ extension Tensor {
     /// `condition != 0 ? a : b`, broadcasting all three. No gradient flows into `condition`.
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         let shape = broadcastShape(broadcastShape(condition.shape, a.shape, op: "where"), b.shape, op: "where")
-        let c = condition.broadcast(to: shape).detached()
-        let picked = broadcastMap(c, a.broadcast(to: shape).detached(), op: "where") { $0 != 0 ? $1 : 0 }
-        let out = broadcastMap(picked, Tensor.broadcastMap(c, b.broadcast(to: shape).detached(), op: "where") { $0 != 0 ? 0 : $1 },
-                               op: "where") { $0 + $1 }
+        let mask = condition.detached().broadcast(to: shape).map { $0 != 0 ? 1 : 0 }
+        let av = a.detached().broadcast(to: shape), bv = b.detached().broadcast(to: shape)
+        let out = Tensor(uninitializedShape: shape)
+        let pm = mask.storage.pointer, pa = av.storage.pointer, pb = bv.storage.pointer, po = out.storage.pointer
+        for i in 0..<out.count { po[i] = pm[i] != 0 ? pa[i] : pb[i] }
         return record("where", out, inputs: [a, b]) { g in
-            let mask = c.map { $0 != 0 ? 1 : 0 }
-            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
-                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+            [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
+             b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
         }
     }
 }

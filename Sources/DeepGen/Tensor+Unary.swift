@@ -6,9 +6,9 @@ import Foundation
 // that second derivatives are right.
 
 extension Tensor {
-    /// Applies `f` to every element (no autograd).
-    @inline(__always)
-    func map(_ f: (Float) -> Float) -> Tensor {
+    /// Applies `f` to every element. Not differentiable: the result does not track gradients.
+    @inlinable
+    public func map(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let pa = storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in

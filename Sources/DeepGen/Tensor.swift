@@ -19,14 +19,14 @@ public struct Tensor: @unchecked Sendable {
     /// The element type (always `.float32` for now).
     public var dtype: DType { .float32 }
 
-    init(shape: [Int], storage: TensorStorage) {
+    @usableFromInline init(shape: [Int], storage: TensorStorage) {
         self.shape = shape
         self.storage = storage
         self.node = nil
     }
 
     /// A tensor with uninitialized contents; for ops that overwrite every element.
-    init(uninitializedShape shape: [Int]) {
+    @usableFromInline init(uninitializedShape shape: [Int]) {
         self.init(shape: shape, storage: TensorStorage(uninitializedCount: Tensor.elementCount(shape)))
     }
 

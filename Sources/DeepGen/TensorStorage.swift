@@ -10,7 +10,7 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
 
     /// A buffer of `count` elements with unspecified contents.
-    init(uninitializedCount count: Int) {
+    @usableFromInline init(uninitializedCount count: Int) {
         self.count = count
         pointer = BufferPool.shared.take(count)
     }

@@ -1,0 +1,138 @@
+import DeepGenKernels
+
+// Convolution is one trilinear form L(x, w, g) = <conv(x, w), g>. Its three bilinear faces —
+// the convolution itself, its adjoint in the input (the transposed convolution) and its adjoint
+// in the weight — are the only primitives here, and each one's gradients are the other two.
+// That keeps backward passes kernel-free and makes gradients of any order correct.
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as PyTorch) of NCHW `self` with `weight [Cout, Cin, kh, kw]`.
+    public func conv2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+    ) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
+                     "[conv2d] input \(shape) and weight \(weight.shape) do not match (need NCHW and [Cout, Cin, kh, kw])")
+        let geo = Conv2DGeometry(
+            inChannels: shape[1], inHeight: shape[2], inWidth: shape[3],
+            kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            strideH: stride.h, strideW: stride.w, padH: padding.h, padW: padding.w,
+            dilationH: dilation.h, dilationW: dilation.w)
+        precondition(stride.h > 0 && stride.w > 0 && dilation.h > 0 && dilation.w > 0 && padding.h >= 0 && padding.w >= 0,
+                     "[conv2d] stride \(stride), padding \(padding), dilation \(dilation) must be positive (padding ≥ 0)")
+        precondition(geo.outHeight > 0 && geo.outWidth > 0,
+                     "[conv2d] kernel \(weight.shape.suffix(2)) larger than padded input \(shape.suffix(2))")
+        let y = Tensor.convolve(self, weight, geo)
+        return bias.map { y + Tensor.channelBias($0, channels: weight.shape[0], op: "conv2d") } ?? y
+    }
+
+
+    /// Transposed 2-D convolution of NCHW `self` with `weight [Cin, Cout, kh, kw]` (PyTorch's
+    /// `conv_transpose2d`): output size `(H − 1)·s − 2p + d·(k − 1) + outputPadding + 1`.
+    public func convTranspose2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
+        outputPadding: Size2 = 0, dilation: Size2 = 1
+    ) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0],
+                     "[convTranspose2d] input \(shape) and weight \(weight.shape) do not match (need NCHW and [Cin, Cout, kh, kw])")
+        precondition(outputPadding.h >= 0 && outputPadding.w >= 0
+                     && (outputPadding.h < stride.h || outputPadding.h < dilation.h)
+                     && (outputPadding.w < stride.w || outputPadding.w < dilation.w),
+                     "[convTranspose2d] outputPadding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
+        let kh = weight.shape[2], kw = weight.shape[3]
+        let outH = (shape[2] - 1) * stride.h - 2 * padding.h + dilation.h * (kh - 1) + outputPadding.h + 1
+        let outW = (shape[3] - 1) * stride.w - 2 * padding.w + dilation.w * (kw - 1) + outputPadding.w + 1
+        precondition(outH > 0 && outW > 0, "[convTranspose2d] output size \(outH)×\(outW) is not positive for input \(shape)")
+        // The geometry of the forward convolution whose input adjoint this is.
+        let geo = Conv2DGeometry(
+            inChannels: weight.shape[1], inHeight: outH, inWidth: outW, kernelHeight: kh, kernelWidth: kw,
+            strideH: stride.h, strideW: stride.w, padH: padding.h, padW: padding.w,
+            dilationH: dilation.h, dilationW: dilation.w)
+        precondition(geo.outHeight == shape[2] && geo.outWidth == shape[3], "[convTranspose2d] inconsistent geometry \(geo)")
+        let y = Tensor.convolveInputAdjoint(self, weight, geo)
+        return bias.map { y + Tensor.channelBias($0, channels: weight.shape[1], op: "convTranspose2d") } ?? y
+    }
+
+
+    static func channelBias(_ bias: Tensor, channels: Int, op: String) -> Tensor {
+        precondition(bias.shape == [channels], "[\(op)] bias shape \(bias.shape) should be [\(channels)]")
+        return bias.reshaped([1, channels, 1, 1])
+    }
+
+    // MARK: The three primitives
+
+    /// y[N, Cout, OH, OW] = conv(x[N, Cin, H, W], w[Cout, Cin, kh, kw]).
+    static func convolve(_ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
+        let n = x.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
+        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+        im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
+        let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
+        if n == 1 {
+            sgemm(transA: false, transB: false, m: cout, n: ohw, k: geo.patchSize,
+                  a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: ohw, c: y.storage.pointer, ldc: ohw)
+        } else {
+            let yc = TensorStorage(uninitializedCount: cout * n * ohw)
+            sgemm(transA: false, transB: false, m: cout, n: n * ohw, k: geo.patchSize,
+                  a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: n * ohw, c: yc.pointer, ldc: n * ohw)
+            swapLeadingAxes(yc.pointer, y.storage.pointer, cout, n, ohw)
+        }
+        return record("conv2d", y, inputs: [x, w]) { u in
+            [x.requiresGrad ? convolveInputAdjoint(u, w, geo) : nil,
+             w.requiresGrad ? convolveWeightAdjoint(x, u, geo, kernel: w.shape) : nil]
+        }
+    }
+
+    /// x[N, Cin, H, W] = convᵀ(g[N, Cout, OH, OW], w[Cout, Cin, kh, kw]): the input adjoint of `convolve`.
+    static func convolveInputAdjoint(_ g: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
+        let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
+        precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
+        let gc: UnsafePointer<Float>
+        var holder: TensorStorage? = nil
+        if n == 1 { gc = UnsafePointer(g.storage.pointer) } else {
+            let s = TensorStorage(uninitializedCount: g.count)
+            swapLeadingAxes(g.storage.pointer, s.pointer, n, cout, ohw)
+            holder = s; gc = UnsafePointer(s.pointer)
+        }
+        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+        sgemm(transA: true, transB: false, m: geo.patchSize, n: n * ohw, k: cout,
+              a: w.storage.pointer, lda: geo.patchSize, b: gc, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
+        withExtendedLifetime(holder) {}
+        let x = Tensor(uninitializedShape: [n, geo.inChannels, geo.inHeight, geo.inWidth])
+        col2im(columns.pointer, geometry: geo, batch: n, output: x.storage.pointer)
+        return record("convTranspose2d", x, inputs: [g, w]) { u in
+            [g.requiresGrad ? convolve(u, w, geo) : nil,
+             w.requiresGrad ? convolveWeightAdjoint(u, g, geo, kernel: w.shape) : nil]
+        }
+    }
+
+    /// w[Cout, Cin, kh, kw] = Σ over the batch of g ⋆ x: the weight adjoint of `convolve`.
+    static func convolveWeightAdjoint(_ x: Tensor, _ g: Tensor, _ geo: Conv2DGeometry, kernel: [Int]) -> Tensor {
+        let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
+        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+        im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
+        let gc: UnsafePointer<Float>
+        var holder: TensorStorage? = nil
+        if n == 1 { gc = UnsafePointer(g.storage.pointer) } else {
+            let s = TensorStorage(uninitializedCount: g.count)
+            swapLeadingAxes(g.storage.pointer, s.pointer, n, cout, ohw)
+            holder = s; gc = UnsafePointer(s.pointer)
+        }
+        let w = Tensor(uninitializedShape: kernel)
+        sgemm(transA: false, transB: true, m: cout, n: geo.patchSize, k: n * ohw,
+              a: gc, lda: n * ohw, b: columns.pointer, ldb: n * ohw, c: w.storage.pointer, ldc: geo.patchSize)
+        withExtendedLifetime(holder) {}
+        return record("conv2dWeightGrad", w, inputs: [x, g]) { u in
+            [x.requiresGrad ? convolveInputAdjoint(g, u, geo) : nil,
+             g.requiresGrad ? convolve(x, u, geo) : nil]
+        }
+    }
+
+    /// Copies `[a, b, inner]` to `[b, a, inner]`.
+    static func swapLeadingAxes(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ a: Int, _ b: Int, _ inner: Int) {
+        Parallel.forEachChunk(a * b, minChunk: Swift.max(1, 8192 / Swift.max(inner, 1))) { _, r in
+            for idx in r {
+                let i = idx / b, j = idx % b
+                (dst + (j * a + i) * inner).update(from: src + idx * inner, count: inner)
+            }
+        }
+    }
+}

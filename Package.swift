@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "DeepGenKernelsTests", dependencies: ["DeepGenKernels"]),
         .testTarget(
             name: "DeepGenTests",
-            dependencies: ["DeepGen", "_DeepGenTestSupport"],
+            dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking

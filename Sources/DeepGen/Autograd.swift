@@ -6,14 +6,28 @@ final class AutogradNode {
     /// The op's name, for error messages.
     let op: String
     /// The op's differentiable inputs; `nil` where an input does not require gradients.
-    let inputs: [AutogradNode?]
+    private(set) var inputs: [AutogradNode?]
     /// Maps the gradient of the op's output to the gradients of its inputs (same order as `inputs`).
-    let backward: ((Tensor) -> [Tensor?])?
+    private(set) var backward: ((Tensor) -> [Tensor?])?
 
     init(op: String, inputs: [AutogradNode?], backward: ((Tensor) -> [Tensor?])?) {
         self.op = op
         self.inputs = inputs
         self.backward = backward
+    }
+
+    /// Frees a long chain iteratively: plain release would recurse once per node and overflow
+    /// the stack on graphs hundreds of thousands of ops deep.
+    deinit {
+        backward = nil
+        var stack = inputs.compactMap { $0 }
+        inputs = []
+        while var node = stack.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            node.backward = nil
+            stack.append(contentsOf: node.inputs.compactMap { $0 })
+            node.inputs = []
+        }
     }
 }
 

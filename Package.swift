@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "DeepGen", targets: ["DeepGen"]),
         .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
+        .library(name: "DeepGenNN", targets: ["DeepGenNN"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -23,6 +24,7 @@ let package = Package(
     targets: [
         .target(name: "DeepGenKernels", swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
+        .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .executableTarget(
             name: "deepgen-bench",
@@ -35,6 +37,10 @@ let package = Package(
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DeepGenNNTests",
+            dependencies: ["DeepGenNN", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking

@@ -1,0 +1,45 @@
+import DeepGen
+
+/// 2-D convolution with `weight [out, in, kh, kw]` (PyTorch's `nn.Conv2d`, default init).
+public final class Conv2d: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let stride: Size2, padding: Size2, dilation: Size2
+
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1, padding: Size2 = 0,
+        dilation: Size2 = 1, bias: Bool = true, using rng: inout RandomGenerator
+    ) {
+        let fanIn = inChannels * kernelSize.h * kernelSize.w
+        weight = Parameter(Initializer.pytorchDefault([outChannels, inChannels, kernelSize.h, kernelSize.w], fanIn: fanIn, using: &rng))
+        self.bias = bias ? Parameter(Initializer.pytorchDefault([outChannels], fanIn: fanIn, using: &rng)) : nil
+        self.stride = stride; self.padding = padding; self.dilation = dilation
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        x.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation)
+    }
+}
+
+/// Transposed 2-D convolution with `weight [in, out, kh, kw]` (PyTorch's `nn.ConvTranspose2d`).
+public final class ConvTranspose2d: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let stride: Size2, padding: Size2, outputPadding: Size2, dilation: Size2
+
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1, padding: Size2 = 0,
+        outputPadding: Size2 = 0, dilation: Size2 = 1, bias: Bool = true, using rng: inout RandomGenerator
+    ) {
+        // PyTorch computes fan-in from weight dim 1, which is the output channels here.
+        let fanIn = outChannels * kernelSize.h * kernelSize.w
+        weight = Parameter(Initializer.pytorchDefault([inChannels, outChannels, kernelSize.h, kernelSize.w], fanIn: fanIn, using: &rng))
+        self.bias = bias ? Parameter(Initializer.pytorchDefault([outChannels], fanIn: fanIn, using: &rng)) : nil
+        self.stride = stride; self.padding = padding; self.outputPadding = outputPadding; self.dilation = dilation
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        x.convTranspose2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                          outputPadding: outputPadding, dilation: dilation)
+    }
+}

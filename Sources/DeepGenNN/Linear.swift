@@ -1,0 +1,44 @@
+import DeepGen
+
+/// `y = x·Wᵀ + b` with `weight [out, in]` (PyTorch's `nn.Linear`). Leading axes are batch axes.
+public final class Linear: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, using rng: inout RandomGenerator) {
+        weight = Parameter(Initializer.pytorchDefault([outFeatures, inFeatures], fanIn: inFeatures, using: &rng))
+        self.bias = bias ? Parameter(Initializer.pytorchDefault([outFeatures], fanIn: inFeatures, using: &rng)) : nil
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let inFeatures = weight.shape[1]
+        precondition(x.rank >= 1 && x.shape.last == inFeatures,
+                     "[Linear] input \(x.shape) does not end in \(inFeatures) features")
+        let flat = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
+        var y = flat.matmul(weight.value, transposeOther: true)
+        if let bias { y = y + bias.value }
+        return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [weight.shape[0]])
+    }
+}
+
+/// A lookup table `weight [count, dim]` (PyTorch's `nn.Embedding`, initialized N(0, 1)).
+public final class Embedding: Module {
+    public let weight: Parameter
+
+    public init(_ count: Int, _ dim: Int, using rng: inout RandomGenerator) {
+        weight = Parameter(Tensor.normal([count, dim], using: &rng))
+    }
+
+    /// Rows of the table for integer `indices`: `[indices.count, dim]`.
+    public func callAsFunction(_ indices: [Int]) -> Tensor {
+        let count = weight.shape[0]
+        var oneHot = Tensor(zeros: [indices.count, count])
+        oneHot.withUnsafeMutableBufferPointer { b in
+            for (i, k) in indices.enumerated() {
+                precondition(k >= 0 && k < count, "[Embedding] index \(k) outside 0..<\(count)")
+                b[i * count + k] = 1
+            }
+        }
+        return oneHot.matmul(weight.value)
+    }
+}

@@ -1,0 +1,81 @@
+import DeepGen
+
+/// Layers applied in order; children are named `0`, `1`, … as in PyTorch's `nn.Sequential`.
+public final class Sequential: Module, Layer {
+    public let layers: [any Layer]
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public override var namedChildren: [(String, Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
+
+    public func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1.forward($0) } }
+}
+
+/// Flattens axes `startDim...` into one (PyTorch's `nn.Flatten`, default from axis 1).
+public final class Flatten: Module, Layer {
+    public let startDim: Int
+    public init(startDim: Int = 1) { self.startDim = startDim }
+    public func forward(_ x: Tensor) -> Tensor { x.flattened(from: startDim) }
+}
+
+/// Reshapes axis 1 onward to `shape`, keeping the batch axis (PyTorch's `nn.Unflatten(1, shape)`).
+public final class Unflatten: Module, Layer {
+    public let shape: [Int]
+    public init(_ shape: [Int]) { self.shape = shape }
+    public func forward(_ x: Tensor) -> Tensor { x.reshaped([x.shape[0]] + shape) }
+}
+
+/// Nearest-neighbour upsampling by an integer factor (PyTorch's `nn.Upsample(mode="nearest")`).
+public final class Upsample: Module, Layer {
+    public let scale: Size2
+    public init(scale: Size2) { self.scale = scale }
+    public func forward(_ x: Tensor) -> Tensor { x.upsampledNearest(scale: scale) }
+}
+
+/// Reflection padding of H and W (PyTorch's `nn.ReflectionPad2d`).
+public final class ReflectionPad2d: Module, Layer {
+    public let left: Int, right: Int, top: Int, bottom: Int
+    public init(_ p: Int) { left = p; right = p; top = p; bottom = p }
+    public init(left: Int, right: Int, top: Int, bottom: Int) { self.left = left; self.right = right; self.top = top; self.bottom = bottom }
+    public func forward(_ x: Tensor) -> Tensor { x.reflectionPadded2d(left: left, right: right, top: top, bottom: bottom) }
+}
+
+/// Zeroes elements with probability `p` in training and scales the rest by `1/(1−p)`;
+/// the identity in evaluation. Draws its masks from its own seeded generator.
+public final class Dropout: Module, Layer {
+    public let p: Float
+    public var generator: RandomGenerator
+
+    public init(_ p: Float = 0.5, seed: UInt64 = 0) {
+        precondition(p >= 0 && p < 1, "[Dropout] probability \(p) outside [0, 1)")
+        self.p = p
+        generator = RandomGenerator(seed: seed)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        isTraining && p > 0 ? x.dropout(p: p, using: &generator) : x
+    }
+}
+
+/// CycleGAN's residual block: `x + [reflect-pad, conv 3×3, norm, ReLU, (dropout), reflect-pad,
+/// conv 3×3, norm](x)`, with the child named `conv_block` as in the CycleGAN repository.
+public final class ResidualBlock: Module, Layer {
+    public let convBlock: Sequential
+
+    /// - Parameters:
+    ///   - norm: Makes the normalization layer for a channel count (InstanceNorm2d in CycleGAN).
+    ///   - useBias: Convolution bias; CycleGAN turns it off with instance norm only when affine.
+    public init(
+        _ channels: Int, norm: (Int) -> any Layer = { InstanceNorm2d($0) }, useDropout: Bool = false,
+        useBias: Bool = true, using rng: inout RandomGenerator
+    ) {
+        var layers: [any Layer] = [
+            ReflectionPad2d(1), Conv2d(channels, channels, kernelSize: 3, bias: useBias, using: &rng), norm(channels), ReLU(),
+        ]
+        if useDropout { layers.append(Dropout(0.5)) }
+        layers += [ReflectionPad2d(1), Conv2d(channels, channels, kernelSize: 3, bias: useBias, using: &rng), norm(channels)]
+        convBlock = Sequential(layers)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { x + convBlock(x) }
+}

@@ -17,6 +17,17 @@ extension Tensor {
         return out
     }
 
+    /// Applies a SIMD function to every element (no autograd), both cores on large tensors.
+    @inline(__always)
+    func mapVector(_ f: (VectorMath.V) -> VectorMath.V) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let pa = storage.pointer, po = out.storage.pointer
+        Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
+            VectorMath.apply(pa + r.lowerBound, po + r.lowerBound, count: r.count, f)
+        }
+        return out
+    }
+
     /// Reuses a cached forward result unless the backward pass is being differentiated.
     @inline(__always)
     static func cached(_ value: Tensor, else recompute: () -> Tensor) -> Tensor {
@@ -24,12 +35,12 @@ extension Tensor {
     }
 
     public func exp() -> Tensor {
-        let x = self, out = map { Foundation.exp($0) }
+        let x = self, out = mapVector(VectorMath.exp)
         return Tensor.record("exp", out, inputs: [x]) { g in [g * Tensor.cached(out) { x.exp() }] }
     }
 
     public func log() -> Tensor {
-        let x = self, out = map { Foundation.log($0) }
+        let x = self, out = mapVector(VectorMath.log)
         return Tensor.record("log", out, inputs: [x]) { g in [g / x] }
     }
 
@@ -77,7 +88,7 @@ extension Tensor {
     }
 
     public func sigmoid() -> Tensor {
-        let x = self, out = map(Tensor.sigmoidScalar)
+        let x = self, out = mapVector(Tensor.sigmoidVector)
         return Tensor.record("sigmoid", out, inputs: [x]) { g in
             let s = Tensor.cached(out) { x.sigmoid() }
             return [g * (s * (1 - s))]
@@ -104,12 +115,13 @@ extension Tensor {
         return Tensor.record("logSigmoid", out, inputs: [x]) { g in [g * (-x).sigmoid()] }
     }
 
+    /// σ(x) from e = exp(−|x|): 1/(1 + e) for x ≥ 0, e/(1 + e) below, so nothing overflows and
+    /// tiny results keep their digits.
     @inline(__always)
-    static func sigmoidScalar(_ v: Float) -> Float {
-        // Branch on sign so exp never overflows.
-        if v >= 0 { return 1 / (1 + Foundation.exp(-v)) }
-        let e = Foundation.exp(v)
-        return e / (1 + e)
+    static func sigmoidVector(_ v: VectorMath.V) -> VectorMath.V {
+        let e = VectorMath.exp(-v.replacing(with: -v, where: v .< 0))
+        let r = 1 / (1 + e)
+        return r.replacing(with: e * r, where: v .< 0)
     }
 
     @inline(__always)

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import DeepGenKernels
+
+/// Distance in units in the last place, counting across zero and into subnormals.
+func ulps(_ a: Float, _ b: Float) -> Int {
+    if a == b || (a.isNaN && b.isNaN) { return 0 }
+    if a.isNaN != b.isNaN || a.isInfinite || b.isInfinite { return Int.max }
+    func ordered(_ f: Float) -> Int { let i = Int(Int32(bitPattern: f.bitPattern)); return i < 0 ? Int(Int32.min) - i : i }
+    return Swift.abs(ordered(a) - ordered(b))
+}
+
+@Suite struct VectorMathTests {
+    static func sweep(_ low: Float, _ high: Float, count: Int = 20000) -> [Float] {
+        (0..<count).map { low + (high - low) * Float($0) / Float(count - 1) }
+    }
+
+    @Test func expMatchesLibm() {
+        let xs = Self.sweep(-110, 90) + Self.sweep(-1, 1) + [0, -0.0, .infinity, -.infinity, .nan, 88.72, 88.73, -87.3, -103.9]
+        var out = [Float](repeating: 0, count: xs.count)
+        VectorMath.apply(xs, &out, count: xs.count, VectorMath.exp)
+        var worst = 0
+        for (x, y) in zip(xs, out) {
+            let expected = Foundation.exp(x)
+            // Subnormal results carry fewer significant bits; compare them absolutely.
+            if Swift.abs(expected) < 1.2e-38 { #expect(Swift.abs(y - expected) <= 2e-45 + 1e-6 * expected, "exp(\(x))"); continue }
+            worst = Swift.max(worst, ulps(y, expected))
+        }
+        #expect(worst <= 3, "worst exp error \(worst) ulps")
+    }
+
+    @Test func logMatchesLibm() {
+        let xs = Self.sweep(1e-6, 10) + Self.sweep(0.5, 2) + Self.sweep(10, 1e30)
+            + [0, 1, 2, .infinity, -1, .nan, 1e-40, 1e-45, Float.leastNormalMagnitude, Float.greatestFiniteMagnitude]
+        var out = [Float](repeating: 0, count: xs.count)
+        VectorMath.apply(xs, &out, count: xs.count, VectorMath.log)
+        var worst = 0
+        for (x, y) in zip(xs, out) {
+            let expected = Foundation.log(x)
+            if x.isNaN || x < 0 { #expect(y.isNaN, "log(\(x))"); continue }
+            worst = Swift.max(worst, ulps(y, expected))
+        }
+        #expect(worst <= 3, "worst log error \(worst) ulps")
+    }
+}

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DeepGen", targets: ["DeepGen"]),
         .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
         .library(name: "DeepGenNN", targets: ["DeepGenNN"]),
+        .library(name: "DeepGenModels", targets: ["DeepGenModels"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .target(name: "DeepGenKernels", swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
+        .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN"], swiftSettings: optimized),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .executableTarget(
             name: "deepgen-bench",
@@ -38,9 +40,10 @@ let package = Package(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "DeepGenNNTests", dependencies: ["DeepGenNN", "_DeepGenTestSupport"]),
         .testTarget(
-            name: "DeepGenNNTests",
-            dependencies: ["DeepGenNN", "_DeepGenTestSupport"],
+            name: "DeepGenModelsTests",
+            dependencies: ["DeepGenModels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking

@@ -8,7 +8,7 @@ included), and saves inputs and outputs in train and eval mode, and the BatchNor
 statistics after one training-mode forward pass. DeepGen must load these files and reproduce
 the outputs.
 
-The outputs are committed under Tests/DeepGenNNTests/Fixtures/ so the tests need no PyTorch.
+The outputs are committed under Tests/DeepGenModelsTests/Fixtures/ so the tests need no PyTorch.
 Regenerate with:  python3 Scripts/make_nn_fixtures.py  (tensor values are deterministic; the order
 of the metadata keys in the safetensors header may differ between runs)
 """
@@ -19,7 +19,7 @@ import torch.nn as nn
 from safetensors.torch import save_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Tests", "DeepGenNNTests", "Fixtures")
+OUT = os.path.join(ROOT, "Tests", "DeepGenModelsTests", "Fixtures")
 
 
 class DCGANGenerator(nn.Module):

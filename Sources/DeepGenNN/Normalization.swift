@@ -33,6 +33,8 @@ public class BatchNorm: Module, Layer {
         let axes = [0] + Array(2..<x.rank)
         let mean: Tensor, variance: Tensor
         if isTraining || runningMean == nil {
+            precondition(x.count / channelCount > 1,
+                         "[\(type(of: self))] training needs more than one value per channel, got input \(x.shape)")
             mean = x.mean(axes: axes, keepDims: true)
             variance = (x - mean).square().mean(axes: axes, keepDims: true)
             if isTraining, let rm = runningMean, let rv = runningVar, let nbt = numBatchesTracked {

@@ -1,0 +1,43 @@
+import DeepGen
+import DeepGenNN
+
+/// DCGAN generator for 28×28 images: Dense → 7×7×4w, BatchNorm, LeakyReLU, then transposed
+/// convolutions 5×5 to 2w (stride 1), w (stride 2) and the image channels (stride 2, tanh),
+/// each but the last followed by BatchNorm and LeakyReLU. `width` 64 gives the 256/128/64 layout.
+public final class DCGAN28Generator: Module, Layer {
+    public let main: Sequential
+    public let latentSize: Int
+
+    public init(latentSize: Int = 100, width: Int = 64, channels: Int = 1, using rng: inout RandomGenerator) {
+        self.latentSize = latentSize
+        let c = 4 * width
+        main = Sequential([
+            Linear(latentSize, 7 * 7 * c, bias: false, using: &rng), BatchNorm1d(7 * 7 * c), LeakyReLU(0.2),
+            Unflatten([c, 7, 7]),
+            ConvTranspose2d(c, c / 2, kernelSize: 5, stride: 1, padding: 2, bias: false, using: &rng),
+            BatchNorm2d(c / 2), LeakyReLU(0.2),
+            ConvTranspose2d(c / 2, c / 4, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, bias: false, using: &rng),
+            BatchNorm2d(c / 4), LeakyReLU(0.2),
+            ConvTranspose2d(c / 4, channels, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, using: &rng),
+            Tanh(),
+        ])
+    }
+
+    public func forward(_ z: Tensor) -> Tensor { main(z) }
+}
+
+/// DCGAN discriminator for 28×28 images: Conv 5×5 s2 to w, LeakyReLU, dropout 0.3, Conv 5×5 s2
+/// to 2w, LeakyReLU, dropout 0.3, Dense → 1 logit.
+public final class DCGAN28Discriminator: Module, Layer {
+    public let main: Sequential
+
+    public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, seed: UInt64 = 0, using rng: inout RandomGenerator) {
+        main = Sequential([
+            Conv2d(channels, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2), Dropout(dropout, seed: seed),
+            Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2), Dropout(dropout, seed: seed &+ 1),
+            Flatten(), Linear(2 * width * 7 * 7, 1, using: &rng),
+        ])
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { main(x) }
+}

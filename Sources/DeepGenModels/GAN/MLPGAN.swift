@@ -1,0 +1,41 @@
+import DeepGen
+import DeepGenNN
+
+/// The generator of the classic fully connected GAN (Goodfellow et al. 2014, as commonly
+/// reproduced): z → 256 → 512 → 1024 → prod(outputShape), LeakyReLU 0.2 between layers, tanh out.
+/// With `hidden: [128, 128]` and `outputShape: [2]` it serves the 2-D mixtures.
+public final class MLPGenerator: Module, Layer {
+    public let main: Sequential
+    public let latentSize: Int
+    public let outputShape: [Int]
+
+    public init(latentSize: Int = 100, hidden: [Int] = [256, 512, 1024], outputShape: [Int] = [1, 28, 28],
+                outputActivation: Bool = true, using rng: inout RandomGenerator) {
+        self.latentSize = latentSize
+        self.outputShape = outputShape
+        var layers: [any Layer] = []
+        var width = latentSize
+        for h in hidden { layers += [Linear(width, h, using: &rng), LeakyReLU(0.2)]; width = h }
+        layers.append(Linear(width, outputShape.reduce(1, *), using: &rng))
+        if outputActivation { layers.append(Tanh()) }
+        main = Sequential(layers)
+    }
+
+    public func forward(_ z: Tensor) -> Tensor { main(z).reshaped([z.shape[0]] + outputShape) }
+}
+
+/// The discriminator of the classic GAN: input → 512 → 256 → 1 logit, LeakyReLU 0.2.
+/// Without BatchNorm it also serves as a WGAN critic.
+public final class MLPDiscriminator: Module, Layer {
+    public let main: Sequential
+
+    public init(inputSize: Int = 784, hidden: [Int] = [512, 256], using rng: inout RandomGenerator) {
+        var layers: [any Layer] = []
+        var width = inputSize
+        for h in hidden { layers += [Linear(width, h, using: &rng), LeakyReLU(0.2)]; width = h }
+        layers.append(Linear(width, 1, using: &rng))
+        main = Sequential(layers)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { main(x.flattened(from: 1)) }
+}

@@ -31,6 +31,21 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body(chunkIndex, range)` over `0..<count` split into exactly `min(chunks, count)`
+    /// contiguous near-equal chunks (the caller decides how many; `threadCount` is not consulted).
+    /// Runs inline when only one chunk results.
+    @inlinable
+    public static func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let chunks = max(1, min(chunks, count))
+        if chunks == 1 { body(0, 0..<count); return }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                body(c, chunkRange(c, of: chunks, count: count))
+            }
+        }
+    }
+
     /// How many chunks `forEachChunk` will use for `count` items.
     @inlinable
     public static func chunkCount(_ count: Int, minChunk: Int = 1) -> Int {

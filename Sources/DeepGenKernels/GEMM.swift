@@ -9,7 +9,8 @@ import Dispatch
 ///
 /// Shapes with `M ≤ 16` or `N ≤ 16` take a thin path (dot products or row updates, no panel
 /// packing); the rest go through a packed, cache-blocked GEMM with an 8×32 AVX-512 register
-/// tile. Problems of at least ``sgemmMinParallelFlops`` use up to `Parallel.threadCount` threads;
+/// tile. Problems of about 1 MFLOP or more (less on the memory-bound thin path) use up to
+/// `Parallel.threadCount` threads;
 /// the result for a given element does not depend on the thread count.
 ///
 /// - Parameters:
@@ -34,20 +35,25 @@ public func sgemm(
         return
     }
     let flops = 2 * m * n * k
-    let threads = flops >= sgemmMinParallelFlops ? Parallel.threadCount : 1
     if m <= sgemmThinLimit || n <= sgemmThinLimit {
+        let threads = flops >= sgemmThinMinParallelFlops ? Parallel.threadCount : 1
         sgemmThin(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
     } else {
+        let threads = flops >= sgemmMinParallelFlops ? Parallel.threadCount : 1
         sgemmBlockedParallel(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
     }
 }
 
-/// Problems below this many floating-point operations run on the calling thread only.
-@usableFromInline let sgemmMinParallelFlops = 2_000_000
+/// Blocked-path problems below this many floating-point operations run on the calling thread only.
+@usableFromInline let sgemmMinParallelFlops = 1_000_000
+
+/// The same for the thin path, which is bound by memory traffic rather than arithmetic (a
+/// 64×6272 matrix-vector product is 0.8 MFLOP but streams 1.6 MB), so splitting pays earlier.
+@usableFromInline let sgemmThinMinParallelFlops = 256 * 1024
 
 /// `M` or `N` at or below this take the thin path.
 @usableFromInline let sgemmThinLimit = 16

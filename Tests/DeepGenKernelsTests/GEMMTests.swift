@@ -152,7 +152,7 @@ private let thinCases: [GEMMCase] = {
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = threads
         for t in Self.cases {
-            #expect(2 * t.m * t.n * t.k >= sgemmMinParallelFlops)
+            #expect(2 * t.m * t.n * t.k >= max(sgemmMinParallelFlops, sgemmThinMinParallelFlops))
             check(t)
         }
     }

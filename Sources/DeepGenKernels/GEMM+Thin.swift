@@ -51,24 +51,34 @@ func sgemmThin(
 }
 
 /// Gives `body` a pointer to `rows` contiguous rows of length `cols`: the source itself when
-/// `contiguous` (row stride `ld`), else a copy where element `(r, p)` is read from
-/// `src[r*rowStride + p*colStride]`. Only called with `rows ≤ 16`, so the copy is at most 16×K.
+/// `contiguous` (row stride `ld`) or when its elements are already adjacent (`colStride == 1`,
+/// e.g. a single column of a `K×1` matrix), else a copy where element `(r, p)` is read from
+/// `src[r*rowStride + p*colStride]`. Only called with `rows ≤ 16`, so the copy is at most 16×K;
+/// it goes into a pooled scratch buffer when it fits.
 @inline(__always)
 private func withContiguousRows(
     of src: UnsafePointer<Float>, rows: Int, cols: Int, rowStride: Int, colStride: Int,
     contiguous: Bool, ld: Int, _ body: (UnsafePointer<Float>, Int) -> Void
 ) {
     if contiguous { body(src, ld); return }
-    let count = rows * cols
-    let buf = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
-        .bindMemory(to: Float.self, capacity: max(1, count))
-    defer { UnsafeMutableRawPointer(buf).deallocate() }
-    // Read in source order (p outer) so the strided source is walked row by row.
-    for p in 0..<cols {
-        let s = src + p * colStride
-        for r in 0..<rows { buf[r * cols + p] = s[r * rowStride] }
+    if colStride == 1 { body(src, rowStride); return }
+    @inline(__always) func fill(_ buf: UnsafeMutablePointer<Float>) {
+        // Read in source order (p outer) so the strided source is walked row by row.
+        for p in 0..<cols {
+            let s = src + p * colStride
+            for r in 0..<rows { buf[r * cols + p] = s[r * rowStride] }
+        }
+        body(buf, cols)
     }
-    body(buf, cols)
+    let count = rows * cols
+    let blk = GEMMBlocking.current
+    if count <= blk.kc * blk.nc {
+        GEMMScratch.with(capacityA: blk.mc * blk.kc, capacityB: blk.kc * blk.nc) { fill($0.packedB) }
+    } else {
+        let buf = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buf.deallocate() }
+        fill(buf)
+    }
 }
 
 // MARK: - Dot kernel
@@ -189,8 +199,22 @@ private func dot8x1(
         s4 = s4.addingProduct(a4, b); s5 = s5.addingProduct(a5, b)
         s6 = s6.addingProduct(a6, b); s7 = s7.addingProduct(a7, b)
     }
+    var t0 = Vec16(), t1 = Vec16(), t2 = Vec16(), t3 = Vec16()
+    var t4 = Vec16(), t5 = Vec16(), t6 = Vec16(), t7 = Vec16()
     var p = 0
-    while p + 16 <= k {
+    // Two independent sets of accumulators (even and odd 16-element steps) keep more loads in flight.
+    while p + 32 <= k {
+        step(load16(y + p), load16(x0 + p), load16(x1 + p), load16(x2 + p), load16(x3 + p),
+             load16(x4 + p), load16(x5 + p), load16(x6 + p), load16(x7 + p))
+        let q = p + 16, b = load16(y + q)
+        t0 = t0.addingProduct(load16(x0 + q), b); t1 = t1.addingProduct(load16(x1 + q), b)
+        t2 = t2.addingProduct(load16(x2 + q), b); t3 = t3.addingProduct(load16(x3 + q), b)
+        t4 = t4.addingProduct(load16(x4 + q), b); t5 = t5.addingProduct(load16(x5 + q), b)
+        t6 = t6.addingProduct(load16(x6 + q), b); t7 = t7.addingProduct(load16(x7 + q), b)
+        p += 32
+    }
+    s0 += t0; s1 += t1; s2 += t2; s3 += t3; s4 += t4; s5 += t5; s6 += t6; s7 += t7
+    if p + 16 <= k {
         step(load16(y + p), load16(x0 + p), load16(x1 + p), load16(x2 + p), load16(x3 + p),
              load16(x4 + p), load16(x5 + p), load16(x6 + p), load16(x7 + p))
         p += 16

@@ -88,6 +88,13 @@ private let blockedCases: [GEMMCase] = awkwardSizes.flatMap { s in
     allTransposes(GEMMCase(m: s.0, n: s.1, k: s.2))
 }
 
+/// Larger than one cache block in K (KC), N (NC) and M (MC), so the K slices that accumulate into
+/// C with beta = 1 and the panel loops are exercised.
+private let multiBlockCases: [GEMMCase] =
+    allTransposes(GEMMCase(m: 20, n: 40, k: 1100, alpha: 0.5, beta: -1, padA: 1, padB: 2, padC: 3))
+    + allTransposes(GEMMCase(m: 17, n: 1060, k: 9, beta: 0))
+    + allTransposes(GEMMCase(m: 200, n: 33, k: 530, beta: 0))
+
 private let scalarCases: [GEMMCase] = [(Float(1), Float(0)), (1, 1), (0.5, -1.5), (-2, 0), (1.25, 1)]
     .flatMap { ab in
         allTransposes(GEMMCase(m: 45, n: 67, k: 29, alpha: ab.0, beta: ab.1, padA: 3, padB: 5, padC: 7))
@@ -112,6 +119,12 @@ private let thinCases: [GEMMCase] = {
 
 @Suite struct GEMMTests {
     @Test(arguments: blockedCases) func blockedShapes(_ t: GEMMCase) { check(t) }
+
+    @Test(arguments: multiBlockCases) func multipleCacheBlocks(_ t: GEMMCase) {
+        let blk = GEMMBlocking.current
+        #expect(max(t.k / blk.kc, t.n / blk.nc, t.m / blk.mc) >= 1)
+        check(t)
+    }
 
     @Test(arguments: scalarCases) func alphaBetaAndStrides(_ t: GEMMCase) { check(t) }
 

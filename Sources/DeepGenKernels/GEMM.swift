@@ -1,25 +1,150 @@
+import Dispatch
+
 /// Row-major single-precision GEMM: `C = alpha * op(A) * op(B) + beta * C`.
 ///
 /// `op(A)` is `M×K`: `A` is stored `M×K` with row stride `lda`, or `K×M` when `transA`.
 /// `op(B)` is `K×N`: `B` is stored `K×N` with row stride `ldb`, or `N×K` when `transB`.
-/// With `beta == 0`, `C` is not read (NaNs in it do not propagate).
+/// With `beta == 0`, `C` is not read (NaNs in it do not propagate). With `alpha == 0` or `K == 0`,
+/// `A` and `B` are not read.
+///
+/// Shapes with `M ≤ 16` or `N ≤ 16` take a thin path (dot products or row updates, no panel
+/// packing); the rest go through a packed, cache-blocked GEMM with an 8×32 AVX-512 register
+/// tile. Problems of about 1 MFLOP or more (less on the memory-bound thin path) use up to
+/// `Parallel.threadCount` threads;
+/// the result for a given element does not depend on the thread count.
+///
+/// - Parameters:
+///   - transA: `A` is stored transposed (`K×M`).
+///   - transB: `B` is stored transposed (`N×K`).
+///   - m: Rows of `op(A)` and `C`.
+///   - n: Columns of `op(B)` and `C`.
+///   - k: Columns of `op(A)`, rows of `op(B)`.
+///   - lda, ldb, ldc: Row strides (in elements) of `A`, `B`, `C` as stored.
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "[sgemm] negative size: m=\(m) n=\(n) k=\(k)")
+    precondition(
+        ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n),
+        "[sgemm] leading dimension too small: m=\(m) n=\(n) k=\(k) lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
     if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        sgemmScale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let flops = 2 * m * n * k
+    if m <= sgemmThinLimit || n <= sgemmThinLimit {
+        let threads = flops >= sgemmThinMinParallelFlops ? Parallel.threadCount : 1
+        sgemmThin(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc, threads: threads)
+    } else {
+        let threads = flops >= sgemmMinParallelFlops ? Parallel.threadCount : 1
+        sgemmBlockedParallel(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc, threads: threads)
+    }
+}
+
+/// Blocked-path problems below this many floating-point operations run on the calling thread only.
+@usableFromInline let sgemmMinParallelFlops = 1_000_000
+
+/// The same for the thin path, which is bound by memory traffic rather than arithmetic (a
+/// 64×6272 matrix-vector product is 0.8 MFLOP but streams 1.6 MB), so splitting pays earlier.
+@usableFromInline let sgemmThinMinParallelFlops = 256 * 1024
+
+/// `M` or `N` at or below this take the thin path.
+@usableFromInline let sgemmThinLimit = 16
+
+/// `C = beta * C` (`C = 0` when `beta == 0`, without reading it).
+func sgemmScale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if beta == 1 { return }
     for i in 0..<m {
         let ci = c + i * ldc
-        if beta == 0 { for j in 0..<n { ci[j] = 0 } } else if beta != 1 { for j in 0..<n { ci[j] *= beta } }
-        for p in 0..<k {
-            let av = alpha * (transA ? a[p * lda + i] : a[i * lda + p])
-            if transB {
-                for j in 0..<n { ci[j] += av * b[j * ldb + p] }
-            } else {
-                let bp = b + p * ldb
-                for j in 0..<n { ci[j] += av * bp[j] }
+        if beta == 0 {
+            ci.update(repeating: 0, count: n)
+        } else {
+            for j in 0..<n { ci[j] *= beta }
+        }
+    }
+}
+
+/// Splits C into `threads` row or column strips aligned to the register tile and runs the
+/// blocked GEMM on each strip with its own packing buffers.
+func sgemmBlockedParallel(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+) {
+    let tilesM = (m + gemmMR - 1) / gemmMR, tilesN = (n + gemmNR - 1) / gemmNR
+    if threads <= 1 || (tilesM < 2 && tilesN < 2) {
+        sgemmBlocked(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc)
+        return
+    }
+    // Estimated per-thread cost of each split: its share of the (tile-padded) multiply plus its
+    // packing work (a row split packs all of B in every thread, a column split all of A).
+    let packCost = 32  // packing one element costs roughly this many flops of compute time
+    let tM = min(threads, tilesM), tN = min(threads, tilesN)
+    let rowsPer = (tilesM + tM - 1) / tM * gemmMR, colsPer = (tilesN + tN - 1) / tN * gemmNR
+    let costM = 2 * rowsPer * n * k + packCost * (k * n + rowsPer * k)
+    let costN = 2 * colsPer * m * k + packCost * (m * k + colsPer * k)
+    if costM <= costN {
+        Parallel.forEachChunk(tilesM, chunks: tM) { _, tiles in
+            let i0 = tiles.lowerBound * gemmMR, i1 = min(m, tiles.upperBound * gemmMR)
+            sgemmBlocked(
+                transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha,
+                a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c + i0 * ldc, ldc: ldc)
+        }
+    } else {
+        Parallel.forEachChunk(tilesN, chunks: tN) { _, tiles in
+            let j0 = tiles.lowerBound * gemmNR, j1 = min(n, tiles.upperBound * gemmNR)
+            sgemmBlocked(
+                transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha,
+                a: a, lda: lda, b: transB ? b + j0 * ldb : b + j0, ldb: ldb,
+                beta: beta, c: c + j0, ldc: ldc)
+        }
+    }
+}
+
+/// Single-threaded blocked GEMM (BLIS loop order): for each `NC` column panel and `KC` slice,
+/// pack the `KC×NC` B panel, then for each `MC` row block pack the `MC×KC` A block and run the
+/// macro-kernel. K slices after the first accumulate into C (`beta = 1`).
+func sgemmBlocked(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let blk = GEMMBlocking.current
+    GEMMScratch.with(capacityA: blk.mc * blk.kc, capacityB: blk.kc * blk.nc) { s in
+        var jc = 0
+        while jc < n {
+            let nc = min(blk.nc, n - jc)
+            var pc = 0
+            while pc < k {
+                let kc = min(blk.kc, k - pc)
+                sgemmPackB(
+                    transB: transB, b: transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb: ldb,
+                    kc: kc, nc: nc, dst: s.packedB)
+                let betaHere = pc == 0 ? beta : 1
+                var ic = 0
+                while ic < m {
+                    let mc = min(blk.mc, m - ic)
+                    sgemmPackA(
+                        transA: transA, a: transA ? a + pc * lda + ic : a + ic * lda + pc, lda: lda,
+                        mc: mc, kc: kc, dst: s.packedA)
+                    sgemmMacroKernel(
+                        mc: mc, nc: nc, kc: kc, packedA: s.packedA, packedB: s.packedB,
+                        c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: betaHere)
+                    ic += mc
+                }
+                pc += kc
             }
+            jc += nc
         }
     }
 }

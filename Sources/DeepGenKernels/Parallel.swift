@@ -3,6 +3,9 @@ import Foundation
 
 /// Thread-count control and a chunked parallel loop shared by every kernel.
 ///
+/// Chunks run on a pool of persistent workers (see `WorkerPool`) that spin briefly between jobs,
+/// so that splitting problems of a few hundred microseconds still pays.
+///
 /// Kernels split work into chunks whose boundaries depend only on the problem size and the
 /// thread count, so results are reproducible for a given thread count.
 public enum Parallel {
@@ -24,11 +27,18 @@ public enum Parallel {
         if count <= 0 { return }
         let chunks = chunkCount(count, minChunk: minChunk)
         if chunks == 1 { body(0, 0..<count); return }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                body(c, chunkRange(c, of: chunks, count: count))
-            }
-        }
+        runChunks(chunks) { c in body(c, chunkRange(c, of: chunks, count: count)) }
+    }
+
+    /// Runs `body(chunkIndex, range)` over `0..<count` split into exactly `min(chunks, count)`
+    /// contiguous near-equal chunks (the caller decides how many; `threadCount` is not consulted).
+    /// Runs inline when only one chunk results.
+    @inlinable
+    public static func forEachChunk(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let chunks = max(1, min(chunks, count))
+        if chunks == 1 { body(0, 0..<count); return }
+        runChunks(chunks) { c in body(c, chunkRange(c, of: chunks, count: count)) }
     }
 
     /// How many chunks `forEachChunk` will use for `count` items.

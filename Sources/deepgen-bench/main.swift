@@ -1,1 +1,221 @@
-print("deepgen-bench: not yet implemented")
+import ArgumentParser
+import DeepGenKernels
+import Foundation
+
+@main
+struct DeepGenBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deepgen-bench",
+        abstract: "Benchmarks for DeepGen (build with -c release).",
+        subcommands: [Kernels.self])
+}
+
+/// `deepgen-bench kernels`: GFLOP/s of the compute kernels, beside numpy where it is installed.
+struct Kernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the kernels (GEMM, ...) at 1 and 2 threads and compare with numpy.")
+
+    @Option(help: "Comma-separated thread counts to time, e.g. 1,2.")
+    var threads: String = "1,2"
+
+    @Option(name: .customLong("repeat"), help: "Timed runs per shape and thread count; the best is reported.")
+    var repeats: Int = 7
+
+    @Option(help: "Comma-separated sections to run (available: \(benchSections.map(\.name).joined(separator: ", "))).")
+    var sections: String = benchSections.map(\.name).joined(separator: ",")
+
+    @Flag(help: "Do not time numpy even if python3 with numpy is available.")
+    var noNumpy = false
+
+    var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    var chosenSections: [BenchSection] {
+        let names = Set(sections.split(separator: ",").map { String($0) })
+        return benchSections.filter { names.contains($0.name) }
+    }
+
+    func validate() throws {
+        let parts = threads.split(separator: ",")
+        guard !parts.isEmpty, parts.count == threadCounts.count, threadCounts.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--threads must be a comma-separated list of positive integers, got '\(threads)'")
+        }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
+        let known = Set(benchSections.map(\.name))
+        for s in sections.split(separator: ",") where !known.contains(String(s)) {
+            throw ValidationError("unknown section '\(s)'; available: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let numpy = noNumpy ? nil : NumpyTimer.detect()
+        print("deepgen-bench kernels — \(Date()) — threads \(threadCounts.map(String.init).joined(separator: ",")), best of \(repeats)")
+        print("cores: \(ProcessInfo.processInfo.activeProcessorCount); numpy: \(numpy?.version ?? "not timed")"
+              + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "; OPENBLAS_CORETYPE=\($0)" } ?? ""))
+        for section in chosenSections {
+            print("\n## \(section.name)\n")
+            print("| \(section.shapeHeader) | threads | DeepGen GFLOP/s | numpy GFLOP/s | DeepGen/numpy |")
+            print("|---|---:|---:|---:|---:|")
+            // Time numpy per thread count first (one python process per count), then DeepGen.
+            var numpyRates: [Int: [Double?]] = [:]
+            if let numpy {
+                let shapes = section.cases.map(\.numpyMatmul)
+                for t in threadCounts { numpyRates[t] = numpy.time(shapes, threads: t, repeats: repeats) }
+            }
+            for (ci, bench) in section.cases.enumerated() {
+                for t in threadCounts {
+                    let rate = bench.run(t, repeats)
+                    let np = numpyRates[t]?[ci] ?? nil
+                    let npText = np.map { String(format: "%.1f", $0) } ?? "–"
+                    let ratio = np.map { String(format: "%.2f", rate / $0) } ?? "–"
+                    print("| \(bench.label) | \(t) | \(String(format: "%.1f", rate)) | \(npText) | \(ratio) |")
+                    fflush(stdout)
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Sections
+
+/// One benchmark: a label, a runner returning GFLOP/s for (threads, repeats), and optionally the
+/// `M, K, N` of an equivalent numpy `matmul` to time beside it.
+struct BenchCase {
+    var label: String
+    var numpyMatmul: (m: Int, k: Int, n: Int)?
+    var run: (_ threads: Int, _ repeats: Int) -> Double
+}
+
+/// A named group of benchmarks, printed as one table.
+struct BenchSection {
+    var name: String
+    var shapeHeader: String
+    var cases: [BenchCase]
+}
+
+/// Every section `kernels` knows. Add new ones here (e.g. a `conv` section timing conv2d at the
+/// DCGAN shapes through the Tensor API); `--sections` selects among them by name.
+let benchSections: [BenchSection] = [
+    gemmSection(),
+    // conv: to be added (conv2d at DCGAN shapes via the DeepGen Tensor API).
+]
+
+func gemmSection() -> BenchSection {
+    let shapes: [(m: Int, k: Int, n: Int)] = [
+        (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
+        (64, 784, 256), (128, 784, 400), (3136, 288, 64), (64, 6272, 1),
+    ]
+    return BenchSection(name: "gemm", shapeHeader: "GEMM M×K×N", cases: shapes.map { s in
+        BenchCase(label: "\(s.m)×\(s.k)×\(s.n)", numpyMatmul: s) { threads, repeats in
+            timeSGEMM(m: s.m, k: s.k, n: s.n, threads: threads, repeats: repeats)
+        }
+    })
+}
+
+/// GFLOP/s of `C = A·B` (row-major, no transposes) at the given thread count.
+func timeSGEMM(m: Int, k: Int, n: Int, threads: Int, repeats: Int) -> Double {
+    var seed: UInt32 = 1
+    func rand() -> Float { seed = seed &* 1_664_525 &+ 1_013_904_223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+    let a = (0..<(m * k)).map { _ in rand() }, b = (0..<(k * n)).map { _ in rand() }
+    var c = [Float](repeating: 0, count: m * n)
+    let saved = Parallel.threadCount
+    Parallel.threadCount = threads
+    defer { Parallel.threadCount = saved }
+    let flops = 2.0 * Double(m) * Double(n) * Double(k)
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                bestRate(flops: flops, repeats: repeats) {
+                    sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
+                          b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+    }
+}
+
+/// Warms up, picks an iteration count so one timed run lasts ≥ 30 ms, and returns the best of
+/// `repeats` runs in GFLOP/s.
+func bestRate(flops: Double, repeats: Int, _ body: () -> Void) -> Double {
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+    body(); body()
+    var iters = 1
+    while true {
+        let t0 = now()
+        for _ in 0..<iters { body() }
+        let dt = now() - t0
+        if dt >= 0.03 { break }
+        iters *= dt < 0.003 ? 8 : 2
+    }
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let t0 = now()
+        for _ in 0..<iters { body() }
+        best = min(best, (now() - t0) / Double(iters))
+    }
+    return flops / best / 1e9
+}
+
+// MARK: - numpy
+
+/// Times numpy's `matmul` on the same shapes in a `python3` subprocess, with OMP/OpenBLAS thread
+/// counts set in its environment (other OPENBLAS_* variables are passed through unchanged).
+struct NumpyTimer {
+    var version: String
+
+    static func detect() -> NumpyTimer? {
+        guard let out = python(["-c", "import numpy; print(numpy.__version__)"], env: [:]) else { return nil }
+        let v = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        return v.isEmpty ? nil : NumpyTimer(version: v)
+    }
+
+    /// GFLOP/s per shape (nil where a shape is nil or numpy failed).
+    func time(_ shapes: [(m: Int, k: Int, n: Int)?], threads: Int, repeats: Int) -> [Double?] {
+        let list = shapes.map { s in s.map { "(\($0.m),\($0.k),\($0.n))" } ?? "None" }.joined(separator: ",")
+        let script = """
+            import time, numpy as np
+            def best(f, flops, repeats):
+                f(); f()
+                iters = 1
+                while True:
+                    t0 = time.perf_counter()
+                    for _ in range(iters): f()
+                    dt = time.perf_counter() - t0
+                    if dt >= 0.03: break
+                    iters *= 8 if dt < 0.003 else 2
+                b = float('inf')
+                for _ in range(\(repeats)):
+                    t0 = time.perf_counter()
+                    for _ in range(iters): f()
+                    b = min(b, (time.perf_counter() - t0) / iters)
+                return flops / b / 1e9
+            rng = np.random.default_rng(1)
+            for s in [\(list)]:
+                if s is None:
+                    print('nan'); continue
+                m, k, n = s
+                a = rng.random((m, k), dtype=np.float32) - 0.5
+                b = rng.random((k, n), dtype=np.float32) - 0.5
+                c = np.empty((m, n), dtype=np.float32)
+                print(best(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k, \(repeats)), flush=True)
+            """
+        let env = ["OMP_NUM_THREADS": "\(threads)", "OPENBLAS_NUM_THREADS": "\(threads)"]
+        guard let out = Self.python(["-c", script], env: env) else { return shapes.map { _ in nil } }
+        let values = out.split(separator: "\n").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return shapes.indices.map { i in i < values.count ? values[i].flatMap { $0.isNaN ? nil : $0 } : nil }
+    }
+
+    /// Runs `python3 args` with `env` added to this process's environment; stdout on success.
+    static func python(_ args: [String], env: [String: String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

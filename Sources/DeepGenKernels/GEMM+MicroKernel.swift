@@ -1,0 +1,111 @@
+// The register-tile micro-kernel of the blocked GEMM and the macro-kernel that walks it over one
+// packed A block and one packed B panel.
+
+typealias Vec16 = SIMD16<Float>
+
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> Vec16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec16.self)
+}
+
+@inline(__always)
+func store16(_ v: Vec16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec16.self)
+}
+
+/// Register-tile sizes of the micro-kernel: `MR` rows of C by `NR` columns (two 16-lane vectors).
+/// 8×32 keeps 16 accumulators + 2 B vectors + 1 broadcast in the 32 AVX-512 registers.
+@usableFromInline let gemmMR = 8
+@usableFromInline let gemmNR = 32
+
+/// Computes one full `8×32` tile: `C = alpha * Ap·Bp + beta * C` over `kc` steps.
+///
+/// `a` is a packed A micro-panel (`kc` groups of 8 row values), `b` a packed B micro-panel
+/// (`kc` groups of 32 column values). With `beta == 0`, C is not read.
+@inline(never)
+func sgemmMicroKernel8x32(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+) {
+    var c00 = Vec16(), c01 = Vec16(), c10 = Vec16(), c11 = Vec16()
+    var c20 = Vec16(), c21 = Vec16(), c30 = Vec16(), c31 = Vec16()
+    var c40 = Vec16(), c41 = Vec16(), c50 = Vec16(), c51 = Vec16()
+    var c60 = Vec16(), c61 = Vec16(), c70 = Vec16(), c71 = Vec16()
+    var ap = a, bp = b
+    var p = 0
+    while p < kc {
+        let b0 = load16(bp), b1 = load16(bp + 16)
+        var av = Vec16(repeating: ap[0])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = Vec16(repeating: ap[1])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = Vec16(repeating: ap[2])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = Vec16(repeating: ap[3])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        av = Vec16(repeating: ap[4])
+        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+        av = Vec16(repeating: ap[5])
+        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        av = Vec16(repeating: ap[6])
+        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
+        av = Vec16(repeating: ap[7])
+        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+        ap += 8; bp += 32; p += 1
+    }
+
+    let va = Vec16(repeating: alpha)
+    @inline(__always) func put(_ row: Int, _ x0: Vec16, _ x1: Vec16) {
+        let cr = c + row * ldc
+        if beta == 0 {
+            store16(x0 * va, cr); store16(x1 * va, cr + 16)
+        } else if beta == 1 {
+            store16(load16(cr).addingProduct(x0, va), cr)
+            store16(load16(cr + 16).addingProduct(x1, va), cr + 16)
+        } else {
+            let vb = Vec16(repeating: beta)
+            store16((x0 * va).addingProduct(load16(cr), vb), cr)
+            store16((x1 * va).addingProduct(load16(cr + 16), vb), cr + 16)
+        }
+    }
+    put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
+    put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
+}
+
+/// Multiplies one packed `mc×kc` A block by one packed `kc×nc` B panel into `C` (`mc×nc`, row
+/// stride `ldc`). Edge tiles (fewer than 8 rows or 32 columns) are computed into a local tile from
+/// the zero-padded panels and only their valid part is written back.
+func sgemmMacroKernel(
+    mc: Int, nc: Int, kc: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: gemmMR * gemmNR) { tile in
+        let t = tile.baseAddress!
+        var jr = 0
+        while jr < nc {
+            let nr = min(gemmNR, nc - jr)
+            let bp = packedB + jr * kc
+            var ir = 0
+            while ir < mc {
+                let mr = min(gemmMR, mc - ir)
+                let ap = packedA + ir * kc
+                let cp = c + ir * ldc + jr
+                if mr == gemmMR && nr == gemmNR {
+                    sgemmMicroKernel8x32(kc, ap, bp, cp, ldc, alpha, beta)
+                } else {
+                    sgemmMicroKernel8x32(kc, ap, bp, t, gemmNR, alpha, 0)
+                    for r in 0..<mr {
+                        let cr = cp + r * ldc, tr = t + r * gemmNR
+                        if beta == 0 {
+                            for j in 0..<nr { cr[j] = tr[j] }
+                        } else {
+                            for j in 0..<nr { cr[j] = tr[j] + beta * cr[j] }
+                        }
+                    }
+                }
+                ir += gemmMR
+            }
+            jr += gemmNR
+        }
+    }
+}

@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN"], swiftSettings: optimized),
+        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .executableTarget(
             name: "deepgen-bench",
@@ -45,6 +46,7 @@ let package = Package(
             name: "DeepGenModelsTests",
             dependencies: ["DeepGenModels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "DeepGenTrainingTests", dependencies: ["DeepGenTraining", "_DeepGenTestSupport"]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking
     // would force wrappers around every pointer without making them safer.

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Writes TensorBoard event files (TFRecord-framed `Event` protocol buffers) with scalars and
+/// PNG images, readable by TensorBoard itself. The protobuf encoding is written by hand: only
+/// the handful of fields TensorBoard reads for scalars and images are needed.
+public final class TensorBoardWriter {
+    public let url: URL
+    private let handle: FileHandle
+
+    /// Creates `events.out.tfevents.<time>.<host>` in `directory` and writes the file-version event.
+    public init(directory: URL, wallTime: Date = Date()) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
+        url = directory.appendingPathComponent("events.out.tfevents.\(Int(wallTime.timeIntervalSince1970)).\(host)")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        handle = try FileHandle(forWritingTo: url)
+        var event = Protobuf()
+        event.double(field: 1, wallTime.timeIntervalSince1970)
+        event.varint(field: 2, 0)
+        event.bytes(field: 3, Array("brain.Event:2".utf8))
+        try writeRecord(event.data)
+    }
+
+    deinit { try? handle.close() }
+
+    /// Logs scalar values (tag → value) at `step`.
+    public func addScalars(_ values: [(String, Float)], step: Int, wallTime: Date = Date()) throws {
+        var summary = Protobuf()
+        for (tag, value) in values {
+            var v = Protobuf()
+            v.bytes(field: 1, Array(tag.utf8))
+            v.float(field: 2, value)
+            summary.bytes(field: 1, v.data)
+        }
+        try writeEvent(summary: summary, step: step, wallTime: wallTime)
+    }
+
+    /// Logs a PNG-encoded image under `tag` at `step`.
+    public func addImage(tag: String, png: [UInt8], height: Int, width: Int, channels: Int, step: Int, wallTime: Date = Date()) throws {
+        var image = Protobuf()
+        image.varint(field: 1, UInt64(height))
+        image.varint(field: 2, UInt64(width))
+        image.varint(field: 3, UInt64(channels))
+        image.bytes(field: 4, png)
+        var v = Protobuf()
+        v.bytes(field: 1, Array(tag.utf8))
+        v.bytes(field: 4, image.data)
+        var summary = Protobuf()
+        summary.bytes(field: 1, v.data)
+        try writeEvent(summary: summary, step: step, wallTime: wallTime)
+    }
+
+    /// Pushes written events to disk.
+    public func flush() throws { try handle.synchronize() }
+
+    private func writeEvent(summary: Protobuf, step: Int, wallTime: Date) throws {
+        var event = Protobuf()
+        event.double(field: 1, wallTime.timeIntervalSince1970)
+        event.varint(field: 2, UInt64(bitPattern: Int64(step)))
+        event.bytes(field: 5, summary.data)
+        try writeRecord(event.data)
+    }
+
+    /// TFRecord framing: length, masked CRC of the length, data, masked CRC of the data.
+    private func writeRecord(_ data: [UInt8]) throws {
+        var record: [UInt8] = []
+        let length = withUnsafeBytes(of: UInt64(data.count).littleEndian) { Array($0) }
+        record += length
+        record += withUnsafeBytes(of: CRC32C.masked(length).littleEndian) { Array($0) }
+        record += data
+        record += withUnsafeBytes(of: CRC32C.masked(data).littleEndian) { Array($0) }
+        try handle.write(contentsOf: record)
+    }
+}
+
+/// A minimal protocol-buffer encoder: varints, 32/64-bit fixed fields and length-delimited bytes.
+struct Protobuf {
+    var data: [UInt8] = []
+
+    mutating func key(_ field: Int, _ wireType: UInt64) { rawVarint(UInt64(field) << 3 | wireType) }
+
+    mutating func rawVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 { data.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        data.append(UInt8(v))
+    }
+
+    mutating func varint(field: Int, _ value: UInt64) { key(field, 0); rawVarint(value) }
+    mutating func double(field: Int, _ value: Double) {
+        key(field, 1); data += withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+    }
+    mutating func float(field: Int, _ value: Float) {
+        key(field, 5); data += withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+    }
+    mutating func bytes(field: Int, _ value: [UInt8]) { key(field, 2); rawVarint(UInt64(value.count)); data += value }
+}

@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "DeepGen", targets: ["DeepGen"]),
         .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
+        .library(name: "DeepGenData", targets: ["DeepGenData"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -32,6 +33,20 @@ let package = Package(
             ],
             swiftSettings: optimized),
         .testTarget(name: "DeepGenKernelsTests", dependencies: ["DeepGenKernels"]),
+        // Codecs come from the system's zlib, libpng and libjpeg-turbo; CDeepGenCodecs wraps the
+        // setjmp/longjmp error handling of libpng and libjpeg, which Swift cannot call safely.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibJPEG", path: "Sources/CLibJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(
+            name: "CDeepGenCodecs",
+            dependencies: ["CLibPNG", "CLibJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
+        .testTarget(
+            name: "DeepGenDataTests",
+            dependencies: ["DeepGenData", "DeepGen"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "_DeepGenTestSupport"],

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
         .library(name: "DeepGenNN", targets: ["DeepGenNN"]),
         .library(name: "DeepGenModels", targets: ["DeepGenModels"]),
+        .library(name: "DeepGenData", targets: ["DeepGenData"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -37,6 +38,20 @@ let package = Package(
             ],
             swiftSettings: optimized),
         .testTarget(name: "DeepGenKernelsTests", dependencies: ["DeepGenKernels"]),
+        // Codecs come from the system's zlib, libpng and libjpeg-turbo; CDeepGenCodecs wraps the
+        // setjmp/longjmp error handling of libpng and libjpeg, which Swift cannot call safely.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibJPEG", path: "Sources/CLibJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(
+            name: "CDeepGenCodecs",
+            dependencies: ["CLibPNG", "CLibJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
+        .testTarget(
+            name: "DeepGenDataTests",
+            dependencies: ["DeepGenData", "DeepGen"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],

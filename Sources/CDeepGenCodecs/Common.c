@@ -1,0 +1,4 @@
+#include <stdlib.h>
+#include "CDeepGenCodecs.h"
+
+void dg_free(void *pointer) { free(pointer); }

@@ -48,10 +48,7 @@ let package = Package(
             dependencies: ["CLibPNG", "CLibJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
-        .testTarget(
-            name: "DeepGenDataTests",
-            dependencies: ["DeepGenData", "DeepGen"],
-            resources: [.copy("Fixtures")]),
+        // DATA-TESTS-PENDING: .testTarget(name: "DeepGenDataTests", dependencies: ["DeepGenData", "DeepGen"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import DeepGen
+import DeepGenNN
+import _DeepGenTestSupport
+@testable import DeepGenModels
+
+/// Weights saved by PyTorch (Scripts/make_nn_fixtures.py) load by their `state_dict` names into
+/// the same architectures here and reproduce PyTorch's outputs.
+@Suite struct PyTorchInteropTests {
+    static func file(_ name: String) throws -> SafetensorsFile {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"))
+        return try SafetensorsFile(contentsOf: url)
+    }
+
+    static func expectClose(_ a: Tensor, _ b: Tensor?, _ what: String) {
+        guard let b else { Issue.record("fixture has no \(what)"); return }
+        // Relative error of the whole tensor, as the issue states it: ‖a − b‖ / ‖b‖ ≤ 1e-4.
+        let rel = ((a - b).square().sum().sqrt() / b.square().sum().sqrt()).scalar
+        #expect(a.shape == b.shape && rel <= 1e-4, "\(what): relative error \(rel)")
+    }
+
+    @Test func dcganGeneratorTrainAndEval() throws {
+        let io = try Self.file("interop_io")
+        var rng = RandomGenerator(seed: 0)
+        let g = DCGAN28Generator(latentSize: 8, width: 4, using: &rng)
+        try g.load(stateDict: Self.file("dcgan_generator").tensors)
+        let z = try #require(io.tensors["g.z"])
+        g.eval()
+        Self.expectClose(g(z), io.tensors["g.out_eval"], "generator eval output")
+        g.train()
+        Self.expectClose(g(z), io.tensors["g.out_train"], "generator train output")
+        // One training-mode pass updates the running statistics as PyTorch's does.
+        let state = g.stateDict()
+        for (name, expected) in io.tensors where name.hasPrefix("g.after_train.") {
+            Self.expectClose(try #require(state[String(name.dropFirst("g.after_train.".count))]), expected, name)
+        }
+        #expect(state["main.1.num_batches_tracked"]?.scalar == 4)
+    }
+
+    @Test func dcganDiscriminatorEval() throws {
+        let io = try Self.file("interop_io")
+        var rng = RandomGenerator(seed: 0)
+        let d = DCGAN28Discriminator(width: 8, using: &rng)
+        try d.load(stateDict: Self.file("dcgan_discriminator").tensors)
+        d.eval()
+        Self.expectClose(d(try #require(io.tensors["d.x"])), io.tensors["d.out_eval"], "discriminator output")
+    }
+
+    @Test func cycleGANResnetGenerator() throws {
+        let io = try Self.file("interop_io")
+        var rng = RandomGenerator(seed: 0)
+        let r = ResnetGenerator(inputChannels: 1, outputChannels: 1, width: 8, blocks: 2, using: &rng)
+        try r.load(stateDict: Self.file("resnet_generator").tensors)
+        Self.expectClose(r(try #require(io.tensors["r.x"])), io.tensors["r.out"], "ResNet generator output")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Everything that defines a model and how it trains; written to `config.json` and into every
+/// checkpoint, so a run folder or a checkpoint alone is enough to rebuild the model.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var model: ModelKind
+    /// The dataset as given on the command line (`shapes`, `fashion-mnist:sneaker`, `ring8`, …).
+    public var dataset: String
+    /// One sample's shape: `[C, H, W]` for images, `[2]` for 2-D points.
+    public var sampleShape: [Int]
+    public var seed: UInt64 = 0
+    public var epochs: Int = 5
+    public var batchSize: Int = 64
+    public var learningRate: Double = 2e-4
+    public var beta1: Double = 0.5
+    public var beta2: Double = 0.999
+
+    // GANs
+    public var latentSize: Int = 100
+    /// Base channel count (DCGAN, CycleGAN) or hidden width scale.
+    public var width: Int = 64
+    public var objective: GANObjective = .nonSaturating
+    public var classCount: Int = 10
+    public var criticSteps: Int = 1
+    public var gradientPenaltyWeight: Float = 10
+
+    // VAEs
+    public var hiddenSize: Int = 400
+    public var likelihood: VAELikelihood = .bernoulli
+    public var klWeight: Float = 1
+
+    // CycleGAN
+    public var residualBlocks: Int = 9
+    public var patchLayers: Int = 3
+    public var cycleWeight: Float = 10
+    /// Identity loss weight as a fraction of the cycle weight (0.5 in the CycleGAN paper's code).
+    public var identityFraction: Float = 0.5
+    public var poolSize: Int = 50
+    /// Epochs of linear learning-rate decay to zero after `epochs` at a constant rate.
+    public var decayEpochs: Int = 0
+
+    public init(model: ModelKind, dataset: String, sampleShape: [Int]) {
+        self.model = model
+        self.dataset = dataset
+        self.sampleShape = sampleShape
+    }
+
+    /// The published defaults for `model` on data of `sampleShape`.
+    public static func defaults(for model: ModelKind, dataset: String, sampleShape: [Int]) -> ModelConfig {
+        var c = ModelConfig(model: model, dataset: dataset, sampleShape: sampleShape)
+        let isPoints = sampleShape.count == 1
+        switch model {
+        case .gan:
+            c.latentSize = isPoints ? 2 : 100
+            c.learningRate = isPoints ? 1e-3 : 2e-4
+        case .dcgan, .conditionalDCGAN:
+            break
+        case .wganGP:
+            c.learningRate = 1e-4
+            c.beta1 = 0.5
+            c.beta2 = 0.9
+            c.criticSteps = 5
+            c.objective = .wasserstein
+            c.latentSize = isPoints ? 2 : 100
+        case .vae, .convVAE:
+            c.latentSize = 20
+            c.learningRate = 1e-3
+            c.beta1 = 0.9
+            c.beta2 = 0.999
+            c.batchSize = 128
+            c.epochs = 10
+        case .cycleGAN:
+            c.batchSize = 1
+            c.objective = .leastSquares
+            c.learningRate = 2e-4
+            let side = sampleShape.last ?? 256
+            c.residualBlocks = side >= 256 ? 9 : (side >= 64 ? 6 : 3)
+            c.width = side >= 64 ? 64 : 32
+            c.patchLayers = side >= 64 ? 3 : 2
+        }
+        return c
+    }
+
+    /// Checks the combination makes sense, with a message naming the problem.
+    public func validate() throws {
+        func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        if epochs < 1 { try fail("epochs must be at least 1, got \(epochs)") }
+        if batchSize < 1 { try fail("batch size must be at least 1, got \(batchSize)") }
+        if !(learningRate > 0) || !learningRate.isFinite { try fail("learning rate must be positive, got \(learningRate)") }
+        if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { try fail("Adam betas must be in [0, 1), got (\(beta1), \(beta2))") }
+        if latentSize < 1 { try fail("latent size must be at least 1, got \(latentSize)") }
+        if width < 1 { try fail("width must be at least 1, got \(width)") }
+        if decayEpochs < 0 { try fail("decay epochs cannot be negative") }
+        let isPoints = sampleShape.count == 1
+        switch model {
+        case .dcgan, .conditionalDCGAN, .convVAE:
+            let side = sampleShape.count == 3 ? sampleShape[1] : 0
+            let allowed = model == .dcgan ? [28, 32, 64] : [28]
+            if !allowed.contains(side) || sampleShape[1] != sampleShape[2] {
+                try fail("\(model.rawValue) needs square images of side \(allowed.map(String.init).joined(separator: ", ")); the data has shape \(sampleShape)")
+            }
+        case .cycleGAN:
+            if sampleShape.count != 3 || sampleShape[1] % 4 != 0 || sampleShape[2] % 4 != 0 {
+                try fail("cyclegan needs images with sides divisible by 4; the data has shape \(sampleShape)")
+            }
+        case .vae:
+            if isPoints { try fail("vae needs images; the data has shape \(sampleShape)") }
+        case .gan, .wganGP:
+            break
+        }
+        if model == .wganGP && criticSteps < 1 { try fail("critic steps must be at least 1") }
+        if model == .wganGP, sampleShape.count == 3, ![28, 32, 64].contains(sampleShape[1]) {
+            try fail("wgan-gp on images needs sides 28, 32 or 64; the data has shape \(sampleShape)")
+        }
+    }
+
+    /// JSON with sorted keys, as written to `config.json`.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(json: String) throws -> ModelConfig {
+        try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+    }
+}
+
+/// A model configuration that cannot work, with a message for the user.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "DeepGen", targets: ["DeepGen"]),
         .library(name: "DeepGenKernels", targets: ["DeepGenKernels"]),
+        .library(name: "DeepGenOptimizers", targets: ["DeepGenOptimizers"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .target(name: "DeepGenKernels", swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
+        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
         .executableTarget(
             name: "deepgen-bench",
             dependencies: [
@@ -35,6 +37,10 @@ let package = Package(
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DeepGenOptimizersTests",
+            dependencies: ["DeepGenOptimizers", "DeepGen", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking

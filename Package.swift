@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DeepGenNN", targets: ["DeepGenNN"]),
         .library(name: "DeepGenModels", targets: ["DeepGenModels"]),
         .library(name: "DeepGenData", targets: ["DeepGenData"]),
+        .library(name: "DeepGenOptimizers", targets: ["DeepGenOptimizers"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN"], swiftSettings: optimized),
         .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
+        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
         .executableTarget(
             name: "deepgen-bench",
             dependencies: [
@@ -59,6 +61,10 @@ let package = Package(
             dependencies: ["DeepGenModels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepGenTrainingTests", dependencies: ["DeepGenTraining", "_DeepGenTestSupport"]),
+        .testTarget(
+            name: "DeepGenOptimizersTests",
+            dependencies: ["DeepGenOptimizers", "DeepGen", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
     ],
     // Kernels capture raw buffers in concurrentPerform closures; Swift 6's strict Sendable checking
     // would force wrappers around every pointer without making them safer.

@@ -1,0 +1,80 @@
+import DeepGen
+import Foundation
+
+/// Adam's and AdamW's state for one parameter (PyTorch's slot names).
+public struct AdamState: ParameterState {
+    public var step: Int
+    /// The moving average of gradients (first moment).
+    public var expAvg: Tensor
+    /// The moving average of squared gradients (second moment).
+    public var expAvgSq: Tensor
+    /// The running maximum of `expAvgSq`, kept only with AMSGrad.
+    public var maxExpAvgSq: Tensor?
+
+    public static let slotNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+
+    /// Zero moments for a parameter of `shape`.
+    public init(zerosLike shape: [Int], amsgrad: Bool) {
+        step = 0
+        expAvg = Tensor(zeros: shape)
+        expAvgSq = Tensor(zeros: shape)
+        maxExpAvgSq = amsgrad ? Tensor(zeros: shape) : nil
+    }
+
+    public var slots: [String: Tensor] {
+        var out = ["exp_avg": expAvg, "exp_avg_sq": expAvgSq]
+        out["max_exp_avg_sq"] = maxExpAvgSq
+        return out
+    }
+
+    public init(step: Int, slots: [String: Tensor]) throws {
+        try checkSameShape(slots)
+        self.step = step
+        expAvg = try requiredSlot("exp_avg", in: slots)
+        expAvgSq = try requiredSlot("exp_avg_sq", in: slots)
+        maxExpAvgSq = slots["max_exp_avg_sq"]
+    }
+}
+
+/// One Adam step on one parameter, as `torch.optim.Adam`'s single-tensor path computes it:
+/// scalars in `Double` (Python floats), elementwise work in `Float` in the same order of
+/// operations. `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
+/// (`g ← g + wd·p`).
+func adamStep(
+    gradient: Tensor, parameter: Tensor, state: AdamState, learningRate lr: Double, beta1: Double,
+    beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool, amsgrad: Bool
+) -> (parameter: Tensor, state: AdamState) {
+    var p = parameter, s = state
+    s.step += 1
+    let t = Double(s.step)
+    let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
+    let negStepSize = Float(-(lr / biasCorrection1))
+    let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
+    let eps = Float(epsilon), b2 = Float(beta2), oneMinusB2 = Float(1 - beta2), w1 = Float(1 - beta1)
+    let l2 = decoupled ? 0 : Float(weightDecay), decay = decoupled ? Float(1 - lr * weightDecay) : 1
+    if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
+    var maximum = s.maxExpAvgSq ?? Tensor(zeros: [0])
+
+    gradient.withUnsafeBufferPointer { g in
+        p.withUnsafeMutableBufferPointer { p in
+            s.expAvg.withUnsafeMutableBufferPointer { m in
+                s.expAvgSq.withUnsafeMutableBufferPointer { v in
+                    maximum.withUnsafeMutableBufferPointer { vmax in
+                        for i in 0..<p.count {
+                            var gi = g[i]
+                            if decoupled { p[i] *= decay } else if l2 != 0 { gi += l2 * p[i] }
+                            m[i] = lerp(m[i], gi, w1)
+                            v[i] = v[i] * b2 + oneMinusB2 * gi * gi
+                            var second = v[i]
+                            if amsgrad { vmax[i] = max(vmax[i], second); second = vmax[i] }
+                            let denominator = second.squareRoot() / biasCorrection2Sqrt + eps
+                            p[i] += negStepSize * m[i] / denominator
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if amsgrad { s.maxExpAvgSq = maximum }
+    return (p, s)
+}

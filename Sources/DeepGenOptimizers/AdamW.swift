@@ -1,0 +1,45 @@
+import DeepGen
+
+/// AdamW (Loshchilov & Hutter): Adam with weight decay decoupled from the gradient,
+/// `p ← p(1 − lr·wd)` before the Adam step, as `torch.optim.AdamW` (default decay 1e-2).
+public struct AdamW: ParameterwiseOptimizer {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var weightDecay: Double
+    public var amsgrad: Bool
+    public var stepCount = 0
+    public var states: [String: AdamState] = [:]
+
+    public static let typeName = "AdamW"
+
+    private enum CodingKeys: String, CodingKey {
+        case learningRate = "lr", beta1, beta2, epsilon = "eps", weightDecay = "weight_decay", amsgrad
+    }
+
+    /// - Parameters:
+    ///   - learningRate: Step size.
+    ///   - betas: Decay rates of the first and second moment averages.
+    ///   - epsilon: Added to the denominator for stability.
+    ///   - weightDecay: Decoupled decay coefficient (multiplied by the learning rate each step).
+    ///   - amsgrad: Normalise by the running maximum of the second moment.
+    public init(learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8,
+                weightDecay: Double = 1e-2, amsgrad: Bool = false) {
+        checkAdamHyperparameters("AdamW", learningRate, betas, epsilon, weightDecay)
+        self.learningRate = learningRate
+        (beta1, beta2) = betas
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.amsgrad = amsgrad
+    }
+
+    public func initialState(for parameter: Tensor) -> AdamState {
+        AdamState(zerosLike: parameter.shape, amsgrad: amsgrad)
+    }
+
+    public func applySingle(gradient: Tensor, parameter: Tensor, state: AdamState) -> (parameter: Tensor, state: AdamState) {
+        adamStep(gradient: gradient, parameter: parameter, state: state, learningRate: learningRate, beta1: beta1,
+                 beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true, amsgrad: amsgrad)
+    }
+}

@@ -1,0 +1,126 @@
+import DeepGen
+
+/// RMSprop with `torch.optim.RMSprop`'s semantics: `v ← αv + (1 − α)g²`, step `g / (√v + ε)`;
+/// `centered` subtracts the squared moving average of gradients from `v`; `momentum` accumulates
+/// the scaled steps in a buffer.
+public struct RMSprop: ParameterwiseOptimizer {
+    public var learningRate: Double
+    public var alpha: Double
+    public var epsilon: Double
+    public var weightDecay: Double
+    public var momentum: Double
+    public var centered: Bool
+    public var stepCount = 0
+    public var states: [String: RMSpropState] = [:]
+
+    public static let typeName = "RMSprop"
+
+    private enum CodingKeys: String, CodingKey {
+        case learningRate = "lr", alpha, epsilon = "eps", weightDecay = "weight_decay", momentum, centered
+    }
+
+    /// - Parameters:
+    ///   - learningRate: Step size (PyTorch default 1e-2).
+    ///   - alpha: Smoothing constant of the squared-gradient average.
+    ///   - epsilon: Added to the denominator for stability.
+    ///   - weightDecay: L2 penalty coefficient, added to the gradient.
+    ///   - momentum: Momentum factor (0 for none).
+    ///   - centered: Normalise by an estimate of the gradient's variance instead of its second moment.
+    public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0,
+                momentum: Double = 0, centered: Bool = false) {
+        precondition(learningRate >= 0, "[RMSprop] invalid learning rate \(learningRate)")
+        precondition(alpha >= 0, "[RMSprop] invalid alpha \(alpha)")
+        precondition(epsilon >= 0, "[RMSprop] invalid epsilon \(epsilon)")
+        precondition(weightDecay >= 0, "[RMSprop] invalid weight decay \(weightDecay)")
+        precondition(momentum >= 0, "[RMSprop] invalid momentum \(momentum)")
+        self.learningRate = learningRate
+        self.alpha = alpha
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.momentum = momentum
+        self.centered = centered
+    }
+
+    public func initialState(for parameter: Tensor) -> RMSpropState {
+        RMSpropState(step: 0, squareAverage: Tensor(zeros: parameter.shape),
+                     momentumBuffer: momentum > 0 ? Tensor(zeros: parameter.shape) : nil,
+                     gradientAverage: centered ? Tensor(zeros: parameter.shape) : nil)
+    }
+
+    public func applySingle(gradient: Tensor, parameter: Tensor, state: RMSpropState) -> (parameter: Tensor, state: RMSpropState) {
+        var p = parameter, s = state
+        s.step += 1
+        let wd = Float(weightDecay), a = Float(alpha), oneMinusA = Float(1 - alpha), eps = Float(epsilon)
+        let mu = Float(momentum), negLR = Float(-learningRate)
+        let useMomentum = momentum > 0, centered = centered
+        let empty = Tensor(zeros: [0])
+        var buffer = useMomentum ? (s.momentumBuffer ?? Tensor(zeros: p.shape)) : empty
+        var average = centered ? (s.gradientAverage ?? Tensor(zeros: p.shape)) : empty
+
+        gradient.withUnsafeBufferPointer { g in
+            p.withUnsafeMutableBufferPointer { p in
+                s.squareAverage.withUnsafeMutableBufferPointer { v in
+                    buffer.withUnsafeMutableBufferPointer { b in
+                        average.withUnsafeMutableBufferPointer { ga in
+                            for i in 0..<p.count {
+                                var gi = g[i]
+                                if wd != 0 { gi += wd * p[i] }
+                                v[i] = v[i] * a + oneMinusA * gi * gi
+                                var denominator: Float
+                                if centered {
+                                    ga[i] = lerp(ga[i], gi, oneMinusA)
+                                    denominator = (v[i] + -1 * ga[i] * ga[i]).squareRoot()
+                                } else {
+                                    denominator = v[i].squareRoot()
+                                }
+                                denominator += eps
+                                if useMomentum {
+                                    b[i] = b[i] * mu + gi / denominator
+                                    p[i] += negLR * b[i]
+                                } else {
+                                    p[i] += negLR * gi / denominator
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if useMomentum { s.momentumBuffer = buffer }
+        if centered { s.gradientAverage = average }
+        return (p, s)
+    }
+}
+
+/// RMSprop's state for one parameter (PyTorch's slot names).
+public struct RMSpropState: ParameterState {
+    public var step: Int
+    /// The moving average of squared gradients.
+    public var squareAverage: Tensor
+    /// The momentum buffer, kept only with momentum.
+    public var momentumBuffer: Tensor?
+    /// The moving average of gradients, kept only when centered.
+    public var gradientAverage: Tensor?
+
+    public static let slotNames = ["square_avg", "momentum_buffer", "grad_avg"]
+
+    public init(step: Int, squareAverage: Tensor, momentumBuffer: Tensor?, gradientAverage: Tensor?) {
+        self.step = step
+        self.squareAverage = squareAverage
+        self.momentumBuffer = momentumBuffer
+        self.gradientAverage = gradientAverage
+    }
+
+    public var slots: [String: Tensor] {
+        var out = ["square_avg": squareAverage]
+        out["momentum_buffer"] = momentumBuffer
+        out["grad_avg"] = gradientAverage
+        return out
+    }
+
+    public init(step: Int, slots: [String: Tensor]) throws {
+        try checkSameShape(slots)
+        self.init(step: step, squareAverage: try requiredSlot("square_avg", in: slots),
+                  momentumBuffer: slots["momentum_buffer"], gradientAverage: slots["grad_avg"])
+    }
+}

@@ -1,0 +1,89 @@
+import DeepGen
+
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2
+/// weight decay, with `torch.optim.SGD`'s semantics: the momentum buffer starts as a copy of the
+/// first gradient, and `p ← p − lr·d` where `d` is the buffer (or `g + momentum·buffer` with
+/// Nesterov).
+public struct SGD: ParameterwiseOptimizer {
+    public var learningRate: Double
+    public var momentum: Double
+    public var dampening: Double
+    public var weightDecay: Double
+    public var nesterov: Bool
+    public var stepCount = 0
+    public var states: [String: SGDState] = [:]
+
+    public static let typeName = "SGD"
+
+    private enum CodingKeys: String, CodingKey {
+        case learningRate = "lr", momentum, dampening, weightDecay = "weight_decay", nesterov
+    }
+
+    /// - Parameters:
+    ///   - learningRate: Step size.
+    ///   - momentum: Momentum factor (0 for plain SGD).
+    ///   - dampening: Scales the gradient added to the momentum buffer by `1 − dampening`.
+    ///   - weightDecay: L2 penalty coefficient, added to the gradient.
+    ///   - nesterov: Nesterov momentum (needs momentum > 0 and no dampening).
+    public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
+                nesterov: Bool = false) {
+        precondition(learningRate >= 0, "[SGD] invalid learning rate \(learningRate)")
+        precondition(momentum >= 0, "[SGD] invalid momentum \(momentum)")
+        precondition(weightDecay >= 0, "[SGD] invalid weight decay \(weightDecay)")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "[SGD] Nesterov momentum needs momentum > 0 and zero dampening")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+    }
+
+    public func initialState(for parameter: Tensor) -> SGDState { SGDState(step: 0, momentumBuffer: nil) }
+
+    public func applySingle(gradient: Tensor, parameter: Tensor, state: SGDState) -> (parameter: Tensor, state: SGDState) {
+        var p = parameter, s = state
+        s.step += 1
+        let wd = Float(weightDecay), mu = Float(momentum), negLR = Float(-learningRate)
+        let gradientScale = Float(1 - dampening)
+        let useMomentum = momentum != 0, firstStep = s.momentumBuffer == nil, nesterov = nesterov
+        var buffer = useMomentum ? (s.momentumBuffer ?? Tensor(zeros: p.shape)) : Tensor(zeros: [0])
+
+        gradient.withUnsafeBufferPointer { g in
+            p.withUnsafeMutableBufferPointer { p in
+                buffer.withUnsafeMutableBufferPointer { b in
+                    for i in 0..<p.count {
+                        var d = g[i]
+                        if wd != 0 { d += wd * p[i] }
+                        if useMomentum {
+                            b[i] = firstStep ? d : b[i] * mu + gradientScale * d
+                            d = nesterov ? d + mu * b[i] : b[i]
+                        }
+                        p[i] += negLR * d
+                    }
+                }
+            }
+        }
+        if useMomentum { s.momentumBuffer = buffer }
+        return (p, s)
+    }
+}
+
+/// SGD's state for one parameter.
+public struct SGDState: ParameterState {
+    public var step: Int
+    /// The momentum buffer; `nil` before the first step or without momentum.
+    public var momentumBuffer: Tensor?
+
+    public static let slotNames = ["momentum_buffer"]
+
+    public init(step: Int, momentumBuffer: Tensor?) {
+        self.step = step
+        self.momentumBuffer = momentumBuffer
+    }
+
+    public var slots: [String: Tensor] { momentumBuffer.map { ["momentum_buffer": $0] } ?? [:] }
+
+    public init(step: Int, slots: [String: Tensor]) throws {
+        self.init(step: step, momentumBuffer: slots["momentum_buffer"])
+    }
+}

@@ -1,0 +1,170 @@
+import DeepGen
+import DeepGenOptimizers
+import Foundation
+import Testing
+import _DeepGenTestSupport
+
+private func temporaryFile() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-optim-\(UUID()).safetensors")
+}
+
+private func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
+
+/// Runs 10 steps straight, and 5 steps + checkpoint file + a fresh optimizer + 5 steps; both
+/// must agree bit for bit in parameters and optimizer state.
+private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
+    var straight = fresh
+    var straightParameters = initialParameters()
+    for t in 1...10 { straight.update(&straightParameters, gradients: gradients(step: t)) }
+
+    var first = fresh
+    var parameters = initialParameters()
+    for t in 1...5 { first.update(&parameters, gradients: gradients(step: t)) }
+    var checkpoint = Checkpoint()
+    checkpoint.insert(parameters, under: "model.")
+    checkpoint.store(first)
+    let url = temporaryFile()
+    defer { try? FileManager.default.removeItem(at: url) }
+    try checkpoint.save(to: url)
+
+    let loaded = try Checkpoint.load(from: url)
+    var resumed = fresh
+    try loaded.restore(&resumed)
+    #expect(resumed.stepCount == 5)
+    var resumedParameters = loaded.tensors(under: "model.").mapValues { $0.requiringGrad() }
+    for t in 6...10 { resumed.update(&resumedParameters, gradients: gradients(step: t)) }
+
+    #expect(resumed.stepCount == straight.stepCount)
+    for p in parameterNames {
+        #expect(bits(resumedParameters[p]!) == bits(straightParameters[p]!), "\(name) parameter \(p)")
+    }
+    let a = resumed.stateTensors(), b = straight.stateTensors()
+    #expect(Set(a.keys) == Set(b.keys), "\(name)")
+    for (key, t) in b { #expect(a[key].map(bits) == bits(t), "\(name) state \(key)") }
+    #expect(resumed.stateMetadata() == straight.stateMetadata(), "\(name)")
+}
+
+@Suite struct OptimizerState {
+    @Test(arguments: optimizerCases)
+    func resumingFromACheckpointEqualsTenUninterruptedSteps(_ name: String) throws {
+        try checkResume(optimizer(for: fixture[name]!), name)
+    }
+
+    @Test func stateIsNamedByParameterAndSlot() {
+        var adam = Adam(amsgrad: true)
+        var parameters = ["main.0.weight": Tensor([1, 2]).requiringGrad(), "main.0.bias": Tensor([3])]
+        adam.update(&parameters, gradients: ["main.0.weight": Tensor([0.5, -0.5])])
+        #expect(adam.stateTensors().keys.sorted() ==
+                ["main.0.weight.exp_avg", "main.0.weight.exp_avg_sq", "main.0.weight.max_exp_avg_sq"])
+        #expect(adam.stateMetadata()["parameter_steps"] == #"{"main.0.weight":1}"#)
+        // A parameter without a gradient is untouched (PyTorch skips `grad is None`).
+        #expect(parameters["main.0.bias"]!.scalars == [3])
+        #expect(!parameters["main.0.bias"]!.requiresGrad)
+    }
+
+    @Test func restoreReplacesHyperparameters() throws {
+        var trained = RMSprop(learningRate: 0.05, alpha: 0.9, momentum: 0.5, centered: true)
+        var parameters = initialParameters()
+        trained.update(&parameters, gradients: gradients(step: 1))
+        var checkpoint = Checkpoint()
+        checkpoint.store(trained, under: "opt.")
+        var fresh = RMSprop()
+        try checkpoint.restore(&fresh, under: "opt.")
+        #expect(fresh.learningRate == 0.05 && fresh.alpha == 0.9 && fresh.momentum == 0.5 && fresh.centered)
+        #expect(fresh.states["w"]?.step == 1)
+    }
+
+    @Test func badStateIsRefusedWithEveryProblem() throws {
+        var adam = Adam()
+        var parameters = initialParameters()
+        adam.update(&parameters, gradients: gradients(step: 1))
+        var checkpoint = Checkpoint()
+        checkpoint.store(adam)
+
+        var sgd = SGD(learningRate: 0.1)
+        do {
+            try checkpoint.restore(&sgd)
+            Issue.record("Adam state loaded into SGD")
+        } catch let e as OptimizerStateError {
+            #expect(e.description.contains("'Adam', not SGD"))
+            #expect(e.file == "<memory>")
+        }
+
+        var broken = checkpoint
+        broken.tensors["optimizer.w.exp_avg_sq"] = nil
+        broken.tensors["optimizer.b.exp_avg"] = Tensor(zeros: [5])
+        broken.tensors["optimizer.w.momentum"] = Tensor(zeros: [1])
+        var target = Adam()
+        let before = target.stateMetadata()
+        do {
+            try broken.restore(&target)
+            Issue.record("broken state loaded")
+        } catch let e as OptimizerStateError {
+            #expect(e.problems.count == 3, "\(e.problems)")
+            #expect(e.description.contains("parameter 'w': slot 'exp_avg_sq' is missing"))
+            #expect(e.description.contains("parameter 'b': slots have different shapes"))
+            #expect(e.description.contains("unexpected state tensor 'w.momentum'"))
+        }
+        #expect(target.stateMetadata() == before)
+
+        var noSteps = checkpoint
+        noSteps.metadata["optimizer.parameter_steps"] = "[1"
+        #expect(throws: OptimizerStateError.self) { try noSteps.restore(&target) }
+    }
+
+    @Test func applySingleIsPure() {
+        let rule = Adam(learningRate: 0.1)
+        let parameter = Tensor([1, 2, 3]), gradient = Tensor([0.1, -0.2, 0.3])
+        let state = rule.initialState(for: parameter)
+        let (p1, s1) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
+        let (p2, s2) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
+        #expect(parameter.scalars == [1, 2, 3])
+        #expect(state.step == 0 && state.expAvg.scalars == [0, 0, 0])
+        #expect(p1.scalars == p2.scalars && s1.expAvgSq.scalars == s2.expAvgSq.scalars && s1.step == 1)
+        // First Adam step moves every element by lr against the gradient's sign (m̂/√v̂ = ±1).
+        #expect(closeness(p1, Tensor([0.9, 2.1, 2.9]), atol: 1e-6, rtol: 0) == nil)
+    }
+
+    @Test func optimizersMinimiseAQuadraticThroughAutograd() {
+        let target = Tensor([3, -1, 0.5])
+        let optimizers: [any Optimizer] = [Adam(learningRate: 0.1), AdamW(learningRate: 0.1, weightDecay: 0),
+                                           SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), RMSprop(learningRate: 0.03)]
+        for var opt in optimizers {
+            var parameters = ["x": Tensor(zeros: [3]).requiringGrad()]
+            for _ in 0..<400 {
+                let x = parameters["x"]!
+                let loss = ((x - target) * (x - target)).sum()
+                let g = gradients(of: loss, with: [x])[0]
+                opt.update(&parameters, gradients: ["x": g])
+            }
+            #expect(closeness(parameters["x"]!, target, atol: 2e-2, rtol: 0) == nil, "\(type(of: opt)): \(parameters["x"]!)")
+        }
+    }
+
+    @Test func clippingByHand() {
+        // Norm of (3, 4, 12) is 13; clipping to 6.5 halves every gradient (up to the 1e-6 guard).
+        var grads = ["a": Tensor([3, 4]), "b": Tensor([12])]
+        let norm = clipGradientNorm(&grads, maxNorm: 6.5)
+        #expect(norm == 13)
+        #expect(closeness(grads["a"]!, Tensor([1.5, 2]), atol: 1e-6, rtol: 0) == nil)
+        var small = ["a": Tensor([0.3, 0.4])]
+        #expect(abs(clipGradientNorm(&small, maxNorm: 1) - 0.5) < 1e-7)
+        #expect(small["a"]!.scalars == [0.3, 0.4])
+    }
+
+    @Test func schedulerPositionRoundTripsThroughACheckpoint() throws {
+        var scheduler = LearningRateScheduler(.linearDecay(constantEpochs: 100, decayEpochs: 100), baseLearningRate: 2e-4)
+        for _ in 0..<150 { scheduler.step() }
+        var checkpoint = Checkpoint()
+        try checkpoint.setMetadataValue(scheduler, forKey: CheckpointKey.learningRateSchedule)
+        let back = try #require(try checkpoint.metadataValue(LearningRateScheduler.self, forKey: CheckpointKey.learningRateSchedule))
+        #expect(back == scheduler && back.epoch == 150)
+        // CycleGAN: epoch 150 of 100 + 100 is 1 − 51/101 of the base rate.
+        #expect(abs(back.learningRate - 2e-4 * (1 - 51.0 / 101)) < 1e-18)
+        var adam = Adam()
+        back.apply(to: &adam)
+        #expect(adam.learningRate == back.learningRate)
+        // Past the end the rate holds at zero instead of turning negative.
+        #expect(LearningRateSchedule.linearDecay(constantEpochs: 2, decayEpochs: 2).learningRate(base: 1, epoch: 9) == 0)
+    }
+}

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "DeepGenKernels", swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
-        .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN"], swiftSettings: optimized),
+        .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers"], swiftSettings: optimized),
         .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),

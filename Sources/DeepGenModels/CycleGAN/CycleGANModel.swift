@@ -1,0 +1,125 @@
+import DeepGen
+import DeepGenNN
+import DeepGenOptimizers
+
+/// CycleGAN training (Zhu et al. 2017, as the authors' code does it): generators A→B and B→A,
+/// discriminators judging domain A and domain B images, least-squares adversarial losses, cycle
+/// loss λ·‖G_BA(G_AB(a)) − a‖₁ (and back), identity loss 0.5·λ·‖G_AB(b) − b‖₁ (and back), and
+/// discriminators trained on an image pool of past fakes, loss halved.
+public final class CycleGANModel: GenerativeModel {
+    public let config: ModelConfig
+    public let generatorAB: TrainableNetwork
+    public let generatorBA: TrainableNetwork
+    public let discriminatorA: TrainableNetwork
+    public let discriminatorB: TrainableNetwork
+    public var networks: [TrainableNetwork] { [generatorAB, generatorBA, discriminatorA, discriminatorB] }
+    public var lossNames: [String] { ["loss_g", "adv_ab", "adv_ba", "cycle_a", "cycle_b", "idt_a", "idt_b", "loss_d_a", "loss_d_b"] }
+    public private(set) var poolA: ImagePool
+    public private(set) var poolB: ImagePool
+    /// Fixed domain images for the preview grid (set by the trainer from the data).
+    public var previewInputs: (a: Tensor, b: Tensor)?
+
+    public init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try config.validate()
+        guard config.model == .cycleGAN else { throw ConfigurationError(message: "\(config.model.rawValue) is not CycleGAN") }
+        self.config = config
+        let c = config.sampleShape[0]
+        let adam = Adam(learningRate: config.learningRate, betas: (config.beta1, config.beta2))
+        func resnet(_ rng: inout RandomGenerator) -> ResnetGenerator {
+            let g = ResnetGenerator(inputChannels: c, outputChannels: c, width: config.width, blocks: config.residualBlocks, using: &rng)
+            // CycleGAN initializes every conv with N(0, 0.02), biases 0.
+            g.apply { CycleGANModel.initialize($0, using: &rng) }
+            return g
+        }
+        func patch(_ rng: inout RandomGenerator) -> PatchDiscriminator {
+            let d = PatchDiscriminator(inputChannels: c, width: config.width, layers: config.patchLayers, using: &rng)
+            d.apply { CycleGANModel.initialize($0, using: &rng) }
+            return d
+        }
+        generatorAB = TrainableNetwork(name: "generator_ab", module: resnet(&rng), optimizer: adam)
+        generatorBA = TrainableNetwork(name: "generator_ba", module: resnet(&rng), optimizer: adam)
+        discriminatorA = TrainableNetwork(name: "discriminator_a", module: patch(&rng), optimizer: adam)
+        discriminatorB = TrainableNetwork(name: "discriminator_b", module: patch(&rng), optimizer: adam)
+        poolA = ImagePool(capacity: config.poolSize)
+        poolB = ImagePool(capacity: config.poolSize)
+    }
+
+    static func initialize(_ m: Module, using rng: inout RandomGenerator) {
+        let (w, b): (Parameter?, Parameter?) = {
+            if let c = m as? Conv2d { return (c.weight, c.bias) }
+            if let c = m as? ConvTranspose2d { return (c.weight, c.bias) }
+            return (nil, nil)
+        }()
+        if let w { w.value = Tensor.normal(w.shape, std: 0.02, using: &rng) }
+        if let b { b.value = Tensor(zeros: b.shape) }
+    }
+
+    func gAB(_ x: Tensor) -> Tensor { (generatorAB.module as! ResnetGenerator)(x) }
+    func gBA(_ x: Tensor) -> Tensor { (generatorBA.module as! ResnetGenerator)(x) }
+    func dA(_ x: Tensor) -> Tensor { (discriminatorA.module as! PatchDiscriminator)(x) }
+    func dB(_ x: Tensor) -> Tensor { (discriminatorB.module as! PatchDiscriminator)(x) }
+
+    /// Translates images from domain A to B (`aToB`) or B to A, in evaluation mode.
+    public func translate(_ images: Tensor, aToB: Bool) -> Tensor {
+        evaluating { aToB ? gAB(images) : gBA(images) }
+    }
+
+    public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
+        guard let realB = batch.secondInputs else { preconditionFailure("[CycleGANModel] batch has no domain B images") }
+        let realA = batch.inputs
+        let lsgan = GANObjective.leastSquares
+        let lambda = config.cycleWeight, lambdaIdt = config.cycleWeight * config.identityFraction
+
+        // Generators (the discriminators' gradients are not asked for, so they are not updated).
+        let fakeB = gAB(realA), fakeA = gBA(realB)
+        let recA = gBA(fakeB), recB = gAB(fakeA)
+        let advAB = lsgan.generatorLoss(fake: dB(fakeB)), advBA = lsgan.generatorLoss(fake: dA(fakeA))
+        let cycleA = lambda * Loss.l1(recA, realA), cycleB = lambda * Loss.l1(recB, realB)
+        var lossG = advAB + advBA + cycleA + cycleB
+        var idtA: Float = 0, idtB: Float = 0
+        if lambdaIdt > 0 {
+            let iA = lambdaIdt * Loss.l1(gBA(realA), realA), iB = lambdaIdt * Loss.l1(gAB(realB), realB)
+            lossG = lossG + iA + iB
+            idtA = iA.scalar; idtB = iB.scalar
+        }
+        let gValue = optimize(lossG, [generatorAB, generatorBA])
+
+        // Discriminators on pooled fakes.
+        let pooledB = poolB.query(fakeB.detached(), using: &rng), pooledA = poolA.query(fakeA.detached(), using: &rng)
+        // Least squares with the real/fake halves averaged, as the reference's (real + fake)·0.5.
+        let lossDB = lsgan.discriminatorLoss(real: dB(realB), fake: dB(pooledB))
+        let lossDA = lsgan.discriminatorLoss(real: dA(realA), fake: dA(pooledA))
+        optimize(lossDA + lossDB, [discriminatorA, discriminatorB])
+        return ["loss_g": gValue, "adv_ab": advAB.scalar, "adv_ba": advBA.scalar, "cycle_a": cycleA.scalar, "cycle_b": cycleB.scalar,
+                "idt_a": idtA, "idt_b": idtB, "loss_d_a": lossDA.scalar, "loss_d_b": lossDB.scalar]
+    }
+
+    /// Rows: real A, A→B, real B, B→A for the fixed preview images.
+    public func previewSamples() -> Tensor {
+        guard let (a, b) = previewInputs else { return Tensor(zeros: [0] + config.sampleShape) }
+        return Tensor.concat([a, translate(a, aToB: true), b, translate(b, aToB: false)], axis: 0)
+    }
+
+    public func extraState() -> [String: Tensor] {
+        var t: [String: Tensor] = [:]
+        for (i, img) in poolA.images.enumerated() { t["pool_a.\(i)"] = img }
+        for (i, img) in poolB.images.enumerated() { t["pool_b.\(i)"] = img }
+        return t
+    }
+
+    public func loadExtraState(_ tensors: [String: Tensor]) throws {
+        func images(_ prefix: String) throws -> [Tensor] {
+            let count = tensors.keys.filter { $0.hasPrefix(prefix) }.count
+            return try (0..<count).map { i in
+                guard let t = tensors["\(prefix)\(i)"] else { throw CheckpointRestoreError(message: "image pool entry \(prefix)\(i) missing") }
+                return t
+            }
+        }
+        let a = try images("pool_a."), b = try images("pool_b.")
+        guard a.count <= config.poolSize, b.count <= config.poolSize else {
+            throw CheckpointRestoreError(message: "image pools hold \(a.count)/\(b.count) images, more than the pool size \(config.poolSize)")
+        }
+        poolA = ImagePool(capacity: config.poolSize, images: a)
+        poolB = ImagePool(capacity: config.poolSize, images: b)
+    }
+}

@@ -1,0 +1,104 @@
+import DeepGen
+import DeepGenNN
+import DeepGenOptimizers
+import Foundation
+
+/// One batch as a model's training step sees it.
+public struct TrainingBatch {
+    /// Images `[N, C, H, W]` or points `[N, 2]` (domain A for CycleGAN).
+    public var inputs: Tensor
+    /// Class labels (used by conditional models).
+    public var labels: [Int]
+    /// Domain B images for CycleGAN.
+    public var secondInputs: Tensor?
+
+    public init(inputs: Tensor, labels: [Int], secondInputs: Tensor? = nil) {
+        self.inputs = inputs
+        self.labels = labels
+        self.secondInputs = secondInputs
+    }
+}
+
+/// A model DeepGen can train: its networks with their optimizers, one training step, and the
+/// samples it shows after each epoch. Implementations print nothing and parse nothing.
+public protocol GenerativeModel: AnyObject {
+    var config: ModelConfig { get }
+    /// The networks with their optimizers, in a fixed order.
+    var networks: [TrainableNetwork] { get }
+    /// The names of the losses `trainStep` reports, in display order.
+    var lossNames: [String] { get }
+    /// One optimization step; returns each loss by name. A non-finite loss means the step was
+    /// not applied (see ``optimize(_:_:)``).
+    func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float]
+    /// A deterministic set of samples for the per-epoch grid (same noise every epoch), in the
+    /// data's pixel range, with networks in evaluation mode.
+    func previewSamples() -> Tensor
+    /// Extra state beyond networks and optimizers (CycleGAN's image pools).
+    func extraState() -> [String: Tensor]
+    func loadExtraState(_ tensors: [String: Tensor]) throws
+}
+
+extension GenerativeModel {
+    public func extraState() -> [String: Tensor] { [:] }
+    public func loadExtraState(_ tensors: [String: Tensor]) throws {}
+
+    /// Sets every optimizer's learning rate (a schedule calls this at each epoch).
+    public func setLearningRate(_ rate: Double) {
+        for n in networks { n.optimizer.learningRate = rate }
+    }
+
+    /// Runs `body` with every network in evaluation mode, restoring training mode after.
+    public func evaluating<R>(_ body: () throws -> R) rethrows -> R {
+        let modes = networks.map { $0.module.isTraining }
+        for n in networks { n.module.eval() }
+        defer { for (n, m) in zip(networks, modes) { n.module.train(m) } }
+        return try withoutGrad(body)
+    }
+
+    /// The model's complete state: network weights and buffers, optimizer state, dropout
+    /// generators and extra state, with the configuration in the metadata.
+    public func checkpoint() throws -> Checkpoint {
+        var c = Checkpoint()
+        for n in networks {
+            c.insert(n.module.stateDict(), under: n.name)
+            c.insert(n.optimizer.stateTensors(), under: "optimizer.\(n.name)")
+            for (k, v) in n.optimizer.stateMetadata() { c.metadata["optimizer.\(n.name).\(k)"] = v }
+            for (path, m) in n.module.namedModules() {
+                if let d = m as? Dropout { c.metadata["rng.\(n.name).\(path)"] = d.generator.state.map(String.init).joined(separator: ",") }
+            }
+        }
+        c.insert(extraState(), under: "extra")
+        try c.setMetadataValue(config, forKey: CheckpointKey.modelConfiguration)
+        return c
+    }
+
+    /// Restores everything ``checkpoint()`` saved. With `weightsOnly`, optimizer and extra state
+    /// are ignored (for sampling). Every mismatch is reported by name.
+    public func restore(from c: Checkpoint, weightsOnly: Bool = false) throws {
+        for n in networks {
+            try n.module.load(stateDict: c.tensors(under: n.name))
+            if weightsOnly { continue }
+            var meta: [String: String] = [:]
+            for (k, v) in c.metadata where k.hasPrefix("optimizer.\(n.name).") { meta[String(k.dropFirst("optimizer.\(n.name).".count))] = v }
+            try n.optimizer.loadState(tensors: c.tensors(under: "optimizer.\(n.name)"), metadata: meta)
+            for (path, m) in n.module.namedModules() {
+                guard let d = m as? Dropout else { continue }
+                guard let text = c.metadata["rng.\(n.name).\(path)"] else {
+                    throw CheckpointRestoreError(message: "checkpoint has no dropout generator state for \(n.name).\(path)")
+                }
+                let words = text.split(separator: ",").compactMap { UInt64($0) }
+                guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+                    throw CheckpointRestoreError(message: "dropout generator state for \(n.name).\(path) is malformed: \(text)")
+                }
+                d.generator = RandomGenerator(state: words)
+            }
+        }
+        if !weightsOnly { try loadExtraState(c.tensors(under: "extra")) }
+    }
+}
+
+/// A checkpoint that does not fit the model it is loaded into.
+public struct CheckpointRestoreError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

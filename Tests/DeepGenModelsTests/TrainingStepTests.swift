@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import DeepGen
+import DeepGenNN
+@testable import DeepGenModels
+
+/// Small configurations so the steps run quickly in a debug build.
+func tinyConfig(_ model: ModelKind, shape: [Int] = [1, 28, 28]) -> ModelConfig {
+    var c = ModelConfig.defaults(for: model, dataset: "test", sampleShape: shape)
+    c.width = 4
+    c.latentSize = model.isVAE ? 8 : 16
+    c.hiddenSize = 32
+    c.residualBlocks = 1
+    c.patchLayers = 2
+    c.classCount = 4
+    c.seed = 3
+    return c
+}
+
+func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
+    // Smooth blobs in [0, 1]: learnable structure, not noise.
+    var rng = RandomGenerator(seed: seed)
+    var t = Tensor(zeros: [n, channels, 28, 28])
+    t.withUnsafeMutableBufferPointer { b in
+        for i in 0..<n {
+            let cx = Float(8 + rng.nextInt(below: 12)), cy = Float(8 + rng.nextInt(below: 12))
+            for c in 0..<channels { for y in 0..<28 { for x in 0..<28 {
+                let d = ((Float(x) - cx) * (Float(x) - cx) + (Float(y) - cy) * (Float(y) - cy)) / 30
+                b[((i * channels + c) * 28 + y) * 28 + x] = Foundation.exp(-d)
+            } } }
+        }
+    }
+    return t
+}
+
+@Suite struct TrainingStepTests {
+    @Test func vaeOverfitsAFixedBatch() throws {
+        let model = try VAEModel(config: tinyConfig(.vae), using: &Self.rng)
+        let batch = TrainingBatch(inputs: fixedImages(16, seed: 1), labels: [])
+        var rng = RandomGenerator(seed: 5)
+        let first = model.trainStep(batch, using: &rng)["loss"]!
+        var last = first
+        for _ in 0..<40 { last = model.trainStep(batch, using: &rng)["loss"]! }
+        #expect(last < 0.7 * first, "negative ELBO \(first) → \(last)")
+    }
+
+    @Test func convVAEStepLowersLoss() throws {
+        let model = try VAEModel(config: tinyConfig(.convVAE), using: &Self.rng)
+        let batch = TrainingBatch(inputs: fixedImages(8, seed: 2), labels: [])
+        var rng = RandomGenerator(seed: 5)
+        let first = model.trainStep(batch, using: &rng)["loss"]!
+        var last = first
+        for _ in 0..<10 { last = model.trainStep(batch, using: &rng)["loss"]! }
+        #expect(last < first, "negative ELBO \(first) → \(last)")
+    }
+
+    @Test func dcganDiscriminatorLearnsTheFixedBatch() throws {
+        let model = try GANModel(config: tinyConfig(.dcgan), using: &Self.rng)
+        let batch = TrainingBatch(inputs: fixedImages(8, seed: 3) * 2 - 1, labels: [])
+        var rng = RandomGenerator(seed: 6)
+        let first = model.trainStep(batch, using: &rng)
+        var last = first
+        for _ in 0..<8 { last = model.trainStep(batch, using: &rng) }
+        #expect(last["loss_d"]! < first["loss_d"]!, "\(first) → \(last)")
+        #expect(last["d_real"]! > first["d_real"]!)
+        #expect(model.previewSamples().shape == [64, 1, 28, 28])
+    }
+
+    @Test func ganOnPointsAndConditionalGAN() throws {
+        let gan = try GANModel(config: tinyConfig(.gan, shape: [2]), using: &Self.rng)
+        var rng = RandomGenerator(seed: 7)
+        let points = Tensor.normal([32, 2], using: &rng)
+        let losses = gan.trainStep(TrainingBatch(inputs: points, labels: []), using: &rng)
+        #expect(losses["loss_d"]!.isFinite && losses["loss_g"]!.isFinite)
+        #expect(gan.previewSamples().shape == [1000, 2])
+
+        let cgan = try GANModel(config: tinyConfig(.conditionalDCGAN), using: &Self.rng)
+        let batch = TrainingBatch(inputs: fixedImages(4, seed: 4) * 2 - 1, labels: [0, 1, 2, 3])
+        let c = cgan.trainStep(batch, using: &rng)
+        #expect(c["loss_d"]!.isFinite && c["loss_g"]!.isFinite)
+        #expect(cgan.sample(count: 3, label: 2, using: &rng).shape == [3, 1, 28, 28])
+    }
+
+    @Test func wganGPStepsGeneratorEveryFifthCriticStep() throws {
+        let model = try GANModel(config: tinyConfig(.wganGP), using: &Self.rng)
+        let batch = TrainingBatch(inputs: fixedImages(4, seed: 5) * 2 - 1, labels: [])
+        var rng = RandomGenerator(seed: 8)
+        let before = model.generator.module.stateDict()
+        for _ in 0..<4 { _ = model.trainStep(batch, using: &rng) }
+        #expect(model.generator.optimizer.stepCount == 0)
+        #expect(model.generator.module.stateDict()["main.0.weight"]!.scalars == before["main.0.weight"]!.scalars)
+        let losses = model.trainStep(batch, using: &rng)
+        #expect(model.generator.optimizer.stepCount == 1 && model.discriminator.optimizer.stepCount == 5)
+        #expect(losses["gradient_penalty"]!.isFinite && losses["gradient_penalty"]! >= 0)
+        // The critic has no BatchNorm (a per-sample penalty forbids it) and no dropout.
+        #expect(!model.discriminator.module.namedModules().contains { $0.1 is BatchNorm || $0.1 is Dropout })
+    }
+
+    @Test func cycleGANCycleLossFalls() throws {
+        let model = try CycleGANModel(config: tinyConfig(.cycleGAN), using: &Self.rng)
+        let a = fixedImages(2, seed: 6) * 2 - 1, b = fixedImages(2, seed: 7) * 2 - 1
+        var rng = RandomGenerator(seed: 9)
+        let batch = TrainingBatch(inputs: a, labels: [], secondInputs: b)
+        let first = model.trainStep(batch, using: &rng)
+        var last = first
+        for _ in 0..<12 { last = model.trainStep(batch, using: &rng) }
+        #expect(last["cycle_a"]! < first["cycle_a"]! && last["cycle_b"]! < first["cycle_b"]!, "\(first) → \(last)")
+        #expect(model.poolA.images.count == 26 && model.poolB.images.count == 26)
+        model.previewInputs = (a, b)
+        #expect(model.previewSamples().shape == [8, 1, 28, 28])
+        #expect(model.translate(a, aToB: true).shape == [2, 1, 28, 28])
+    }
+
+    @Test(arguments: [ModelKind.dcgan, .vae, .cycleGAN])
+    func checkpointRestoresExactly(_ kind: ModelKind) throws {
+        let config = tinyConfig(kind)
+        let model = try makeModel(config)
+        let images = fixedImages(4, seed: 10) * 2 - 1
+        let batch = TrainingBatch(inputs: images, labels: [0, 1, 2, 3], secondInputs: kind == .cycleGAN ? images.flipped() : nil)
+        var rng = RandomGenerator(seed: 11)
+        for _ in 0..<2 { _ = model.trainStep(batch, using: &rng) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-ckpt-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.checkpoint().save(to: url)
+        let saved = rng
+
+        let restored = try makeModel(config)
+        try restored.restore(from: Checkpoint.load(from: url))
+        var rngA = saved, rngB = saved
+        let next = model.trainStep(batch, using: &rngA), again = restored.trainStep(batch, using: &rngB)
+        #expect(next == again)
+        for (n1, n2) in zip(model.networks, restored.networks) {
+            let s1 = n1.module.stateDict(), s2 = n2.module.stateDict()
+            #expect(s1.keys.sorted() == s2.keys.sorted())
+            for k in s1.keys { #expect(s1[k]!.scalars == s2[k]!.scalars, "\(n1.name).\(k)") }
+        }
+    }
+
+    nonisolated(unsafe) static var rng = RandomGenerator(seed: 1)
+}
+
+extension Tensor {
+    /// Mirror images horizontally (test data for a second domain).
+    func flipped() -> Tensor {
+        var out = self
+        let w = shape[3], rows = count / w
+        let src = scalars
+        out.withUnsafeMutableBufferPointer { b in
+            for r in 0..<rows { for x in 0..<w { b[r * w + x] = src[r * w + (w - 1 - x)] } }
+        }
+        return out
+    }
+}

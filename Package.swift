@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers"], swiftSettings: optimized),
-        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels"]),
+        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
         .executableTarget(

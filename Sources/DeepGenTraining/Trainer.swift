@@ -1,0 +1,200 @@
+import DeepGen
+import DeepGenData
+import DeepGenKernels
+import DeepGenModels
+import DeepGenOptimizers
+import Foundation
+
+/// How a call to ``Trainer/run(progress:)`` ended.
+public enum TrainingOutcome: Equatable {
+    /// Every epoch ran; the final checkpoint is written.
+    case finished
+    /// Stopped on request (Ctrl-C) or at `stopAfterSteps`, with a checkpoint to resume from.
+    case stopped(epoch: Int, step: Int)
+}
+
+/// Runs a model's training over a dataset into a run folder: epochs of batches, a checkpoint and a
+/// sample grid after every epoch, metrics and TensorBoard scalars after every step, exact
+/// resumption from the latest checkpoint.
+public final class Trainer {
+    public let run: RunDirectory
+    public let config: RunConfig
+    public let model: any GenerativeModel
+    public let dataset: any Dataset
+    public let loader: DataLoader
+    /// Draws everything random in training steps (noise, penalties' α, image-pool choices).
+    public private(set) var rng: RandomGenerator
+    /// Steps completed over the whole run.
+    public private(set) var globalStep = 0
+    /// Stop (with a checkpoint) after this many steps of this call; for tests and smoke runs.
+    public var stopAfterSteps: Int?
+    private let metrics: MetricsLog
+    private let events: TensorBoardWriter
+
+    static let stepKey = CheckpointKey.step
+    static let loaderKey = "deepgen.loader"
+    static let rngKey = CheckpointKey.randomGenerator
+    static let dataKey = "deepgen.data"
+
+    /// Starts a new run in `runDirectory` (which must not hold a run already).
+    public convenience init(newRun config: RunConfig, in runDirectory: URL) throws {
+        try config.model.validate()
+        let run = RunDirectory(runDirectory)
+        let dataset = try DatasetCatalog.make(config.data, for: config.model.model, seed: config.model.seed)
+        let shape = DatasetCatalog.modelSampleShape(of: dataset)
+        guard shape == config.model.sampleShape else {
+            throw TrainingError.invalidConfiguration("the data has samples of shape \(shape), the model was configured for \(config.model.sampleShape)")
+        }
+        try run.createForNewRun()
+        try run.writeConfig(config)
+        try self.init(run: run, config: config, dataset: dataset, checkpoint: nil)
+    }
+
+    /// Continues the run in `runDirectory` from its latest checkpoint.
+    public convenience init(resuming runDirectory: URL) throws {
+        let run = RunDirectory(runDirectory)
+        let config = try run.readConfig()
+        guard FileManager.default.fileExists(atPath: run.latestCheckpointURL.path) else {
+            throw TrainingError.invalidRun("\(runDirectory.path) has no checkpoint to resume from (\(run.latestCheckpointURL.path))")
+        }
+        let checkpoint = try Checkpoint.load(from: run.latestCheckpointURL)
+        let dataset = try DatasetCatalog.make(config.data, for: config.model.model, seed: config.model.seed)
+        try self.init(run: run, config: config, dataset: dataset, checkpoint: checkpoint)
+    }
+
+    private init(run: RunDirectory, config: RunConfig, dataset: any Dataset, checkpoint: Checkpoint?) throws {
+        self.run = run
+        self.config = config
+        self.dataset = dataset
+        model = try makeModel(config.model)
+        rng = RandomGenerator(seed: SeedMixer.mix(config.model.seed, 0x7124_1A))
+        var loaderState = LoaderState(seed: SeedMixer.mix(config.model.seed, 0x10AD))
+        if let checkpoint {
+            try model.restore(from: checkpoint)
+            guard let step = try checkpoint.metadataValue(Int.self, forKey: Self.stepKey),
+                  let state = try checkpoint.metadataValue(LoaderState.self, forKey: Self.loaderKey),
+                  let savedRNG = try checkpoint.metadataValue(RandomGenerator.self, forKey: Self.rngKey) else {
+                throw TrainingError.invalidRun("\(run.latestCheckpointURL.path) lacks the trainer's position (step, loader or generator state)")
+            }
+            globalStep = step
+            loaderState = state
+            rng = savedRNG
+        }
+        loader = try DataLoader(dataset: dataset, batchSize: config.model.batchSize, shuffle: true, dropLast: true,
+                                prefetch: true, state: loaderState)
+        let columns = model.lossNames + ["learning_rate", "images_per_second"]
+        metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
+        events = try TensorBoardWriter(directory: run.url)
+        if let cycle = model as? CycleGANModel { cycle.previewInputs = try previewDomains(count: 4) }
+    }
+
+    /// All epochs of the run: constant-rate ones, then any linear-decay ones.
+    public var totalEpochs: Int { config.model.epochs + config.model.decayEpochs }
+
+    /// The learning rate of `epoch` (constant, or CycleGAN's linear decay).
+    public func learningRate(epoch: Int) -> Double {
+        let m = config.model
+        guard m.decayEpochs > 0 else { return m.learningRate }
+        return LearningRateSchedule.linearDecay(constantEpochs: m.epochs, decayEpochs: m.decayEpochs)
+            .learningRate(base: m.learningRate, epoch: epoch)
+    }
+
+    /// Trains until the last epoch, a stop request (Ctrl-C) or `stopAfterSteps`.
+    /// - Throws: ``TrainingError/diverged(loss:step:value:)`` when a loss turns NaN or infinite;
+    ///   the checkpoint on disk is then the last good one.
+    public func run(progress: ProgressReporter? = nil) throws -> TrainingOutcome {
+        var stepsThisCall = 0
+        while loader.state.epoch < totalEpochs {
+            let epoch = loader.state.epoch
+            let lr = learningRate(epoch: epoch)
+            model.setLearningRate(lr)
+            let stepsPerEpoch = loader.batchesPerEpoch
+            var windowStart = Date(), windowImages = 0, rate: Float = 0
+            while let batch = try loader.next() {
+                let losses = model.trainStep(trainingBatch(batch), using: &rng)
+                globalStep += 1
+                stepsThisCall += 1
+                for name in model.lossNames {
+                    if let v = losses[name], !v.isFinite { throw TrainingError.diverged(loss: name, step: globalStep, value: v) }
+                }
+                windowImages += batch.count
+                let elapsed = Date().timeIntervalSince(windowStart)
+                if elapsed >= 1 { rate = Float(Double(windowImages) / elapsed); windowImages = 0; windowStart = Date() }
+                var row = losses
+                row["learning_rate"] = Float(lr)
+                row["images_per_second"] = rate > 0 ? rate : nil
+                try metrics.append(step: globalStep, epoch: epoch, values: row)
+                try events.addScalars(model.lossNames.compactMap { n in losses[n].map { ("loss/\(n)", $0) } } + [("learning_rate", Float(lr))],
+                                      step: globalStep)
+                progress?.step(epoch: epoch, epochs: totalEpochs, step: batch.step, stepsPerEpoch: stepsPerEpoch, images: batch.count,
+                               losses: model.lossNames.prefix(3).compactMap { n in losses[n].map { (n, $0) } })
+                if StopRequest.isRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false) {
+                    try saveCheckpoint(epochFile: nil)
+                    try events.flush()
+                    progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with --resume \(run.url.path)")
+                    return .stopped(epoch: epoch, step: batch.step + 1)
+                }
+            }
+            try writeSamples(epoch: epoch + 1)
+            try saveCheckpoint(epochFile: epoch + 1)
+            try events.flush()
+        }
+        return .finished
+    }
+
+    /// Writes the latest checkpoint (and, at an epoch's end, `epoch-NNN`), atomically.
+    public func saveCheckpoint(epochFile: Int?) throws {
+        var c = try model.checkpoint()
+        try c.setMetadataValue(globalStep, forKey: Self.stepKey)
+        try c.setMetadataValue(loader.state, forKey: Self.loaderKey)
+        try c.setMetadataValue(loader.state.epoch, forKey: CheckpointKey.epoch)
+        try c.setMetadataValue(rng, forKey: Self.rngKey)
+        try c.setMetadataValue(config.data, forKey: Self.dataKey)
+        try c.save(to: run.latestCheckpointURL)
+        if let epochFile { try c.save(to: run.epochCheckpointURL(epochFile)) }
+    }
+
+    /// The sample grid of the model's fixed preview noise: `samples/epoch-NNN.png`.
+    public func writeSamples(epoch: Int) throws {
+        let url = run.sampleURL(epoch)
+        let samples = model.previewSamples()
+        let png: [UInt8]
+        if config.model.sampleShape.count == 1 {
+            // 2-D data: real points in grey under generated ones in blue.
+            let real = try loader.batch(epoch: 0, step: 0).images
+            var reference = real
+            if let mixture = dataset as? Mixture2DDataset { reference = Tensor(shape: [min(2000, mixture.count), 2], scalars:
+                try (0..<min(2000, mixture.count)).flatMap { try mixture.sample(at: $0).values }) }
+            let plot = ScatterPlot(extent: ScatterPlot.extent(of: reference))
+            png = try plot.png([(reference, (190, 190, 190)), (samples, (31, 90, 200))])
+        } else {
+            let range: PixelRange = config.model.model.isVAE ? .zeroToOne : .minusOneToOne
+            let nrow = model is CycleGANModel ? 4 : 8
+            let upscale = config.model.sampleShape[1] <= 32 ? 2 : 1
+            let grid = try ImageGrid(samples, nrow: nrow, padding: 2, range: range, upscale: upscale)
+            png = try grid.pngData()
+            try events.addImage(tag: "samples", png: png, height: grid.height, width: grid.width, channels: grid.channels, step: globalStep)
+        }
+        try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
+        try Data(png).write(to: url, options: .atomic)
+    }
+
+    func trainingBatch(_ batch: Batch) -> TrainingBatch {
+        if dataset is UnpairedDataset {
+            let (a, b) = batch.domains()
+            return TrainingBatch(inputs: a, labels: batch.labels, secondInputs: b)
+        }
+        return TrainingBatch(inputs: batch.images, labels: batch.labels)
+    }
+
+    /// The first `count` samples of each domain, fixed for the run, for CycleGAN's preview grid.
+    func previewDomains(count: Int) throws -> (a: Tensor, b: Tensor) {
+        guard let unpaired = dataset as? UnpairedDataset else { throw TrainingError.invalidConfiguration("cyclegan needs two domains") }
+        let shape = unpaired.domainA.sampleShape
+        func take(_ d: any Dataset) throws -> Tensor {
+            let n = min(count, d.count)
+            return Tensor(shape: [n] + shape, scalars: try (0..<n).flatMap { try d.sample(at: $0).values })
+        }
+        return (try take(unpaired.domainA), try take(unpaired.domainB))
+    }
+}

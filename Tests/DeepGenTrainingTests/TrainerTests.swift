@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import DeepGen
+import DeepGenData
+import DeepGenModels
+@testable import DeepGenTraining
+
+func tinyRun(_ kind: ModelKind, data: String, count: Int, shape: [Int], batch: Int, epochs: Int = 2) -> RunConfig {
+    var m = ModelConfig.defaults(for: kind, dataset: data, sampleShape: shape)
+    m.width = 4
+    m.latentSize = 8
+    m.residualBlocks = 1
+    m.patchLayers = 2
+    m.poolSize = 3
+    m.batchSize = batch
+    m.epochs = epochs
+    m.seed = 21
+    return RunConfig(model: m, data: DataOptions(spec: data, syntheticCount: count), threads: 2)
+}
+
+func finalWeights(_ run: URL) throws -> [String: [Float]] {
+    try Checkpoint.load(from: RunDirectory(run).latestCheckpointURL).tensors.mapValues { $0.scalars }
+}
+
+@Suite(.serialized) struct TrainerTests {
+    /// Two epochs in one go equal one epoch, a stop, and a resumed second epoch, bit for bit:
+    /// weights, optimizer state, BatchNorm statistics, dropout and image-pool state included.
+    @Test(arguments: [
+        ("gan", "ring8", 256, [2], 32),
+        ("dcgan", "shapes", 48, [1, 28, 28], 16),
+        ("cyclegan", "shapes:square,circle", 24, [1, 28, 28], 4),
+    ] as [(String, String, Int, [Int], Int)])
+    func resumeIsBitIdentical(_ kind: String, _ data: String, _ count: Int, _ shape: [Int], _ batch: Int) throws {
+        let config = tinyRun(ModelKind(rawValue: kind)!, data: data, count: count, shape: shape, batch: batch)
+        let straight = temporaryDirectory(), split = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: split) }
+        try FileManager.default.removeItem(at: straight)
+        try FileManager.default.removeItem(at: split)
+
+        #expect(try Trainer(newRun: config, in: straight).run() == .finished)
+
+        let first = try Trainer(newRun: config, in: split)
+        let stepsPerEpoch = first.loader.batchesPerEpoch
+        first.stopAfterSteps = stepsPerEpoch + 1  // into the second epoch, mid-epoch
+        #expect(try first.run() == .stopped(epoch: 1, step: 1))
+        #expect(try Trainer(resuming: split).run() == .finished)
+
+        let a = try finalWeights(straight), b = try finalWeights(split)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        let differing = a.keys.filter { a[$0] != b[$0] }.sorted()
+        #expect(differing.isEmpty, "tensors differ: \(differing.prefix(5))")
+        // The metrics log of the resumed run matches the straight one row for row (timing aside).
+        func rows(_ u: URL) throws -> [String] {
+            try String(contentsOf: RunDirectory(u).metricsURL, encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",")
+            }
+        }
+        #expect(try rows(straight) == rows(split))
+        for e in 1...2 { #expect(FileManager.default.fileExists(atPath: RunDirectory(straight).sampleURL(e).path)) }
+    }
+
+    @Test func refusesToOverwriteARun() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        let config = tinyRun(.gan, data: "ring8", count: 64, shape: [2], batch: 32, epochs: 1)
+        _ = try Trainer(newRun: config, in: dir).run()
+        let before = try Data(contentsOf: RunDirectory(dir).latestCheckpointURL)
+        #expect(throws: TrainingError.self) { try Trainer(newRun: config, in: dir) }
+        #expect(try Data(contentsOf: RunDirectory(dir).latestCheckpointURL) == before)
+    }
+
+    @Test func divergenceStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        var config = tinyRun(.vae, data: "shapes", count: 32, shape: [1, 28, 28], batch: 16, epochs: 3)
+        config.model.hiddenSize = 16
+        let trainer = try Trainer(newRun: config, in: dir)
+        trainer.stopAfterSteps = 1  // mid-epoch, so the next thing the resumed run does is a step
+        _ = try trainer.run()
+        let good = try Data(contentsOf: RunDirectory(dir).latestCheckpointURL)
+        // Poison a weight: the next loss is NaN.
+        let resumed = try Trainer(resuming: dir)
+        let vae = (resumed.model as! VAEModel).network.module
+        let p = vae.namedParameters()[0].1
+        p.value = p.value * Float.nan
+        do {
+            _ = try resumed.run()
+            Issue.record("training with a NaN weight did not stop")
+        } catch {
+            #expect("\(error)" == "training diverged: loss loss is nan at step 2; the last good checkpoint is kept")
+        }
+        do { _ = try Trainer(resuming: dir) }
+        #expect(try Data(contentsOf: RunDirectory(dir).latestCheckpointURL) == good)
+    }
+
+    @Test func missingRunFolderAndCorruptCheckpointGiveMessages() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: TrainingError.invalidRun("\(dir.path) has no config.json (is it a DeepGen run folder?)")) {
+            try Trainer(resuming: dir)
+        }
+        try FileManager.default.removeItem(at: dir)
+        let config = tinyRun(.gan, data: "ring8", count: 64, shape: [2], batch: 32, epochs: 1)
+        _ = try Trainer(newRun: config, in: dir).run()
+        let ckpt = RunDirectory(dir).latestCheckpointURL
+        var bytes = try Data(contentsOf: ckpt)
+        bytes = bytes.prefix(bytes.count / 2)
+        try bytes.write(to: ckpt)
+        do {
+            _ = try Trainer(resuming: dir)
+            Issue.record("a truncated checkpoint loaded")
+        } catch {
+            #expect("\(error)".contains("latest.safetensors"), "\(error)")
+        }
+    }
+}

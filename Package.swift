@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "DeepGenModels", targets: ["DeepGenModels"]),
         .library(name: "DeepGenData", targets: ["DeepGenData"]),
         .library(name: "DeepGenOptimizers", targets: ["DeepGenOptimizers"]),
+        .executable(name: "deepgen", targets: ["deepgen"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
     dependencies: [
@@ -32,6 +33,12 @@ let package = Package(
         .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
+        .executableTarget(
+            name: "deepgen",
+            dependencies: [
+                "DeepGen", "DeepGenKernels", "DeepGenData", "DeepGenModels", "DeepGenTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "deepgen-bench",
             dependencies: [

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct DeepGenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deepgen",
+        abstract: "Train, sample and evaluate deep generative models (GANs, VAEs, CycleGAN) on the CPU.",
+        subcommands: [Train.self, Sample.self, Translate.self, Reconstruct.self, Interpolate.self, List.self])
+}
+
+/// A failure while running a command (bad data, an unreadable checkpoint): printed as
+/// `Error: …` without the usage text, which is for mistakes in the flags themselves.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

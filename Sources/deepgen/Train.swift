@@ -1,0 +1,134 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenKernels
+import DeepGenModels
+import DeepGenTraining
+import Foundation
+
+extension ModelKind: ExpressibleByArgument {}
+extension GANObjective: ExpressibleByArgument {}
+extension VAELikelihood: ExpressibleByArgument {}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model, writing checkpoints, sample grids and metrics into a run folder.",
+        discussion: """
+        Examples:
+          deepgen train dcgan --data shapes --epochs 1 --out runs/shapes-dcgan
+          deepgen train vae --data fashion-mnist --epochs 10
+          deepgen train cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 5
+          deepgen train --resume runs/shapes-dcgan
+        """)
+
+    @Argument(help: "The model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: ModelKind?
+
+    @Option(help: "The dataset (see `deepgen list`).")
+    var data: String?
+    @Option(help: "Folder of IDX files for MNIST-format sets, or of Fashion-MNIST if not installed where Debian puts it.")
+    var dataDir: String?
+    @Option(help: "Side images from folders are resized to.")
+    var imageSize: Int = 64
+    @Option(help: "Samples of the procedural and 2-D datasets.")
+    var syntheticCount: Int = 60_000
+
+    @Option(help: "Epochs (at a constant learning rate).") var epochs: Int?
+    @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN).") var decayEpochs: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "Adam β₁.") var beta1: Double?
+    @Option(help: "Adam β₂.") var beta2: Double?
+    @Option(help: "Seed of everything random in the run.") var seed: UInt64 = 0
+    @Option(help: "Latent size.") var latentSize: Int?
+    @Option(help: "Base channel count (DCGAN, CycleGAN, conv VAE).") var width: Int?
+    @Option(help: "GAN objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
+    @Option(help: "Critic steps per generator step (WGAN-GP).") var criticSteps: Int?
+    @Option(help: "Gradient penalty weight λ (WGAN-GP).") var gradientPenalty: Float?
+    @Option(help: "VAE pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
+    @Option(help: "β, the weight of the VAE's KL term.") var klWeight: Float?
+    @Option(help: "Residual blocks of CycleGAN's generators.") var residualBlocks: Int?
+    @Option(help: "Cycle-consistency weight λ (CycleGAN).") var cycleWeight: Float?
+
+    @Option(help: "Run folder (default runs/<model>-<dataset>).") var out: String?
+    @Option(help: "Continue the run in this folder from its latest checkpoint.") var resume: String?
+    @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+    @Option(help: "Stop after this many steps with a checkpoint (a smoke test).") var maxSteps: Int?
+
+    func validate() throws {
+        if resume != nil {
+            if model != nil || data != nil { throw ValidationError("--resume continues a run as configured; do not give a model or --data with it") }
+            return
+        }
+        guard model != nil else { throw ValidationError("name a model to train (see `deepgen list`), or --resume RUN_DIR") }
+        guard data != nil else { throw ValidationError("--data is required (see `deepgen list` for datasets)") }
+        for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--latent-size", latentSize), ("--width", width),
+                              ("--critic-steps", criticSteps), ("--threads", threads), ("--max-steps", maxSteps)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        if let decayEpochs, decayEpochs < 0 { throw ValidationError("--decay-epochs cannot be negative") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive, got \(lr)") }
+        if imageSize < 8 { throw ValidationError("--image-size must be at least 8") }
+        if syntheticCount < 1 { throw ValidationError("--synthetic-count must be at least 1") }
+    }
+
+    func run() throws {
+        // Line-buffered stdout so messages and the progress lines (written unbuffered) stay in order.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        if let threads { Parallel.threadCount = threads }
+        StopRequest.install()
+        let trainer: Trainer
+        do {
+            if let resume {
+                trainer = try Trainer(resuming: URL(fileURLWithPath: resume))
+                if threads == nil { Parallel.threadCount = trainer.config.threads }
+                print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
+            } else {
+                let config = try makeConfig()
+                let folder = out ?? "runs/\(config.model.model.rawValue)-\(config.data.spec.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "_"))"
+                trainer = try Trainer(newRun: config, in: URL(fileURLWithPath: folder))
+                print("training \(config.model.model.rawValue) on \(config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads)")
+            }
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        trainer.stopAfterSteps = maxSteps
+        let outcome: TrainingOutcome
+        do { outcome = try trainer.run(progress: ProgressReporter()) } catch let error as TrainingError {
+            print("error: \(error)")
+            throw ExitCode(2)
+        }
+        if outcome == .finished {
+            print("finished: \(trainer.run.latestCheckpointURL.path), samples in \(trainer.run.samplesURL.path)")
+        }
+    }
+
+    func makeConfig() throws -> RunConfig {
+        guard let model, let data else { throw RuntimeError("model and --data are required") }
+        let options = DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount)
+        let dataset = try DatasetCatalog.make(options, for: model, seed: seed)
+        var c = ModelConfig.defaults(for: model, dataset: data, sampleShape: DatasetCatalog.modelSampleShape(of: dataset))
+        c.seed = seed
+        if let epochs { c.epochs = epochs }
+        if let decayEpochs { c.decayEpochs = decayEpochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let lr { c.learningRate = lr }
+        if let beta1 { c.beta1 = beta1 }
+        if let beta2 { c.beta2 = beta2 }
+        if let latentSize { c.latentSize = latentSize }
+        if let width { c.width = width }
+        if let objective { c.objective = objective }
+        if let criticSteps { c.criticSteps = criticSteps }
+        if let gradientPenalty { c.gradientPenaltyWeight = gradientPenalty }
+        if let likelihood { c.likelihood = likelihood }
+        if let klWeight { c.klWeight = klWeight }
+        if let residualBlocks { c.residualBlocks = residualBlocks }
+        if let cycleWeight { c.cycleWeight = cycleWeight }
+        if model == .conditionalDCGAN, let idx = dataset as? IDXDataset, let classes = idx.classes { c.classCount = max(classes.max()! + 1, 1) }
+        do { try c.validate() } catch { throw RuntimeError("\(error)") }
+        if dataset.count < c.batchSize {
+            throw RuntimeError("the dataset has \(dataset.count) samples, fewer than one batch of \(c.batchSize)")
+        }
+        return RunConfig(model: c, data: options, threads: Parallel.threadCount)
+    }
+}

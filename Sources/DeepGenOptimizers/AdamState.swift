@@ -41,10 +41,10 @@ public struct AdamState: ParameterState {
 /// operations. `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
 /// (`g ← g + wd·p`).
 func adamStep(
-    gradient: Tensor, parameter: Tensor, state: AdamState, learningRate lr: Double, beta1: Double,
+    gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState, learningRate lr: Double, beta1: Double,
     beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool, amsgrad: Bool
 ) -> (parameter: Tensor, state: AdamState) {
-    var p = parameter, s = state
+    var p = consume parameter, s = consume state
     s.step += 1
     let t = Double(s.step)
     let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
@@ -53,7 +53,8 @@ func adamStep(
     let eps = Float(epsilon), b2 = Float(beta2), oneMinusB2 = Float(1 - beta2), w1 = Float(1 - beta1)
     let l2 = decoupled ? 0 : Float(weightDecay), decay = decoupled ? Float(1 - lr * weightDecay) : 1
     if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
-    var maximum = s.maxExpAvgSq ?? Tensor(zeros: [0])
+    // Taken out of the state so the buffer has one owner and is updated in place.
+    var maximum = amsgrad ? s.maxExpAvgSq.take()! : Tensor(zeros: [0])
 
     gradient.withUnsafeBufferPointer { g in
         p.withUnsafeMutableBufferPointer { p in

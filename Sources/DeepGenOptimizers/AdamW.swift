@@ -38,8 +38,8 @@ public struct AdamW: ParameterwiseOptimizer {
         AdamState(zerosLike: parameter.shape, amsgrad: amsgrad)
     }
 
-    public func applySingle(gradient: Tensor, parameter: Tensor, state: AdamState) -> (parameter: Tensor, state: AdamState) {
-        adamStep(gradient: gradient, parameter: parameter, state: state, learningRate: learningRate, beta1: beta1,
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState) -> (parameter: Tensor, state: AdamState) {
+        adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
                  beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true, amsgrad: amsgrad)
     }
 }

@@ -47,15 +47,15 @@ public struct RMSprop: ParameterwiseOptimizer {
                      gradientAverage: centered ? Tensor(zeros: parameter.shape) : nil)
     }
 
-    public func applySingle(gradient: Tensor, parameter: Tensor, state: RMSpropState) -> (parameter: Tensor, state: RMSpropState) {
-        var p = parameter, s = state
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming RMSpropState) -> (parameter: Tensor, state: RMSpropState) {
+        var p = consume parameter, s = consume state
         s.step += 1
         let wd = Float(weightDecay), a = Float(alpha), oneMinusA = Float(1 - alpha), eps = Float(epsilon)
         let mu = Float(momentum), negLR = Float(-learningRate)
         let useMomentum = momentum > 0, centered = centered
         let empty = Tensor(zeros: [0])
-        var buffer = useMomentum ? (s.momentumBuffer ?? Tensor(zeros: p.shape)) : empty
-        var average = centered ? (s.gradientAverage ?? Tensor(zeros: p.shape)) : empty
+        var buffer = useMomentum ? (s.momentumBuffer.take() ?? Tensor(zeros: p.shape)) : empty
+        var average = centered ? (s.gradientAverage.take() ?? Tensor(zeros: p.shape)) : empty
 
         gradient.withUnsafeBufferPointer { g in
             p.withUnsafeMutableBufferPointer { p in

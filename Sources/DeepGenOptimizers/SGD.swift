@@ -40,13 +40,13 @@ public struct SGD: ParameterwiseOptimizer {
 
     public func initialState(for parameter: Tensor) -> SGDState { SGDState(step: 0, momentumBuffer: nil) }
 
-    public func applySingle(gradient: Tensor, parameter: Tensor, state: SGDState) -> (parameter: Tensor, state: SGDState) {
-        var p = parameter, s = state
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming SGDState) -> (parameter: Tensor, state: SGDState) {
+        var p = consume parameter, s = consume state
         s.step += 1
         let wd = Float(weightDecay), mu = Float(momentum), negLR = Float(-learningRate)
         let gradientScale = Float(1 - dampening)
         let useMomentum = momentum != 0, firstStep = s.momentumBuffer == nil, nesterov = nesterov
-        var buffer = useMomentum ? (s.momentumBuffer ?? Tensor(zeros: p.shape)) : Tensor(zeros: [0])
+        var buffer = useMomentum ? (s.momentumBuffer.take() ?? Tensor(zeros: p.shape)) : Tensor(zeros: [0])
 
         gradient.withUnsafeBufferPointer { g in
             p.withUnsafeMutableBufferPointer { p in

@@ -3,6 +3,7 @@ import Foundation
 
 /// Adam's and AdamW's state for one parameter (PyTorch's slot names).
 public struct AdamState: ParameterState {
+    /// Updates applied to this parameter so far.
     public var step: Int
     /// The moving average of gradients (first moment).
     public var expAvg: Tensor
@@ -11,6 +12,7 @@ public struct AdamState: ParameterState {
     /// The running maximum of `expAvgSq`, kept only with AMSGrad.
     public var maxExpAvgSq: Tensor?
 
+    /// The slot names, as PyTorch names them.
     public static let slotNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
 
     /// Zero moments for a parameter of `shape`.
@@ -21,12 +23,14 @@ public struct AdamState: ParameterState {
         maxExpAvgSq = amsgrad ? Tensor(zeros: shape) : nil
     }
 
+    /// The present slots by name.
     public var slots: [String: Tensor] {
         var out = ["exp_avg": expAvg, "exp_avg_sq": expAvgSq]
         out["max_exp_avg_sq"] = maxExpAvgSq
         return out
     }
 
+    /// Rebuilds the state from saved slots, refusing missing or inconsistent ones.
     public init(step: Int, slots: [String: Tensor]) throws {
         try checkSameShape(slots)
         self.step = step

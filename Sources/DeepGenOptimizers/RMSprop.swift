@@ -4,15 +4,24 @@ import DeepGen
 /// `centered` subtracts the squared moving average of gradients from `v`; `momentum` accumulates
 /// the scaled steps in a buffer.
 public struct RMSprop: ParameterwiseOptimizer {
+    /// The step size.
     public var learningRate: Double
+    /// Smoothing constant of the squared-gradient average.
     public var alpha: Double
+    /// Added to the denominator for numerical stability.
     public var epsilon: Double
+    /// L2 penalty coefficient added to the gradient.
     public var weightDecay: Double
+    /// Momentum factor (0 for none).
     public var momentum: Double
+    /// Whether to normalise by the gradient variance estimate.
     public var centered: Bool
+    /// How many updates have run.
     public var stepCount = 0
+    /// Per-parameter state by parameter name.
     public var states: [String: RMSpropState] = [:]
 
+    /// The name recorded with saved state.
     public static let typeName = "RMSprop"
 
     private enum CodingKeys: String, CodingKey {
@@ -94,6 +103,7 @@ public struct RMSprop: ParameterwiseOptimizer {
 
 /// RMSprop's state for one parameter (PyTorch's slot names).
 public struct RMSpropState: ParameterState {
+    /// Updates applied to this parameter so far.
     public var step: Int
     /// The moving average of squared gradients.
     public var squareAverage: Tensor
@@ -102,8 +112,10 @@ public struct RMSpropState: ParameterState {
     /// The moving average of gradients, kept only when centered.
     public var gradientAverage: Tensor?
 
+    /// The slot names, as PyTorch names them.
     public static let slotNames = ["square_avg", "momentum_buffer", "grad_avg"]
 
+    /// A state after `step` updates with the given averages and buffer.
     public init(step: Int, squareAverage: Tensor, momentumBuffer: Tensor?, gradientAverage: Tensor?) {
         self.step = step
         self.squareAverage = squareAverage
@@ -111,6 +123,7 @@ public struct RMSpropState: ParameterState {
         self.gradientAverage = gradientAverage
     }
 
+    /// The present slots by name.
     public var slots: [String: Tensor] {
         var out = ["square_avg": squareAverage]
         out["momentum_buffer"] = momentumBuffer
@@ -118,6 +131,7 @@ public struct RMSpropState: ParameterState {
         return out
     }
 
+    /// Rebuilds the state from saved slots, refusing missing or inconsistent ones.
     public init(step: Int, slots: [String: Tensor]) throws {
         try checkSameShape(slots)
         self.init(step: step, squareAverage: try requiredSlot("square_avg", in: slots),

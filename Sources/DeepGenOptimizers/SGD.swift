@@ -5,14 +5,22 @@ import DeepGen
 /// first gradient, and `p ← p − lr·d` where `d` is the buffer (or `g + momentum·buffer` with
 /// Nesterov).
 public struct SGD: ParameterwiseOptimizer {
+    /// The step size.
     public var learningRate: Double
+    /// Momentum factor (0 for none).
     public var momentum: Double
+    /// The gradient enters the momentum buffer scaled by `1 − dampening`.
     public var dampening: Double
+    /// L2 penalty coefficient added to the gradient.
     public var weightDecay: Double
+    /// Whether to use Nesterov momentum.
     public var nesterov: Bool
+    /// How many updates have run.
     public var stepCount = 0
+    /// Per-parameter state by parameter name.
     public var states: [String: SGDState] = [:]
 
+    /// The name recorded with saved state.
     public static let typeName = "SGD"
 
     private enum CodingKeys: String, CodingKey {
@@ -70,19 +78,25 @@ public struct SGD: ParameterwiseOptimizer {
 
 /// SGD's state for one parameter.
 public struct SGDState: ParameterState {
+    /// Updates applied to this parameter so far.
     public var step: Int
     /// The momentum buffer; `nil` before the first step or without momentum.
     public var momentumBuffer: Tensor?
 
+    /// The slot names, as PyTorch names them.
     public static let slotNames = ["momentum_buffer"]
 
+    /// A state after `step` updates with the given buffer.
     public init(step: Int, momentumBuffer: Tensor?) {
         self.step = step
         self.momentumBuffer = momentumBuffer
     }
 
+    /// The present slots by name.
+    /// The present slots by name.
     public var slots: [String: Tensor] { momentumBuffer.map { ["momentum_buffer": $0] } ?? [:] }
 
+    /// Rebuilds the state from saved slots, refusing missing or inconsistent ones.
     public init(step: Int, slots: [String: Tensor]) throws {
         self.init(step: step, momentumBuffer: slots["momentum_buffer"])
     }

@@ -65,15 +65,23 @@ func adamStep(
             s.expAvg.withUnsafeMutableBufferPointer { m in
                 s.expAvgSq.withUnsafeMutableBufferPointer { v in
                     maximum.withUnsafeMutableBufferPointer { vmax in
-                        for i in 0..<p.count {
-                            var gi = g[i]
-                            if decoupled { p[i] *= decay } else if l2 != 0 { gi += l2 * p[i] }
-                            m[i] = lerp(m[i], gi, w1)
-                            v[i] = v[i] * b2 + oneMinusB2 * gi * gi
-                            var second = v[i]
-                            if amsgrad { vmax[i] = max(vmax[i], second); second = vmax[i] }
+                        guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress,
+                              let v = v.baseAddress else { return }
+                        forEachLaneGroup(gradient.count) { i, n in
+                            var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
+                            if decoupled { pi *= decay } else if l2 != 0 { gi += l2 * pi }
+                            let mi = lerp(loadLanes(m, i, n), gi, w1)
+                            let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
+                            var second = vi
+                            if amsgrad {
+                                second = pointwiseMax(loadLanes(vmax.baseAddress!, i, n), vi)
+                                storeLanes(second, vmax.baseAddress!, i, n)
+                            }
                             let denominator = second.squareRoot() / biasCorrection2Sqrt + eps
-                            p[i] += negStepSize * m[i] / denominator
+                            pi += negStepSize * mi / denominator
+                            storeLanes(mi, m, i, n)
+                            storeLanes(vi, v, i, n)
+                            storeLanes(pi, p, i, n)
                         }
                     }
                 }

@@ -155,10 +155,3 @@ func checkSameShape(_ slots: [String: Tensor]) throws {
             + slots.keys.sorted().map { "\($0) \(slots[$0]!.shape)" }.joined(separator: ", "))
     }
 }
-
-/// PyTorch's `lerp`: `a + w(b − a)`, switching form at `w = 0.5` for accuracy; copied so moving
-/// averages round as PyTorch's do.
-@inline(__always)
-func lerp(_ a: Float, _ b: Float, _ w: Float) -> Float {
-    abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
-}

@@ -71,24 +71,29 @@ public struct RMSprop: ParameterwiseOptimizer {
                 s.squareAverage.withUnsafeMutableBufferPointer { v in
                     buffer.withUnsafeMutableBufferPointer { b in
                         average.withUnsafeMutableBufferPointer { ga in
-                            for i in 0..<p.count {
-                                var gi = g[i]
-                                if wd != 0 { gi += wd * p[i] }
-                                v[i] = v[i] * a + oneMinusA * gi * gi
-                                var denominator: Float
+                            guard let g = g.baseAddress, let p = p.baseAddress, let v = v.baseAddress else { return }
+                            forEachLaneGroup(gradient.count) { i, n in
+                                var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
+                                if wd != 0 { gi += wd * pi }
+                                let vi = loadLanes(v, i, n) * a + oneMinusA * gi * gi
+                                storeLanes(vi, v, i, n)
+                                var denominator: Lanes
                                 if centered {
-                                    ga[i] = lerp(ga[i], gi, oneMinusA)
-                                    denominator = (v[i] + -1 * ga[i] * ga[i]).squareRoot()
+                                    let gai = lerp(loadLanes(ga.baseAddress!, i, n), gi, oneMinusA)
+                                    storeLanes(gai, ga.baseAddress!, i, n)
+                                    denominator = (vi + -1 * gai * gai).squareRoot()
                                 } else {
-                                    denominator = v[i].squareRoot()
+                                    denominator = vi.squareRoot()
                                 }
                                 denominator += eps
                                 if useMomentum {
-                                    b[i] = b[i] * mu + gi / denominator
-                                    p[i] += negLR * b[i]
+                                    let bi = loadLanes(b.baseAddress!, i, n) * mu + gi / denominator
+                                    storeLanes(bi, b.baseAddress!, i, n)
+                                    pi += negLR * bi
                                 } else {
-                                    p[i] += negLR * gi / denominator
+                                    pi += negLR * gi / denominator
                                 }
+                                storeLanes(pi, p, i, n)
                             }
                         }
                     }

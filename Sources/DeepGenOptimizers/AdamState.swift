@@ -42,7 +42,7 @@ public struct AdamState: ParameterState {
 
 /// One Adam step on one parameter, as `torch.optim.Adam`'s single-tensor path computes it:
 /// scalars in `Double` (Python floats), elementwise work in `Float` in the same order of
-/// operations. `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
+/// operations (fused multiply-add where PyTorch's `add(_, alpha:)` fuses). `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
 /// (`g ← g + wd·p`).
 func adamStep(
     gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState, learningRate lr: Double, beta1: Double,
@@ -69,7 +69,7 @@ func adamStep(
                               let v = v.baseAddress else { return }
                         forEachLaneGroup(gradient.count) { i, n in
                             var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
-                            if decoupled { pi *= decay } else if l2 != 0 { gi += l2 * pi }
+                            if decoupled { pi *= decay } else if l2 != 0 { gi = gi.addingProduct(l2, pi) }
                             let mi = lerp(loadLanes(m, i, n), gi, w1)
                             let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
                             var second = vi

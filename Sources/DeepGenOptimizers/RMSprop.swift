@@ -2,7 +2,8 @@ import DeepGen
 
 /// RMSprop with `torch.optim.RMSprop`'s semantics: `v ← αv + (1 − α)g²`, step `g / (√v + ε)`;
 /// `centered` subtracts the squared moving average of gradients from `v`; `momentum` accumulates
-/// the scaled steps in a buffer.
+/// the scaled steps in a buffer. Elementwise work follows PyTorch's order of operations in
+/// `Float`, with a fused multiply-add where PyTorch's `add(_, alpha:)` fuses.
 public struct RMSprop: ParameterwiseOptimizer {
     /// The step size.
     public var learningRate: Double
@@ -74,7 +75,7 @@ public struct RMSprop: ParameterwiseOptimizer {
                             guard let g = g.baseAddress, let p = p.baseAddress, let v = v.baseAddress else { return }
                             forEachLaneGroup(gradient.count) { i, n in
                                 var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
-                                if wd != 0 { gi += wd * pi }
+                                if wd != 0 { gi = gi.addingProduct(wd, pi) }
                                 let vi = loadLanes(v, i, n) * a + oneMinusA * gi * gi
                                 storeLanes(vi, v, i, n)
                                 var denominator: Lanes
@@ -89,7 +90,7 @@ public struct RMSprop: ParameterwiseOptimizer {
                                 if useMomentum {
                                     let bi = loadLanes(b.baseAddress!, i, n) * mu + gi / denominator
                                     storeLanes(bi, b.baseAddress!, i, n)
-                                    pi += negLR * bi
+                                    pi = pi.addingProduct(negLR, bi)
                                 } else {
                                     pi += negLR * gi / denominator
                                 }

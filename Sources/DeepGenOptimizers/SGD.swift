@@ -59,14 +59,16 @@ public struct SGD: ParameterwiseOptimizer {
         gradient.withUnsafeBufferPointer { g in
             p.withUnsafeMutableBufferPointer { p in
                 buffer.withUnsafeMutableBufferPointer { b in
+                    // `addingProduct` where PyTorch calls `add(_, alpha:)`, whose kernel fuses the
+                    // multiply-add; with it the results match PyTorch's bit for bit.
                     for i in 0..<p.count {
                         var d = g[i]
-                        if wd != 0 { d += wd * p[i] }
+                        if wd != 0 { d = d.addingProduct(wd, p[i]) }
                         if useMomentum {
-                            b[i] = firstStep ? d : b[i] * mu + gradientScale * d
-                            d = nesterov ? d + mu * b[i] : b[i]
+                            b[i] = firstStep ? d : (b[i] * mu).addingProduct(gradientScale, d)
+                            d = nesterov ? d.addingProduct(mu, b[i]) : b[i]
                         }
-                        p[i] += negLR * d
+                        p[i] = p[i].addingProduct(negLR, d)
                     }
                 }
             }

@@ -9,11 +9,15 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 
     /// A tensor whose shape differs from the expected one.
     public struct ShapeMismatch: Equatable, Sendable {
+        /// The tensor's full name in the checkpoint.
         public var name: String
+        /// The shape the model needs.
         public var expected: [Int]
+        /// The shape in the file.
         public var found: [Int]
     }
 
+    /// Every problem in words, naming the file.
     public var description: String {
         switch self {
         case let .mismatch(file, missing, unexpected, misshaped):

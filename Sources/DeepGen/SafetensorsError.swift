@@ -34,13 +34,16 @@ public struct SafetensorsError: Error, Equatable, CustomStringConvertible {
 
     /// The file's path (or a label such as `<memory>` for in-memory data).
     public var file: String
+    /// What is wrong.
     public var problem: Problem
 
+    /// An error about `file`.
     public init(file: String, problem: Problem) {
         self.file = file
         self.problem = problem
     }
 
+    /// The file and the problem in words.
     public var description: String { "safetensors file '\(file)': \(explanation)" }
 
     private var explanation: String {

@@ -28,7 +28,8 @@ public struct SafetensorsFile {
     public init(contentsOf url: URL) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            // Read, not mapped: a mapped file truncated by another process would fault (SIGBUS).
+            data = try Data(contentsOf: url)
         } catch {
             throw SafetensorsError(file: url.path, problem: .io("cannot read: \(error.localizedDescription)"))
         }

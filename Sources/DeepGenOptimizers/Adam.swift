@@ -3,15 +3,24 @@ import DeepGen
 /// Adam (Kingma & Ba) with PyTorch's semantics: weight decay is an L2 term added to the
 /// gradient (see ``AdamW`` for decoupled decay), optional AMSGrad.
 public struct Adam: ParameterwiseOptimizer {
+    /// The step size.
     public var learningRate: Double
+    /// Decay rate of the first-moment average.
     public var beta1: Double
+    /// Decay rate of the second-moment average.
     public var beta2: Double
+    /// Added to the denominator for numerical stability.
     public var epsilon: Double
+    /// L2 penalty coefficient added to the gradient.
     public var weightDecay: Double
+    /// Whether to normalise by the running maximum of the second moment.
     public var amsgrad: Bool
+    /// How many updates have run.
     public var stepCount = 0
+    /// Per-parameter state by parameter name.
     public var states: [String: AdamState] = [:]
 
+    /// The name recorded with saved state.
     public static let typeName = "Adam"
 
     private enum CodingKeys: String, CodingKey {
@@ -38,8 +47,8 @@ public struct Adam: ParameterwiseOptimizer {
         AdamState(zerosLike: parameter.shape, amsgrad: amsgrad)
     }
 
-    public func applySingle(gradient: Tensor, parameter: Tensor, state: AdamState) -> (parameter: Tensor, state: AdamState) {
-        adamStep(gradient: gradient, parameter: parameter, state: state, learningRate: learningRate, beta1: beta1,
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState) -> (parameter: Tensor, state: AdamState) {
+        adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
                  beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: false, amsgrad: amsgrad)
     }
 }

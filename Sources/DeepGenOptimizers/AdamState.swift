@@ -3,6 +3,7 @@ import Foundation
 
 /// Adam's and AdamW's state for one parameter (PyTorch's slot names).
 public struct AdamState: ParameterState {
+    /// Updates applied to this parameter so far.
     public var step: Int
     /// The moving average of gradients (first moment).
     public var expAvg: Tensor
@@ -11,6 +12,7 @@ public struct AdamState: ParameterState {
     /// The running maximum of `expAvgSq`, kept only with AMSGrad.
     public var maxExpAvgSq: Tensor?
 
+    /// The slot names, as PyTorch names them.
     public static let slotNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
 
     /// Zero moments for a parameter of `shape`.
@@ -21,12 +23,14 @@ public struct AdamState: ParameterState {
         maxExpAvgSq = amsgrad ? Tensor(zeros: shape) : nil
     }
 
+    /// The present slots by name.
     public var slots: [String: Tensor] {
         var out = ["exp_avg": expAvg, "exp_avg_sq": expAvgSq]
         out["max_exp_avg_sq"] = maxExpAvgSq
         return out
     }
 
+    /// Rebuilds the state from saved slots, refusing missing or inconsistent ones.
     public init(step: Int, slots: [String: Tensor]) throws {
         try checkSameShape(slots)
         self.step = step
@@ -38,13 +42,13 @@ public struct AdamState: ParameterState {
 
 /// One Adam step on one parameter, as `torch.optim.Adam`'s single-tensor path computes it:
 /// scalars in `Double` (Python floats), elementwise work in `Float` in the same order of
-/// operations. `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
+/// operations (fused multiply-add where PyTorch's `add(_, alpha:)` fuses). `decoupled` selects AdamW's weight decay (`p ← p(1 − lr·wd)`) over L2
 /// (`g ← g + wd·p`).
 func adamStep(
-    gradient: Tensor, parameter: Tensor, state: AdamState, learningRate lr: Double, beta1: Double,
+    gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState, learningRate lr: Double, beta1: Double,
     beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool, amsgrad: Bool
 ) -> (parameter: Tensor, state: AdamState) {
-    var p = parameter, s = state
+    var p = consume parameter, s = consume state
     s.step += 1
     let t = Double(s.step)
     let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
@@ -53,22 +57,31 @@ func adamStep(
     let eps = Float(epsilon), b2 = Float(beta2), oneMinusB2 = Float(1 - beta2), w1 = Float(1 - beta1)
     let l2 = decoupled ? 0 : Float(weightDecay), decay = decoupled ? Float(1 - lr * weightDecay) : 1
     if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
-    var maximum = s.maxExpAvgSq ?? Tensor(zeros: [0])
+    // Taken out of the state so the buffer has one owner and is updated in place.
+    var maximum = amsgrad ? s.maxExpAvgSq.take()! : Tensor(zeros: [0])
 
     gradient.withUnsafeBufferPointer { g in
         p.withUnsafeMutableBufferPointer { p in
             s.expAvg.withUnsafeMutableBufferPointer { m in
                 s.expAvgSq.withUnsafeMutableBufferPointer { v in
                     maximum.withUnsafeMutableBufferPointer { vmax in
-                        for i in 0..<p.count {
-                            var gi = g[i]
-                            if decoupled { p[i] *= decay } else if l2 != 0 { gi += l2 * p[i] }
-                            m[i] = lerp(m[i], gi, w1)
-                            v[i] = v[i] * b2 + oneMinusB2 * gi * gi
-                            var second = v[i]
-                            if amsgrad { vmax[i] = max(vmax[i], second); second = vmax[i] }
+                        guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress,
+                              let v = v.baseAddress else { return }
+                        forEachLaneGroup(gradient.count) { i, n in
+                            var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
+                            if decoupled { pi *= decay } else if l2 != 0 { gi = gi.addingProduct(l2, pi) }
+                            let mi = lerp(loadLanes(m, i, n), gi, w1)
+                            let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
+                            var second = vi
+                            if amsgrad {
+                                second = pointwiseMax(loadLanes(vmax.baseAddress!, i, n), vi)
+                                storeLanes(second, vmax.baseAddress!, i, n)
+                            }
                             let denominator = second.squareRoot() / biasCorrection2Sqrt + eps
-                            p[i] += negStepSize * m[i] / denominator
+                            pi += negStepSize * mi / denominator
+                            storeLanes(mi, m, i, n)
+                            storeLanes(vi, v, i, n)
+                            storeLanes(pi, p, i, n)
                         }
                     }
                 }

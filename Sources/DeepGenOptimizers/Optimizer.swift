@@ -35,14 +35,17 @@ public struct OptimizerStateError: Error, CustomStringConvertible {
     public var file: String?
     /// The optimizer type that was restoring.
     public var optimizer: String
+    /// Every problem found, in words.
     public var problems: [String]
 
+    /// An error listing `problems`.
     public init(file: String? = nil, optimizer: String, problems: [String]) {
         self.file = file
         self.optimizer = optimizer
         self.problems = problems
     }
 
+    /// The optimizer, the file and every problem.
     public var description: String {
         let place = file.map { " from '\($0)'" } ?? ""
         return "cannot restore \(optimizer) state\(place): \(problems.joined(separator: "; "))"

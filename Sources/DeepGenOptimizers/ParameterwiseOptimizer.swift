@@ -37,7 +37,9 @@ public protocol ParameterwiseOptimizer: Optimizer, Codable {
     func initialState(for parameter: Tensor) -> State
 
     /// One update of one parameter: returns the new parameter and state and changes nothing else.
-    func applySingle(gradient: Tensor, parameter: Tensor, state: State) -> (parameter: Tensor, state: State)
+    /// Parameter and state are `consuming` so that, when the caller hands over its only copy,
+    /// the update writes into their buffers instead of copying them.
+    func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming State) -> (parameter: Tensor, state: State)
 }
 
 extension ParameterwiseOptimizer {
@@ -56,10 +58,11 @@ extension ParameterwiseOptimizer {
                     precondition(t.shape == parameter.shape,
                                  "[\(Self.typeName).update] state '\(name).\(slot)' has shape \(t.shape), parameter \(parameter.shape)")
                 }
-                // Dropping the dictionary's reference lets the update write in place when the
-                // caller holds no other copy.
+                // Handing over the only references lets the update write in place (unless the
+                // caller keeps another copy of the parameter).
                 parameters[name] = nil
-                let (p, s) = applySingle(gradient: gradient.detached(), parameter: parameter.detached(), state: state)
+                let (p, s) = applySingle(gradient: gradient.detached(), parameter: (consume parameter).detached(),
+                                         state: consume state)
                 parameters[name] = p.requiringGrad()
                 states[name] = s
             }
@@ -151,11 +154,4 @@ func checkSameShape(_ slots: [String: Tensor]) throws {
         throw SlotError(message: "slots have different shapes: "
             + slots.keys.sorted().map { "\($0) \(slots[$0]!.shape)" }.joined(separator: ", "))
     }
-}
-
-/// PyTorch's `lerp`: `a + w(b − a)`, switching form at `w = 0.5` for accuracy; copied so moving
-/// averages round as PyTorch's do.
-@inline(__always)
-func lerp(_ a: Float, _ b: Float, _ w: Float) -> Float {
-    abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
 }

@@ -5,14 +5,22 @@ import DeepGen
 /// first gradient, and `p ← p − lr·d` where `d` is the buffer (or `g + momentum·buffer` with
 /// Nesterov).
 public struct SGD: ParameterwiseOptimizer {
+    /// The step size.
     public var learningRate: Double
+    /// Momentum factor (0 for none).
     public var momentum: Double
+    /// The gradient enters the momentum buffer scaled by `1 − dampening`.
     public var dampening: Double
+    /// L2 penalty coefficient added to the gradient.
     public var weightDecay: Double
+    /// Whether to use Nesterov momentum.
     public var nesterov: Bool
+    /// How many updates have run.
     public var stepCount = 0
+    /// Per-parameter state by parameter name.
     public var states: [String: SGDState] = [:]
 
+    /// The name recorded with saved state.
     public static let typeName = "SGD"
 
     private enum CodingKeys: String, CodingKey {
@@ -40,25 +48,27 @@ public struct SGD: ParameterwiseOptimizer {
 
     public func initialState(for parameter: Tensor) -> SGDState { SGDState(step: 0, momentumBuffer: nil) }
 
-    public func applySingle(gradient: Tensor, parameter: Tensor, state: SGDState) -> (parameter: Tensor, state: SGDState) {
-        var p = parameter, s = state
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming SGDState) -> (parameter: Tensor, state: SGDState) {
+        var p = consume parameter, s = consume state
         s.step += 1
         let wd = Float(weightDecay), mu = Float(momentum), negLR = Float(-learningRate)
         let gradientScale = Float(1 - dampening)
         let useMomentum = momentum != 0, firstStep = s.momentumBuffer == nil, nesterov = nesterov
-        var buffer = useMomentum ? (s.momentumBuffer ?? Tensor(zeros: p.shape)) : Tensor(zeros: [0])
+        var buffer = useMomentum ? (s.momentumBuffer.take() ?? Tensor(zeros: p.shape)) : Tensor(zeros: [0])
 
         gradient.withUnsafeBufferPointer { g in
             p.withUnsafeMutableBufferPointer { p in
                 buffer.withUnsafeMutableBufferPointer { b in
+                    // `addingProduct` where PyTorch calls `add(_, alpha:)`, whose kernel fuses the
+                    // multiply-add; with it the results match PyTorch's bit for bit.
                     for i in 0..<p.count {
                         var d = g[i]
-                        if wd != 0 { d += wd * p[i] }
+                        if wd != 0 { d = d.addingProduct(wd, p[i]) }
                         if useMomentum {
-                            b[i] = firstStep ? d : b[i] * mu + gradientScale * d
-                            d = nesterov ? d + mu * b[i] : b[i]
+                            b[i] = firstStep ? d : (b[i] * mu).addingProduct(gradientScale, d)
+                            d = nesterov ? d.addingProduct(mu, b[i]) : b[i]
                         }
-                        p[i] += negLR * d
+                        p[i] = p[i].addingProduct(negLR, d)
                     }
                 }
             }
@@ -70,19 +80,25 @@ public struct SGD: ParameterwiseOptimizer {
 
 /// SGD's state for one parameter.
 public struct SGDState: ParameterState {
+    /// Updates applied to this parameter so far.
     public var step: Int
     /// The momentum buffer; `nil` before the first step or without momentum.
     public var momentumBuffer: Tensor?
 
+    /// The slot names, as PyTorch names them.
     public static let slotNames = ["momentum_buffer"]
 
+    /// A state after `step` updates with the given buffer.
     public init(step: Int, momentumBuffer: Tensor?) {
         self.step = step
         self.momentumBuffer = momentumBuffer
     }
 
+    /// The present slots by name.
+    /// The present slots by name.
     public var slots: [String: Tensor] { momentumBuffer.map { ["momentum_buffer": $0] } ?? [:] }
 
+    /// Rebuilds the state from saved slots, refusing missing or inconsistent ones.
     public init(step: Int, slots: [String: Tensor]) throws {
         self.init(step: step, momentumBuffer: slots["momentum_buffer"])
     }

@@ -58,25 +58,31 @@ func gradients(step t: Int) -> [String: Tensor] {
         }
     }
 
-    /// Ten steps against PyTorch, compared after every step. Parameters are compared to 1e-6
-    /// relative (plus 1e-7 absolute, under one Float ulp at 1, for elements near zero): DeepGen
-    /// follows PyTorch's order of operations, but PyTorch's vectorised kernels may fuse
-    /// multiply-adds and divide by the bias correction differently, which moves a result by an ulp
-    /// or two per step. The displacement from the initial value (a few 1e-3 for Adam at lr 2e-4,
-    /// so the parameter check alone would miss a 0.1% error in the update) is compared to 1e-4
-    /// relative plus 3e-7 absolute: ten steps' worth of those ulps of a parameter near 1.
+    /// Ten steps against PyTorch, compared after every step.
+    ///
+    /// DeepGen follows PyTorch's order of operations, including the fused multiply-add of its
+    /// `add(_, alpha:)` kernel, so Adam, AdamW and SGD agree to within an ulp (bit for bit in
+    /// practice). Parameters must agree to 1e-6 relative, plus 1e-7 absolute (under one Float
+    /// ulp at 1) for elements near zero. The displacement from the initial value is checked too,
+    /// to 1e-4 relative plus 3e-7 absolute: at lr 2e-4 Adam moves a parameter by a few 1e-3, so
+    /// the parameter check alone would miss a 0.1% error in the update.
+    ///
+    /// Centered RMSprop divides by √(E[g²] − E[g]²), which cancels: PyTorch's own float32 result
+    /// is about 3000 ulps from the float64 one, and any difference in rounding is amplified alike.
+    /// DeepGen stays within about 100 ulps of PyTorch there; that case is held to 1e-5 relative.
     @Test(arguments: optimizerCases)
     func matchesPyTorchStepByStep(_ name: String) throws {
         let c = try #require(fixture[name])
         var opt = optimizer(for: c)
         let initial = initialParameters()
         var parameters = initial
+        let rtol: Float = name.contains("centered") ? 1e-5 : 1e-6
         for t in 1...10 {
             opt.update(&parameters, gradients: gradients(step: t))
             #expect(opt.stepCount == t)
             for p in parameterNames {
                 let expected = c.tensor("param.\(t).\(p)")
-                #expect(closeness(parameters[p]!, expected, atol: 1e-7, rtol: 1e-6) == nil, "\(name) step \(t) \(p)")
+                #expect(closeness(parameters[p]!, expected, atol: 1e-7, rtol: rtol) == nil, "\(name) step \(t) \(p)")
                 let moved = parameters[p]! - initial[p]!, expectedMove = expected - initial[p]!
                 #expect(closeness(moved, expectedMove, atol: 3e-7, rtol: 1e-4) == nil, "\(name) step \(t) \(p) displacement")
                 #expect(parameters[p]!.requiresGrad)

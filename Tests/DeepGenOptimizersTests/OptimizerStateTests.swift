@@ -112,6 +112,21 @@ private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
         #expect(throws: OptimizerStateError.self) { try noSteps.restore(&target) }
     }
 
+    /// With no other copy held, parameters and state are updated in their own buffers. (A copy
+    /// would be made while the original is still alive, so it could not reuse its address.)
+    @Test(arguments: ["adam_amsgrad", "adamw", "sgd_momentum", "rmsprop_momentum_centered"])
+    func updatesInPlaceWhenTheCallerHoldsNoOtherCopy(_ name: String) {
+        func address(_ t: Tensor) -> Int { t.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+        var opt = optimizer(for: fixture[name]!)
+        var parameters = initialParameters()
+        opt.update(&parameters, gradients: gradients(step: 1))
+        let before = parameters.mapValues(address)
+        let stateBefore = opt.stateTensors().mapValues(address)
+        opt.update(&parameters, gradients: gradients(step: 2))
+        #expect(parameters.mapValues(address) == before, "\(name)")
+        #expect(opt.stateTensors().mapValues(address) == stateBefore, "\(name)")
+    }
+
     @Test func applySingleIsPure() {
         let rule = Adam(learningRate: 0.1)
         let parameter = Tensor([1, 2, 3]), gradient = Tensor([0.1, -0.2, 0.3])

@@ -68,6 +68,7 @@ let package = Package(
             dependencies: ["DeepGenModels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepGenTrainingTests", dependencies: ["DeepGenTraining", "_DeepGenTestSupport"]),
+        .testTarget(name: "deepgenCLITests", dependencies: ["deepgen"]),
         .testTarget(
             name: "DeepGenOptimizersTests",
             dependencies: ["DeepGenOptimizers", "DeepGen", "_DeepGenTestSupport"],

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+/// Runs the built `deepgen` executable end to end on tiny procedural data.
+struct CLI {
+    static let binary: URL = {
+        // The test executable sits in the same products folder as `deepgen`.
+        let testExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = testExecutable.deletingLastPathComponent()
+        // On macOS the test binary is inside DeepGenPackageTests.xctest/Contents/MacOS.
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("deepgen").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("deepgen")
+    }()
+
+    /// Exit status and combined output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+func scratch() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-cli-\(UUID().uuidString)")
+}
+
+func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+@Suite(.serialized) struct CommandLineTests {
+    let tiny = ["--synthetic-count", "48", "--batch-size", "16", "--width", "4", "--latent-size", "8"]
+
+    @Test func listShowsModelsAndDatasets() throws {
+        let r = try CLI.run(["list"])
+        #expect(r.status == 0)
+        for name in ["gan", "dcgan", "wgan-gp", "cdcgan", "vae", "conv-vae", "cyclegan", "shapes", "fashion-mnist", "ring8", "grid25"] {
+            #expect(r.output.contains(name), "list lacks \(name)")
+        }
+    }
+
+    @Test func trainSampleAndResumeDCGAN() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let r = try CLI.run(["train", "dcgan", "--data", "shapes", "--epochs", "1", "--out", run.path] + tiny)
+        #expect(r.status == 0, "\(r.output)")
+        for f in ["config.json", "metrics.csv", "checkpoints/latest.safetensors", "checkpoints/epoch-001.safetensors", "samples/epoch-001.png"] {
+            #expect(fileExists(run.appendingPathComponent(f)), "missing \(f)")
+        }
+        let metrics = try String(contentsOf: run.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 4, "header + 3 steps")
+        // Plain progress lines when the output is a pipe.
+        #expect(r.output.contains("epoch 1/1 step 3/3") && !r.output.contains("\u{1B}["))
+
+        let png = dir.appendingPathComponent("s.png"), npy = dir.appendingPathComponent("s.npy")
+        #expect(try CLI.run(["sample", run.path, "--count", "9", "--out", png.path]).status == 0)
+        #expect(try CLI.run(["sample", run.appendingPathComponent("checkpoints/latest.safetensors").path, "--count", "5", "--out", npy.path]).status == 0)
+        let pngBytes = try Data(contentsOf: png)
+        #expect(pngBytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        let npyBytes = try Data(contentsOf: npy)
+        #expect(String(decoding: npyBytes.prefix(128), as: UTF8.self).contains("'shape': (5, 1, 28, 28)"))
+
+        // A second `train` into the same folder is refused; --resume with more epochs continues.
+        let again = try CLI.run(["train", "dcgan", "--data", "shapes", "--out", run.path] + tiny)
+        #expect(again.status != 0 && again.output.contains("already holds a run"), "\(again.output)")
+        var config = try String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8)
+        config = config.replacingOccurrences(of: "\"epochs\" : 1", with: "\"epochs\" : 2")
+        try config.write(to: run.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let resumed = try CLI.run(["train", "--resume", run.path])
+        #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
+        #expect(fileExists(run.appendingPathComponent("samples/epoch-002.png")))
+    }
+
+    @Test func cycleGANTranslates() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("cycle")
+        let r = try CLI.run(["train", "cyclegan", "--data", "shapes:square,circle", "--epochs", "1", "--max-steps", "2",
+                             "--residual-blocks", "1", "--out", run.path, "--synthetic-count", "40", "--batch-size", "2", "--width", "4"])
+        #expect(r.status == 0 && r.output.contains("stopped at epoch 1, step 2"), "\(r.output)")
+        let images = dir.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        // Files that are not images are skipped.
+        try "not an image".write(to: images.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        // Use a sample grid written by another command as an input image.
+        let grid = dir.appendingPathComponent("in/square.png")
+        let s = try CLI.run(["train", "dcgan", "--data", "shapes", "--epochs", "1", "--out", dir.appendingPathComponent("d").path] + tiny)
+        #expect(s.status == 0)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("d/samples/epoch-001.png"), to: grid)
+        let out = dir.appendingPathComponent("out")
+        let t = try CLI.run(["translate", run.path, "--direction", "AtoB", "--input", images.path, "--out", out.path])
+        #expect(t.status == 0, "\(t.output)")
+        #expect(fileExists(out.appendingPathComponent("square.png")))
+        let wrong = try CLI.run(["translate", dir.appendingPathComponent("d").path, "--direction", "AtoB", "--input", grid.path, "--out", out.path])
+        #expect(wrong.status != 0 && wrong.output.contains("translate needs cyclegan"))
+    }
+
+    @Test func vaeReconstructsAndInterpolates() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("vae")
+        let r = try CLI.run(["train", "vae", "--data", "shapes", "--epochs", "1", "--out", run.path, "--synthetic-count", "32", "--batch-size", "16"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(try CLI.run(["reconstruct", run.path, "--count", "4", "--out", dir.appendingPathComponent("r.png").path]).status == 0)
+        #expect(try CLI.run(["interpolate", run.path, "--steps", "5", "--pairs", "2", "--out", dir.appendingPathComponent("i.npy").path]).status == 0)
+        let npy = try Data(contentsOf: dir.appendingPathComponent("i.npy"))
+        #expect(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (10, 1, 28, 28)"))
+    }
+
+    @Test func badInputGivesClearMessages() throws {
+        let cases: [([String], String)] = [
+            (["train", "dcgan"], "--data is required"),
+            (["train", "dcgan", "--data", "nosuch"], "unknown dataset 'nosuch'"),
+            (["train", "dcgan", "--data", "shapes", "--epochs", "0"], "--epochs must be at least 1"),
+            (["train", "dcgan", "--data", "ring8"], "dcgan needs square images"),
+            (["train", "gan", "--data", "fashion-mnist", "--data-dir", "/nonexistent"], "/nonexistent"),
+            (["train", "--resume", "/nonexistent-run"], "no config.json"),
+            (["sample", "/nonexistent", "--out", "x.png"], "does not exist"),
+            (["sample", "/tmp", "--out", "x.gif"], "--out must end in .png or .npy"),
+            (["train", "cyclegan", "--data", "shapes"], "cyclegan needs two classes"),
+        ]
+        for (args, message) in cases {
+            let r = try CLI.run(args)
+            #expect(r.status != 0, "\(args) succeeded")
+            #expect(r.output.contains(message), "\(args): \(r.output)")
+            #expect(!r.output.contains("Fatal error") && !r.output.contains("Stack dump"), "\(args) crashed")
+        }
+    }
+
+    @Test func corruptCheckpointIsReported() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bad = dir.appendingPathComponent("bad.safetensors")
+        try Data([1, 2, 3, 4, 5, 6, 7, 8, 9]).write(to: bad)
+        let r = try CLI.run(["sample", bad.path, "--out", dir.appendingPathComponent("x.png").path])
+        #expect(r.status != 0 && r.output.contains("bad.safetensors"), "\(r.output)")
+    }
+}

@@ -58,7 +58,9 @@ public enum DatasetCatalog {
 
         switch spec.name {
         case "shapes":
-            let base = try ShapesDataset(count: options.syntheticCount, size: 28, channels: 1, seed: seed ^ 0x5A9E, range: range)
+            // The test split is a disjoint draw: another seed.
+            let base = try ShapesDataset(count: options.syntheticCount, size: 28, channels: 1,
+                                         seed: seed ^ (split == .train ? 0x5A9E : 0x7E57_5A9E), range: range)
             let classIndex = { (name: String) throws -> Int in
                 let all = ShapesDataset.Shape.allCases.map { "\($0)" }
                 if let i = Int(name), all.indices.contains(i) { return i }

@@ -82,7 +82,8 @@ public final class Trainer {
         }
         loader = try DataLoader(dataset: dataset, batchSize: config.model.batchSize, shuffle: true, dropLast: true,
                                 prefetch: true, state: loaderState)
-        let columns = model.lossNames + ["learning_rate", "images_per_second"]
+        var columns = model.lossNames + ["learning_rate", "images_per_second"]
+        if model is VAEModel { columns.append("test_loss") }
         metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
         events = try TensorBoardWriter(directory: run.url)
         if let cycle = model as? CycleGANModel { cycle.previewInputs = try previewDomains(count: 4) }
@@ -136,6 +137,12 @@ public final class Trainer {
                 }
             }
             try writeSamples(epoch: epoch + 1)
+            if let vae = model as? VAEModel {
+                let nelbo = try testNegativeELBO(vae)
+                try metrics.append(step: globalStep, epoch: epoch, values: ["test_loss": nelbo])
+                try events.addScalars([("test/negative_elbo", nelbo)], step: globalStep)
+                progress?.message(String(format: "epoch %d: test negative ELBO %.2f nats per image", epoch + 1, nelbo))
+            }
             try saveCheckpoint(epochFile: epoch + 1)
             try events.flush()
         }
@@ -177,6 +184,24 @@ public final class Trainer {
         }
         try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
         try Data(png).write(to: url, options: .atomic)
+    }
+
+    /// The VAE's negative ELBO on the test split (one z per image, posterior noise from a fixed
+    /// seed), in nats per image: the figure the VAE literature reports.
+    public func testNegativeELBO(_ vae: VAEModel) throws -> Float {
+        let test = try DatasetCatalog.make(config.data, for: config.model.model, split: .test, seed: config.model.seed)
+        let loader = try DataLoader(dataset: test, batchSize: 500, shuffle: false, dropLast: false, prefetch: true)
+        var rng = RandomGenerator(seed: 0x7E57)
+        var total: Double = 0
+        var count = 0
+        try vae.evaluating {
+            while let batch = try loader.next() {
+                let terms = vae.vae.elbo(batch.images, beta: 1, using: &rng)
+                total += Double(terms.loss.scalar) * Double(batch.count)
+                count += batch.count
+            }
+        }
+        return Float(total / Double(max(count, 1)))
     }
 
     func trainingBatch(_ batch: Batch) -> TrainingBatch {

@@ -85,17 +85,10 @@ extension Tensor {
     static func convolveInputAdjoint(_ g: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
         let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
-        let gc: UnsafePointer<Float>
-        var holder: TensorStorage? = nil
-        if n == 1 { gc = UnsafePointer(g.storage.pointer) } else {
-            let s = TensorStorage(uninitializedCount: g.count)
-            swapLeadingAxes(g.storage.pointer, s.pointer, n, cout, ohw)
-            holder = s; gc = UnsafePointer(s.pointer)
-        }
+        let gc = channelMajor(g)
         let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
         sgemm(transA: true, transB: false, m: geo.patchSize, n: n * ohw, k: cout,
-              a: w.storage.pointer, lda: geo.patchSize, b: gc, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
-        withExtendedLifetime(holder) {}
+              a: w.storage.pointer, lda: geo.patchSize, b: gc.pointer, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
         let x = Tensor(uninitializedShape: [n, geo.inChannels, geo.inHeight, geo.inWidth])
         col2im(columns.pointer, geometry: geo, batch: n, output: x.storage.pointer)
         return record("convTranspose2d", x, inputs: [g, w]) { u in
@@ -109,21 +102,24 @@ extension Tensor {
         let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
         let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
         im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
-        let gc: UnsafePointer<Float>
-        var holder: TensorStorage? = nil
-        if n == 1 { gc = UnsafePointer(g.storage.pointer) } else {
-            let s = TensorStorage(uninitializedCount: g.count)
-            swapLeadingAxes(g.storage.pointer, s.pointer, n, cout, ohw)
-            holder = s; gc = UnsafePointer(s.pointer)
-        }
+        let gc = channelMajor(g)
         let w = Tensor(uninitializedShape: kernel)
         sgemm(transA: false, transB: true, m: cout, n: geo.patchSize, k: n * ohw,
-              a: gc, lda: n * ohw, b: columns.pointer, ldb: n * ohw, c: w.storage.pointer, ldc: geo.patchSize)
-        withExtendedLifetime(holder) {}
+              a: gc.pointer, lda: n * ohw, b: columns.pointer, ldb: n * ohw, c: w.storage.pointer, ldc: geo.patchSize)
         return record("conv2dWeightGrad", w, inputs: [x, g]) { u in
             [x.requiresGrad ? convolveInputAdjoint(g, u, geo) : nil,
              g.requiresGrad ? convolve(x, u, geo) : nil]
         }
+    }
+
+    /// `g [N, C, H, W]` as the channel-major matrix `[C, N·H·W]` the GEMMs need (shared storage
+    /// when N is 1).
+    static func channelMajor(_ g: Tensor) -> TensorStorage {
+        let n = g.shape[0]
+        if n == 1 { return g.storage }
+        let s = TensorStorage(uninitializedCount: g.count)
+        swapLeadingAxes(g.storage.pointer, s.pointer, n, g.shape[1], g.count / (n * g.shape[1]))
+        return s
     }
 
     /// Copies `[a, b, inner]` to `[b, a, inner]`.

@@ -13,9 +13,7 @@ public func im2col(
         for row in rows {
             let ci = row / kk, ky = (row % kk) / g.kernelWidth, kx = row % g.kernelWidth
             // Output columns ox whose input column ix = ox*s - p + kx*d lies inside the image.
-            let xOff = kx * g.dilationW - g.padW
-            let oxLo = min(ow, max(0, ceilDiv(-xOff, g.strideW)))
-            let oxHi = max(oxLo, min(ow, ceilDiv(g.inWidth - xOff, g.strideW)))
+            let (xOff, oxLo, oxHi) = g.validColumns(kx)
             for n in 0..<batch {
                 let src = input + (n * g.inChannels + ci) * plane
                 var dst = output + row * cols + n * oh * ow
@@ -56,9 +54,7 @@ public func col2im(
             for k in 0..<kk {
                 let ky = k / g.kernelWidth, kx = k % g.kernelWidth
                 let row = ci * kk + k
-                let xOff = kx * g.dilationW - g.padW
-                let oxLo = min(ow, max(0, ceilDiv(-xOff, g.strideW)))
-                let oxHi = max(oxLo, min(ow, ceilDiv(g.inWidth - xOff, g.strideW)))
+                let (xOff, oxLo, oxHi) = g.validColumns(kx)
                 for n in 0..<batch {
                     let dstImage = output + (n * g.inChannels + ci) * plane
                     var src = columns + row * cols + n * oh * ow
@@ -77,6 +73,17 @@ public func col2im(
                 }
             }
         }
+    }
+}
+
+extension Conv2DGeometry {
+    /// For kernel column `kx`: the input column offset `ix = ox·s + xOff`, and the output
+    /// columns `oxLo..<oxHi` whose input column lies inside the image.
+    @inline(__always)
+    func validColumns(_ kx: Int) -> (xOff: Int, lo: Int, hi: Int) {
+        let xOff = kx * dilationW - padW
+        let lo = min(outWidth, max(0, ceilDiv(-xOff, strideW)))
+        return (xOff, lo, max(lo, min(outWidth, ceilDiv(inWidth - xOff, strideW))))
     }
 }
 

@@ -64,8 +64,13 @@ public enum StopRequest {
 
     public static var isRequested: Bool { flag != 0 }
 
-    /// Installs the SIGINT handler.
+    /// Installs the SIGINT handler (and unblocks SIGINT on this thread: a process started from
+    /// a thread that blocks signals, as a test runner's worker does, inherits the blocked mask).
     public static func install() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             if StopRequest.flag != 0 { _exit(130) }
             StopRequest.flag = 1

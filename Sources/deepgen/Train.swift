@@ -58,6 +58,15 @@ struct Train: ParsableCommand {
     func validate() throws {
         if resume != nil {
             if model != nil || data != nil { throw ValidationError("--resume continues a run as configured; do not give a model or --data with it") }
+            let fixed: [(String, Any?)] = [("--decay-epochs", decayEpochs), ("--batch-size", batchSize), ("--lr", lr), ("--beta1", beta1),
+                                           ("--beta2", beta2), ("--latent-size", latentSize), ("--width", width), ("--objective", objective),
+                                           ("--critic-steps", criticSteps), ("--gradient-penalty", gradientPenalty), ("--likelihood", likelihood),
+                                           ("--kl-weight", klWeight), ("--residual-blocks", residualBlocks), ("--cycle-weight", cycleWeight),
+                                           ("--out", out), ("--data-dir", dataDir)]
+            if let (name, _) = fixed.first(where: { $0.1 != nil }) {
+                throw ValidationError("\(name) cannot change when resuming (only --epochs, --threads and --max-steps can)")
+            }
+            if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
             return
         }
         guard model != nil else { throw ValidationError("name a model to train (see `deepgen list`), or --resume RUN_DIR") }
@@ -80,7 +89,15 @@ struct Train: ParsableCommand {
         let trainer: Trainer
         do {
             if let resume {
-                trainer = try Trainer(resuming: URL(fileURLWithPath: resume))
+                let url = URL(fileURLWithPath: resume)
+                if let epochs {
+                    // Extending (or shortening) a run: the new total is recorded in config.json.
+                    let run = RunDirectory(url)
+                    var config = try run.readConfig()
+                    config.model.epochs = epochs
+                    try run.writeConfig(config)
+                }
+                trainer = try Trainer(resuming: url)
                 if threads == nil { Parallel.threadCount = trainer.config.threads }
                 print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
             } else {

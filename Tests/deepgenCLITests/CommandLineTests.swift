@@ -71,10 +71,9 @@ func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url
         // A second `train` into the same folder is refused; --resume with more epochs continues.
         let again = try CLI.run(["train", "dcgan", "--data", "shapes", "--out", run.path] + tiny)
         #expect(again.status != 0 && again.output.contains("already holds a run"), "\(again.output)")
-        var config = try String(contentsOf: run.appendingPathComponent("config.json"), encoding: .utf8)
-        config = config.replacingOccurrences(of: "\"epochs\" : 1", with: "\"epochs\" : 2")
-        try config.write(to: run.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
-        let resumed = try CLI.run(["train", "--resume", run.path])
+        let refused = try CLI.run(["train", "--resume", run.path, "--lr", "0.1"])
+        #expect(refused.status != 0 && refused.output.contains("--lr cannot change when resuming"), "\(refused.output)")
+        let resumed = try CLI.run(["train", "--resume", run.path, "--epochs", "2"])
         #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
         #expect(fileExists(run.appendingPathComponent("samples/epoch-002.png")))
     }
@@ -133,6 +132,34 @@ func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url
             #expect(r.output.contains(message), "\(args): \(r.output)")
             #expect(!r.output.contains("Fatal error") && !r.output.contains("Stack dump"), "\(args) crashed")
         }
+    }
+
+    @Test func ctrlCFinishesTheStepAndWritesACheckpoint() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["train", "gan", "--data", "ring8", "--synthetic-count", "200000", "--epochs", "50", "--out", dir.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        // Wait until training has started (the run folder's config exists), then interrupt.
+        let deadline = Date().addingTimeInterval(60)
+        while !fileExists(dir.appendingPathComponent("config.json")) && Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        p.interrupt()
+        // A run that ignores Ctrl-C must fail the test, not hang it.
+        let stopDeadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < stopDeadline { usleep(50_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(output)")
+        #expect(output.contains("stopped at epoch 1"), "\(output)")
+        #expect(fileExists(dir.appendingPathComponent("checkpoints/latest.safetensors")))
+        let resumed = try CLI.run(["train", "--resume", dir.path, "--max-steps", "1"])
+        #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
     }
 
     @Test func corruptCheckpointIsReported() throws {

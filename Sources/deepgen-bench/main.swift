@@ -54,16 +54,12 @@ struct Kernels: ParsableCommand {
             print("\n## \(section.name)\n")
             print("| \(section.shapeHeader) | threads | DeepGen GFLOP/s | numpy GFLOP/s | DeepGen/numpy |")
             print("|---|---:|---:|---:|---:|")
-            // Time numpy per thread count first (one python process per count), then DeepGen.
-            var numpyRates: [Int: [Double?]] = [:]
-            if let numpy {
-                let shapes = section.cases.map(\.numpyMatmul)
-                for t in threadCounts { numpyRates[t] = numpy.time(shapes, threads: t, repeats: repeats) }
-            }
-            for (ci, bench) in section.cases.enumerated() {
+            // numpy and DeepGen are timed back to back for each row (one short python process per
+            // row), so a load change on a shared machine hits both sides of a ratio alike.
+            for bench in section.cases {
                 for t in threadCounts {
+                    let np = bench.numpyMatmul.flatMap { numpy?.time([$0], threads: t, repeats: repeats).first ?? nil }
                     let rate = bench.run(t, repeats)
-                    let np = numpyRates[t]?[ci] ?? nil
                     let npText = np.map { String(format: "%.1f", $0) } ?? "–"
                     let ratio = np.map { String(format: "%.2f", rate / $0) } ?? "–"
                     print("| \(bench.label) | \(t) | \(String(format: "%.1f", rate)) | \(npText) | \(ratio) |")

@@ -9,7 +9,7 @@ import Dispatch
 ///
 /// Shapes with `M ≤ 16` or `N ≤ 16` take a thin path (dot products or row updates, no panel
 /// packing); the rest go through a packed, cache-blocked GEMM with an 8×32 AVX-512 register
-/// tile. Problems of about 1 MFLOP or more (less on the memory-bound thin path) use up to
+/// tile. Problems of about 1 MFLOP or more (less for matrix-vector products) use up to
 /// `Parallel.threadCount` threads;
 /// the result for a given element does not depend on the thread count.
 ///
@@ -36,7 +36,8 @@ public func sgemm(
     }
     let flops = 2 * m * n * k
     if m <= sgemmThinLimit || n <= sgemmThinLimit {
-        let threads = flops >= sgemmThinMinParallelFlops ? Parallel.threadCount : 1
+        let minFlops = (m == 1 || n == 1) ? sgemmThinMinParallelFlops : sgemmMinParallelFlops
+        let threads = flops >= minFlops ? Parallel.threadCount : 1
         sgemmThin(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
@@ -51,8 +52,8 @@ public func sgemm(
 /// Blocked-path problems below this many floating-point operations run on the calling thread only.
 @usableFromInline let sgemmMinParallelFlops = 1_000_000
 
-/// The same for the thin path, which is bound by memory traffic rather than arithmetic (a
-/// 64×6272 matrix-vector product is 0.8 MFLOP but streams 1.6 MB), so splitting pays earlier.
+/// The same for matrix-vector products (`M == 1` or `N == 1`), which are bound by memory traffic
+/// rather than arithmetic (64×6272×1 is 0.8 MFLOP but streams 1.6 MB), so splitting pays earlier.
 @usableFromInline let sgemmThinMinParallelFlops = 256 * 1024
 
 /// `M` or `N` at or below this take the thin path.

@@ -109,3 +109,99 @@ func sgemmMacroKernel(
         }
     }
 }
+
+/// The 8×32 micro-kernel reading A in place instead of from a packed panel: row `r` of the tile
+/// starts at `a[r]`, and successive k steps are `ps` elements apart (1 when A is stored `M×K`,
+/// `lda` when it is stored `K×M`). Used when N is so small that packing A would not be amortized.
+@inline(never)
+func sgemmMicroKernel8x32Direct(
+    _ kc: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+    _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+    _ a6: UnsafePointer<Float>, _ a7: UnsafePointer<Float>, _ ps: Int, _ b: UnsafePointer<Float>,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+) {
+    var c00 = Vec16(), c01 = Vec16(), c10 = Vec16(), c11 = Vec16()
+    var c20 = Vec16(), c21 = Vec16(), c30 = Vec16(), c31 = Vec16()
+    var c40 = Vec16(), c41 = Vec16(), c50 = Vec16(), c51 = Vec16()
+    var c60 = Vec16(), c61 = Vec16(), c70 = Vec16(), c71 = Vec16()
+    var bp = b
+    var o = 0
+    for _ in 0..<kc {
+        let b0 = load16(bp), b1 = load16(bp + 16)
+        var av = Vec16(repeating: a0[o])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = Vec16(repeating: a1[o])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = Vec16(repeating: a2[o])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = Vec16(repeating: a3[o])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        av = Vec16(repeating: a4[o])
+        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+        av = Vec16(repeating: a5[o])
+        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        av = Vec16(repeating: a6[o])
+        c60 = c60.addingProduct(av, b0); c61 = c61.addingProduct(av, b1)
+        av = Vec16(repeating: a7[o])
+        c70 = c70.addingProduct(av, b0); c71 = c71.addingProduct(av, b1)
+        bp += 32; o += ps
+    }
+    let va = Vec16(repeating: alpha)
+    @inline(__always) func put(_ row: Int, _ x0: Vec16, _ x1: Vec16) {
+        let cr = c + row * ldc
+        if beta == 0 {
+            store16(x0 * va, cr); store16(x1 * va, cr + 16)
+        } else if beta == 1 {
+            store16(load16(cr).addingProduct(x0, va), cr)
+            store16(load16(cr + 16).addingProduct(x1, va), cr + 16)
+        } else {
+            let vb = Vec16(repeating: beta)
+            store16((x0 * va).addingProduct(load16(cr), vb), cr)
+            store16((x1 * va).addingProduct(load16(cr + 16), vb), cr + 16)
+        }
+    }
+    put(0, c00, c01); put(1, c10, c11); put(2, c20, c21); put(3, c30, c31)
+    put(4, c40, c41); put(5, c50, c51); put(6, c60, c61); put(7, c70, c71)
+}
+
+/// Like ``sgemmMacroKernel`` but with A read in place (see ``sgemmMicroKernel8x32Direct``):
+/// `a` points at op(A)(0, 0) of this block, row `i` starts at `a + i*rs` and k steps are `ps`
+/// apart. Rows past `mc` in the last tile repeat row `mc - 1` (never read out of bounds); their
+/// results are dropped. Tile rows are the outer loop so an 8×kc slice of A is reused from L1
+/// across the (few) B micro-panels.
+func sgemmMacroKernelDirectA(
+    mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, rs: Int, ps: Int, packedB: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: gemmMR * gemmNR) { tile in
+        let t = tile.baseAddress!
+        var ir = 0
+        while ir < mc {
+            let mr = min(gemmMR, mc - ir)
+            @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> { a + (ir + min(r, mr - 1)) * rs }
+            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+            let r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+            var jr = 0
+            while jr < nc {
+                let nr = min(gemmNR, nc - jr)
+                let bp = packedB + jr * kc
+                let cp = c + ir * ldc + jr
+                if mr == gemmMR && nr == gemmNR {
+                    sgemmMicroKernel8x32Direct(kc, r0, r1, r2, r3, r4, r5, r6, r7, ps, bp, cp, ldc, alpha, beta)
+                } else {
+                    sgemmMicroKernel8x32Direct(kc, r0, r1, r2, r3, r4, r5, r6, r7, ps, bp, t, gemmNR, alpha, 0)
+                    for r in 0..<mr {
+                        let cr = cp + r * ldc, tr = t + r * gemmNR
+                        if beta == 0 {
+                            for j in 0..<nr { cr[j] = tr[j] }
+                        } else {
+                            for j in 0..<nr { cr[j] = tr[j] + beta * cr[j] }
+                        }
+                    }
+                }
+                jr += gemmNR
+            }
+            ir += gemmMR
+        }
+    }
+}

@@ -98,20 +98,7 @@ func sgemmPackA(
                 let r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda, r7 = r6 + lda
                 var p = 0
                 while p + 8 <= kc {
-                    // An 8×8 transpose through vectors; LLVM turns it into shuffles.
-                    let v0 = UnsafeRawPointer(r0 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v1 = UnsafeRawPointer(r1 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v2 = UnsafeRawPointer(r2 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v3 = UnsafeRawPointer(r3 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v4 = UnsafeRawPointer(r4 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v5 = UnsafeRawPointer(r5 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v6 = UnsafeRawPointer(r6 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let v7 = UnsafeRawPointer(r7 + p).loadUnaligned(as: SIMD8<Float>.self)
-                    let o = d + p * 8
-                    for q in 0..<8 {
-                        let t = SIMD8<Float>(v0[q], v1[q], v2[q], v3[q], v4[q], v5[q], v6[q], v7[q])
-                        UnsafeMutableRawPointer(o + q * 8).storeBytes(of: t, as: SIMD8<Float>.self)
-                    }
+                    transpose8x8(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, r6 + p, r7 + p, d + p * 8, 8)
                     p += 8
                 }
                 while p < kc {
@@ -160,16 +147,48 @@ func sgemmPackB(
             }
         } else {
             // op(B)(p, j) = b[j*ldb + p]: column jj of the panel is a contiguous row of B.
+            var p = 0
+            if nr == gemmNR {
+                // Full panel: 8×8 transposes of 8 rows of B by 8 steps of k.
+                while p + 8 <= kc {
+                    for g in stride(from: 0, to: gemmNR, by: 8) {
+                        let r = b + (j + g) * ldb + p
+                        transpose8x8(r, r + ldb, r + 2 * ldb, r + 3 * ldb, r + 4 * ldb, r + 5 * ldb,
+                                     r + 6 * ldb, r + 7 * ldb, d + p * gemmNR + g, gemmNR)
+                    }
+                    p += 8
+                }
+            }
+            let p0 = p
             for jj in 0..<gemmNR {
                 if jj < nr {
                     let s = b + (j + jj) * ldb
-                    for p in 0..<kc { d[p * gemmNR + jj] = s[p] }
+                    for p in p0..<kc { d[p * gemmNR + jj] = s[p] }
                 } else {
-                    for p in 0..<kc { d[p * gemmNR + jj] = 0 }
+                    for p in p0..<kc { d[p * gemmNR + jj] = 0 }
                 }
             }
         }
         d += gemmNR * kc
         j += gemmNR
+    }
+}
+
+/// Writes the transpose of the 8×8 block whose rows start at `r0…r7` (8 contiguous floats each)
+/// to `dst`: row `q` of the result (`r0[q], …, r7[q]`) goes to `dst + q*ldd`. LLVM lowers the
+/// lane gathers to shuffles.
+@inline(__always)
+func transpose8x8(
+    _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>, _ r3: UnsafePointer<Float>,
+    _ r4: UnsafePointer<Float>, _ r5: UnsafePointer<Float>, _ r6: UnsafePointer<Float>, _ r7: UnsafePointer<Float>,
+    _ dst: UnsafeMutablePointer<Float>, _ ldd: Int
+) {
+    @inline(__always) func ld(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    let v0 = ld(r0), v1 = ld(r1), v2 = ld(r2), v3 = ld(r3), v4 = ld(r4), v5 = ld(r5), v6 = ld(r6), v7 = ld(r7)
+    for q in 0..<8 {
+        let t = SIMD8<Float>(v0[q], v1[q], v2[q], v3[q], v4[q], v5[q], v6[q], v7[q])
+        UnsafeMutableRawPointer(dst + q * ldd).storeBytes(of: t, as: SIMD8<Float>.self)
     }
 }

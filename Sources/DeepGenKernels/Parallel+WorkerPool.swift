@@ -5,6 +5,8 @@ import Synchronization
 /// Persistent worker threads for `Parallel`: each worker spins for a short while after a job
 /// before it sleeps, so back-to-back kernel calls start their chunks within about a microsecond
 /// instead of the tens of microseconds a sleeping `concurrentPerform` worker takes to wake.
+/// Spinning threads call `sched_yield` regularly so that, when other processes keep the cores
+/// busy, a waiting thread hands its core over instead of burning its time slice.
 ///
 /// One job at a time: the submitting thread runs chunk 0 itself, worker `w` runs chunk `w + 1`,
 /// and the submitter returns once every chunk is done. A submission that finds the pool busy (a
@@ -51,7 +53,13 @@ import Synchronization
                 }
             }
             body(0)
-            while remaining.load(ordering: .acquiring) > 0 {}
+            // Spin briefly, then yield the core each round: if the machine is oversubscribed the
+            // worker we wait for may be queued behind us on this very core.
+            var spins = 0
+            while remaining.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > 256 { sched_yield() }
+            }
             job = nil
         }
     }
@@ -73,6 +81,7 @@ import Synchronization
             while worker.ticket.load(ordering: .acquiring) == seen {
                 spins += 1
                 if spins & 1023 != 0 { continue }
+                sched_yield()  // nearly free when the core is otherwise idle; polite when it is not
                 let now = Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
                 if deadline == 0 { deadline = now + Self.spinSeconds; continue }
                 if now < deadline { continue }

@@ -27,6 +27,12 @@ struct Kernels: ParsableCommand {
     @Flag(help: "Do not time numpy even if python3 with numpy is available.")
     var noNumpy = false
 
+    @Flag(help: """
+        Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for numpy, so OpenBLAS picks its kernels for \
+        this CPU (by default numpy runs with the environment as it is).
+        """)
+    var openblasAutodetect = false
+
     var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
     var chosenSections: [BenchSection] {
         let names = Set(sections.split(separator: ",").map { String($0) })
@@ -46,24 +52,24 @@ struct Kernels: ParsableCommand {
     }
 
     func run() throws {
-        let numpy = noNumpy ? nil : NumpyTimer.detect()
+        var numpy = noNumpy ? nil : NumpyTimer.detect()
+        if openblasAutodetect { numpy?.unset = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"] }
         print("deepgen-bench kernels — \(Date()) — threads \(threadCounts.map(String.init).joined(separator: ",")), best of \(repeats)")
+        let env = ProcessInfo.processInfo.environment
+        let openblasVars = env.keys.filter { $0.hasPrefix("OPENBLAS_") && !(numpy?.unset.contains($0) ?? false) }
+            .sorted().map { "\($0)=\(env[$0]!)" }
         print("cores: \(ProcessInfo.processInfo.activeProcessorCount); numpy: \(numpy?.version ?? "not timed")"
-              + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { "; OPENBLAS_CORETYPE=\($0)" } ?? ""))
+              + (numpy == nil ? "" : "; numpy env: " + (openblasVars.isEmpty ? "no OPENBLAS_* settings" : openblasVars.joined(separator: " "))))
         for section in chosenSections {
             print("\n## \(section.name)\n")
             print("| \(section.shapeHeader) | threads | DeepGen GFLOP/s | numpy GFLOP/s | DeepGen/numpy |")
             print("|---|---:|---:|---:|---:|")
-            // Time numpy per thread count first (one python process per count), then DeepGen.
-            var numpyRates: [Int: [Double?]] = [:]
-            if let numpy {
-                let shapes = section.cases.map(\.numpyMatmul)
-                for t in threadCounts { numpyRates[t] = numpy.time(shapes, threads: t, repeats: repeats) }
-            }
-            for (ci, bench) in section.cases.enumerated() {
+            // numpy and DeepGen are timed back to back for each row (one short python process per
+            // row), so a load change on a shared machine hits both sides of a ratio alike.
+            for bench in section.cases {
                 for t in threadCounts {
+                    let np = bench.numpyMatmul.flatMap { numpy?.time([$0], threads: t, repeats: repeats).first ?? nil }
                     let rate = bench.run(t, repeats)
-                    let np = numpyRates[t]?[ci] ?? nil
                     let npText = np.map { String(format: "%.1f", $0) } ?? "–"
                     let ratio = np.map { String(format: "%.2f", rate / $0) } ?? "–"
                     print("| \(bench.label) | \(t) | \(String(format: "%.1f", rate)) | \(npText) | \(ratio) |")
@@ -160,6 +166,8 @@ func bestRate(flops: Double, repeats: Int, _ body: () -> Void) -> Double {
 /// counts set in its environment (other OPENBLAS_* variables are passed through unchanged).
 struct NumpyTimer {
     var version: String
+    /// Environment variables removed for the python process.
+    var unset: [String] = []
 
     static func detect() -> NumpyTimer? {
         guard let out = python(["-c", "import numpy; print(numpy.__version__)"], env: [:]) else { return nil }
@@ -198,17 +206,20 @@ struct NumpyTimer {
                 print(best(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k, \(repeats)), flush=True)
             """
         let env = ["OMP_NUM_THREADS": "\(threads)", "OPENBLAS_NUM_THREADS": "\(threads)"]
-        guard let out = Self.python(["-c", script], env: env) else { return shapes.map { _ in nil } }
+        guard let out = Self.python(["-c", script], env: env, unset: unset) else { return shapes.map { _ in nil } }
         let values = out.split(separator: "\n").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         return shapes.indices.map { i in i < values.count ? values[i].flatMap { $0.isNaN ? nil : $0 } : nil }
     }
 
-    /// Runs `python3 args` with `env` added to this process's environment; stdout on success.
-    static func python(_ args: [String], env: [String: String]) -> String? {
+    /// Runs `python3 args` with `env` added to (and `unset` removed from) this process's
+    /// environment; stdout on success.
+    static func python(_ args: [String], env: [String: String], unset: [String] = []) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3"] + args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
+        var environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
+        for name in unset { environment[name] = nil }
+        p.environment = environment
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice

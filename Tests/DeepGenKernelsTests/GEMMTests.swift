@@ -81,7 +81,7 @@ private func allTransposes(_ base: GEMMCase) -> [GEMMCase] {
 
 private let awkwardSizes: [(Int, Int, Int)] = [
     (1, 1, 1), (7, 7, 7), (33, 33, 33), (17, 17, 1), (40, 70, 3), (33, 65, 257), (257, 33, 40),
-    (100, 37, 300), (24, 96, 64), (64, 64, 16),
+    (100, 37, 300), (24, 96, 64), (64, 64, 16), (70, 200, 45),
 ]
 
 private let blockedCases: [GEMMCase] = awkwardSizes.flatMap { s in
@@ -168,6 +168,14 @@ private let thinCases: [GEMMCase] = {
             #expect(2 * t.m * t.n * t.k >= max(sgemmMinParallelFlops, sgemmThinMinParallelFlops))
             check(t)
         }
+    }
+
+    /// The packed-A path (normally only for transposed A with wide N) on every shape.
+    @Test func packedAEverywhere() {
+        let saved = GEMMDirectA.enabled
+        defer { GEMMDirectA.enabled = saved }
+        GEMMDirectA.enabled = false
+        for t in blockedCases + multiBlockCases + Self.cases { check(t) }
     }
 
     @Test func sameResultForAnyThreadCount() {

@@ -31,6 +31,13 @@ import Testing
         #expect(gray.channels == 1 && gray.samples.allSatisfy { abs(Int($0) - 200) <= 1 })
     }
 
+    @Test func readsAJPEGFile() throws {
+        let image = try ImageCodec.read(Paths.fixture("gradient.jpg"))
+        #expect(image.width == 24 && image.height == 16 && image.channels == 3 && image.bitDepth == 8)
+        // The top-left pixel was (0, 0, 0) before lossy compression.
+        #expect(image.samples[0] < 24 && image.samples[1] < 24)
+    }
+
     @Test func damagedJPEGIsRejected() throws {
         let pixels = [UInt8](repeating: 90, count: 32 * 32 * 3)
         let jpeg = try ImageCodec.encodeJPEG(pixels: pixels, width: 32, height: 32, channels: 3)

@@ -36,6 +36,21 @@ import Testing
         #expect(try cropped.sample(at: 0).values.count == 25)
     }
 
+    @Test func mixedFormatsAndDepthsBecomeOneShape() throws {
+        // 16-bit gray, 16-bit RGBA, 8-bit palette, 1-bit gray, gray+alpha PNGs and a JPEG.
+        let suite = ["basn0g16", "basn6a16", "basn3p08", "basn0g01", "basn4a08"].map { Paths.pngSuite.appendingPathComponent("png/\($0).png") }
+        let d = try ImageFolderDataset(files: suite + [Paths.fixture("gradient.jpg")],
+                                       transform: ImageTransform(loadSize: 12, cropSize: 10, randomCrop: true, randomFlip: true, channels: 3))
+        for i in 0..<d.count {
+            let values = try d.sample(at: i).values
+            #expect(values.count == 3 * 10 * 10)
+            #expect(values.allSatisfy { $0 >= -1 && $0 <= 1 })
+        }
+        let gray = try ImageFolderDataset(files: suite, transform: ImageTransform(loadSize: 32, channels: 1, range: .zeroToOne))
+        // basn0g16 is a 16-bit gradient whose first pixel is black.
+        #expect(try gray.sample(at: 0).values[0] == 0)
+    }
+
     @Test func cropLargerThanLoadSizeIsRefused() {
         let error = expectDataError { _ = try ImageTransform(loadSize: 64, cropSize: 128) }
         #expect(error?.description.contains("crop size 128 is larger than the load size 64") == true)

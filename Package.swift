@@ -57,7 +57,13 @@ let package = Package(
             dependencies: ["CLibPNG", "CLibJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
-        // DATA-TESTS-PENDING: .testTarget(name: "DeepGenDataTests", dependencies: ["DeepGenData", "DeepGen"], resources: [.copy("Fixtures")]),
+        // Fuzzes the IDX, PNG, JPEG and .npy readers: libFuzzer when Scripts/fuzz.sh builds it
+        // with coverage, otherwise a deterministic mutation loop.
+        .executableTarget(name: "deepgen-fuzz", dependencies: ["DeepGenData"]),
+        .testTarget(
+            name: "DeepGenDataTests",
+            dependencies: ["DeepGenData", "DeepGen"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Epoch `e`'s order and sample `i`'s augmentation in epoch `e` are derived from `(seed, e)` and
 /// `(seed, e, i)` directly, so a batch is a pure function of `(seed, epoch, step)`: resuming at
-/// any position needs no replay, and prefetching cannot change the numbers.
+/// any position needs no replay, and prefetching cannot change the numbers. Call ``next()`` from
+/// one thread at a time; ``batch(epoch:step:)`` may be called from any thread.
 public final class DataLoader: @unchecked Sendable {
     public let dataset: any Dataset
     public let batchSize: Int

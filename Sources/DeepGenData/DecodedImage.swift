@@ -23,10 +23,11 @@ public struct DecodedImage: Sendable, Equatable {
     public var maxValue: Int { bitDepth == 16 ? 65535 : 255 }
 
     /// The pixels as 8-bit RGBA, as PngSuite's reference data lists them: gray is repeated into
-    /// R, G and B, missing alpha is opaque, 16-bit samples are rounded to 8 bits (`v / 257`).
+    /// R, G and B, missing alpha is opaque, 16-bit samples keep their high byte (libpng's
+    /// `png_set_strip_16`).
     public func rgba8() -> [UInt8] {
         var out = [UInt8](repeating: 255, count: width * height * 4)
-        let to8: (UInt16) -> UInt8 = bitDepth == 16 ? { UInt8((UInt32($0) * 255 + 32767) / 65535) } : { UInt8($0) }
+        let to8: (UInt16) -> UInt8 = bitDepth == 16 ? { UInt8($0 >> 8) } : { UInt8($0) }
         for p in 0..<(width * height) {
             let s = p * channels, o = p * 4
             switch channels {

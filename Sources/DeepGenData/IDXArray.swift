@@ -19,10 +19,11 @@ public struct IDXArray: Sendable, Equatable {
     /// - Parameters:
     ///   - data: the file contents, raw or gzip-compressed.
     ///   - file: the path used in error messages.
+    ///   - maxDecompressedBytes: the largest size a gzip file may expand to.
     /// - Throws: ``DataError`` for a wrong magic number, an element type other than unsigned byte,
     ///   a header or body cut short, or bytes left over after the data.
-    public static func parse(_ data: [UInt8], file: String) throws -> IDXArray {
-        let raw = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file) : data
+    public static func parse(_ data: [UInt8], file: String, maxDecompressedBytes: Int = 1 << 32) throws -> IDXArray {
+        let raw = Gzip.isCompressed(data) ? try Gzip.decompress(data, file: file, limit: maxDecompressedBytes) : data
         guard raw.count >= 4 else {
             throw DataError.truncated(file: file, reason: "IDX header needs 4 magic bytes, file has \(raw.count)")
         }

@@ -48,19 +48,20 @@ public enum ImageCodec {
 
     /// Decodes PNG bytes: every color type and bit depth; palettes, low bit depths and `tRNS`
     /// transparency are expanded to 8-bit gray/RGB with alpha; 16-bit samples are kept.
-    public static func decodePNG(_ bytes: [UInt8], file: String) throws -> DecodedImage {
-        try decodeWith(bytes, file: file, format: "PNG", dg_png_decode)
+    public static func decodePNG(_ bytes: [UInt8], file: String, maxSamples: Int = maxSamples) throws -> DecodedImage {
+        try decodeWith(bytes, file: file, format: "PNG", maxSamples: maxSamples, dg_png_decode)
     }
 
     /// Decodes JPEG bytes to 8-bit gray or RGB. CMYK JPEGs are refused.
-    public static func decodeJPEG(_ bytes: [UInt8], file: String) throws -> DecodedImage {
-        try decodeWith(bytes, file: file, format: "JPEG", dg_jpeg_decode)
+    public static func decodeJPEG(_ bytes: [UInt8], file: String, maxSamples: Int = maxSamples) throws -> DecodedImage {
+        try decodeWith(bytes, file: file, format: "JPEG", maxSamples: maxSamples, dg_jpeg_decode)
     }
 
     private typealias CDecoder = (UnsafePointer<UInt8>?, Int, Int, UnsafeMutablePointer<dg_image>?,
                                   UnsafeMutablePointer<CChar>?, Int) -> Int32
 
-    private static func decodeWith(_ bytes: [UInt8], file: String, format: String, _ decoder: CDecoder) throws -> DecodedImage {
+    private static func decodeWith(_ bytes: [UInt8], file: String, format: String, maxSamples: Int,
+                                   _ decoder: CDecoder) throws -> DecodedImage {
         var image = dg_image()
         var message = [CChar](repeating: 0, count: 512)
         let status = bytes.withUnsafeBufferPointer { input in
@@ -70,6 +71,9 @@ public enum ImageCodec {
         }
         guard status == 0, let pixels = image.pixels else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if reason.contains("bad signature") {
+                throw DataError.badMagic(file: file, expected: "\(format) signature", found: DataError.hex(bytes.prefix(8)))
+            }
             if reason.contains("truncated") || reason.contains("end of file") {
                 throw DataError.truncated(file: file, reason: "\(format): \(reason)")
             }

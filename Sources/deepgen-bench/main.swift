@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeepGen
 import DeepGenKernels
 import Foundation
 
@@ -97,12 +98,50 @@ struct BenchSection {
     var cases: [BenchCase]
 }
 
-/// Every section `kernels` knows. Add new ones here (e.g. a `conv` section timing conv2d at the
-/// DCGAN shapes through the Tensor API); `--sections` selects among them by name.
+/// Every section `kernels` knows; `--sections` selects among them by name.
 let benchSections: [BenchSection] = [
     gemmSection(),
-    // conv: to be added (conv2d at DCGAN shapes via the DeepGen Tensor API).
+    convSection(),
 ]
+
+/// The convolutions of the 28×28 DCGAN at batch 64, through the Tensor API (im2col/col2im, the
+/// GEMM and the layout copies included): forward alone, and forward plus the gradients of input
+/// and weight (counted as 3× the forward FLOPs).
+func convSection() -> BenchSection {
+    struct Layer { var name: String; var transposed: Bool; var cin, cout, size, stride, pad, outPad: Int }
+    let layers = [
+        Layer(name: "conv 1→64 5×5 s2, 28×28", transposed: false, cin: 1, cout: 64, size: 28, stride: 2, pad: 2, outPad: 0),
+        Layer(name: "conv 64→128 5×5 s2, 14×14", transposed: false, cin: 64, cout: 128, size: 14, stride: 2, pad: 2, outPad: 0),
+        Layer(name: "convT 256→128 5×5 s1, 7×7", transposed: true, cin: 256, cout: 128, size: 7, stride: 1, pad: 2, outPad: 0),
+        Layer(name: "convT 128→64 5×5 s2, 7→14", transposed: true, cin: 128, cout: 64, size: 7, stride: 2, pad: 2, outPad: 1),
+    ]
+    var cases: [BenchCase] = []
+    for l in layers {
+        for backward in [false, true] {
+            cases.append(BenchCase(label: "\(l.name) \(backward ? "fwd+bwd" : "fwd")", numpyMatmul: nil) { threads, repeats in
+                var rng = RandomGenerator(seed: 1)
+                let x = Tensor.normal([64, l.cin, l.size, l.size], using: &rng).requiringGrad(backward)
+                let w = Tensor.normal(l.transposed ? [l.cin, l.cout, 5, 5] : [l.cout, l.cin, 5, 5], using: &rng).requiringGrad(backward)
+                func apply() -> Tensor {
+                    l.transposed ? x.convTranspose2d(weight: w, stride: Size2(l.stride, l.stride), padding: Size2(l.pad, l.pad),
+                                                     outputPadding: Size2(l.outPad, l.outPad))
+                                 : x.conv2d(weight: w, stride: Size2(l.stride, l.stride), padding: Size2(l.pad, l.pad))
+                }
+                let y = withoutGrad(apply)
+                // Multiply-adds: every output element of a convolution (every input element of a
+                // transposed one) takes Cin·k² (Cout·k²) of them.
+                let macs = l.transposed ? Double(x.count) * Double(l.cout * 25) : Double(y.count) * Double(l.cin * 25)
+                let saved = Parallel.threadCount
+                Parallel.threadCount = threads
+                defer { Parallel.threadCount = saved }
+                return bestRate(flops: 2 * macs * (backward ? 3 : 1), repeats: repeats) {
+                    if backward { _ = gradients(of: apply().sum(), with: [x, w]) } else { _ = withoutGrad(apply) }
+                }
+            })
+        }
+    }
+    return BenchSection(name: "conv", shapeHeader: "DCGAN layer, batch 64", cases: cases)
+}
 
 func gemmSection() -> BenchSection {
     let shapes: [(m: Int, k: Int, n: Int)] = [

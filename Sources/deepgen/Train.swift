@@ -42,6 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of everything random in the run.") var seed: UInt64 = 0
     @Option(help: "Latent size.") var latentSize: Int?
     @Option(help: "Base channel count (DCGAN, CycleGAN, conv VAE).") var width: Int?
+    @Option(help: "Hidden width: the MLP VAE's hidden layer, or the three hidden layers of a GAN on 2-D points.") var hiddenSize: Int?
     @Option(help: "GAN objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
     @Option(help: "Critic steps per generator step (WGAN-GP).") var criticSteps: Int?
     @Option(help: "Gradient penalty weight λ (WGAN-GP).") var gradientPenalty: Float?
@@ -59,7 +60,8 @@ struct Train: ParsableCommand {
         if resume != nil {
             if model != nil || data != nil { throw ValidationError("--resume continues a run as configured; do not give a model or --data with it") }
             let fixed: [(String, Any?)] = [("--decay-epochs", decayEpochs), ("--batch-size", batchSize), ("--lr", lr), ("--beta1", beta1),
-                                           ("--beta2", beta2), ("--latent-size", latentSize), ("--width", width), ("--objective", objective),
+                                           ("--beta2", beta2), ("--latent-size", latentSize), ("--width", width), ("--hidden-size", hiddenSize),
+                                           ("--objective", objective),
                                            ("--critic-steps", criticSteps), ("--gradient-penalty", gradientPenalty), ("--likelihood", likelihood),
                                            ("--kl-weight", klWeight), ("--residual-blocks", residualBlocks), ("--cycle-weight", cycleWeight),
                                            ("--out", out), ("--data-dir", dataDir)]
@@ -72,7 +74,7 @@ struct Train: ParsableCommand {
         guard model != nil else { throw ValidationError("name a model to train (see `deepgen list`), or --resume RUN_DIR") }
         guard data != nil else { throw ValidationError("--data is required (see `deepgen list` for datasets)") }
         for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--latent-size", latentSize), ("--width", width),
-                              ("--critic-steps", criticSteps), ("--threads", threads), ("--max-steps", maxSteps)] {
+                              ("--hidden-size", hiddenSize), ("--critic-steps", criticSteps), ("--threads", threads), ("--max-steps", maxSteps)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
         if let decayEpochs, decayEpochs < 0 { throw ValidationError("--decay-epochs cannot be negative") }
@@ -133,6 +135,7 @@ struct Train: ParsableCommand {
         if let beta1 { c.beta1 = beta1 }
         if let beta2 { c.beta2 = beta2 }
         if let latentSize { c.latentSize = latentSize }
+        if let hiddenSize { c.hiddenSize = hiddenSize }
         if let width { c.width = width }
         if let objective { c.objective = objective }
         if let criticSteps { c.criticSteps = criticSteps }

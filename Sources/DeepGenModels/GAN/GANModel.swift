@@ -20,7 +20,8 @@ public final class GANModel: GenerativeModel {
     public private(set) var discriminatorSteps = 0
     private let generate: (Tensor, [Int]) -> Tensor
     private let discriminate: (Tensor, [Int]) -> Tensor
-    private var lastGeneratorLoss: Float = .nan
+    /// The generator's loss at its last step; `nil` until its first (WGAN-GP's first critic steps).
+    private var lastGeneratorLoss: Float?
 
     public init(config: ModelConfig, using rng: inout RandomGenerator) throws {
         try config.validate()
@@ -33,10 +34,11 @@ public final class GANModel: GenerativeModel {
         let useMLP = config.model == .gan || (config.model == .wganGP && isPoints)
         switch config.model {
         case .gan, .wganGP where useMLP:
-            let hidden = isPoints ? [128, 128, 128] : [256, 512, 1024]
-            let gen = MLPGenerator(latentSize: config.latentSize, hidden: hidden, outputShape: shape,
-                                   outputActivation: !isPoints, using: &rng)
-            let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? [128, 128, 128] : [512, 256], using: &rng)
+            // On 2-D points both networks have three hidden layers of `hiddenSize`.
+            let pointsHidden = [Int](repeating: config.hiddenSize, count: 3)
+            let gen = MLPGenerator(latentSize: config.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
+                                   outputShape: shape, outputActivation: !isPoints, using: &rng)
+            let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256], using: &rng)
             g = gen; d = dis
             generate = { z, _ in gen(z) }
             discriminate = { x, _ in dis(x) }
@@ -127,7 +129,7 @@ public final class GANModel: GenerativeModel {
     }
 
     public func extraState() -> [String: Tensor] {
-        ["discriminator_steps": Tensor(Float(discriminatorSteps)), "last_generator_loss": Tensor(lastGeneratorLoss)]
+        ["discriminator_steps": Tensor(Float(discriminatorSteps)), "last_generator_loss": Tensor(lastGeneratorLoss ?? .nan)]
     }
 
     public func loadExtraState(_ tensors: [String: Tensor]) throws {
@@ -135,6 +137,6 @@ public final class GANModel: GenerativeModel {
             throw CheckpointRestoreError(message: "checkpoint lacks the GAN step counter (extra.discriminator_steps)")
         }
         discriminatorSteps = Int(steps.scalar)
-        lastGeneratorLoss = last.scalar
+        lastGeneratorLoss = last.scalar.isNaN ? nil : last.scalar
     }
 }

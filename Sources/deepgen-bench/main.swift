@@ -63,8 +63,8 @@ struct Kernels: ParsableCommand {
               + (numpy == nil ? "" : "; numpy env: " + (openblasVars.isEmpty ? "no OPENBLAS_* settings" : openblasVars.joined(separator: " "))))
         for section in chosenSections {
             print("\n## \(section.name)\n")
-            print("| \(section.shapeHeader) | threads | DeepGen GFLOP/s | numpy GFLOP/s | DeepGen/numpy |")
-            print("|---|---:|---:|---:|---:|")
+            print("| \(section.shapeHeader) | threads | DeepGen ms | DeepGen GFLOP/s | numpy GFLOP/s | DeepGen/numpy |")
+            print("|---|---:|---:|---:|---:|---:|")
             // numpy and DeepGen are timed back to back for each row (one short python process per
             // row), so a load change on a shared machine hits both sides of a ratio alike.
             for bench in section.cases {
@@ -73,7 +73,8 @@ struct Kernels: ParsableCommand {
                     let rate = bench.run(t, repeats)
                     let npText = np.map { String(format: "%.1f", $0) } ?? "–"
                     let ratio = np.map { String(format: "%.2f", rate / $0) } ?? "–"
-                    print("| \(bench.label) | \(t) | \(String(format: "%.1f", rate)) | \(npText) | \(ratio) |")
+                    let ms = bench.flops / (rate * 1e9) * 1e3
+                    print("| \(bench.label) | \(t) | \(String(format: "%.3f", ms)) | \(String(format: "%.1f", rate)) | \(npText) | \(ratio) |")
                     fflush(stdout)
                 }
             }
@@ -83,10 +84,11 @@ struct Kernels: ParsableCommand {
 
 // MARK: - Sections
 
-/// One benchmark: a label, a runner returning GFLOP/s for (threads, repeats), and optionally the
-/// `M, K, N` of an equivalent numpy `matmul` to time beside it.
+/// One benchmark: a label, the FLOPs of one call (for its time), a runner returning GFLOP/s for
+/// (threads, repeats), and optionally the `M, K, N` of an equivalent numpy `matmul` to time beside it.
 struct BenchCase {
     var label: String
+    var flops: Double
     var numpyMatmul: (m: Int, k: Int, n: Int)?
     var run: (_ threads: Int, _ repeats: Int) -> Double
 }
@@ -117,8 +119,14 @@ func convSection() -> BenchSection {
     ]
     var cases: [BenchCase] = []
     for l in layers {
+        // Multiply-adds: every output element of a convolution (every input element of a transposed
+        // one) takes Cin·k² (Cout·k²) of them.
+        let outSide = (l.size + 2 * l.pad - 5) / l.stride + 1
+        let macs = l.transposed ? Double(64 * l.cin * l.size * l.size * l.cout * 25)
+                                : Double(64 * l.cout * outSide * outSide * l.cin * 25)
         for backward in [false, true] {
-            cases.append(BenchCase(label: "\(l.name) \(backward ? "fwd+bwd" : "fwd")", numpyMatmul: nil) { threads, repeats in
+            let flops = 2 * macs * (backward ? 3 : 1)
+            cases.append(BenchCase(label: "\(l.name) \(backward ? "fwd+bwd" : "fwd")", flops: flops, numpyMatmul: nil) { threads, repeats in
                 var rng = RandomGenerator(seed: 1)
                 let x = Tensor.normal([64, l.cin, l.size, l.size], using: &rng).requiringGrad(backward)
                 let w = Tensor.normal(l.transposed ? [l.cin, l.cout, 5, 5] : [l.cout, l.cin, 5, 5], using: &rng).requiringGrad(backward)
@@ -127,14 +135,10 @@ func convSection() -> BenchSection {
                                                      outputPadding: Size2(l.outPad, l.outPad))
                                  : x.conv2d(weight: w, stride: Size2(l.stride, l.stride), padding: Size2(l.pad, l.pad))
                 }
-                let y = withoutGrad(apply)
-                // Multiply-adds: every output element of a convolution (every input element of a
-                // transposed one) takes Cin·k² (Cout·k²) of them.
-                let macs = l.transposed ? Double(x.count) * Double(l.cout * 25) : Double(y.count) * Double(l.cin * 25)
                 let saved = Parallel.threadCount
                 Parallel.threadCount = threads
                 defer { Parallel.threadCount = saved }
-                return bestRate(flops: 2 * macs * (backward ? 3 : 1), repeats: repeats) {
+                return bestRate(flops: flops, repeats: repeats) {
                     if backward { _ = gradients(of: apply().sum(), with: [x, w]) } else { _ = withoutGrad(apply) }
                 }
             })
@@ -149,7 +153,7 @@ func gemmSection() -> BenchSection {
         (64, 784, 256), (128, 784, 400), (3136, 288, 64), (64, 6272, 1),
     ]
     return BenchSection(name: "gemm", shapeHeader: "GEMM M×K×N", cases: shapes.map { s in
-        BenchCase(label: "\(s.m)×\(s.k)×\(s.n)", numpyMatmul: s) { threads, repeats in
+        BenchCase(label: "\(s.m)×\(s.k)×\(s.n)", flops: 2.0 * Double(s.m * s.k * s.n), numpyMatmul: s) { threads, repeats in
             timeSGEMM(m: s.m, k: s.k, n: s.n, threads: threads, repeats: repeats)
         }
     })

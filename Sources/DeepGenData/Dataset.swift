@@ -27,9 +27,14 @@ public protocol Dataset: Sendable {
     var sampleShape: [Int] { get }
     /// The sample at `index` (in `0..<count`), drawing any augmentation from `rng`.
     func sample(at index: Int, using rng: inout RandomGenerator) throws -> Sample
+    /// The class labels that occur, ascending, for a dataset whose labels are classes (a
+    /// conditional model trains on these); `nil` where labels mean nothing (folders, 2-D mixtures).
+    var classLabels: [Int]? { get }
 }
 
 extension Dataset {
+    public var classLabels: [Int]? { nil }
+
     /// The sample at `index` with augmentation drawn from a generator seeded by the index.
     public func sample(at index: Int) throws -> Sample {
         var rng = RandomGenerator(seed: SeedMixer.mix(0, UInt64(index)))

@@ -79,6 +79,7 @@ public struct IDXDataset: Dataset {
 
     public var count: Int { selection.count }
     public var sampleShape: [Int] { [1, height, width] }
+    public var classLabels: [Int]? { Set(selection.map { Int(labels[$0]) }).sorted() }
 
     /// The label of sample `index`.
     public func label(at index: Int) -> Int { Int(labels[selection[index]]) }

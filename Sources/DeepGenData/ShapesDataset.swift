@@ -50,6 +50,7 @@ public struct ShapesDataset: Dataset {
     }
 
     public var sampleShape: [Int] { [channels, size, size] }
+    public var classLabels: [Int]? { Shape.allCases.map(\.rawValue) }
 
     /// The factors of image `index`.
     public func factors(at index: Int) -> Factors {

@@ -20,9 +20,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Base channel count (DCGAN, CycleGAN) or hidden width scale.
     public var width: Int = 64
     public var objective: GANObjective = .nonSaturating
+    /// Size of the label space of a conditional model (labels are `0..<classCount`).
     public var classCount: Int = 10
+    /// The labels a conditional model was trained on (a subset such as `fashion-mnist:sneaker`
+    /// keeps the file's label numbers); `nil` means all of `0..<classCount`.
+    public var classes: [Int]? = nil
+
+    /// The labels a conditional model generates: `classes`, or every label.
+    public var trainedClasses: [Int] { classes ?? Array(0..<classCount) }
     public var criticSteps: Int = 1
     public var gradientPenaltyWeight: Float = 10
+
+    /// GANs on 2-D points train on coordinates divided by this (the data's root-mean-square
+    /// coordinate, √8 for grid25 as in the WGAN-GP authors' toy code) and scale samples back;
+    /// `nil` trains on the data as it is.
+    public var dataScale: Float? = nil
 
     // VAEs (and the MLPs of GANs on 2-D points)
     public var hiddenSize: Int = 400
@@ -98,6 +110,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(learningRate > 0) || !learningRate.isFinite { try fail("learning rate must be positive, got \(learningRate)") }
         if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { try fail("Adam betas must be in [0, 1), got (\(beta1), \(beta2))") }
         if latentSize < 1 { try fail("latent size must be at least 1, got \(latentSize)") }
+        if let dataScale, !(dataScale > 0) || !dataScale.isFinite { try fail("data scale must be positive, got \(dataScale)") }
         if width < 1 { try fail("width must be at least 1, got \(width)") }
         if decayEpochs < 0 { try fail("decay epochs cannot be negative") }
         let isPoints = sampleShape.count == 1
@@ -118,6 +131,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             break
         }
         if model == .wganGP && criticSteps < 1 { try fail("critic steps must be at least 1") }
+        if model == .conditionalDCGAN {
+            if classCount < 1 { try fail("a conditional model needs at least one class, got \(classCount)") }
+            if let classes, classes.isEmpty || !classes.allSatisfy({ (0..<classCount).contains($0) }) {
+                try fail("trained classes \(classes) must be a non-empty subset of 0..<\(classCount)")
+            }
+        }
         if model == .wganGP, sampleShape.count == 3, ![28, 32, 64].contains(sampleShape[1]) {
             try fail("wgan-gp on images needs sides 28, 32 or 64; the data has shape \(sampleShape)")
         }

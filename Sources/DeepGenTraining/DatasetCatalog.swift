@@ -119,11 +119,13 @@ public enum DatasetCatalog {
 public struct SubsetDataset: Dataset {
     public let base: any Dataset
     public let indices: [Int]
+    public let classLabels: [Int]?
 
     public init(_ base: any Dataset, label: (Int) throws -> Int, classes: Set<Int>) throws {
         self.base = base
         indices = try (0..<base.count).filter { try classes.contains(label($0)) }
         guard !indices.isEmpty else { throw DataError.invalidArgument("no samples of classes \(classes.sorted())") }
+        classLabels = classes.sorted()
     }
 
     public var count: Int { indices.count }

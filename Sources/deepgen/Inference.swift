@@ -71,8 +71,9 @@ struct Sample: ParsableCommand {
         case let gan as GANModel:
             if let classLabel {
                 guard gan.isConditional else { throw RuntimeError("--class needs a conditional model (cdcgan); this is \(loaded.config.model.rawValue)") }
-                guard (0..<loaded.config.classCount).contains(classLabel) else {
-                    throw RuntimeError("--class must be in 0..<\(loaded.config.classCount), got \(classLabel)")
+                let classes = loaded.config.trainedClasses
+                guard classes.contains(classLabel) else {
+                    throw RuntimeError("--class must be one of the trained classes \(classes.map(String.init).joined(separator: ", ")), got \(classLabel)")
                 }
             }
             images = gan.sample(count: count, label: classLabel, using: &rng)

@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     var syntheticCount: Int = 60_000
 
     @Option(help: "Epochs (at a constant learning rate).") var epochs: Int?
-    @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN).") var decayEpochs: Int?
+    @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN's schedule; works for every model).") var decayEpochs: Int?
     @Option(help: "Batch size.") var batchSize: Int?
     @Option(help: "Learning rate.") var lr: Double?
     @Option(help: "Adam β₁.") var beta1: Double?
@@ -144,11 +144,31 @@ struct Train: ParsableCommand {
         if let klWeight { c.klWeight = klWeight }
         if let residualBlocks { c.residualBlocks = residualBlocks }
         if let cycleWeight { c.cycleWeight = cycleWeight }
-        if model == .conditionalDCGAN, let idx = dataset as? IDXDataset, let classes = idx.classes { c.classCount = max(classes.max()! + 1, 1) }
+        if c.sampleShape.count == 1 && (model == .gan || model == .wganGP) {
+            c.dataScale = try rootMeanSquare(of: dataset)
+        }
+        if model == .conditionalDCGAN {
+            guard let classes = dataset.classLabels, let last = classes.last else {
+                throw RuntimeError("cdcgan needs a dataset with class labels (shapes, fashion-mnist, an IDX set); \(options.spec) has none")
+            }
+            c.classCount = last + 1
+            c.classes = classes == Array(0..<c.classCount) ? nil : classes
+        }
         do { try c.validate() } catch { throw RuntimeError("\(error)") }
         if dataset.count < c.batchSize {
             throw RuntimeError("the dataset has \(dataset.count) samples, fewer than one batch of \(c.batchSize)")
         }
         return RunConfig(model: c, data: options, threads: Parallel.threadCount)
     }
+}
+
+/// The root-mean-square coordinate of a dataset of points: the scale GANs on 2-D data divide by.
+func rootMeanSquare(of dataset: any Dataset) throws -> Float {
+    var sum = 0.0, n = 0
+    for i in 0..<dataset.count {
+        for v in try dataset.sample(at: i).values { sum += Double(v * v); n += 1 }
+    }
+    let rms = Float((sum / Double(max(n, 1))).squareRoot())
+    guard rms > 0, rms.isFinite else { throw RuntimeError("the 2-D data has no spread (root-mean-square \(rms))") }
+    return rms
 }

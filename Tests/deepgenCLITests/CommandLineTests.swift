@@ -46,6 +46,41 @@ func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url
         }
     }
 
+    @Test func conditionalDCGANTrainsOnTheDatasetsClassesAndSamplesOnlyThose() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let r = try CLI.run(["train", "cdcgan", "--data", "shapes:circle,cross", "--epochs", "1", "--out", run.path] + tiny)
+        #expect(r.status == 0, "\(r.output)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
+        let model = config?["model"] as? [String: Any]
+        // Shapes has 4 classes; the run keeps their numbers (circle 1, cross 3) and trains on those two.
+        #expect(model?["classCount"] as? Int == 4)
+        #expect(model?["classes"] as? [Int] == [1, 3])
+
+        let png = dir.appendingPathComponent("cross.png")
+        let ok = try CLI.run(["sample", run.path, "--count", "4", "--class", "3", "--out", png.path])
+        #expect(ok.status == 0 && fileExists(png), "\(ok.output)")
+        let untrained = try CLI.run(["sample", run.path, "--count", "4", "--class", "0", "--out", png.path])
+        #expect(untrained.status != 0 && untrained.output.contains("--class must be one of the trained classes 1, 3"), "\(untrained.output)")
+
+        let unlabelled = try CLI.run(["train", "cdcgan", "--data", "ring8", "--out", dir.appendingPathComponent("r").path] + tiny)
+        #expect(unlabelled.status != 0 && unlabelled.output.contains("cdcgan needs a dataset with class labels"), "\(unlabelled.output)")
+    }
+
+    @Test func ganOnPointsTrainsInUnitsOfTheDatasRootMeanSquare() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let r = try CLI.run(["train", "gan", "--data", "grid25", "--synthetic-count", "2000", "--batch-size", "100",
+                             "--epochs", "1", "--out", run.path])
+        #expect(r.status == 0, "\(r.output)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
+        let scale = (config?["model"] as? [String: Any])?["dataScale"] as? Double
+        // Means {−4,−2,0,2,4}² give a root-mean-square coordinate of √8 (plus σ² = 0.0025).
+        #expect(scale.map { abs($0 - (8.0025).squareRoot()) < 0.1 } == true, "dataScale \(String(describing: scale))")
+    }
+
     @Test func trainSampleAndResumeDCGAN() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -82,24 +82,33 @@ public final class GANModel: GenerativeModel {
     /// classes in turn otherwise).
     public func sample(count: Int, label: Int? = nil, using rng: inout RandomGenerator) -> Tensor {
         let z = Tensor.normal([count, config.latentSize], using: &rng)
-        let labels = (0..<count).map { label ?? $0 % config.classCount }
-        return evaluating { generate(z, labels) }
+        let classes = config.trainedClasses
+        let labels = (0..<count).map { label ?? classes[$0 % classes.count] }
+        return evaluating { toDataScale(generate(z, labels)) }
     }
 
     public func previewSamples() -> Tensor {
         var rng = RandomGenerator(seed: config.seed ^ 0x5EED_F1CE)
         let count = config.sampleShape.count == 1 ? 1000 : 64
-        // Conditional models show each class in a row of eight.
-        let labels = (0..<count).map { ($0 / 8) % config.classCount }
+        // Conditional models show each trained class in a row of eight.
+        let classes = config.trainedClasses
+        let labels = (0..<count).map { classes[($0 / 8) % classes.count] }
         let z = Tensor.normal([count, config.latentSize], using: &rng)
-        return evaluating { generate(z, labels) }
+        return evaluating { toDataScale(generate(z, labels)) }
+    }
+
+    /// Generator output in the data's units (see ``ModelConfig/dataScale``).
+    private func toDataScale(_ x: Tensor) -> Tensor {
+        guard let s = config.dataScale, s != 1 else { return x }
+        return x * s
     }
 
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
-        let real = batch.inputs
+        let real = config.dataScale.map { batch.inputs / $0 } ?? batch.inputs
         let n = real.shape[0]
         let labels = isConditional ? batch.labels : []
-        let fakeLabels = isConditional ? (0..<n).map { _ in rng.nextInt(below: config.classCount) } : []
+        let classes = config.trainedClasses
+        let fakeLabels = isConditional ? (0..<n).map { _ in classes[rng.nextInt(below: classes.count)] } : []
         let z = Tensor.normal([n, config.latentSize], using: &rng)
         let fake = generate(z, fakeLabels)
         var out: [String: Float] = [:]

@@ -35,6 +35,12 @@ func scratch() -> URL {
 
 func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 
+/// The `model` object of a run folder's `config.json`.
+func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
+    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
+    return config?["model"] as? [String: Any]
+}
+
 @Suite(.serialized) struct CommandLineTests {
     let tiny = ["--synthetic-count", "48", "--batch-size", "16", "--width", "4", "--latent-size", "8"]
 
@@ -52,8 +58,7 @@ func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url
         let run = dir.appendingPathComponent("run")
         let r = try CLI.run(["train", "cdcgan", "--data", "shapes:circle,cross", "--epochs", "1", "--out", run.path] + tiny)
         #expect(r.status == 0, "\(r.output)")
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
-        let model = config?["model"] as? [String: Any]
+        let model = try modelSection(ofConfigIn: run)
         // Shapes has 4 classes; the run keeps their numbers (circle 1, cross 3) and trains on those two.
         #expect(model?["classCount"] as? Int == 4)
         #expect(model?["classes"] as? [Int] == [1, 3])
@@ -75,8 +80,7 @@ func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url
         let r = try CLI.run(["train", "gan", "--data", "grid25", "--synthetic-count", "2000", "--batch-size", "100",
                              "--epochs", "1", "--out", run.path])
         #expect(r.status == 0, "\(r.output)")
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
-        let scale = (config?["model"] as? [String: Any])?["dataScale"] as? Double
+        let scale = try modelSection(ofConfigIn: run)?["dataScale"] as? Double
         // Means {−4,−2,0,2,4}² give a root-mean-square coordinate of √8 (plus σ² = 0.0025).
         #expect(scale.map { abs($0 - (8.0025).squareRoot()) < 0.1 } == true, "dataScale \(String(describing: scale))")
     }

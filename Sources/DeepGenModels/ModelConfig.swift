@@ -31,6 +31,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var criticSteps: Int = 1
     public var gradientPenaltyWeight: Float = 10
 
+    /// γ of the R1 penalty (Mescheder et al. 2018), γ/2 · E‖∇ₓD(real)‖², added to a GAN
+    /// discriminator's loss (not WGAN-GP's, which has its own penalty); `nil` or 0 adds none.
+    public var r1Weight: Float? = nil
     /// GANs on 2-D points train on coordinates divided by this (the data's root-mean-square
     /// coordinate, √8 for grid25 as in the WGAN-GP authors' toy code) and scale samples back;
     /// `nil` trains on the data as it is.
@@ -110,6 +113,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(learningRate > 0) || !learningRate.isFinite { try fail("learning rate must be positive, got \(learningRate)") }
         if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { try fail("Adam betas must be in [0, 1), got (\(beta1), \(beta2))") }
         if latentSize < 1 { try fail("latent size must be at least 1, got \(latentSize)") }
+        if let r1Weight, !(r1Weight >= 0) || !r1Weight.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1Weight)") }
+        if let r1Weight, r1Weight > 0, model == .wganGP || model == .cycleGAN || model.isVAE {
+            try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); \(model.rawValue) does not take it")
+        }
         if let dataScale, !(dataScale > 0) || !dataScale.isFinite { try fail("data scale must be positive, got \(dataScale)") }
         if width < 1 { try fail("width must be at least 1, got \(width)") }
         if decayEpochs < 0 { try fail("decay epochs cannot be negative") }

@@ -46,6 +46,7 @@ struct Train: ParsableCommand {
     @Option(help: "GAN objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
     @Option(help: "Critic steps per generator step (WGAN-GP).") var criticSteps: Int?
     @Option(help: "Gradient penalty weight λ (WGAN-GP).") var gradientPenalty: Float?
+    @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients (gan, dcgan, cdcgan).") var r1: Float?
     @Option(help: "VAE pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
     @Option(help: "β, the weight of the VAE's KL term.") var klWeight: Float?
     @Option(help: "Residual blocks of CycleGAN's generators.") var residualBlocks: Int?
@@ -62,7 +63,7 @@ struct Train: ParsableCommand {
             let fixed: [(String, Any?)] = [("--decay-epochs", decayEpochs), ("--batch-size", batchSize), ("--lr", lr), ("--beta1", beta1),
                                            ("--beta2", beta2), ("--latent-size", latentSize), ("--width", width), ("--hidden-size", hiddenSize),
                                            ("--objective", objective),
-                                           ("--critic-steps", criticSteps), ("--gradient-penalty", gradientPenalty), ("--likelihood", likelihood),
+                                           ("--critic-steps", criticSteps), ("--gradient-penalty", gradientPenalty), ("--r1", r1), ("--likelihood", likelihood),
                                            ("--kl-weight", klWeight), ("--residual-blocks", residualBlocks), ("--cycle-weight", cycleWeight),
                                            ("--out", out), ("--data-dir", dataDir)]
             if let (name, _) = fixed.first(where: { $0.1 != nil }) {
@@ -140,6 +141,7 @@ struct Train: ParsableCommand {
         if let objective { c.objective = objective }
         if let criticSteps { c.criticSteps = criticSteps }
         if let gradientPenalty { c.gradientPenaltyWeight = gradientPenalty }
+        if let r1 { c.r1Weight = r1 }
         if let likelihood { c.likelihood = likelihood }
         if let klWeight { c.klWeight = klWeight }
         if let residualBlocks { c.residualBlocks = residualBlocks }

@@ -2,8 +2,8 @@ import Testing
 import DeepGen
 @testable import DeepGenModels
 
-/// Tiny runs that must fit their data: the non-saturating and Wasserstein-GP objectives pull a
-/// generator onto the single point of its data. (VAE and CycleGAN overfit tests are in
+/// Tiny runs that must fit their data: the non-saturating (with and without R1) and
+/// Wasserstein-GP objectives pull a generator onto the single point of its data. (VAE and CycleGAN overfit tests are in
 /// TrainingStepTests.)
 @Suite struct OverfitTests {
     /// Mean distance of `samples` ([N, 2]) from `target`.
@@ -17,9 +17,10 @@ import DeepGen
         return total / Float(s.count / 2)
     }
 
-    @Test(arguments: [ModelKind.gan, .wganGP])
-    func generatorCollapsesOntoTheOnlyPoint(_ kind: ModelKind) throws {
+    @Test(arguments: [(ModelKind.gan, Float?.none), (.gan, 1), (.wganGP, nil)])
+    func generatorCollapsesOntoTheOnlyPoint(_ kind: ModelKind, r1: Float?) throws {
         var config = tinyConfig(kind, shape: [2])
+        config.r1Weight = r1
         config.latentSize = 2
         config.learningRate = 2e-3
         config.batchSize = 32
@@ -32,6 +33,6 @@ import DeepGen
         let before = meanDistance(model.sample(count: 256, using: &rng), to: target)
         for _ in 0..<(kind == .wganGP ? 600 : 300) { _ = model.trainStep(batch, using: &rng) }
         let after = meanDistance(model.sample(count: 256, using: &rng), to: target)
-        #expect(after < 0.15 && after < before / 4, "\(kind.rawValue): mean distance \(before) → \(after)")
+        #expect(after < 0.15 && after < before / 4, "\(kind.rawValue) r1 \(String(describing: r1)): mean distance \(before) → \(after)")
     }
 }

@@ -66,6 +66,25 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         #expect(model.previewSamples().shape == [64, 1, 28, 28])
     }
 
+    @Test(arguments: [ModelKind.dcgan, .conditionalDCGAN])
+    func r1PenaltyJoinsTheDiscriminatorLoss(_ kind: ModelKind) throws {
+        var plainConfig = tinyConfig(kind)
+        plainConfig.classCount = 4
+        var r1Config = plainConfig
+        r1Config.r1Weight = 10
+        let plain = try GANModel(config: plainConfig, using: &Self.rng)
+        let withR1 = try GANModel(config: r1Config, using: &Self.rng)
+        // Same weights, same batch, same draws: the losses differ by exactly γ/2 · R1.
+        try withR1.restore(from: plain.checkpoint())
+        let batch = TrainingBatch(inputs: fixedImages(4, seed: 12) * 2 - 1, labels: [0, 1, 2, 3])
+        var rngA = RandomGenerator(seed: 13), rngB = rngA
+        let a = plain.trainStep(batch, using: &rngA), b = withR1.trainStep(batch, using: &rngB)
+        #expect(a["r1"] == nil && withR1.lossNames.contains("r1") && !plain.lossNames.contains("r1"))
+        let r1 = try #require(b["r1"])
+        #expect(r1 > 0 && r1.isFinite)
+        #expect(abs(b["loss_d"]! - (a["loss_d"]! + 5 * r1)) <= 1e-4 * max(1, abs(b["loss_d"]!)), "\(a) vs \(b)")
+    }
+
     @Test func ganOnPointsAndConditionalGAN() throws {
         let gan = try GANModel(config: tinyConfig(.gan, shape: [2]), using: &Self.rng)
         var rng = RandomGenerator(seed: 7)
@@ -136,7 +155,12 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         }
     }
 
-    nonisolated(unsafe) static var rng = RandomGenerator(seed: 1)
+    /// A fresh generator for each model (the suite's tests run in parallel, so a shared mutable
+    /// generator would be a data race); writes are dropped.
+    static var rng: RandomGenerator {
+        get { RandomGenerator(seed: 1) }
+        set {}
+    }
 }
 
 extension Tensor {

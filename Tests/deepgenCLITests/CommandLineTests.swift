@@ -164,6 +164,8 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
             (["sample", "/nonexistent", "--out", "x.png"], "does not exist"),
             (["sample", "/tmp", "--out", "x.gif"], "--out must end in .png or .npy"),
             (["train", "cyclegan", "--data", "shapes"], "cyclegan needs two classes"),
+            (["train", "wgan-gp", "--data", "ring8", "--r1", "1"], "--r1 regularizes a GAN discriminator"),
+            (["train", "gan", "--data", "ring8", "--r1=-1"], "R1 weight γ must be zero or positive"),
         ]
         for (args, message) in cases {
             let r = try CLI.run(args)

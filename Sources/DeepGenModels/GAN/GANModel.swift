@@ -13,7 +13,8 @@ public final class GANModel: GenerativeModel {
     public let discriminator: TrainableNetwork
     public var networks: [TrainableNetwork] { [generator, discriminator] }
     public var lossNames: [String] {
-        config.model == .wganGP ? ["loss_d", "loss_g", "gradient_penalty", "wasserstein"] : ["loss_d", "loss_g", "d_real", "d_fake"]
+        config.model == .wganGP ? ["loss_d", "loss_g", "gradient_penalty", "wasserstein"]
+            : ["loss_d", "loss_g", "d_real", "d_fake"] + ((config.r1Weight ?? 0) > 0 ? ["r1"] : [])
     }
     /// Counts discriminator steps so the generator steps every `criticSteps`-th one; saved with
     /// the model so a resumed run keeps the rhythm.
@@ -122,6 +123,11 @@ public final class GANModel: GenerativeModel {
             out["gradient_penalty"] = penalty.scalar
             out["wasserstein"] = (dReal.mean() - dFake.mean()).scalar
         } else {
+            if let gamma = config.r1Weight, gamma > 0 {
+                let penalty = Loss.r1Penalty(critic: { discriminate($0, labels) }, real: real)
+                dLoss = dLoss + (gamma / 2) * penalty
+                out["r1"] = penalty.scalar
+            }
             out["d_real"] = dReal.sigmoid().mean().scalar
             out["d_fake"] = dFake.sigmoid().mean().scalar
         }

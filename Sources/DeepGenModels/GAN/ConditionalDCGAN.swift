@@ -1,11 +1,15 @@
 import DeepGen
 import DeepGenNN
 
-/// A class-conditional DCGAN generator for 28×28: the label's embedding is appended to z and the
-/// result goes through the ``DCGAN28Generator`` layout.
+/// A class-conditional DCGAN generator for 28×28, in the ``DCGAN28Generator`` layout: z alone goes
+/// through the dense layer to 7×7 features; the label's embedding, projected to one 7×7 map, joins
+/// them as an extra channel before the transposed convolutions. (Mixing the label into z's dense
+/// layer instead let the generator ignore z: one image per class.)
 public final class ConditionalDCGAN28Generator: Module {
     public let labelEmbedding: Embedding
-    public let generator: DCGAN28Generator
+    public let labelProjection: Linear
+    public let dense: Sequential
+    public let decoder: Sequential
     public let latentSize: Int
     public let classCount: Int
 
@@ -13,13 +17,27 @@ public final class ConditionalDCGAN28Generator: Module {
                 using rng: inout RandomGenerator) {
         self.latentSize = latentSize
         self.classCount = classCount
+        let c = 4 * width
         labelEmbedding = Embedding(classCount, embeddingSize, using: &rng)
-        generator = DCGAN28Generator(latentSize: latentSize + embeddingSize, width: width, channels: channels, using: &rng)
+        labelProjection = Linear(embeddingSize, 7 * 7, using: &rng)
+        dense = Sequential([
+            Linear(latentSize, 7 * 7 * c, bias: false, using: &rng), BatchNorm1d(7 * 7 * c), LeakyReLU(0.2),
+            Unflatten([c, 7, 7]),
+        ])
+        decoder = Sequential([
+            ConvTranspose2d(c + 1, c / 2, kernelSize: 5, stride: 1, padding: 2, bias: false, using: &rng),
+            BatchNorm2d(c / 2), LeakyReLU(0.2),
+            ConvTranspose2d(c / 2, c / 4, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, bias: false, using: &rng),
+            BatchNorm2d(c / 4), LeakyReLU(0.2),
+            ConvTranspose2d(c / 4, channels, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, using: &rng),
+            Tanh(),
+        ])
     }
 
     public func callAsFunction(_ z: Tensor, labels: [Int]) -> Tensor {
         precondition(z.shape[0] == labels.count, "[ConditionalDCGAN28Generator] \(z.shape[0]) latents but \(labels.count) labels")
-        return generator(Tensor.concat([z, labelEmbedding(labels)], axis: 1))
+        let map = labelProjection(labelEmbedding(labels)).reshaped([labels.count, 1, 7, 7])
+        return decoder(Tensor.concat([dense(z), map], axis: 1))
     }
 }
 

@@ -41,6 +41,16 @@ extension Dataset {
         return try sample(at: index, using: &rng)
     }
 
+    /// The root-mean-square of every value of every sample (without augmentation): the scale a
+    /// GAN on 2-D points divides coordinates by (√8 for grid25, √½ for ring8, up to σ).
+    public func rootMeanSquare() throws -> Float {
+        var sum = 0.0, n = 0
+        for i in 0..<count {
+            for v in try sample(at: i).values { sum += Double(v) * Double(v); n += 1 }
+        }
+        return Float((sum / Double(max(n, 1))).squareRoot())
+    }
+
     func checkIndex(_ index: Int) {
         precondition(index >= 0 && index < count, "[Dataset.sample] index \(index) out of range 0..<\(count)")
     }

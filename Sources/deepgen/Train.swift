@@ -147,7 +147,9 @@ struct Train: ParsableCommand {
         if let residualBlocks { c.residualBlocks = residualBlocks }
         if let cycleWeight { c.cycleWeight = cycleWeight }
         if c.sampleShape.count == 1 && (model == .gan || model == .wganGP) {
-            c.dataScale = try rootMeanSquare(of: dataset)
+            let rms = try dataset.rootMeanSquare()
+            guard rms > 0, rms.isFinite else { throw RuntimeError("the 2-D data has no spread (root-mean-square \(rms))") }
+            c.dataScale = rms
         }
         if model == .conditionalDCGAN {
             guard let classes = dataset.classLabels, let last = classes.last else {
@@ -162,15 +164,4 @@ struct Train: ParsableCommand {
         }
         return RunConfig(model: c, data: options, threads: Parallel.threadCount)
     }
-}
-
-/// The root-mean-square coordinate of a dataset of points: the scale GANs on 2-D data divide by.
-func rootMeanSquare(of dataset: any Dataset) throws -> Float {
-    var sum = 0.0, n = 0
-    for i in 0..<dataset.count {
-        for v in try dataset.sample(at: i).values { sum += Double(v * v); n += 1 }
-    }
-    let rms = Float((sum / Double(max(n, 1))).squareRoot())
-    guard rms > 0, rms.isFinite else { throw RuntimeError("the 2-D data has no spread (root-mean-square \(rms))") }
-    return rms
 }

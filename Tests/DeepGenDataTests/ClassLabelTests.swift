@@ -19,3 +19,13 @@ import Testing
         #expect(Mixture2DDataset(.ring8, count: 10, seed: 0).classLabels == nil)
     }
 }
+
+@Suite struct RootMeanSquareTests {
+    /// E[x²] per coordinate: the mean of the squared centres plus σ² (√(8 + 0.0025) for grid25,
+    /// √(0.5 + 0.0001) for ring8).
+    @Test(arguments: [(Mixture2D.grid25, Float(8.0025).squareRoot()), (.ring8, Float(0.5001).squareRoot())])
+    func mixturesHaveTheirAnalyticScale(_ mixture: Mixture2D, expected: Float) throws {
+        let rms = try Mixture2DDataset(mixture, count: 20_000, seed: 4).rootMeanSquare()
+        #expect(abs(rms - expected) < 0.02 * expected, "\(mixture): \(rms) vs \(expected)")
+    }
+}

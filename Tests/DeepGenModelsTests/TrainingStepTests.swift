@@ -85,6 +85,26 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         #expect(abs(b["loss_d"]! - (a["loss_d"]! + 5 * r1)) <= 1e-4 * max(1, abs(b["loss_d"]!)), "\(a) vs \(b)")
     }
 
+    @Test func dataScaleTrainsInScaledUnitsAndSamplesInTheData() throws {
+        var unscaled = tinyConfig(.gan, shape: [2])
+        unscaled.dataScale = nil
+        var scaled = unscaled
+        scaled.dataScale = 4
+        let a = try GANModel(config: unscaled, using: &Self.rng), b = try GANModel(config: scaled, using: &Self.rng)
+        try b.restore(from: a.checkpoint())
+        // Samples come back multiplied by the scale…
+        var rngA = RandomGenerator(seed: 14), rngB = rngA
+        let sa = a.sample(count: 16, using: &rngA).scalars, sb = b.sample(count: 16, using: &rngB).scalars
+        for (x, y) in zip(sa, sb) { #expect(abs(y - 4 * x) <= 1e-5 * max(1, abs(y))) }
+        // …and data 4× larger trains the scaled model exactly as the plain model trains on the original.
+        var draw = RandomGenerator(seed: 15)
+        let points = Tensor.normal([32, 2], using: &draw)
+        var rngC = RandomGenerator(seed: 16), rngD = rngC
+        let la = a.trainStep(TrainingBatch(inputs: points, labels: []), using: &rngC)
+        let lb = b.trainStep(TrainingBatch(inputs: points * 4, labels: []), using: &rngD)
+        #expect(abs(la["loss_d"]! - lb["loss_d"]!) <= 1e-5 && abs(la["loss_g"]! - lb["loss_g"]!) <= 1e-5, "\(la) vs \(lb)")
+    }
+
     @Test func ganOnPointsAndConditionalGAN() throws {
         let gan = try GANModel(config: tinyConfig(.gan, shape: [2]), using: &Self.rng)
         var rng = RandomGenerator(seed: 7)

@@ -17,21 +17,10 @@ public final class ConditionalDCGAN28Generator: Module {
                 using rng: inout RandomGenerator) {
         self.latentSize = latentSize
         self.classCount = classCount
-        let c = 4 * width
         labelEmbedding = Embedding(classCount, embeddingSize, using: &rng)
         labelProjection = Linear(embeddingSize, 7 * 7, using: &rng)
-        dense = Sequential([
-            Linear(latentSize, 7 * 7 * c, bias: false, using: &rng), BatchNorm1d(7 * 7 * c), LeakyReLU(0.2),
-            Unflatten([c, 7, 7]),
-        ])
-        decoder = Sequential([
-            ConvTranspose2d(c + 1, c / 2, kernelSize: 5, stride: 1, padding: 2, bias: false, using: &rng),
-            BatchNorm2d(c / 2), LeakyReLU(0.2),
-            ConvTranspose2d(c / 2, c / 4, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, bias: false, using: &rng),
-            BatchNorm2d(c / 4), LeakyReLU(0.2),
-            ConvTranspose2d(c / 4, channels, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, using: &rng),
-            Tanh(),
-        ])
+        dense = Sequential(DCGAN28Generator.denseLayers(latentSize: latentSize, width: width, using: &rng))
+        decoder = Sequential(DCGAN28Generator.decoderLayers(width: width, extraInputChannels: 1, channels: channels, using: &rng))
     }
 
     public func callAsFunction(_ z: Tensor, labels: [Int]) -> Tensor {

@@ -10,20 +10,32 @@ public final class DCGAN28Generator: Module, Layer {
 
     public init(latentSize: Int = 100, width: Int = 64, channels: Int = 1, using rng: inout RandomGenerator) {
         self.latentSize = latentSize
+        main = Sequential(Self.denseLayers(latentSize: latentSize, width: width, using: &rng)
+                          + Self.decoderLayers(width: width, extraInputChannels: 0, channels: channels, using: &rng))
+    }
+
+    public func forward(_ z: Tensor) -> Tensor { main(z) }
+
+    /// z → 7×7×4w features: Dense (no bias), BatchNorm, LeakyReLU, reshape.
+    static func denseLayers(latentSize: Int, width: Int, using rng: inout RandomGenerator) -> [any Layer] {
         let c = 4 * width
-        main = Sequential([
-            Linear(latentSize, 7 * 7 * c, bias: false, using: &rng), BatchNorm1d(7 * 7 * c), LeakyReLU(0.2),
-            Unflatten([c, 7, 7]),
-            ConvTranspose2d(c, c / 2, kernelSize: 5, stride: 1, padding: 2, bias: false, using: &rng),
+        return [Linear(latentSize, 7 * 7 * c, bias: false, using: &rng), BatchNorm1d(7 * 7 * c), LeakyReLU(0.2),
+                Unflatten([c, 7, 7])]
+    }
+
+    /// 7×7×(4w + extra) features → image: the three transposed convolutions (the conditional
+    /// generator feeds its label map in as the extra channels).
+    static func decoderLayers(width: Int, extraInputChannels: Int, channels: Int, using rng: inout RandomGenerator) -> [any Layer] {
+        let c = 4 * width
+        return [
+            ConvTranspose2d(c + extraInputChannels, c / 2, kernelSize: 5, stride: 1, padding: 2, bias: false, using: &rng),
             BatchNorm2d(c / 2), LeakyReLU(0.2),
             ConvTranspose2d(c / 2, c / 4, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, bias: false, using: &rng),
             BatchNorm2d(c / 4), LeakyReLU(0.2),
             ConvTranspose2d(c / 4, channels, kernelSize: 5, stride: 2, padding: 2, outputPadding: 1, using: &rng),
             Tanh(),
-        ])
+        ]
     }
-
-    public func forward(_ z: Tensor) -> Tensor { main(z) }
 }
 
 /// DCGAN discriminator for 28×28 images: Conv 5×5 s2 to w, LeakyReLU, dropout 0.3, Conv 5×5 s2

@@ -34,7 +34,7 @@ public final class GANModel: GenerativeModel {
         // The classic GAN is an MLP; WGAN-GP is an MLP on 2-D points and convolutional on images.
         let useMLP = config.model == .gan || (config.model == .wganGP && isPoints)
         switch config.model {
-        case .gan, .wganGP where useMLP:
+        case _ where useMLP:
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
             let pointsHidden = [Int](repeating: config.hiddenSize, count: 3)
             let gen = MLPGenerator(latentSize: config.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "DeepGenModels", targets: ["DeepGenModels"]),
         .library(name: "DeepGenData", targets: ["DeepGenData"]),
         .library(name: "DeepGenOptimizers", targets: ["DeepGenOptimizers"]),
+        .library(name: "DeepGenMetrics", targets: ["DeepGenMetrics"]),
         .executable(name: "deepgen", targets: ["deepgen"]),
         .executable(name: "deepgen-bench", targets: ["deepgen-bench"]),
     ],
@@ -30,13 +31,16 @@ let package = Package(
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers"], swiftSettings: optimized),
-        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers"]),
+        // Resources: the bundled feature-extractor classifiers (see Resources/README.md).
+        .target(name: "DeepGenMetrics", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData"],
+                resources: [.copy("Resources")], swiftSettings: optimized),
+        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
         .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
         .executableTarget(
             name: "deepgen",
             dependencies: [
-                "DeepGen", "DeepGenKernels", "DeepGenData", "DeepGenModels", "DeepGenTraining",
+                "DeepGen", "DeepGenKernels", "DeepGenData", "DeepGenModels", "DeepGenTraining", "DeepGenMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -75,6 +79,10 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepGenTrainingTests", dependencies: ["DeepGenTraining", "_DeepGenTestSupport"]),
         .testTarget(name: "deepgenCLITests", dependencies: ["deepgen"]),
+        .testTarget(
+            name: "DeepGenMetricsTests",
+            dependencies: ["DeepGenMetrics", "DeepGenModels", "DeepGenData", "DeepGen", "DeepGenNN", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenOptimizersTests",
             dependencies: ["DeepGenOptimizers", "DeepGen", "_DeepGenTestSupport"],

@@ -132,3 +132,17 @@ extension Tensor {
         return ss * (1 / Float(Swift.max(unbiased ? n - 1 : n, 1)))
     }
 }
+
+extension Tensor {
+    /// The index of each row's largest value, for a `[N, K]` tensor (first one on ties).
+    public func argmaxRows() -> [Int] {
+        precondition(rank == 2, "[argmaxRows] needs a [N, K] tensor, got \(shape)")
+        let k = shape[1]
+        let values = scalars
+        return (0..<shape[0]).map { row in
+            var best = 0
+            for j in 1..<k where values[row * k + j] > values[row * k + best] { best = j }
+            return best
+        }
+    }
+}

@@ -43,6 +43,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var hiddenSize: Int = 400
     public var likelihood: VAELikelihood = .bernoulli
     public var klWeight: Float = 1
+    /// Train on pixels drawn as Bernoulli(intensity) afresh for every batch (dynamic
+    /// binarization, the setting of the VAE likelihood literature); the test set is binarized
+    /// once with a fixed seed. `nil` trains on the continuous intensities.
+    public var binarize: Bool? = nil
 
     // CycleGAN
     public var residualBlocks: Int = 9
@@ -101,6 +105,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             c.residualBlocks = side >= 256 ? 9 : (side >= 64 ? 6 : 3)
             c.width = side >= 64 ? 64 : 32
             c.patchLayers = side >= 64 ? 3 : 2
+        case .classifier:
+            c.learningRate = 1e-3
+            c.beta1 = 0.9
+            c.beta2 = 0.999
+            c.batchSize = 128
+            c.epochs = 10
+            c.width = 32
+            c.hiddenSize = 128
         }
         return c
     }
@@ -114,8 +126,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { try fail("Adam betas must be in [0, 1), got (\(beta1), \(beta2))") }
         if latentSize < 1 { try fail("latent size must be at least 1, got \(latentSize)") }
         if let r1Weight, !(r1Weight >= 0) || !r1Weight.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1Weight)") }
-        if let r1Weight, r1Weight > 0, model == .wganGP || model == .cycleGAN || model.isVAE {
+        if let r1Weight, r1Weight > 0, model == .wganGP || model == .cycleGAN || model.isVAE || model == .classifier {
             try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); \(model.rawValue) does not take it")
+        }
+        if binarize == true, !model.isVAE || likelihood != .bernoulli {
+            try fail("binarized data is for VAEs with Bernoulli pixels; \(model.rawValue)\(model.isVAE ? " with \(likelihood.rawValue) pixels" : "") does not take it")
         }
         if let dataScale, !(dataScale > 0) || !dataScale.isFinite { try fail("data scale must be positive, got \(dataScale)") }
         if width < 1 { try fail("width must be at least 1, got \(width)") }
@@ -134,11 +149,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             }
         case .vae:
             if isPoints { try fail("vae needs images; the data has shape \(sampleShape)") }
+        case .classifier:
+            if sampleShape.count != 3 || sampleShape[1] % 4 != 0 || sampleShape[2] % 4 != 0 {
+                try fail("classifier needs images with sides divisible by 4; the data has shape \(sampleShape)")
+            }
+            if classCount < 2 { try fail("a classifier needs at least two classes, got \(classCount)") }
         case .gan, .wganGP:
             break
         }
         if model == .wganGP && criticSteps < 1 { try fail("critic steps must be at least 1") }
-        if model == .conditionalDCGAN {
+        if model == .conditionalDCGAN || model == .classifier {
             if classCount < 1 { try fail("a conditional model needs at least one class, got \(classCount)") }
             if let classes, classes.isEmpty || !classes.allSatisfy({ (0..<classCount).contains($0) }) {
                 try fail("trained classes \(classes) must be a non-empty subset of 0..<\(classCount)")

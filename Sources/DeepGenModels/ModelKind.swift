@@ -7,6 +7,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case vae
     case convVAE = "conv-vae"
     case cycleGAN = "cyclegan"
+    /// Not generative: the CNN `deepgen eval` uses as its feature extractor.
+    case classifier
 
     /// One line for `deepgen list`.
     public var summary: String {
@@ -18,6 +20,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .vae: return "MLP VAE (Kingma & Welling 2014): 784-400-20, Bernoulli or Gaussian pixels, β-VAE weight"
         case .convVAE: return "convolutional VAE for 28×28: two stride-2 convs, 20-d latent, transposed-conv decoder"
         case .cycleGAN: return "CycleGAN (Zhu 2017): ResNet generators, PatchGAN discriminators, LSGAN, cycle and identity losses"
+        case .classifier: return "CNN classifier (2 conv blocks, 128 features): the feature extractor of `deepgen eval` for a dataset"
         }
     }
 

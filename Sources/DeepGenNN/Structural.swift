@@ -32,6 +32,13 @@ public final class Upsample: Module, Layer {
     public func forward(_ x: Tensor) -> Tensor { x.upsampledNearest(scale: scale) }
 }
 
+/// Max pooling over H and W (PyTorch's `nn.MaxPool2d`; stride defaults to the kernel size).
+public final class MaxPool2d: Module, Layer {
+    public let kernel: Size2, stride: Size2?
+    public init(_ kernel: Size2, stride: Size2? = nil) { self.kernel = kernel; self.stride = stride }
+    public func forward(_ x: Tensor) -> Tensor { x.maxPool2d(kernel: kernel, stride: stride) }
+}
+
 /// Reflection padding of H and W (PyTorch's `nn.ReflectionPad2d`).
 public final class ReflectionPad2d: Module, Layer {
     public let left: Int, right: Int, top: Int, bottom: Int

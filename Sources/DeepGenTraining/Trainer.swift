@@ -1,6 +1,7 @@
 import DeepGen
 import DeepGenData
 import DeepGenKernels
+import DeepGenMetrics
 import DeepGenModels
 import DeepGenOptimizers
 import Foundation
@@ -34,7 +35,8 @@ public final class Trainer {
     static let stepKey = CheckpointKey.step
     static let loaderKey = "deepgen.loader"
     static let rngKey = CheckpointKey.randomGenerator
-    static let dataKey = "deepgen.data"
+    /// The run's ``DataOptions`` in every checkpoint's metadata.
+    public static let dataKey = "deepgen.data"
 
     /// Starts a new run in `runDirectory` (which must not hold a run already).
     public convenience init(newRun config: RunConfig, in runDirectory: URL) throws {
@@ -84,6 +86,7 @@ public final class Trainer {
                                 prefetch: true, state: loaderState)
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         if model is VAEModel { columns.append("test_loss") }
+        if model is ClassifierModel { columns.append("test_accuracy") }
         metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
         events = try TensorBoardWriter(directory: run.url)
         if let cycle = model as? CycleGANModel { cycle.previewInputs = try previewDomains(count: 4) }
@@ -136,7 +139,14 @@ public final class Trainer {
                     return .stopped(epoch: epoch, step: batch.step + 1)
                 }
             }
-            try writeSamples(epoch: epoch + 1)
+            if let classifier = model as? ClassifierModel {
+                let accuracy = try testAccuracy(classifier)
+                try metrics.append(step: globalStep, epoch: epoch, values: ["test_accuracy": accuracy])
+                try events.addScalars([("test/accuracy", accuracy)], step: globalStep)
+                progress?.message(String(format: "epoch %d: test accuracy %.2f%%", epoch + 1, 100 * accuracy))
+            } else {
+                try writeSamples(epoch: epoch + 1)
+            }
             if let vae = model as? VAEModel {
                 let nelbo = try testNegativeELBO(vae)
                 try metrics.append(step: globalStep, epoch: epoch, values: ["test_loss": nelbo])
@@ -196,12 +206,21 @@ public final class Trainer {
         var count = 0
         try vae.evaluating {
             while let batch = try loader.next() {
-                let terms = vae.vae.elbo(batch.images, beta: 1, using: &rng)
+                let terms = vae.vae.elbo(vae.evaluationImages(batch.images, indices: batch.indices), beta: 1, using: &rng)
                 total += Double(terms.loss.scalar) * Double(batch.count)
                 count += batch.count
             }
         }
         return Float(total / Double(max(count, 1)))
+    }
+
+    /// The classifier's accuracy on the test split, in [0, 1].
+    public func testAccuracy(_ classifier: ClassifierModel) throws -> Float {
+        let test = try DatasetCatalog.make(config.data, for: config.model.model, split: .test, seed: config.model.seed)
+        let extractor = FeatureExtractor(classifier: classifier.classifier, imageShape: config.model.sampleShape,
+                                         dataset: config.data.spec, source: "training")
+        defer { classifier.classifier.train() }
+        return try extractor.accuracy(on: test)
     }
 
     func trainingBatch(_ batch: Batch) -> TrainingBatch {

@@ -9,6 +9,13 @@ import Foundation
 struct LoadedModel {
     let model: any GenerativeModel
     let config: ModelConfig
+    /// The checkpoint file the weights came from.
+    let checkpointURL: URL
+    /// The run folder when `path` was one (or the checkpoint sits in one's `checkpoints/`).
+    let runURL: URL?
+    /// Where the training data came from (the checkpoint's record; the configured name otherwise).
+    let data: DataOptions
+    let epoch: Int?
 
     init(_ path: String) throws {
         var url = URL(fileURLWithPath: path)
@@ -16,7 +23,15 @@ struct LoadedModel {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
             throw RuntimeError("\(path) does not exist (give a run folder or a .safetensors checkpoint)")
         }
-        if isDir.boolValue { url = RunDirectory(url).latestCheckpointURL }
+        if isDir.boolValue {
+            runURL = url
+            url = RunDirectory(url).latestCheckpointURL
+        } else {
+            let parent = url.deletingLastPathComponent()
+            let run = parent.deletingLastPathComponent()
+            runURL = parent.lastPathComponent == "checkpoints" && FileManager.default.fileExists(atPath: RunDirectory(run).configURL.path) ? run : nil
+        }
+        checkpointURL = url
         do {
             let checkpoint = try Checkpoint.load(from: url)
             guard let config = try checkpoint.metadataValue(ModelConfig.self, forKey: CheckpointKey.modelConfiguration) else {
@@ -25,6 +40,8 @@ struct LoadedModel {
             model = try makeModel(config)
             try model.restore(from: checkpoint, weightsOnly: true)
             self.config = config
+            data = try checkpoint.metadataValue(DataOptions.self, forKey: Trainer.dataKey) ?? DataOptions(spec: config.dataset)
+            epoch = try checkpoint.metadataValue(Int.self, forKey: CheckpointKey.epoch)
         } catch let e as RuntimeError { throw e } catch {
             throw RuntimeError("cannot load \(url.path): \(error)")
         }

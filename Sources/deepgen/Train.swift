@@ -49,6 +49,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients (gan, dcgan, cdcgan).") var r1: Float?
     @Option(help: "VAE pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
     @Option(help: "β, the weight of the VAE's KL term.") var klWeight: Float?
+    @Flag(help: "VAE: train on pixels binarized afresh each batch (dynamic binarization); the test set is binarized with a fixed seed.") var binarize = false
     @Option(help: "Residual blocks of CycleGAN's generators.") var residualBlocks: Int?
     @Option(help: "Cycle-consistency weight λ (CycleGAN).") var cycleWeight: Float?
 
@@ -144,6 +145,7 @@ struct Train: ParsableCommand {
         if let r1 { c.r1Weight = r1 }
         if let likelihood { c.likelihood = likelihood }
         if let klWeight { c.klWeight = klWeight }
+        if binarize { c.binarize = true }
         if let residualBlocks { c.residualBlocks = residualBlocks }
         if let cycleWeight { c.cycleWeight = cycleWeight }
         if c.sampleShape.count == 1 && (model == .gan || model == .wganGP) {
@@ -151,9 +153,9 @@ struct Train: ParsableCommand {
             guard rms > 0, rms.isFinite else { throw RuntimeError("the 2-D data has no spread (root-mean-square \(rms))") }
             c.dataScale = rms
         }
-        if model == .conditionalDCGAN {
+        if model == .conditionalDCGAN || model == .classifier {
             guard let classes = dataset.classLabels, let last = classes.last else {
-                throw RuntimeError("cdcgan needs a dataset with class labels (shapes, fashion-mnist, an IDX set); \(options.spec) has none")
+                throw RuntimeError("\(model.rawValue) needs a dataset with class labels (shapes, fashion-mnist, an IDX set); \(options.spec) has none")
             }
             c.classCount = last + 1
             c.classes = classes == Array(0..<c.classCount) ? nil : classes

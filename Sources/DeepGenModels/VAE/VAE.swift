@@ -113,3 +113,11 @@ public final class MLPVAE: Module, VariationalAutoencoder {
         fc4(fc3(z).relu()).reshaped([z.shape[0]] + imageShape)
     }
 }
+
+extension Tensor {
+    /// Pixels drawn as Bernoulli(x) for x in [0, 1]: binarized images (dynamic binarization
+    /// with a fresh generator each time, a fixed binarization with a fixed seed).
+    public func bernoulliSample(using rng: inout RandomGenerator) -> Tensor {
+        Tensor.uniform(shape, using: &rng).isLess(self)
+    }
+}

@@ -1,0 +1,83 @@
+import DeepGen
+import DeepGenData
+import DeepGenModels
+import Foundation
+
+/// A trained ``FeatureClassifier`` in evaluation mode: maps images to penultimate features (for
+/// FID, KID, precision/recall) and class probabilities (classifier score, class histograms).
+public final class FeatureExtractor {
+    public let classifier: FeatureClassifier
+    /// The pixel range the classifier was trained on; inputs in another range are mapped to it.
+    public let inputRange: PixelRange
+    /// The dataset the classifier was trained on, as given on the command line.
+    public let dataset: String
+    /// Where the weights came from (a path, or the name of a bundled resource).
+    public let source: String
+    public var featureSize: Int { classifier.featureSize }
+    public var classCount: Int { classifier.classCount }
+    public var imageShape: [Int]
+
+    public init(classifier: FeatureClassifier, imageShape: [Int], inputRange: PixelRange = .minusOneToOne, dataset: String, source: String) {
+        self.classifier = classifier
+        self.imageShape = imageShape
+        self.inputRange = inputRange
+        self.dataset = dataset
+        self.source = source
+        classifier.eval()
+    }
+
+    /// Loads a classifier checkpoint written by `deepgen train classifier`.
+    public convenience init(checkpoint url: URL, source: String? = nil) throws {
+        let checkpoint = try Checkpoint.load(from: url)
+        guard let config = try checkpoint.metadataValue(ModelConfig.self, forKey: CheckpointKey.modelConfiguration) else {
+            throw MetricError.invalidExtractor("\(url.path) has no model configuration; it was not written by deepgen train")
+        }
+        guard config.model == .classifier else {
+            throw MetricError.invalidExtractor("\(url.path) holds a \(config.model.rawValue), not a classifier (train one with `deepgen train classifier --data DATA`)")
+        }
+        var rng = RandomGenerator(seed: 0)  // the checkpoint's weights replace the initial ones
+        let model = try ClassifierModel(config: config, using: &rng)
+        try model.restore(from: checkpoint, weightsOnly: true)
+        self.init(classifier: model.classifier, imageShape: config.sampleShape, dataset: config.dataset, source: source ?? url.path)
+    }
+
+    /// Features `[N, featureSize]` and class probabilities `[N, classCount]` of `images`
+    /// (`[N, C, H, W]` in `range`), computed in batches.
+    public func outputs(_ images: Tensor, range: PixelRange, batchSize: Int = 500) throws -> (features: Tensor, probabilities: Tensor) {
+        guard images.rank == 4, Array(images.shape.dropFirst()) == imageShape else {
+            throw MetricError.shapeMismatch("the feature extractor (\(source)) takes images of shape \(imageShape); got \(Array(images.shape.dropFirst()))")
+        }
+        var features: [Float] = [], probabilities: [Float] = []
+        features.reserveCapacity(images.shape[0] * featureSize)
+        probabilities.reserveCapacity(images.shape[0] * classCount)
+        try withoutGrad {
+            var start = 0
+            while start < images.shape[0] {
+                let end = min(start + batchSize, images.shape[0])
+                var x = images.sliced(axis: 0, start..<end)
+                if range != inputRange { x = range == .zeroToOne ? x * 2 - 1 : (x + 1) * 0.5 }
+                let f = classifier.features(x)
+                features += f.scalars
+                probabilities += classifier.head(f).softmax(axis: 1).scalars
+                start = end
+            }
+            if features.contains(where: { !$0.isFinite }) {
+                throw MetricError.nonFinite("the images give non-finite features (do they hold NaN or Inf?)")
+            }
+        }
+        let n = images.shape[0]
+        return (Tensor(shape: [n, featureSize], scalars: features), Tensor(shape: [n, classCount], scalars: probabilities))
+    }
+
+    /// The share of `dataset`'s samples whose most probable class is their label.
+    public func accuracy(on dataset: any Dataset, range: PixelRange = .minusOneToOne) throws -> Float {
+        let loader = try DataLoader(dataset: dataset, batchSize: 500, shuffle: false, dropLast: false, prefetch: true)
+        var correct = 0, total = 0
+        while let batch = try loader.next() {
+            let p = try outputs(batch.images, range: range).probabilities
+            correct += zip(p.argmaxRows(), batch.labels).filter { $0 == $1 }.count
+            total += batch.count
+        }
+        return Float(correct) / Float(max(total, 1))
+    }
+}

@@ -1,0 +1,352 @@
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+import DeepGenModels
+import Foundation
+
+/// The metrics `deepgen eval` computes, by their command-line names.
+public enum MetricName: String, CaseIterable, Codable, Sendable {
+    /// Fréchet distance of classifier features against the test set.
+    case fid
+    /// Kernel distance (unbiased MMD², cubic kernel) of the same features.
+    case kid
+    /// k-NN precision, recall, density and coverage of the same features.
+    case pr
+    /// Classifier score (the Inception Score with the domain classifier) and class histogram.
+    case score
+    /// 2-D mode coverage (VEEGAN/PacGAN protocol).
+    case modes
+    /// VAE test-set negative ELBO and importance-weighted negative log-likelihood.
+    case nll
+    /// CycleGAN: target-class share, cycle L1, FID of translations, both directions.
+    case translation
+    /// A classifier's test accuracy.
+    case accuracy
+
+    /// Whether the metric compares features of the domain classifier.
+    public var needsExtractor: Bool { [.fid, .kid, .pr, .score].contains(self) }
+
+    /// The metrics that apply to `config`'s model when none are named.
+    public static func defaults(for config: ModelConfig) -> [MetricName] {
+        switch config.model {
+        case .classifier: return [.accuracy]
+        case .cycleGAN: return [.translation]
+        case .vae, .convVAE: return [.fid, .kid, .pr, .score, .nll]
+        case .gan, .dcgan, .wganGP, .conditionalDCGAN: return config.sampleShape.count == 1 ? [.modes] : [.fid, .kid, .pr, .score]
+        }
+    }
+}
+
+/// What to compute and on how many samples.
+public struct EvaluationOptions: Sendable {
+    public var metrics: [MetricName]
+    /// Generated samples and real test images compared (at most the test set); `nil`: 10,000
+    /// for images, 2,500 for mode coverage (the protocol's count).
+    public var count: Int?
+    /// Seed of the generator's noise (and of KID's subsets, and the posterior draws of `nll`).
+    public var seed: UInt64 = 0
+    /// Independent draws of 2-D samples (seeds `seed`, `seed + 1`, …) that mode coverage averages.
+    public var repeats: Int = 4
+    /// Importance samples per image for `nll` (5,000 for the headline number).
+    public var importanceSamples: Int = 5000
+    public var kidSubsets: Int = 100
+    public var kidSubsetSize: Int = 1000
+    public var neighbours: Int = 3
+
+    public init(metrics: [MetricName], count: Int? = nil, seed: UInt64 = 0) {
+        self.metrics = metrics
+        self.count = count
+        self.seed = seed
+    }
+}
+
+/// Mode coverage over several sample seeds, with the averages the tables report.
+public struct ModeCoverageSummary: Codable, Equatable, Sendable {
+    public var perSeed: [ModeCoverage]
+    public var seeds: [UInt64]
+    public var meanModesCovered: Double
+    public var meanHighQualityFraction: Double
+    public var meanKLFromUniform: Double
+}
+
+/// One direction of a CycleGAN's translation of the test set.
+public struct TranslationResult: Codable, Equatable, Sendable {
+    /// `AtoB` or `BtoA`.
+    public var direction: String
+    public var imageCount: Int
+    /// Share of translations the classifier assigns to the target domain's class (nil when the
+    /// domains are not classes of the extractor's dataset).
+    public var targetClassShare: Double?
+    /// Mean |F(G(x)) − x| with pixels on a 0–1 scale.
+    public var cycleL1: Double
+    /// FID of the translations against the target domain's test images (nil without an extractor).
+    public var fid: Double?
+}
+
+/// Everything one evaluation measured; `nil` fields were not asked for. Written as `eval.json`.
+public struct EvaluationResults: Codable, Equatable, Sendable {
+    public var fid: Double?
+    public var kid: KernelDistance?
+    public var pr: ManifoldMetrics?
+    public var score: ClassifierScore?
+    /// The classifier score of the real test images compared against: the reference value.
+    public var realScore: ClassifierScore?
+    /// For a conditional model: the share of samples the classifier assigns to their conditioning class.
+    public var conditionalAccuracy: Double?
+    public var modes: ModeCoverageSummary?
+    public var nll: LikelihoodEstimate?
+    public var translation: [TranslationResult]?
+    public var accuracy: Double?
+
+    public init() {}
+
+    /// `self` with every metric `newer` holds replacing the old value.
+    public func merged(with newer: EvaluationResults) -> EvaluationResults {
+        var r = self
+        r.fid = newer.fid ?? fid
+        r.kid = newer.kid ?? kid
+        r.pr = newer.pr ?? pr
+        r.score = newer.score ?? score
+        r.realScore = newer.realScore ?? realScore
+        r.conditionalAccuracy = newer.conditionalAccuracy ?? conditionalAccuracy
+        r.modes = newer.modes ?? modes
+        r.nll = newer.nll ?? nll
+        r.translation = newer.translation ?? translation
+        r.accuracy = newer.accuracy ?? accuracy
+        return r
+    }
+}
+
+/// The record `deepgen eval` writes: which model, data and extractor, and the results.
+public struct EvaluationReport: Codable, Equatable, Sendable {
+    public var checkpoint: String
+    public var model: String
+    public var dataset: String
+    public var epoch: Int?
+    public var extractor: String?
+    public var count: Int?
+    public var seed: UInt64
+    public var seconds: Double
+    public var results: EvaluationResults
+
+    public init(checkpoint: String, model: String, dataset: String, epoch: Int?, extractor: String?, count: Int?, seed: UInt64,
+                seconds: Double, results: EvaluationResults) {
+        self.checkpoint = checkpoint
+        self.model = model
+        self.dataset = dataset
+        self.epoch = epoch
+        self.extractor = extractor
+        self.count = count
+        self.seed = seed
+        self.seconds = seconds
+        self.results = results
+    }
+}
+
+/// Evaluates a trained model: generates samples, extracts features of samples and test images,
+/// and computes the requested metrics. Real features are computed once per evaluator (the
+/// trainer's `--eval-every` reuses them every time).
+public final class ModelEvaluator {
+    public let model: any GenerativeModel
+    public let config: ModelConfig
+    public let data: DataOptions
+    public let extractor: FeatureExtractor?
+    private var realCache: [Int: (features: Tensor, probabilities: Tensor)] = [:]
+
+    public init(model: any GenerativeModel, data: DataOptions, extractor: FeatureExtractor?) throws {
+        self.model = model
+        config = model.config
+        self.data = data
+        self.extractor = extractor
+        if let extractor, config.sampleShape.count == 3, extractor.imageShape != config.sampleShape {
+            throw MetricError.invalidExtractor("the feature extractor (\(extractor.source)) takes images of shape \(extractor.imageShape); the model makes \(config.sampleShape)")
+        }
+    }
+
+    /// The pixel range the model's images are in.
+    public var range: PixelRange { config.model.isVAE ? .zeroToOne : .minusOneToOne }
+
+    public func evaluate(_ options: EvaluationOptions) throws -> EvaluationResults {
+        var results = EvaluationResults()
+        let metrics = Set(options.metrics)
+        for m in options.metrics where m.needsExtractor && extractor == nil {
+            throw MetricError.invalidExtractor("\(m.rawValue) needs a feature extractor for \(data.spec): train one with `deepgen train classifier --data \(data.spec)` and pass --extractor RUN")
+        }
+        let featureMetrics = metrics.intersection([.fid, .kid, .pr, .score])
+        if !featureMetrics.isEmpty {
+            guard config.sampleShape.count == 3, model is GANModel || model is VAEModel else {
+                throw MetricError.unsupported("\(featureMetrics.map(\.rawValue).sorted().joined(separator: ", ")) compare generated images; \(config.model.rawValue) on \(config.sampleShape) data does not generate images from noise")
+            }
+            let n = options.count ?? 10_000
+            let real = try realOutputs(count: n)
+            let (fake, labels) = try generatedOutputs(count: n, seed: options.seed)
+            if metrics.contains(.fid) {
+                results.fid = try frechetDistance(GaussianStatistics(features: real.features), GaussianStatistics(features: fake.features))
+            }
+            if metrics.contains(.kid) {
+                results.kid = try kernelInceptionDistance(real.features, fake.features, subsets: options.kidSubsets,
+                                                          subsetSize: options.kidSubsetSize, seed: options.seed)
+            }
+            if metrics.contains(.pr) {
+                results.pr = try ManifoldMetrics(real: real.features, fake: fake.features, k: options.neighbours)
+            }
+            if metrics.contains(.score) {
+                results.score = try ClassifierScore(probabilities: fake.probabilities)
+                results.realScore = try ClassifierScore(probabilities: real.probabilities)
+                if let labels {
+                    let predicted = fake.probabilities.argmaxRows()
+                    results.conditionalAccuracy = Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
+                }
+            }
+        }
+        if metrics.contains(.modes) { results.modes = try modeCoverage(options) }
+        if metrics.contains(.nll) { results.nll = try likelihood(options) }
+        if metrics.contains(.translation) { results.translation = try translation(options) }
+        if metrics.contains(.accuracy) {
+            guard let classifier = model as? ClassifierModel else { throw MetricError.unsupported("accuracy is for classifiers; this is \(config.model.rawValue)") }
+            let own = FeatureExtractor(classifier: classifier.classifier, imageShape: config.sampleShape, dataset: data.spec, source: "the evaluated classifier")
+            results.accuracy = Double(try own.accuracy(on: testSet()))
+        }
+        return results
+    }
+
+    func testSet() throws -> any Dataset {
+        try DatasetCatalog.make(data, for: config.model, split: .test, seed: config.seed)
+    }
+
+    /// Features and probabilities of the first `count` test images (all of them if fewer).
+    public func realOutputs(count: Int) throws -> (features: Tensor, probabilities: Tensor) {
+        if let cached = realCache[count] { return cached }
+        guard let extractor else { throw MetricError.invalidExtractor("no feature extractor") }
+        let images = try firstImages(of: testSet(), count: count)
+        let outputs = try extractor.outputs(images, range: range)
+        realCache[count] = outputs
+        return outputs
+    }
+
+    /// Features and probabilities of `count` generated images (and their labels for a conditional model).
+    public func generatedOutputs(count: Int, seed: UInt64) throws -> ((features: Tensor, probabilities: Tensor), [Int]?) {
+        guard let extractor else { throw MetricError.invalidExtractor("no feature extractor") }
+        var rng = RandomGenerator(seed: seed)
+        var features: [Tensor] = [], probabilities: [Tensor] = []
+        var labels: [Int]? = (model as? GANModel)?.isConditional == true ? [] : nil
+        let classes = config.trainedClasses
+        var done = 0
+        while done < count {
+            let n = min(500, count - done)
+            let images: Tensor
+            switch model {
+            case let gan as GANModel:
+                if gan.isConditional {
+                    // Balanced classes, in turn over the whole sample.
+                    var parts: [Tensor] = []
+                    let batchLabels = (done..<(done + n)).map { classes[$0 % classes.count] }
+                    for c in classes {
+                        let k = batchLabels.filter { $0 == c }.count
+                        if k > 0 { parts.append(gan.sample(count: k, label: c, using: &rng)) }
+                    }
+                    images = Tensor.concat(parts, axis: 0)
+                    labels! += classes.flatMap { c in Array(repeating: c, count: batchLabels.filter { $0 == c }.count) }
+                } else {
+                    images = gan.sample(count: n, using: &rng)
+                }
+            case let vae as VAEModel:
+                images = vae.sample(count: n, using: &rng)
+            default:
+                throw MetricError.unsupported("\(config.model.rawValue) does not generate images from noise")
+            }
+            let out = try extractor.outputs(images, range: range)
+            features.append(out.features)
+            probabilities.append(out.probabilities)
+            done += n
+        }
+        return ((Tensor.concat(features, axis: 0), Tensor.concat(probabilities, axis: 0)), labels)
+    }
+
+    func modeCoverage(_ options: EvaluationOptions) throws -> ModeCoverageSummary {
+        let spec = try DatasetSpec(parsing: data.spec)
+        guard let mixture = Mixture2D(rawValue: spec.name == "swissroll" ? "swissRoll" : spec.name), !mixture.centers.isEmpty else {
+            throw MetricError.unsupported("mode coverage needs a model trained on ring8 or grid25; this one was trained on \(data.spec)")
+        }
+        guard let gan = model as? GANModel else { throw MetricError.unsupported("mode coverage is for GANs on 2-D data") }
+        let n = options.count ?? 2500
+        let seeds = (0..<max(options.repeats, 1)).map { options.seed &+ UInt64($0) }
+        let perSeed = try seeds.map { seed -> ModeCoverage in
+            var rng = RandomGenerator(seed: seed)
+            return try ModeCoverage(points: gan.sample(count: n, using: &rng), means: mixture.centers, sigma: mixture.standardDeviation)
+        }
+        let k = Double(perSeed.count)
+        return ModeCoverageSummary(perSeed: perSeed, seeds: seeds,
+                                   meanModesCovered: perSeed.reduce(0) { $0 + Double($1.modesCovered) } / k,
+                                   meanHighQualityFraction: perSeed.reduce(0) { $0 + $1.highQualityFraction } / k,
+                                   meanKLFromUniform: perSeed.reduce(0) { $0 + $1.klFromUniform } / k)
+    }
+
+    func likelihood(_ options: EvaluationOptions) throws -> LikelihoodEstimate {
+        guard let vae = model as? VAEModel else { throw MetricError.unsupported("nll is for VAEs; this is \(config.model.rawValue)") }
+        let test = try testSet()
+        let n = min(options.count ?? test.count, test.count)
+        let loader = try DataLoader(dataset: test, batchSize: 100, shuffle: false, dropLast: false, prefetch: true)
+        var rng = RandomGenerator(seed: options.seed ^ 0x1_3A7E)
+        var elbo = 0.0, iwae = 0.0, seen = 0
+        try vae.evaluating {
+            while seen < n, let batch = try loader.next() {
+                let take = min(batch.count, n - seen)
+                var images = vae.evaluationImages(batch.images, indices: batch.indices)
+                if take < batch.count { images = images.sliced(axis: 0, 0..<take) }
+                let (e, w) = try estimateLogLikelihood(of: vae.vae, images: images, samples: options.importanceSamples, using: &rng)
+                elbo += e.reduce(0, +)
+                iwae += w.reduce(0, +)
+                seen += take
+            }
+        }
+        return LikelihoodEstimate(negativeELBO: -elbo / Double(seen), negativeLogLikelihood: -iwae / Double(seen),
+                                  samples: options.importanceSamples, imageCount: seen)
+    }
+
+    func translation(_ options: EvaluationOptions) throws -> [TranslationResult] {
+        guard let cycle = model as? CycleGANModel else { throw MetricError.unsupported("translation is for CycleGAN; this is \(config.model.rawValue)") }
+        guard let test = try testSet() as? UnpairedDataset else { throw MetricError.unsupported("translation needs the two test domains") }
+        let limit = options.count ?? 10_000
+        let a = try firstImages(of: test.domainA, count: limit), b = try firstImages(of: test.domainB, count: limit)
+        let classA = test.domainA.classLabels?.count == 1 ? test.domainA.classLabels?.first : nil
+        let classB = test.domainB.classLabels?.count == 1 ? test.domainB.classLabels?.first : nil
+        func direction(_ source: Tensor, _ target: Tensor, targetClass: Int?, aToB: Bool) throws -> TranslationResult {
+            var translated: [Tensor] = [], cycled: [Tensor] = []
+            var start = 0
+            while start < source.shape[0] {
+                let end = min(start + 100, source.shape[0])
+                let t = cycle.translate(source.sliced(axis: 0, start..<end), aToB: aToB)
+                translated.append(t)
+                cycled.append(cycle.translate(t, aToB: !aToB))
+                start = end
+            }
+            let fakes = Tensor.concat(translated, axis: 0), back = Tensor.concat(cycled, axis: 0)
+            let l1 = Double((back - source).abs().mean().scalar) * (range == .minusOneToOne ? 0.5 : 1)
+            var share: Double?, fid: Double?
+            if let extractor {
+                let out = try extractor.outputs(fakes, range: range)
+                if let targetClass, targetClass < extractor.classCount {
+                    share = Double(out.probabilities.argmaxRows().filter { $0 == targetClass }.count) / Double(fakes.shape[0])
+                }
+                if fakes.shape[0] >= 2, target.shape[0] >= 2 {
+                    let real = try extractor.outputs(target, range: range)
+                    fid = try frechetDistance(GaussianStatistics(features: real.features), GaussianStatistics(features: out.features))
+                }
+            }
+            return TranslationResult(direction: aToB ? "AtoB" : "BtoA", imageCount: source.shape[0], targetClassShare: share, cycleL1: l1, fid: fid)
+        }
+        return [try direction(a, b, targetClass: classB, aToB: true), try direction(b, a, targetClass: classA, aToB: false)]
+    }
+}
+
+/// The first `count` images of `dataset` (all if it has fewer) as one `[N, C, H, W]` tensor.
+func firstImages(of dataset: any Dataset, count: Int) throws -> Tensor {
+    let n = min(count, dataset.count)
+    guard n > 0 else { throw MetricError.notEnoughSamples("the dataset has no images") }
+    var rng = RandomGenerator(seed: 0)
+    var values: [Float] = []
+    values.reserveCapacity(n * dataset.sampleShape.reduce(1, *))
+    for i in 0..<n { values += try dataset.sample(at: i, using: &rng).values }
+    return Tensor(shape: [n] + dataset.sampleShape, scalars: values)
+}

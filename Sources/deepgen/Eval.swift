@@ -1,0 +1,124 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+import DeepGenModels
+import DeepGenTraining
+import Foundation
+
+extension MetricName: ExpressibleByArgument {}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained model: FID, KID, precision/recall, classifier score, mode coverage, VAE likelihood, translation.",
+        discussion: """
+        Prints a table and writes eval.json into the run folder. Without --metrics, the metrics that \
+        apply to the model are computed: fid,kid,pr,score for GANs on images (plus nll for VAEs), modes \
+        for GANs on ring8/grid25, translation for CycleGAN, accuracy for a classifier.
+
+        FID, KID and precision/recall compare features of a classifier trained on the data: for \
+        Fashion-MNIST one ships with DeepGen; for other data train one (`deepgen train classifier --data DATA`) \
+        and pass its run folder with --extractor.
+
+        Examples:
+          deepgen eval runs/dcgan-fashion-mnist
+          deepgen eval runs/vae-fashion-mnist --metrics nll --iwae-samples 5000
+          deepgen eval runs/gan-ring8 --metrics modes --repeats 4
+        """)
+
+    @Argument(help: "A run folder or a checkpoint file.") var source: String
+    @Option(help: "Metrics, comma-separated: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var metrics: [String] = []
+    @Option(help: "Generated samples and test images compared (default 10,000; 2,500 for modes; all test images for nll).") var count: Int?
+    @Option(help: "Seed of the generator's noise, KID's subsets and the posterior draws.") var seed: UInt64 = 0
+    @Option(help: "Sample draws (seeds S, S+1, …) that mode coverage averages.") var repeats: Int = 4
+    @Option(help: "Importance samples per test image for nll.") var iwaeSamples: Int = 5000
+    @Option(help: "Random subsets KID averages over.") var kidSubsets: Int = 100
+    @Option(help: "Size of KID's subsets.") var kidSubsetSize: Int = 1000
+    @Option(help: "Neighbours k of precision/recall.") var neighbours: Int = 3
+    @Option(help: "A classifier run folder or checkpoint to use as the feature extractor (default: the bundled one for the data, if any).")
+    var extractor: String?
+    @Option(help: "Folder of the IDX files, if not where the run found them.") var dataDir: String?
+    @Option(help: "Where to write the JSON report (default: eval.json in the run folder, or eval-NAME.json beside other checkpoints).")
+    var out: String?
+
+    func parsedMetrics() throws -> [MetricName] {
+        try metrics.flatMap { $0.split(separator: ",") }.map { name in
+            let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let m = MetricName(rawValue: trimmed) else {
+                throw ValidationError("unknown metric '\(trimmed)'; the metrics are \(MetricName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return m
+        }
+    }
+
+    func validate() throws {
+        _ = try parsedMetrics()
+        if let count, count < 2 { throw ValidationError("--count must be at least 2, got \(count)") }
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        if iwaeSamples < 1 { throw ValidationError("--iwae-samples must be at least 1, got \(iwaeSamples)") }
+        if kidSubsets < 1 || kidSubsetSize < 2 { throw ValidationError("--kid-subsets must be at least 1 and --kid-subset-size at least 2") }
+        if neighbours < 1 { throw ValidationError("--neighbours must be at least 1, got \(neighbours)") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let loaded = try LoadedModel(source)
+        var data = loaded.data
+        if let dataDir { data.directory = dataDir }
+        var chosen = try parsedMetrics()
+        if chosen.isEmpty { chosen = MetricName.defaults(for: loaded.config) }
+        let featureExtractor = try resolveExtractor(data: data, needed: chosen.contains(where: \.needsExtractor) || chosen.contains(.translation))
+        var options = EvaluationOptions(metrics: chosen, count: count, seed: seed)
+        options.repeats = repeats
+        options.importanceSamples = iwaeSamples
+        options.kidSubsets = kidSubsets
+        options.kidSubsetSize = kidSubsetSize
+        options.neighbours = neighbours
+        let results: EvaluationResults
+        do {
+            let evaluator = try ModelEvaluator(model: loaded.model, data: data, extractor: featureExtractor)
+            results = try evaluator.evaluate(options)
+        } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
+        let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model.rawValue, dataset: data.spec,
+                                      epoch: loaded.epoch, extractor: featureExtractor?.source, count: count, seed: seed,
+                                      seconds: Date().timeIntervalSince(started), results: results)
+        print(EvaluationTable(report: report, classNames: classNames(data.spec)).text)
+        let url = reportURL(loaded)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(report).write(to: url, options: .atomic)
+        print("wrote \(url.path)")
+    }
+
+    /// `--extractor`, else the bundled classifier of the data (nil when there is none and no
+    /// metric needs one; an error naming the fix when one does).
+    func resolveExtractor(data: DataOptions, needed: Bool) throws -> FeatureExtractor? {
+        if let extractor {
+            var url = URL(fileURLWithPath: extractor)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+                throw RuntimeError("--extractor \(extractor) does not exist (give a classifier run folder or checkpoint)")
+            }
+            if isDir.boolValue { url = RunDirectory(url).latestCheckpointURL }
+            do { return try FeatureExtractor(checkpoint: url) } catch { throw RuntimeError("\(error)") }
+        }
+        guard needed else { return nil }
+        do { return try FeatureExtractor.bundled(for: data.spec) } catch { throw RuntimeError("\(error)") }
+    }
+
+    func reportURL(_ loaded: LoadedModel) -> URL {
+        if let out { return URL(fileURLWithPath: out) }
+        let name = loaded.checkpointURL.deletingPathExtension().lastPathComponent
+        if let run = loaded.runURL {
+            return run.appendingPathComponent(name == "latest" ? "eval.json" : "eval-\(name).json")
+        }
+        return loaded.checkpointURL.deletingLastPathComponent().appendingPathComponent("eval-\(name).json")
+    }
+
+    func classNames(_ spec: String) -> [String]? {
+        guard let name = try? DatasetSpec(parsing: spec).name, name.hasPrefix("fashion") else { return nil }
+        return FashionMNIST.classNames
+    }
+}

@@ -1,0 +1,58 @@
+import DeepGenMetrics
+import DeepGenTraining
+import Foundation
+
+/// The human-readable table `deepgen eval` prints.
+struct EvaluationTable {
+    let report: EvaluationReport
+    let classNames: [String]?
+
+    var text: String {
+        var rows: [(String, String)] = []
+        let r = report.results
+        func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+        func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+        if let fid = r.fid { rows.append(("FID", f(fid))) }
+        if let kid = r.kid {
+            rows.append(("KID ×10³", "\(f(1000 * kid.mean, 3)) ± \(f(1000 * kid.standardDeviation, 3)) (\(kid.subsets) subsets of \(kid.subsetSize))"))
+        }
+        if let pr = r.pr {
+            rows.append(("precision / recall (k=\(pr.k))", "\(f(pr.precision, 3)) / \(f(pr.recall, 3))"))
+            rows.append(("density / coverage", "\(f(pr.density, 3)) / \(f(pr.coverage, 3))"))
+        }
+        if let score = r.score {
+            var text = "\(f(score.mean)) ± \(f(score.standardDeviation))"
+            if let real = r.realScore { text += " (test images: \(f(real.mean)))" }
+            rows.append(("classifier score", text))
+            let names = score.classHistogram.indices.map { i in classNames.flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? "\(i)" }
+            let histogram = zip(names, score.classHistogram).map { "\($0) \(percent($1))" }.joined(separator: ", ")
+            rows.append(("class histogram", histogram))
+        }
+        if let c = r.conditionalAccuracy { rows.append(("samples of their class", percent(c))) }
+        if let modes = r.modes {
+            let covered = modes.perSeed.map { "\($0.modesCovered)" }.joined(separator: ", ")
+            let total = modes.perSeed.first?.modeCount ?? 0
+            rows.append(("modes covered", "\(f(modes.meanModesCovered, 1)) of \(total) (seeds \(modes.seeds.map(String.init).joined(separator: ", ")): \(covered))"))
+            rows.append(("high-quality samples", percent(modes.meanHighQualityFraction)
+                         + " (" + modes.perSeed.map { percent($0.highQualityFraction) }.joined(separator: ", ") + ")"))
+            rows.append(("KL(modes ‖ uniform)", f(modes.meanKLFromUniform, 3)))
+        }
+        if let nll = r.nll {
+            rows.append(("negative ELBO", "\(f(nll.negativeELBO)) nats (mean over \(nll.samples) draws, \(nll.imageCount) test images)"))
+            rows.append(("−log p(x), IWAE k=\(nll.samples)", "\(f(nll.negativeLogLikelihood)) nats"))
+        }
+        for t in r.translation ?? [] {
+            var parts = ["cycle L1 \(f(t.cycleL1, 4))"]
+            if let share = t.targetClassShare { parts.insert("target class \(percent(share))", at: 0) }
+            if let fid = t.fid { parts.append("FID \(f(fid))") }
+            rows.append(("translation \(t.direction) (\(t.imageCount))", parts.joined(separator: ", ")))
+        }
+        if let a = r.accuracy { rows.append(("test accuracy", percent(a))) }
+        let width = max(rows.map { $0.0.count }.max() ?? 0, 6)
+        var lines = ["\(report.model) on \(report.dataset)" + (report.epoch.map { ", epoch \($0)" } ?? "")
+                     + (report.extractor.map { "; features: \($0)" } ?? "")]
+        for (name, value) in rows { lines.append(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value) }
+        lines.append(String(format: "(%.1f s)", report.seconds))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -9,7 +9,8 @@ import Foundation
 /// has tensors and no DeepGen metadata); one written by a newer DeepGen format is refused.
 public struct Checkpoint {
     /// The checkpoint layout version this build writes and the newest it reads.
-    public static let formatVersion = 1
+    /// 2: tensor names are `network.parameter` (format 1 joined them without the dot).
+    public static let formatVersion = 2
 
     /// All tensors by name.
     public var tensors: [String: Tensor]

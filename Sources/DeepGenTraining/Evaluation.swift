@@ -350,3 +350,16 @@ func firstImages(of dataset: any Dataset, count: Int) throws -> Tensor {
     for i in 0..<n { values += try dataset.sample(at: i, using: &rng).values }
     return Tensor(shape: [n] + dataset.sampleShape, scalars: values)
 }
+
+extension FeatureExtractor {
+    /// Loads a classifier from a run folder (its latest checkpoint) or a checkpoint file.
+    public convenience init(runOrCheckpoint path: String) throws {
+        var url = URL(fileURLWithPath: path)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw MetricError.invalidExtractor("feature extractor \(path) does not exist (give a classifier run folder or checkpoint)")
+        }
+        if isDir.boolValue { url = RunDirectory(url).latestCheckpointURL }
+        try self.init(checkpoint: url)
+    }
+}

@@ -8,11 +8,30 @@ public struct RunConfig: Codable, Equatable {
     public var data: DataOptions
     /// Kernel threads the run used (bit-identical resumption needs the same count).
     public var threads: Int
+    /// Metrics computed during training (`--eval-every`); `nil` computes none.
+    public var evaluation: EvaluationSchedule? = nil
 
-    public init(model: ModelConfig, data: DataOptions, threads: Int) {
+    public init(model: ModelConfig, data: DataOptions, threads: Int, evaluation: EvaluationSchedule? = nil) {
         self.model = model
         self.data = data
         self.threads = threads
+        self.evaluation = evaluation
+    }
+}
+
+/// FID and KID (images) or mode coverage (2-D mixtures) every `every` epochs of training, on a
+/// smaller sample than `deepgen eval`'s so it stays cheap; logged to `metrics.csv` and TensorBoard.
+public struct EvaluationSchedule: Codable, Equatable, Sendable {
+    public var every: Int
+    /// Generated samples and test images compared (2-D: samples).
+    public var count: Int
+    /// A classifier run folder or checkpoint; `nil` uses the one bundled for the data.
+    public var extractor: String?
+
+    public init(every: Int, count: Int = 2000, extractor: String? = nil) {
+        self.every = every
+        self.count = count
+        self.extractor = extractor
     }
 }
 
@@ -48,6 +67,17 @@ public struct RunDirectory {
             }
         }
         for dir in [url, checkpointsURL, samplesURL] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
+    }
+
+    /// Undoes ``createForNewRun()`` and ``writeConfig(_:)`` for a run that failed before its first
+    /// step: removes `config.json` and the empty `checkpoints/` and `samples/` (and the folder if
+    /// this run created it and it is empty). Files it did not create are left alone.
+    public func removeUnstartedRun(removeFolder: Bool) {
+        let fm = FileManager.default
+        try? fm.removeItem(at: configURL)
+        for dir in [checkpointsURL, samplesURL] + (removeFolder ? [url] : []) {
+            if (try? fm.contentsOfDirectory(atPath: dir.path))?.isEmpty == true { try? fm.removeItem(at: dir) }
+        }
     }
 
     public func writeConfig(_ config: RunConfig) throws {

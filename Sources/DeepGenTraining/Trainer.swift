@@ -31,6 +31,8 @@ public final class Trainer {
     public var stopAfterSteps: Int?
     private let metrics: MetricsLog
     private let events: TensorBoardWriter
+    /// Computes the scheduled metrics (`RunConfig.evaluation`).
+    private let evaluator: ModelEvaluator?
 
     static let stepKey = CheckpointKey.step
     static let loaderKey = "deepgen.loader"
@@ -47,9 +49,16 @@ public final class Trainer {
         guard shape == config.model.sampleShape else {
             throw TrainingError.invalidConfiguration("the data has samples of shape \(shape), the model was configured for \(config.model.sampleShape)")
         }
+        let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         try run.createForNewRun()
         try run.writeConfig(config)
-        try self.init(run: run, config: config, dataset: dataset, checkpoint: nil)
+        do {
+            try self.init(run: run, config: config, dataset: dataset, checkpoint: nil)
+        } catch {
+            // Nothing was trained: leave no half-made run behind (a later `train` would refuse the folder).
+            run.removeUnstartedRun(removeFolder: !folderExisted)
+            throw error
+        }
     }
 
     /// Continues the run in `runDirectory` from its latest checkpoint.
@@ -84,9 +93,30 @@ public final class Trainer {
         }
         loader = try DataLoader(dataset: dataset, batchSize: config.model.batchSize, shuffle: true, dropLast: true,
                                 prefetch: true, state: loaderState)
+        if let schedule = config.evaluation {
+            guard schedule.every >= 1, schedule.count >= 2 else {
+                throw TrainingError.invalidConfiguration("evaluation every \(schedule.every) epochs on \(schedule.count) samples: both must be positive (count at least 2)")
+            }
+            let isPoints = config.model.sampleShape.count == 1
+            switch model {
+            case is GANModel where isPoints:
+                guard let name = try? DatasetSpec(parsing: config.data.spec).name, ["ring8", "grid25"].contains(name) else {
+                    throw TrainingError.invalidConfiguration("--eval-every on 2-D data measures mode coverage, which needs ring8 or grid25; the data is \(config.data.spec)")
+                }
+                evaluator = try ModelEvaluator(model: model, data: config.data, extractor: nil)
+            case is GANModel, is VAEModel:
+                let extractor = try schedule.extractor.map { try FeatureExtractor(runOrCheckpoint: $0) } ?? FeatureExtractor.bundled(for: config.data.spec)
+                evaluator = try ModelEvaluator(model: model, data: config.data, extractor: extractor)
+            default:
+                throw TrainingError.invalidConfiguration("--eval-every logs FID/KID of generated images or 2-D mode coverage; \(config.model.model.rawValue) has neither (use `deepgen eval`)")
+            }
+        } else {
+            evaluator = nil
+        }
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         if model is VAEModel { columns.append("test_loss") }
         if model is ClassifierModel { columns.append("test_accuracy") }
+        if config.evaluation != nil { columns += config.model.sampleShape.count == 1 ? ["modes_covered", "high_quality"] : ["fid", "kid"] }
         metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
         events = try TensorBoardWriter(directory: run.url)
         if let cycle = model as? CycleGANModel { cycle.previewInputs = try previewDomains(count: 4) }
@@ -146,6 +176,9 @@ public final class Trainer {
                 progress?.message(String(format: "epoch %d: test accuracy %.2f%%", epoch + 1, 100 * accuracy))
             } else {
                 try writeSamples(epoch: epoch + 1)
+            }
+            if let evaluator, let schedule = config.evaluation, (epoch + 1) % schedule.every == 0 || epoch + 1 == totalEpochs {
+                try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress)
             }
             if let vae = model as? VAEModel {
                 let nelbo = try testNegativeELBO(vae)
@@ -212,6 +245,29 @@ public final class Trainer {
             }
         }
         return Float(total / Double(max(count, 1)))
+    }
+
+    /// The scheduled metrics on a fixed noise seed, logged as the epoch's last row.
+    func evaluate(_ evaluator: ModelEvaluator, count: Int, epoch: Int, progress: ProgressReporter?) throws {
+        if config.model.sampleShape.count == 1 {
+            var options = EvaluationOptions(metrics: [.modes], count: count, seed: 0)
+            options.repeats = 1
+            guard let modes = try evaluator.evaluate(options).modes?.perSeed.first else { return }
+            let values: [String: Float] = ["modes_covered": Float(modes.modesCovered), "high_quality": Float(modes.highQualityFraction)]
+            try metrics.append(step: globalStep, epoch: epoch, values: values)
+            try events.addScalars([("eval/modes_covered", values["modes_covered"]!), ("eval/high_quality", values["high_quality"]!)], step: globalStep)
+            progress?.message(String(format: "epoch %d: %d of %d modes covered, %.1f%% high-quality samples (%d samples)",
+                                     epoch + 1, modes.modesCovered, modes.modeCount, 100 * modes.highQualityFraction, count))
+            return
+        }
+        var options = EvaluationOptions(metrics: [.fid, .kid], count: count, seed: 0)
+        options.kidSubsetSize = min(1000, count)
+        options.kidSubsets = 50
+        let results = try evaluator.evaluate(options)
+        guard let fid = results.fid, let kid = results.kid else { return }
+        try metrics.append(step: globalStep, epoch: epoch, values: ["fid": Float(fid), "kid": Float(kid.mean)])
+        try events.addScalars([("eval/fid", Float(fid)), ("eval/kid", Float(kid.mean))], step: globalStep)
+        progress?.message(String(format: "epoch %d: FID %.2f, KID×10³ %.3f (%d samples)", epoch + 1, fid, 1000 * kid.mean, count))
     }
 
     /// The classifier's accuracy on the test split, in [0, 1].

@@ -96,13 +96,7 @@ struct Eval: ParsableCommand {
     /// metric needs one; an error naming the fix when one does).
     func resolveExtractor(data: DataOptions, needed: Bool) throws -> FeatureExtractor? {
         if let extractor {
-            var url = URL(fileURLWithPath: extractor)
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-                throw RuntimeError("--extractor \(extractor) does not exist (give a classifier run folder or checkpoint)")
-            }
-            if isDir.boolValue { url = RunDirectory(url).latestCheckpointURL }
-            do { return try FeatureExtractor(checkpoint: url) } catch { throw RuntimeError("\(error)") }
+            do { return try FeatureExtractor(runOrCheckpoint: extractor) } catch { throw RuntimeError("\(error)") }
         }
         guard needed else { return nil }
         do { return try FeatureExtractor.bundled(for: data.spec) } catch { throw RuntimeError("\(error)") }

@@ -49,6 +49,11 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients (gan, dcgan, cdcgan).") var r1: Float?
     @Option(help: "VAE pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
     @Option(help: "β, the weight of the VAE's KL term.") var klWeight: Float?
+    @Option(help: "Every this many epochs, log FID and KID (images) or mode coverage (ring8, grid25) to metrics.csv and TensorBoard.")
+    var evalEvery: Int?
+    @Option(help: "Generated samples and test images --eval-every compares.") var evalCount: Int = 2000
+    @Option(help: "Classifier run folder or checkpoint for --eval-every's features (default: the bundled one for the data).")
+    var extractor: String?
     @Flag(help: "VAE: train on pixels binarized afresh each batch (dynamic binarization); the test set is binarized with a fixed seed.") var binarize = false
     @Option(help: "Residual blocks of CycleGAN's generators.") var residualBlocks: Int?
     @Option(help: "Cycle-consistency weight λ (CycleGAN).") var cycleWeight: Float?
@@ -66,7 +71,7 @@ struct Train: ParsableCommand {
                                            ("--objective", objective),
                                            ("--critic-steps", criticSteps), ("--gradient-penalty", gradientPenalty), ("--r1", r1), ("--likelihood", likelihood),
                                            ("--kl-weight", klWeight), ("--residual-blocks", residualBlocks), ("--cycle-weight", cycleWeight),
-                                           ("--out", out), ("--data-dir", dataDir)]
+                                           ("--out", out), ("--data-dir", dataDir), ("--eval-every", evalEvery), ("--extractor", extractor)]
             if let (name, _) = fixed.first(where: { $0.1 != nil }) {
                 throw ValidationError("\(name) cannot change when resuming (only --epochs, --threads and --max-steps can)")
             }
@@ -79,6 +84,9 @@ struct Train: ParsableCommand {
                               ("--hidden-size", hiddenSize), ("--critic-steps", criticSteps), ("--threads", threads), ("--max-steps", maxSteps)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
+        if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1, got \(evalEvery)") }
+        if evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+        if extractor != nil && evalEvery == nil { throw ValidationError("--extractor is for --eval-every (deepgen eval takes its own)") }
         if let decayEpochs, decayEpochs < 0 { throw ValidationError("--decay-epochs cannot be negative") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive, got \(lr)") }
         if imageSize < 8 { throw ValidationError("--image-size must be at least 8") }
@@ -164,6 +172,7 @@ struct Train: ParsableCommand {
         if dataset.count < c.batchSize {
             throw RuntimeError("the dataset has \(dataset.count) samples, fewer than one batch of \(c.batchSize)")
         }
-        return RunConfig(model: c, data: options, threads: Parallel.threadCount)
+        return RunConfig(model: c, data: options, threads: Parallel.threadCount,
+                         evaluation: evalEvery.map { EvaluationSchedule(every: $0, count: evalCount, extractor: extractor) })
     }
 }

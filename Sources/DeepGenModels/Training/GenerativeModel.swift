@@ -55,32 +55,42 @@ extension GenerativeModel {
         return try withoutGrad(body)
     }
 
+    /// The networks' weights and buffers (`generator.main.0.weight`, …) with the configuration
+    /// in the metadata: what `deepgen export` writes and sampling or evaluation needs.
+    public func weightsCheckpoint() throws -> Checkpoint {
+        var c = Checkpoint()
+        for n in networks { c.insert(n.module.stateDict(), under: n.name + ".") }
+        try c.setMetadataValue(config, forKey: CheckpointKey.modelConfiguration)
+        return c
+    }
+
     /// The model's complete state: network weights and buffers, optimizer state, dropout
     /// generators and extra state, with the configuration in the metadata.
     public func checkpoint() throws -> Checkpoint {
-        var c = Checkpoint()
+        var c = try weightsCheckpoint()
         for n in networks {
-            c.insert(n.module.stateDict(), under: n.name)
-            c.insert(n.optimizer.stateTensors(), under: "optimizer.\(n.name)")
+            c.insert(n.optimizer.stateTensors(), under: "optimizer.\(n.name).")
             for (k, v) in n.optimizer.stateMetadata() { c.metadata["optimizer.\(n.name).\(k)"] = v }
             for (path, m) in n.module.namedModules() {
                 if let d = m as? Dropout { c.metadata["rng.\(n.name).\(path)"] = d.generator.state.map(String.init).joined(separator: ",") }
             }
         }
-        c.insert(extraState(), under: "extra")
-        try c.setMetadataValue(config, forKey: CheckpointKey.modelConfiguration)
+        c.insert(extraState(), under: "extra.")
         return c
     }
 
     /// Restores everything ``checkpoint()`` saved. With `weightsOnly`, optimizer and extra state
     /// are ignored (for sampling). Every mismatch is reported by name.
     public func restore(from c: Checkpoint, weightsOnly: Bool = false) throws {
+        // Format 1 joined a network's name to its parameter names without a dot ("generatormain.0.weight").
+        let version = (try? c.metadataValue(Int.self, forKey: CheckpointKey.formatVersion)) ?? nil
+        let dot = (version ?? Checkpoint.formatVersion) >= 2 ? "." : ""
         for n in networks {
-            try n.module.load(stateDict: c.tensors(under: n.name))
+            try n.module.load(stateDict: c.tensors(under: n.name + dot))
             if weightsOnly { continue }
             var meta: [String: String] = [:]
             for (k, v) in c.metadata where k.hasPrefix("optimizer.\(n.name).") { meta[String(k.dropFirst("optimizer.\(n.name).".count))] = v }
-            try n.optimizer.loadState(tensors: c.tensors(under: "optimizer.\(n.name)"), metadata: meta)
+            try n.optimizer.loadState(tensors: c.tensors(under: "optimizer.\(n.name)" + dot), metadata: meta)
             for (path, m) in n.module.namedModules() {
                 guard let d = m as? Dropout else { continue }
                 guard let text = c.metadata["rng.\(n.name).\(path)"] else {
@@ -93,7 +103,7 @@ extension GenerativeModel {
                 d.generator = RandomGenerator(state: words)
             }
         }
-        if !weightsOnly { try loadExtraState(c.tensors(under: "extra")) }
+        if !weightsOnly { try loadExtraState(c.tensors(under: "extra" + dot)) }
     }
 }
 

@@ -47,7 +47,7 @@ struct EvaluationTable {
             if let fid = t.fid { parts.append("FID \(f(fid))") }
             rows.append(("translation \(t.direction) (\(t.imageCount))", parts.joined(separator: ", ")))
         }
-        if let a = r.accuracy { rows.append(("test accuracy", percent(a))) }
+        if let a = r.accuracy { rows.append(("test accuracy", String(format: "%.2f%%", 100 * a))) }
         let width = max(rows.map { $0.0.count }.max() ?? 0, 6)
         var lines = ["\(report.model) on \(report.dataset)" + (report.epoch.map { ", epoch \($0)" } ?? "")
                      + (report.extractor.map { "; features: \($0)" } ?? "")]

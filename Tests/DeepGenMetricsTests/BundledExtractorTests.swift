@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import DeepGen
+import DeepGenData
+@testable import DeepGenMetrics
+
+/// The Fashion-MNIST classifier that ships as a resource loads and classifies the installed test
+/// set (`apt-get install dataset-fashion-mnist`) as well as when it was trained.
+@Suite struct BundledExtractorTests {
+    @Test func fashionMNISTExtractorLoadsAndReachesItsAccuracy() throws {
+        let extractor = try FeatureExtractor.bundled(for: "fashion-mnist:sneaker")
+        #expect(extractor.imageShape == [1, 28, 28] && extractor.classCount == 10 && extractor.featureSize == 128)
+        let test = try FashionMNIST.load(split: .test, range: .minusOneToOne)
+        // The first 2,000 test images: ≥ 90% (the whole test set gives the accuracy in Resources/README.md).
+        let subset = FirstImages(base: test, count: 2000)
+        let accuracy = try extractor.accuracy(on: subset)
+        #expect(accuracy >= 0.90, "bundled classifier: \(accuracy) on 2,000 test images")
+        // Features are finite and of the documented size; inputs in [0, 1] are mapped to its range.
+        var rng = RandomGenerator(seed: 0)
+        let images = try (0..<4).map { try subset.sample(at: $0, using: &rng).values }.flatMap { $0 }
+        let x = Tensor(shape: [4, 1, 28, 28], scalars: images)
+        let a = try extractor.outputs(x, range: .minusOneToOne), b = try extractor.outputs((x + 1) * 0.5, range: .zeroToOne)
+        #expect(a.features.shape == [4, 128])
+        #expect(zip(a.features.scalars, b.features.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(throws: MetricError.self) { try extractor.outputs(Tensor(zeros: [2, 1, 32, 32]), range: .zeroToOne) }
+    }
+
+    @Test func otherDatasetsNameHowToTrainAnExtractor() {
+        #expect(throws: MetricError.self) { try FeatureExtractor.bundled(for: "shapes") }
+        do { _ = try FeatureExtractor.bundled(for: "mnist:3,5") } catch {
+            #expect("\(error)".contains("deepgen train classifier --data mnist"))
+        }
+    }
+}
+
+/// The first `count` samples of a dataset.
+struct FirstImages: Dataset {
+    let base: any Dataset
+    let count: Int
+    var sampleShape: [Int] { base.sampleShape }
+    func sample(at index: Int, using rng: inout RandomGenerator) throws -> Sample { try base.sample(at: index, using: &rng) }
+}

@@ -5,7 +5,7 @@ struct DeepGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepgen",
         abstract: "Train, sample and evaluate deep generative models (GANs, VAEs, CycleGAN) on the CPU.",
-        subcommands: [Train.self, Sample.self, Eval.self, Translate.self, Reconstruct.self, Interpolate.self, Export.self, List.self])
+        subcommands: [Train.self, Sample.self, Eval.self, Translate.self, Reconstruct.self, Interpolate.self, Export.self, Bench.self, List.self])
 }
 
 /// A failure while running a command (bad data, an unreadable checkpoint): printed as

@@ -1,0 +1,93 @@
+import DeepGen
+import DeepGenKernels
+import DeepGenModels
+import Foundation
+
+/// The training workloads of the side-by-side benchmark against PyTorch
+/// (`deepgen bench train`, `Scripts/bench/pytorch_train.py`): the same networks, losses,
+/// optimizers and batches as `deepgen train`, on synthetic in-memory batches so data loading is
+/// not measured (the PyTorch script does the same).
+public enum TrainingWorkload: String, CaseIterable, Sendable {
+    case mlpGAN = "mlp-gan"
+    case dcgan
+    case dcgan256 = "dcgan-256"
+    case wganGP = "wgan-gp"
+    case mlpVAE = "mlp-vae"
+    case convVAE = "conv-vae"
+    case cycleGANSmall = "cyclegan-small"
+
+    /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST, with the
+    /// benchmark's batch size.
+    public var config: ModelConfig {
+        let shape = [1, 28, 28]
+        switch self {
+        case .mlpGAN: return .defaults(for: .gan, dataset: "synthetic", sampleShape: shape)
+        case .dcgan: return .defaults(for: .dcgan, dataset: "synthetic", sampleShape: shape)
+        case .dcgan256:
+            var c = ModelConfig.defaults(for: .dcgan, dataset: "synthetic", sampleShape: shape)
+            c.batchSize = 256
+            return c
+        case .wganGP: return .defaults(for: .wganGP, dataset: "synthetic", sampleShape: shape)
+        case .mlpVAE: return .defaults(for: .vae, dataset: "synthetic", sampleShape: shape)
+        case .convVAE: return .defaults(for: .convVAE, dataset: "synthetic", sampleShape: shape)
+        case .cycleGANSmall:
+            // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN.
+            var c = ModelConfig.defaults(for: .cycleGAN, dataset: "synthetic", sampleShape: shape)
+            c.batchSize = 16
+            return c
+        }
+    }
+}
+
+/// Steady-state training throughput of one workload.
+public struct TrainingBenchmarkResult: Codable, Sendable {
+    public var framework = "deepgen"
+    public var model: String
+    public var batch: Int
+    public var threads: Int
+    public var steps: Int
+    public var seconds: Double
+    public var imagesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case framework, model, batch, threads, steps, seconds
+        case imagesPerSecond = "images_per_second"
+    }
+}
+
+extension TrainingWorkload {
+    /// Builds the model, runs `warmupSteps` training steps, then steps until `seconds` have
+    /// passed; images/s counts one batch per step (one batch of each domain for CycleGAN; one
+    /// critic step for WGAN-GP, whose generator steps every fifth, as in training).
+    public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0) throws -> TrainingBenchmarkResult {
+        let config = self.config
+        let model = try makeModel(config)
+        var rng = RandomGenerator(seed: seed)
+        let range: (Float, Float) = config.model.isVAE ? (0, 1) : (-1, 1)
+        let shape = [config.batchSize] + config.sampleShape
+        // A small fixed pool of batches, cycled.
+        let batches = (0..<4).map { _ in
+            TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: config.batchSize),
+                          secondInputs: config.model == .cycleGAN ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
+        }
+        var step = 0
+        func trainOne() throws {
+            let losses = model.trainStep(batches[step % batches.count], using: &rng)
+            step += 1
+            if let bad = losses.first(where: { !$0.value.isFinite }) {
+                throw TrainingError.diverged(loss: bad.key, step: step, value: bad.value)
+            }
+        }
+        for _ in 0..<warmupSteps { try trainOne() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var timed = 0
+        var elapsed = 0.0
+        repeat {
+            try trainOne()
+            timed += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        return TrainingBenchmarkResult(model: rawValue, batch: config.batchSize, threads: Parallel.threadCount, steps: timed,
+                                       seconds: elapsed, imagesPerSecond: Double(timed * config.batchSize) / elapsed)
+    }
+}

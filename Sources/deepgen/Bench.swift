@@ -1,0 +1,56 @@
+import ArgumentParser
+import DeepGenKernels
+import DeepGenTraining
+import Foundation
+
+extension TrainingWorkload: ExpressibleByArgument {}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (build with -c release; run on a quiet machine).",
+        subcommands: [BenchTrain.self])
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Steady-state training images/s of a model on synthetic batches, and peak memory.",
+        discussion: """
+        Models: \(TrainingWorkload.allCases.map(\.rawValue).joined(separator: ", ")) (the architectures, losses and \
+        optimizers of `deepgen train`). Scripts/bench/pytorch_train.py measures PyTorch the same way and \
+        Scripts/bench/ab.py alternates the two; see BENCHMARKS.md.
+        """)
+
+    @Argument(help: "The workload: \(TrainingWorkload.allCases.map(\.rawValue).joined(separator: ", ")).") var model: TrainingWorkload
+    @Option(help: "Kernel threads.") var threads: Int = 1
+    @Option(help: "Training steps before timing starts.") var warmupSteps: Int = 5
+    @Option(help: "Seconds of timed training (whole steps; at least one).") var seconds: Double = 10
+    @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if warmupSteps < 0 { throw ValidationError("--warmup-steps cannot be negative") }
+        if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
+    }
+
+    func run() throws {
+        Parallel.threadCount = threads
+        let result: TrainingBenchmarkResult
+        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds) } catch { throw RuntimeError("\(error)") }
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let peakMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        let peakMB = Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
+        #endif
+        print("\(result.model): " + String(format: "%.1f images/s (batch %d, %d threads, %d steps in %.1f s), peak RSS %.0f MB",
+                                           result.imagesPerSecond, result.batch, result.threads, result.steps, result.seconds, peakMB))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        }
+    }
+}

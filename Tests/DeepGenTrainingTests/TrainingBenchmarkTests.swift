@@ -1,0 +1,22 @@
+import Testing
+import DeepGenModels
+@testable import DeepGenTraining
+
+/// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
+@Suite struct TrainingBenchmarkTests {
+    @Test func workloadsHaveTheBenchmarksSizes() throws {
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16]
+        for w in TrainingWorkload.allCases {
+            #expect(w.config.batchSize == batches[w], "\(w.rawValue)")
+            try w.config.validate()
+        }
+        let cycle = TrainingWorkload.cycleGANSmall.config
+        #expect(cycle.width == 32 && cycle.residualBlocks == 3 && cycle.patchLayers == 2)
+        #expect(TrainingWorkload.wganGP.config.criticSteps == 5)
+    }
+
+    @Test func measureRunsWholeSteps() throws {
+        let r = try TrainingWorkload.mlpVAE.measure(warmupSteps: 1, seconds: 1e-6)
+        #expect(r.steps >= 1 && r.batch == 128 && r.imagesPerSecond > 0 && r.model == "mlp-vae")
+    }
+}

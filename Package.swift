@@ -27,7 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "DeepGenKernels", swiftSettings: optimized),
+        // Vector square roots: clang vectorizes sqrtf loops (-fno-math-errno keeps them free of
+        // errno checks), which Swift's SIMD squareRoot() does not.
+        .target(name: "CDeepGenVector",
+                cSettings: [.unsafeFlags(portable ? ["-O3", "-fno-math-errno"] : ["-O3", "-fno-math-errno", "-march=native"])]),
+        .target(name: "DeepGenKernels", dependencies: ["CDeepGenVector"], swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers"], swiftSettings: optimized),
@@ -36,7 +40,7 @@ let package = Package(
                 resources: [.copy("Resources")], swiftSettings: optimized),
         .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics"]),
         .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
-        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen"], swiftSettings: optimized),
+        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen", "DeepGenKernels"], swiftSettings: optimized),
         .executableTarget(
             name: "deepgen",
             dependencies: [

@@ -105,13 +105,13 @@ extension Tensor {
 
     /// `log(1 + exp(x))`, computed as `Swift.max(x, 0) + log1p(exp(-|x|))` so it never overflows.
     public func softplus() -> Tensor {
-        let x = self, out = map(Tensor.softplusScalar)
+        let x = self, out = mapVector(Tensor.softplusVector)
         return Tensor.record("softplus", out, inputs: [x]) { g in [g * x.sigmoid()] }
     }
 
     /// `log(sigmoid(x)) = -softplus(-x)`, exact for large |x|.
     public func logSigmoid() -> Tensor {
-        let x = self, out = map { -Tensor.softplusScalar(-$0) }
+        let x = self, out = mapVector { -Tensor.softplusVector(-$0) }
         return Tensor.record("logSigmoid", out, inputs: [x]) { g in [g * (-x).sigmoid()] }
     }
 
@@ -124,8 +124,12 @@ extension Tensor {
         return r.replacing(with: e * r, where: v .< 0)
     }
 
+    /// max(x, 0) + log1p(exp(−|x|)): never overflows, and keeps tiny results' digits.
     @inline(__always)
-    static func softplusScalar(_ v: Float) -> Float {
-        Swift.max(v, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(v)))
+    static func softplusVector(_ v: VectorMath.V) -> VectorMath.V {
+        let magnitude = v.replacing(with: -v, where: v .< 0)
+        var result = v.replacing(with: 0, where: v .< 0) + VectorMath.log1p(VectorMath.exp(-magnitude))
+        result.replace(with: v, where: v .!= v)  // NaN stays NaN
+        return result
     }
 }

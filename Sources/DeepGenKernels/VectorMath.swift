@@ -1,3 +1,5 @@
+import CDeepGenVector
+
 /// Vectorized `exp` and `log` over `SIMD16<Float>`, within a few ulps of libm over the whole
 /// Float range (subnormal results, infinities and NaN included). Scalar libm calls cost about
 /// as much as the rest of an elementwise pass, so the common transcendental ops use these.
@@ -9,8 +11,16 @@ public enum VectorMath {
     /// subnormal or overflow come out right.
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
-        let clamped = x.clamped(lowerBound: V(repeating: -104), upperBound: V(repeating: 89))
-        let n = (clamped * 1.442695040888963).rounded(.toNearestOrEven)
+        // Masked replaces compile to vector compares and blends; `clamped(lowerBound:upperBound:)`
+        // runs lane by lane.
+        let low = V(repeating: -104), high = V(repeating: 89)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        // Adding 1.5·2²³ rounds x·log₂e to the nearest integer (ties to even) in the float add
+        // itself, and the sum's low mantissa bits are that integer: the generic SIMD `rounded` and
+        // Float→Int32 conversions are lane-by-lane calls.
+        let magic = V(repeating: 12_582_912)
+        let shifted = clamped * 1.442695040888963 + magic
+        let n = shifted - magic
         // ln2 split so n·ln2Hi is exact.
         let r = clamped - n * 0.693145751953125 - n * 1.428606765330187e-06
         var p = V(repeating: 1.0 / 5040)
@@ -21,7 +31,7 @@ public enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let ni = SIMD16<Int32>(n, rounding: .toNearestOrEven)
+        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: V.self)
         let s2 = unsafeBitCast((ni &- half &+ 127) &<< 23, to: V.self)
@@ -57,6 +67,24 @@ public enum VectorMath {
         result.replace(with: V(repeating: .nan), where: x .< 0 .| x .!= x)
         result.replace(with: Float.infinity, where: x .== Float.infinity)
         return result
+    }
+
+    /// ln(1 + x) for x > −1, accurate for tiny x: with u = 1 + x rounded, ln(u)·x/(u − 1) cancels
+    /// the rounding of u (Goldberg's trick); u = 1 gives x itself.
+    @inlinable @inline(__always)
+    public static func log1p(_ x: V) -> V {
+        let u = 1 + x
+        let d = u - 1
+        var result = log(u) * (x / d)
+        result.replace(with: x, where: d .== 0)
+        result.replace(with: Float.infinity, where: x .== Float.infinity)
+        return result
+    }
+
+    /// x[i] = √x[i] in place, correctly rounded (bit-identical to `Float.squareRoot()`), vectorized.
+    @inlinable
+    public static func squareRootInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        deepgen_vector_sqrt_inplace(x, count)
     }
 
     /// Applies a SIMD function to `count` floats, handling the tail through a padded vector.

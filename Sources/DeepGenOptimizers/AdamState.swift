@@ -1,4 +1,5 @@
 import DeepGen
+import DeepGenKernels
 import Foundation
 
 /// Adam's and AdamW's state for one parameter (PyTorch's slot names).
@@ -67,21 +68,41 @@ func adamStep(
                     maximum.withUnsafeMutableBufferPointer { vmax in
                         guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress,
                               let v = v.baseAddress else { return }
-                        forEachLaneGroup(gradient.count) { i, n in
-                            var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
-                            if decoupled { pi *= decay } else if l2 != 0 { gi = gi.addingProduct(l2, pi) }
-                            let mi = lerp(loadLanes(m, i, n), gi, w1)
-                            let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
-                            var second = vi
-                            if amsgrad {
-                                second = pointwiseMax(loadLanes(vmax.baseAddress!, i, n), vi)
-                                storeLanes(second, vmax.baseAddress!, i, n)
+                        let vmax = vmax.baseAddress
+                        // Elements are independent, so chunks on several threads give the same bits.
+                        Parallel.forEachChunk(gradient.count, minChunk: 1 << 15) { _, range in
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 1024) { roots in
+                                let r = roots.baseAddress!
+                                var block = range.lowerBound
+                                while block < range.upperBound {
+                                    let end = Swift.min(block + 1024, range.upperBound)
+                                    // Moments (and decay) first; the square roots of a block in one
+                                    // vectorized call (Swift's SIMD squareRoot runs lane by lane).
+                                    forEachLaneGroup(end - block) { j, n in
+                                        let i = block + j
+                                        var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
+                                        if decoupled { pi *= decay } else if l2 != 0 { gi = gi.addingProduct(l2, pi) }
+                                        let mi = lerp(loadLanes(m, i, n), gi, w1)
+                                        let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
+                                        var second = vi
+                                        if amsgrad {
+                                            second = pointwiseMax(loadLanes(vmax!, i, n), vi)
+                                            storeLanes(second, vmax!, i, n)
+                                        }
+                                        storeLanes(mi, m, i, n)
+                                        storeLanes(vi, v, i, n)
+                                        storeLanes(pi, p, i, n)
+                                        storeLanes(second, r, j, n)
+                                    }
+                                    VectorMath.squareRootInPlace(r, count: end - block)
+                                    forEachLaneGroup(end - block) { j, n in
+                                        let i = block + j
+                                        let denominator = loadLanes(r, j, n) / biasCorrection2Sqrt + eps
+                                        storeLanes(loadLanes(p, i, n) + negStepSize * loadLanes(m, i, n) / denominator, p, i, n)
+                                    }
+                                    block = end
+                                }
                             }
-                            let denominator = second.squareRoot() / biasCorrection2Sqrt + eps
-                            pi += negStepSize * mi / denominator
-                            storeLanes(mi, m, i, n)
-                            storeLanes(vi, v, i, n)
-                            storeLanes(pi, p, i, n)
                         }
                     }
                 }

@@ -29,6 +29,20 @@ func ulps(_ a: Float, _ b: Float) -> Int {
         #expect(worst <= 3, "worst exp error \(worst) ulps")
     }
 
+    @Test func log1pMatchesLibm() {
+        let xs = Self.sweep(1e-12, 1e-3) + Self.sweep(1e-3, 1) + Self.sweep(-0.999, 0) + Self.sweep(1, 1e20)
+            + [0, -0.0, 1e-30, 1e-45, -1e-20, .infinity, .nan]
+        var out = [Float](repeating: 0, count: xs.count)
+        VectorMath.apply(xs, &out, count: xs.count, VectorMath.log1p)
+        var worst = 0
+        for (x, y) in zip(xs, out) {
+            let expected = Foundation.log1p(x)
+            if x.isNaN { #expect(y.isNaN); continue }
+            worst = Swift.max(worst, ulps(y, expected))
+        }
+        #expect(worst <= 4, "worst log1p error \(worst) ulps")
+    }
+
     @Test func logMatchesLibm() {
         let xs = Self.sweep(1e-6, 10) + Self.sweep(0.5, 2) + Self.sweep(10, 1e30)
             + [0, 1, 2, .infinity, -1, .nan, 1e-40, 1e-45, Float.leastNormalMagnitude, Float.greatestFiniteMagnitude]

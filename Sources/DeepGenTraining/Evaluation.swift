@@ -52,6 +52,9 @@ public struct EvaluationOptions: Sendable {
     public var kidSubsets: Int = 100
     public var kidSubsetSize: Int = 1000
     public var neighbours: Int = 3
+    /// Also score `count` training images in place of samples: what a perfect generator would
+    /// get at this sample size (FID and KID are biased upward for finite samples).
+    public var reference = true
 
     public init(metrics: [MetricName], count: Int? = nil, seed: UInt64 = 0) {
         self.metrics = metrics
@@ -83,6 +86,21 @@ public struct TranslationResult: Codable, Equatable, Sendable {
     public var fid: Double?
 }
 
+/// The feature metrics of one set of images against the test set.
+public struct FeatureScores: Codable, Equatable, Sendable {
+    public var fid: Double?
+    public var kid: KernelDistance?
+    public var pr: ManifoldMetrics?
+    public var score: ClassifierScore?
+
+    public init(fid: Double? = nil, kid: KernelDistance? = nil, pr: ManifoldMetrics? = nil, score: ClassifierScore? = nil) {
+        self.fid = fid
+        self.kid = kid
+        self.pr = pr
+        self.score = score
+    }
+}
+
 /// Everything one evaluation measured; `nil` fields were not asked for. Written as `eval.json`.
 public struct EvaluationResults: Codable, Equatable, Sendable {
     public var fid: Double?
@@ -97,6 +115,8 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
     public var nll: LikelihoodEstimate?
     public var translation: [TranslationResult]?
     public var accuracy: Double?
+    /// The same feature metrics for training images in place of samples (the data's own floor).
+    public var reference: FeatureScores?
 
     public init() {}
 
@@ -113,6 +133,7 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
         r.nll = newer.nll ?? nll
         r.translation = newer.translation ?? translation
         r.accuracy = newer.accuracy ?? accuracy
+        r.reference = newer.reference ?? reference
         return r
     }
 }
@@ -180,18 +201,17 @@ public final class ModelEvaluator {
             let n = options.count ?? 10_000
             let real = try realOutputs(count: n)
             let (fake, labels) = try generatedOutputs(count: n, seed: options.seed)
-            if metrics.contains(.fid) {
-                results.fid = try frechetDistance(GaussianStatistics(features: real.features), GaussianStatistics(features: fake.features))
-            }
-            if metrics.contains(.kid) {
-                results.kid = try kernelInceptionDistance(real.features, fake.features, subsets: options.kidSubsets,
-                                                          subsetSize: options.kidSubsetSize, seed: options.seed)
-            }
-            if metrics.contains(.pr) {
-                results.pr = try ManifoldMetrics(real: real.features, fake: fake.features, k: options.neighbours)
+            let scores = try featureScores(real: real, fake: fake, metrics: metrics, options: options)
+            results.fid = scores.fid
+            results.kid = scores.kid
+            results.pr = scores.pr
+            results.score = scores.score
+            if options.reference {
+                let train = try DatasetCatalog.make(data, for: config.model, split: .train, seed: config.seed)
+                let images = try firstImages(of: train, count: n)
+                results.reference = try featureScores(real: real, fake: extractor!.outputs(images, range: range), metrics: metrics, options: options)
             }
             if metrics.contains(.score) {
-                results.score = try ClassifierScore(probabilities: fake.probabilities)
                 results.realScore = try ClassifierScore(probabilities: real.probabilities)
                 if let labels {
                     let predicted = fake.probabilities.argmaxRows()
@@ -208,6 +228,21 @@ public final class ModelEvaluator {
             results.accuracy = Double(try own.accuracy(on: testSet()))
         }
         return results
+    }
+
+    func featureScores(real: (features: Tensor, probabilities: Tensor), fake: (features: Tensor, probabilities: Tensor),
+                       metrics: Set<MetricName>, options: EvaluationOptions) throws -> FeatureScores {
+        var s = FeatureScores()
+        if metrics.contains(.fid) {
+            s.fid = try frechetDistance(GaussianStatistics(features: real.features), GaussianStatistics(features: fake.features))
+        }
+        if metrics.contains(.kid) {
+            s.kid = try kernelInceptionDistance(real.features, fake.features, subsets: options.kidSubsets,
+                                                subsetSize: options.kidSubsetSize, seed: options.seed)
+        }
+        if metrics.contains(.pr) { s.pr = try ManifoldMetrics(real: real.features, fake: fake.features, k: options.neighbours) }
+        if metrics.contains(.score) { s.score = try ClassifierScore(probabilities: fake.probabilities) }
+        return s
     }
 
     func testSet() throws -> any Dataset {

@@ -261,6 +261,7 @@ public final class Trainer {
             return
         }
         var options = EvaluationOptions(metrics: [.fid, .kid], count: count, seed: 0)
+        options.reference = false
         options.kidSubsetSize = min(1000, count)
         options.kidSubsets = 50
         let results = try evaluator.evaluate(options)

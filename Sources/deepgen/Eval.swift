@@ -36,6 +36,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Random subsets KID averages over.") var kidSubsets: Int = 100
     @Option(help: "Size of KID's subsets.") var kidSubsetSize: Int = 1000
     @Option(help: "Neighbours k of precision/recall.") var neighbours: Int = 3
+    @Flag(help: "Skip scoring training images in place of samples (the reference row: what a perfect generator would get).")
+    var noReference = false
     @Option(help: "A classifier run folder or checkpoint to use as the feature extractor (default: the bundled one for the data, if any).")
     var extractor: String?
     @Option(help: "Folder of the IDX files, if not where the run found them.") var dataDir: String?
@@ -75,6 +77,7 @@ struct Eval: ParsableCommand {
         options.kidSubsets = kidSubsets
         options.kidSubsetSize = kidSubsetSize
         options.neighbours = neighbours
+        options.reference = !noReference
         let results: EvaluationResults
         do {
             let evaluator = try ModelEvaluator(model: loaded.model, data: data, extractor: featureExtractor)

@@ -12,22 +12,25 @@ struct EvaluationTable {
         let r = report.results
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
         func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
-        if let fid = r.fid { rows.append(("FID", f(fid))) }
-        if let kid = r.kid {
-            rows.append(("KID ×10³", "\(f(1000 * kid.mean, 3)) ± \(f(1000 * kid.standardDeviation, 3)) (\(kid.subsets) subsets of \(kid.subsetSize))"))
+        func featureRows(_ s: FeatureScores, suffix: String) {
+            if let fid = s.fid { rows.append(("FID" + suffix, f(fid))) }
+            if let kid = s.kid {
+                rows.append(("KID" + suffix, String(format: "%.4g ± %.2g", kid.mean, kid.standardDeviation) + " (\(kid.subsets) subsets of \(kid.subsetSize))"))
+            }
+            if let pr = s.pr {
+                rows.append(("precision / recall" + suffix, "\(f(pr.precision, 3)) / \(f(pr.recall, 3)) (k=\(pr.k))"))
+                rows.append(("density / coverage" + suffix, "\(f(pr.density, 3)) / \(f(pr.coverage, 3))"))
+            }
+            if let score = s.score { rows.append(("classifier score" + suffix, "\(f(score.mean)) ± \(f(score.standardDeviation))")) }
         }
-        if let pr = r.pr {
-            rows.append(("precision / recall (k=\(pr.k))", "\(f(pr.precision, 3)) / \(f(pr.recall, 3))"))
-            rows.append(("density / coverage", "\(f(pr.density, 3)) / \(f(pr.coverage, 3))"))
-        }
+        featureRows(FeatureScores(fid: r.fid, kid: r.kid, pr: r.pr, score: r.score), suffix: "")
         if let score = r.score {
-            var text = "\(f(score.mean)) ± \(f(score.standardDeviation))"
-            if let real = r.realScore { text += " (test images: \(f(real.mean)))" }
-            rows.append(("classifier score", text))
+            if let real = r.realScore { rows.append(("classifier score, test images", f(real.mean))) }
             let names = score.classHistogram.indices.map { i in classNames.flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? "\(i)" }
             let histogram = zip(names, score.classHistogram).map { "\($0) \(percent($1))" }.joined(separator: ", ")
             rows.append(("class histogram", histogram))
         }
+        if let reference = r.reference { featureRows(reference, suffix: ", training images") }
         if let c = r.conditionalAccuracy { rows.append(("samples of their class", percent(c))) }
         if let modes = r.modes {
             let covered = modes.perSeed.map { "\($0.modesCovered)" }.joined(separator: ", ")

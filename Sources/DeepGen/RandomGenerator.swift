@@ -5,7 +5,18 @@ import Foundation
 /// Everything random in DeepGen draws from one of these, sequentially, so a seed fixes the
 /// numbers whatever the thread count. The state is four words that a checkpoint can store.
 public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
-    public var state: [UInt64]
+    // Four stored words rather than an array: `next()` is in every dropout mask's inner loop,
+    // and array accesses there cost bounds and uniqueness checks.
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The four state words (what a checkpoint stores).
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set {
+            precondition(newValue.count == 4 && newValue.contains { $0 != 0 }, "[RandomGenerator] invalid state \(newValue)")
+            (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
 
     /// A generator whose whole sequence is determined by `seed`.
     public init(seed: UInt64) {
@@ -17,21 +28,37 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = [splitMix(), splitMix(), splitMix(), splitMix()]
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
     /// A generator restored from a saved `state` (four words).
     public init(state: [UInt64]) {
         precondition(state.count == 4 && state.contains { $0 != 0 }, "[RandomGenerator] invalid state \(state)")
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
+    enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "random generator state must be four words, not all zero; got \(words)"))
+        }
+        self.init(state: words)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(state, forKey: .state)
+    }
+
+    @inline(__always)
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]; state[3] ^= state[1]; state[1] ^= state[2]; state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
         return result
     }
 

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""A/B runner of the training-throughput benchmark: DeepGen against PyTorch, one process per run.
+
+    python3 Scripts/bench/ab.py [--models mlp-gan,dcgan,...] [--threads 1,2] [--rounds 3]
+                                [--seconds 10] [--deepgen .build/release/deepgen] [--json-out FILE]
+
+For each model and thread count it alternates the two frameworks, DeepGen first
+(A B A B ..., --rounds runs of each), so slow drifts of the machine's speed hit both alike:
+
+    DeepGen:  DEEPGEN bench train MODEL --threads N --seconds S --json
+    PyTorch:  python3 Scripts/bench/pytorch_train.py MODEL --threads N --seconds S --json
+
+Each run's images/s is the JSON object on the last line of its stdout. Peak memory is measured
+here, by the runner, the same way for both: the child's ru_maxrss from os.wait4 (so PyTorch's
+figure includes the Python interpreter and the torch import, as running it does). Before every
+run the busy share of all CPUs is sampled from /proc/stat over 1 s; above 15% a warning names
+the load, and the summary says whether the machine was quiet for all runs.
+
+Prints the machine, versions and date, then a Markdown table (medians over the rounds; peak RSS
+is the largest of a row's runs) and every run's images/s. A failed run (nonzero exit or no JSON)
+prints its stderr tail and counts as "failed" without stopping the others; the exit status is
+then 1.
+"""
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PYTORCH_SCRIPT = os.path.join(HERE, "pytorch_train.py")
+ALL_MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small")
+BUSY_LIMIT = 0.15
+# Environment variables that change what the BLAS / OpenMP libraries of either side do.
+THREADING_ENV_PREFIXES = ("OMP_", "MKL_", "KMP_", "OPENBLAS_", "DNNL_", "ONEDNN_", "GOMP_", "TORCH_")
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine state
+
+
+def cpu_times():
+    """(busy, total) jiffies of all CPUs together, from the aggregate line of /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice]; guest time is already
+    # counted in user/nice, so only the first eight make up the total.
+    values = fields[:8]
+    total = sum(values)
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return total - idle, total
+
+
+def busy_share(interval=1.0):
+    """Busy share of all CPUs over `interval` seconds (nothing excluded: the runner is idle)."""
+    busy0, total0 = cpu_times()
+    time.sleep(interval)
+    busy1, total1 = cpu_times()
+    return (busy1 - busy0) / max(total1 - total0, 1)
+
+
+def top_processes(count=5):
+    try:
+        out = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    except OSError as e:
+        return f"(ps failed: {e})"
+    lines = out.strip().splitlines()[1:count + 1]
+    # ps's %CPU is averaged over each process's lifetime: a hint at who is loading the machine.
+    return ", ".join(f"{parts[1]} {parts[0]}%" for parts in (line.split(None, 1) for line in lines) if len(parts) == 2)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def torch_version():
+    # From the package metadata, so the runner need not import torch itself.
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def git_commit():
+    try:
+        out = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return out.stdout.strip() + (" (uncommitted changes)" if dirty else "") if out.returncode == 0 else "unknown"
+    except OSError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+
+
+def run_once(framework, command, expect):
+    """Runs one benchmark process; returns a result dict (with "error" when it failed)."""
+    result = {"framework": framework, "command": command, **expect}
+    # Output goes to files, not pipes: the child is reaped with os.wait4 (for its rusage), so
+    # nothing may be left for Popen.communicate to drain.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT)
+        except OSError as e:
+            result["error"] = f"could not start: {e}"
+            print(f"    {framework} FAILED ({result['error']})", flush=True)
+            return result
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    result["returncode"] = proc.returncode
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    result["wall_seconds"] = wall  # process lifetime, start-up included
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    parsed = None
+    if lines:
+        try:
+            parsed = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            parsed = None
+    if proc.returncode != 0 or not isinstance(parsed, dict) or "images_per_second" not in parsed:
+        why = f"exit status {proc.returncode}" if proc.returncode != 0 else "no JSON line on stdout"
+        result["error"] = why
+        source = "stderr" if stderr.strip() else "stdout"
+        tail = (stderr if stderr.strip() else stdout).strip().splitlines()[-15:]
+        print(f"    {framework} FAILED ({why}); {source} tail:" if tail else f"    {framework} FAILED ({why}); no output",
+              flush=True)
+        for line in tail:
+            print(f"      | {line}", flush=True)
+        return result
+    result["json"] = parsed
+    result["images_per_second"] = float(parsed["images_per_second"])
+    result["batch"] = parsed.get("batch")
+    # Catch a side that ignored an option or runs another configuration.
+    for key in ("model", "threads"):
+        if key in parsed and parsed[key] != expect[key]:
+            print(f"    warning: {framework} reported {key} {parsed[key]!r}, asked for {expect[key]!r}", flush=True)
+    return result
+
+
+def median_or_none(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=1):
+    return "failed" if value is None else f"{value:.{digits}f}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", default=",".join(ALL_MODELS),
+                   help=f"comma-separated workloads (default all: {','.join(ALL_MODELS)})")
+    p.add_argument("--threads", default="1", help="comma-separated thread counts, e.g. 1,2 (default 1)")
+    p.add_argument("--rounds", type=int, default=3, help="runs of each framework per model and thread count (default 3)")
+    p.add_argument("--seconds", type=float, default=10, help="timed seconds of each run (default 10)")
+    p.add_argument("--deepgen", default=".build/release/deepgen",
+                   help="the deepgen executable, relative to the repository root or absolute "
+                        "(default .build/release/deepgen)")
+    p.add_argument("--python", default=sys.executable, help="the Python that runs pytorch_train.py (default this one)")
+    p.add_argument("--json-out", metavar="FILE", help="also write every run's raw result to FILE as JSON")
+    args = p.parse_args()
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in ALL_MODELS]
+    if unknown:
+        p.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(ALL_MODELS)}")
+    try:
+        threads = [int(t) for t in args.threads.split(",") if t.strip()]
+    except ValueError:
+        p.error(f"--threads must be comma-separated integers, got {args.threads!r}")
+    if not threads or min(threads) < 1:
+        p.error("--threads needs thread counts of at least 1")
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    if not args.seconds > 0:
+        p.error("--seconds must be positive")
+    deepgen = args.deepgen if os.path.isabs(args.deepgen) else os.path.join(ROOT, args.deepgen)
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    print("# DeepGen vs PyTorch: training throughput")
+    print()
+    print(f"- Date: {started:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"- CPU: {cpu_model()}; os.cpu_count() = {os.cpu_count()}; {platform.system()} {platform.release()}")
+    print(f"- DeepGen: {deepgen} (commit {git_commit()}); PyTorch {torch_version()} on Python "
+          f"{platform.python_version()} ({args.python})")
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith(THREADING_ENV_PREFIXES)}
+    print(f"- Threading/BLAS environment: {', '.join(f'{k}={v}' for k, v in env.items()) or 'none set'}")
+    print(f"- Models {', '.join(models)}; threads {', '.join(map(str, threads))}; {args.rounds} round(s) of "
+          f"{args.seconds:g} s each, alternating DeepGen and PyTorch")
+    if not os.path.exists(deepgen):
+        print(f"- warning: {deepgen} does not exist (build with `swift build -c release`); its runs will fail")
+    print(flush=True)
+
+    results = []
+    loaded_runs = 0
+    max_busy = 0.0
+    for model in models:
+        for n in threads:
+            expect = {"model": model, "threads": n}
+            commands = {
+                "deepgen": [deepgen, "bench", "train", model, "--threads", str(n), "--seconds", f"{args.seconds:g}", "--json"],
+                "pytorch": [args.python, PYTORCH_SCRIPT, model, "--threads", str(n), "--seconds", f"{args.seconds:g}",
+                            "--json"],
+            }
+            for r in range(args.rounds):
+                for framework in ("deepgen", "pytorch"):
+                    busy = busy_share()
+                    max_busy = max(max_busy, busy)
+                    if busy > BUSY_LIMIT:
+                        loaded_runs += 1
+                        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+                        print(f"  warning: machine busy {busy:.0%} before the next run (load average {load}); "
+                              f"top: {top_processes()}", flush=True)
+                    res = run_once(framework, commands[framework], expect)
+                    res.update(round=r + 1, busy_before=busy)
+                    results.append(res)
+                    if "error" not in res:
+                        print(f"  {model} x{n} round {r + 1} {framework}: {res['images_per_second']:.1f} images/s, "
+                              f"peak RSS {res['peak_rss_mb']:.0f} MB (CPU busy before: {busy:.0%})", flush=True)
+
+    print()
+    print("| model | batch | threads | DeepGen img/s | PyTorch img/s | DeepGen/PyTorch | DeepGen peak RSS MB | "
+          "PyTorch peak RSS MB | RSS DeepGen/PyTorch |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    details = []
+    for model in models:
+        for n in threads:
+            row = [r for r in results if r["model"] == model and r["threads"] == n]
+            stats = {}
+            for framework in ("deepgen", "pytorch"):
+                ok = [r for r in row if r["framework"] == framework and "error" not in r]
+                stats[framework] = {
+                    "rate": median_or_none([r["images_per_second"] for r in ok]),
+                    "rss": max((r["peak_rss_mb"] for r in ok), default=None),
+                    "batches": {r["batch"] for r in ok if r.get("batch") is not None},
+                    "all": [("failed" if "error" in r else f"{r['images_per_second']:.1f}")
+                            for r in row if r["framework"] == framework],
+                }
+            d, t = stats["deepgen"], stats["pytorch"]
+            batches = d["batches"] | t["batches"]
+            batch = "/".join(str(b) for b in sorted(batches)) if batches else "?"
+            if len(batches) > 1:
+                batch += " (mismatch!)"
+            ratio = d["rate"] / t["rate"] if d["rate"] and t["rate"] else None
+            rss_ratio = d["rss"] / t["rss"] if d["rss"] and t["rss"] else None
+            print(f"| {model} | {batch} | {n} | {fmt(d['rate'])} | {fmt(t['rate'])} | {fmt(ratio, 2)} | "
+                  f"{fmt(d['rss'], 0)} | {fmt(t['rss'], 0)} | {fmt(rss_ratio, 2)} |")
+            details.append(f"- {model} x{n}: DeepGen {', '.join(d['all'])}; PyTorch {', '.join(t['all'])}")
+    print()
+    print("Every run's images/s, in order:")
+    print("\n".join(details))
+    print()
+    quiet = loaded_runs == 0
+    if quiet:
+        print(f"Machine quiet for all {len(results)} runs (busiest 1 s sample before a run: {max_busy:.0%} "
+              f"of all CPUs; limit {BUSY_LIMIT:.0%}).")
+    else:
+        print(f"Machine NOT quiet: {loaded_runs} of {len(results)} runs started with the CPUs more than "
+              f"{BUSY_LIMIT:.0%} busy (up to {max_busy:.0%}); treat these numbers as disturbed.")
+    failed = sum("error" in r for r in results)
+    if failed:
+        print(f"{failed} run(s) failed; see their output above.")
+
+    if args.json_out:
+        record = {
+            "date": started.isoformat(), "cpu": cpu_model(), "cpu_count": os.cpu_count(), "torch": torch_version(),
+            "deepgen": deepgen, "commit": git_commit(), "environment": env, "seconds": args.seconds,
+            "rounds": args.rounds, "quiet": quiet, "busy_limit": BUSY_LIMIT, "runs": results,
+        }
+        with open(args.json_out, "w") as f:
+            json.dump(record, f, indent=1)
+            f.write("\n")
+        print(f"Raw results written to {args.json_out}.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""Steady-state training throughput of DeepGen's benchmark workloads in PyTorch: the PyTorch half
+of the side-by-side benchmark (`deepgen bench train MODEL` is the DeepGen half, and
+Scripts/bench/ab.py alternates the two).
+
+    python3 Scripts/bench/pytorch_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
+                                           [--seed 0] [--json]
+
+MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small. Each is
+built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
+(eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
+synthetic batches generated up front and cycled, so data loading is not measured (DeepGen's
+benchmark does the same). After W warm-up steps (default 5) it trains whole steps until at
+least S seconds (default 10) have passed and reports steps x batch / elapsed.
+
+One step processes one batch: for the GANs one discriminator step plus one generator step; for
+wgan-gp one critic step (the generator steps on every 5th critic step, inside the timing); for
+cyclegan-small one generator step plus one discriminator step on 16 A and 16 B images (counted
+as 16 images). With --json the last line of stdout is one JSON object:
+
+    {"framework": "pytorch", "version": "...", "model": "...", "batch": B, "threads": N,
+     "steps": K, "seconds": T, "images_per_second": X}
+
+Exits with status 1 if a loss stops being finite. Needs torch.
+"""
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small")
+LATENT = 100  # GAN latent size
+POOL_BATCHES = 8  # synthetic batches generated once and cycled
+
+
+# ---------------------------------------------------------------------------------------------
+# GANs: mlp-gan, dcgan, dcgan-256, wgan-gp
+
+
+def mlp_generator():
+    return nn.Sequential(
+        nn.Linear(LATENT, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 1024), nn.LeakyReLU(0.2),
+        nn.Linear(1024, 784), nn.Tanh(),
+        nn.Unflatten(1, (1, 28, 28)))
+
+
+def mlp_discriminator():
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 1))
+
+
+def dcgan_generator():
+    # 7x7 -> 7x7 -> 14x14 -> 28x28.
+    return nn.Sequential(
+        nn.Linear(LATENT, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.2),
+        nn.Unflatten(1, (256, 7, 7)),
+        nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False), nn.BatchNorm2d(64),
+        nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1), nn.Tanh())
+
+
+def dcgan_discriminator(dropout=True):
+    # The WGAN-GP critic is this network without the dropout layers.
+    def drop():
+        return [nn.Dropout(0.3)] if dropout else []
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.2), *drop(),
+        nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.2), *drop(),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+
+
+def gradient_penalty(critic, real, fake):
+    """WGAN-GP's penalty ((||grad critic(x_hat)||_2 - 1)^2).mean() on random interpolates x_hat."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+class GAN:
+    """One discriminator (critic) step per batch; the generator steps on every
+    `critic_steps`-th one, through the just-updated discriminator, with the same fake."""
+
+    def __init__(self, generator, discriminator, lr, betas, wasserstein=False, critic_steps=1):
+        self.g, self.d = generator, discriminator
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=lr, betas=betas)
+        self.wasserstein, self.critic_steps = wasserstein, critic_steps
+        self.d_steps = 0  # counts warm-up steps too, as DeepGen's counter does
+        self.last_g_loss = None
+
+    def step(self, real):
+        n = real.shape[0]
+        fake = self.g(torch.randn(n, LATENT))
+        detached = fake.detach()
+        if self.wasserstein:
+            loss_d = self.d(detached).mean() - self.d(real).mean() + 10 * gradient_penalty(self.d, real, detached)
+        else:
+            d_real, d_fake = self.d(real), self.d(detached)
+            loss_d = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
+                      + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        self.d_steps += 1
+        if self.d_steps % self.critic_steps == 0:
+            out = self.d(fake)
+            loss_g = -out.mean() if self.wasserstein else F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
+            self.opt_g.zero_grad()
+            loss_g.backward()  # also leaves gradients on D; opt_d.zero_grad() clears them next step
+            self.opt_g.step()
+            self.last_g_loss = loss_g.item()
+        losses = {"loss_d": loss_d.item()}
+        if self.last_g_loss is not None:  # none before wgan-gp's first generator step
+            losses["loss_g"] = self.last_g_loss
+        return losses
+
+
+# ---------------------------------------------------------------------------------------------
+# VAEs: mlp-vae, conv-vae (Bernoulli likelihood on pixels in [0, 1])
+
+
+def negative_elbo(logits, x, mu, logvar):
+    rec = F.binary_cross_entropy_with_logits(logits.flatten(1), x.flatten(1), reduction="none").sum(1)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+    return (rec + kl).mean()
+
+
+class MLPVAE(nn.Module):
+    """pytorch/examples' VAE (784-400-20), as Scripts/pytorch/train_vae.py."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 400)
+        self.fc21 = nn.Linear(400, 20)
+        self.fc22 = nn.Linear(400, 20)
+        self.fc3 = nn.Linear(20, 400)
+        self.fc4 = nn.Linear(400, 784)
+
+    def loss(self, x):
+        h = F.relu(self.fc1(x.flatten(1)))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return negative_elbo(self.fc4(F.relu(self.fc3(z))), x, mu, logvar)
+
+
+class ConvVAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        # 28x28 -> 14x14 -> 7x7 and back.
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten())
+        self.fc_mu = nn.Linear(3136, 20)
+        self.fc_logvar = nn.Linear(3136, 20)
+        self.decoder_input = nn.Linear(20, 3136)
+        self.decoder = nn.Sequential(
+            nn.Unflatten(1, (64, 7, 7)), nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))
+
+    def loss(self, x):
+        h = self.encoder(x)
+        mu, logvar = self.fc_mu(h), self.fc_logvar(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return negative_elbo(self.decoder(self.decoder_input(z)), x, mu, logvar)
+
+
+class VAE:
+    def __init__(self, model):
+        self.model = model
+        self.opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+
+    def step(self, x):
+        loss = self.model.loss(x)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.item()}
+
+
+# ---------------------------------------------------------------------------------------------
+# CycleGAN: cyclegan-small (the structure of junyanz/pytorch-CycleGAN-and-pix2pix, small sizes)
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(),
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def resnet_generator(w=32, blocks=3, channels=1):
+    layers = [nn.ReflectionPad2d(3), nn.Conv2d(channels, w, 7), nn.InstanceNorm2d(w), nn.ReLU()]
+    for c in (w, 2 * w):  # 28 -> 14 -> 7
+        layers += [nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.InstanceNorm2d(2 * c), nn.ReLU()]
+    layers += [ResidualBlock(4 * w) for _ in range(blocks)]
+    for c in (4 * w, 2 * w):  # 7 -> 14 -> 28
+        layers += [nn.ConvTranspose2d(c, c // 2, 3, stride=2, padding=1, output_padding=1), nn.InstanceNorm2d(c // 2),
+                   nn.ReLU()]
+    layers += [nn.ReflectionPad2d(3), nn.Conv2d(w, channels, 7), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def patch_discriminator(w=32, channels=1):
+    # n_layers = 2: 28 -> 14 -> 7 -> 6 -> 5x5 patch logits.
+    return nn.Sequential(
+        nn.Conv2d(channels, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.InstanceNorm2d(2 * w), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * w, 4 * w, 4, stride=1, padding=1), nn.InstanceNorm2d(4 * w), nn.LeakyReLU(0.2),
+        nn.Conv2d(4 * w, 1, 4, stride=1, padding=1))
+
+
+class ImagePool:
+    """CycleGAN's ImagePool: the discriminators see a mix of current and earlier fakes.
+    While not full, store and return each image; once full, with probability 0.5 return a stored
+    image (replacing it with the new one), else return the new one. Image by image."""
+
+    def __init__(self, size, rng):
+        self.size, self.rng, self.images = size, rng, []
+
+    def query(self, images):
+        out = []
+        for image in images:
+            image = image.unsqueeze(0)
+            if len(self.images) < self.size:
+                self.images.append(image)
+                out.append(image)
+            elif self.rng.random() > 0.5:
+                i = self.rng.randrange(self.size)
+                out.append(self.images[i].clone())
+                self.images[i] = image
+            else:
+                out.append(image)
+        return torch.cat(out)
+
+
+def mse_to(pred, target):
+    return F.mse_loss(pred, torch.full_like(pred, target))
+
+
+class CycleGAN:
+    def __init__(self, rng):
+        self.g_ab, self.g_ba = resnet_generator(), resnet_generator()
+        self.d_a, self.d_b = patch_discriminator(), patch_discriminator()
+        self.opt_g = torch.optim.Adam(list(self.g_ab.parameters()) + list(self.g_ba.parameters()), lr=2e-4,
+                                      betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(list(self.d_a.parameters()) + list(self.d_b.parameters()), lr=2e-4,
+                                      betas=(0.5, 0.999))
+        self.pool_a, self.pool_b = ImagePool(50, rng), ImagePool(50, rng)
+
+    def set_discriminators_trainable(self, flag):
+        for p in list(self.d_a.parameters()) + list(self.d_b.parameters()):
+            p.requires_grad_(flag)
+
+    def step(self, batch):
+        a, b = batch
+        # Generator step; the discriminators are frozen so its backward pass computes no
+        # discriminator parameter gradients (as the CycleGAN repo does).
+        self.set_discriminators_trainable(False)
+        fake_b, fake_a = self.g_ab(a), self.g_ba(b)
+        rec_a, rec_b = self.g_ba(fake_b), self.g_ab(fake_a)
+        loss_g = (mse_to(self.d_b(fake_b), 1.0) + mse_to(self.d_a(fake_a), 1.0)
+                  + 10 * F.l1_loss(rec_a, a) + 10 * F.l1_loss(rec_b, b)
+                  + 5 * F.l1_loss(self.g_ba(a), a) + 5 * F.l1_loss(self.g_ab(b), b))
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        self.set_discriminators_trainable(True)
+        # Discriminator step on real images and pooled, detached fakes.
+        pooled_b, pooled_a = self.pool_b.query(fake_b.detach()), self.pool_a.query(fake_a.detach())
+        loss_d = (0.5 * (mse_to(self.d_b(b), 1.0) + mse_to(self.d_b(pooled_b), 0.0))
+                  + 0.5 * (mse_to(self.d_a(a), 1.0) + mse_to(self.d_a(pooled_a), 0.0)))
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item()}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def make_workload(name, rng):
+    """Returns (trainer, batch size, (low, high) range of the synthetic data, paired domains)."""
+    if name == "mlp-gan":
+        return GAN(mlp_generator(), mlp_discriminator(), 2e-4, (0.5, 0.999)), 64, (-1, 1), False
+    if name in ("dcgan", "dcgan-256"):
+        batch = 256 if name == "dcgan-256" else 64
+        return GAN(dcgan_generator(), dcgan_discriminator(), 2e-4, (0.5, 0.999)), batch, (-1, 1), False
+    if name == "wgan-gp":
+        gan = GAN(dcgan_generator(), dcgan_discriminator(dropout=False), 1e-4, (0.5, 0.9), wasserstein=True,
+                  critic_steps=5)
+        return gan, 64, (-1, 1), False
+    if name == "mlp-vae":
+        return VAE(MLPVAE()), 128, (0, 1), False
+    if name == "conv-vae":
+        return VAE(ConvVAE()), 128, (0, 1), False
+    if name == "cyclegan-small":
+        return CycleGAN(rng), 16, (-1, 1), True
+    raise ValueError(name)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", choices=MODELS, help="the workload")
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1; inter-op is always 1)")
+    p.add_argument("--warmup-steps", type=int, default=5,
+                   help="untimed training steps first (critic steps for wgan-gp; default 5)")
+    p.add_argument("--seconds", type=float, default=10,
+                   help="train whole steps until at least this many seconds have passed (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of torch's and the image pools' generators (default 0)")
+    p.add_argument("--json", action="store_true", help="also print one JSON line, the last line of stdout (for ab.py)")
+    args = p.parse_args()
+    if args.threads < 1:
+        p.error(f"--threads must be at least 1, got {args.threads}")
+    if args.warmup_steps < 0:
+        p.error("--warmup-steps cannot be negative")
+    if not args.seconds > 0:
+        p.error(f"--seconds must be positive, got {args.seconds}")
+
+    # Before any parallel work: the interop pool size can only be set once, before it starts.
+    torch.set_num_interop_threads(1)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    trainer, batch, (low, high), paired = make_workload(args.model, random.Random(args.seed))
+
+    def uniform():
+        return torch.rand(batch, 1, 28, 28) * (high - low) + low
+
+    pool = [(uniform(), uniform()) if paired else uniform() for _ in range(POOL_BATCHES)]
+
+    step = 0
+    losses = {}
+
+    def train_one():
+        nonlocal step, losses
+        losses = trainer.step(pool[step % len(pool)])
+        step += 1
+        # As DeepGen's benchmark: a diverged run would not measure normal training.
+        if not all(math.isfinite(v) for v in losses.values()):
+            sys.exit(f"{args.model}: loss not finite at step {step}: {losses}")
+
+    for _ in range(args.warmup_steps):
+        train_one()
+    start = time.perf_counter()
+    timed = 0
+    while True:  # whole steps, at least one
+        train_one()
+        timed += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= args.seconds:
+            break
+    rate = timed * batch / elapsed
+
+    loss_text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(losses.items()))
+    print(f"{args.model}: {rate:.1f} images/s (batch {batch}, {args.threads} threads, {timed} steps in {elapsed:.1f} s; "
+          f"PyTorch {torch.__version__}); last losses: {loss_text}", flush=True)
+    if args.json:
+        print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model, "batch": batch,
+                          "threads": args.threads, "steps": timed, "seconds": elapsed, "images_per_second": rate}),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

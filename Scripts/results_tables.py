@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Prints the Markdown table rows of docs/RESULTS.md from `deepgen eval` reports, so every figure
+there is copied by a program from the JSON the evaluation wrote.
+
+Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, precision/recall, score
+       python3 Scripts/results_tables.py nll RUN_OR_JSON...      # VAE likelihoods
+       python3 Scripts/results_tables.py modes RUN_OR_JSON...    # 2-D mode coverage
+       python3 Scripts/results_tables.py translation RUN_OR_JSON...
+A RUN is a run folder (its eval.json is read).
+"""
+import json
+import os
+import sys
+
+
+def load(path):
+    if os.path.isdir(path):
+        path = os.path.join(path, "eval.json")
+    with open(path) as f:
+        return json.load(f)
+
+
+def images(report, name):
+    r = report["results"]
+    rows = []
+    def row(label, fid, kid, pr, score):
+        cells = [label,
+                 f"{fid:.1f}" if fid is not None else "–",
+                 f"{kid['mean']:.1f} ± {kid['standardDeviation']:.1f}" if kid else "–",
+                 f"{pr['precision']:.3f}" if pr else "–", f"{pr['recall']:.3f}" if pr else "–",
+                 f"{pr['density']:.3f}" if pr else "–", f"{pr['coverage']:.3f}" if pr else "–",
+                 f"{score['mean']:.2f}" if score else "–"]
+        rows.append("| " + " | ".join(cells) + " |")
+    row(name, r.get("fid"), r.get("kid"), r.get("pr"), r.get("score"))
+    ref = r.get("reference")
+    if ref:
+        row("training images (reference)", ref.get("fid"), ref.get("kid"), ref.get("pr"), ref.get("score"))
+    if r.get("conditionalAccuracy") is not None:
+        rows.append(f"<!-- {name}: samples classified as their conditioning class {100 * r['conditionalAccuracy']:.1f}% -->")
+    if r.get("realScore"):
+        rows.append(f"<!-- test images' classifier score {r['realScore']['mean']:.2f} -->")
+    return rows
+
+
+def nll(report, name):
+    n = report["results"]["nll"]
+    return [f"| {name} | {n['negativeELBO']:.2f} | {n['negativeLogLikelihood']:.2f} | {n['samples']} | {n['imageCount']} |"]
+
+
+def modes(report, name):
+    m = report["results"]["modes"]
+    per = m["perSeed"]
+    total = per[0]["modeCount"]
+    covered = ", ".join(str(p["modesCovered"]) for p in per)
+    hq = ", ".join(f"{100 * p['highQualityFraction']:.1f}" for p in per)
+    return [f"| {name} | {m['meanModesCovered']:.2f} of {total} ({covered}) | {100 * m['meanHighQualityFraction']:.1f}% ({hq}) | {m['meanKLFromUniform']:.4f} |"]
+
+
+def translation(report, name):
+    rows = []
+    for t in report["results"]["translation"]:
+        share = f"{100 * t['targetClassShare']:.1f}%" if t.get("targetClassShare") is not None else "–"
+        fid = f"{t['fid']:.1f}" if t.get("fid") is not None else "–"
+        rows.append(f"| {name} {t['direction']} | {t['imageCount']} | {share} | {t['cycleL1']:.4f} | {fid} |")
+    return rows
+
+
+def main():
+    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "translation"):
+        sys.exit(__doc__)
+    kind = sys.argv[1]
+    for path in sys.argv[2:]:
+        report = load(path)
+        name = os.path.basename(os.path.normpath(path)).replace(".json", "")
+        for line in globals()[kind](report, name):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

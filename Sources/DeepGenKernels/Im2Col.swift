@@ -41,7 +41,6 @@ public func im2col(
             }
         }
     }
-    _ = inChannels
 }
 
 /// Folds a column matrix back into NCHW images, summing overlapping patches (the adjoint of

@@ -64,7 +64,7 @@ func kthNeighbourDistances(_ x: Tensor, k: Int) -> [Float] {
 /// Calls `body(i, distances)` with the Euclidean distances from row i of `a` to every row of `b`,
 /// computing blocks of rows as ‖a‖² + ‖b‖² − 2abᵀ with the matrix multiply.
 func forEachDistanceRow(_ a: Tensor, _ b: Tensor, blockRows: Int = 512, _ body: (Int, [Float]) -> Void) {
-    let d = a.shape[1], m = b.shape[0]
+    let m = b.shape[0]
     let bNorms = rowSquaredNorms(b)
     let aNorms = rowSquaredNorms(a)
     var start = 0
@@ -81,7 +81,6 @@ func forEachDistanceRow(_ a: Tensor, _ b: Tensor, blockRows: Int = 512, _ body: 
         }
         start = end
     }
-    _ = d
 }
 
 func rowSquaredNorms(_ x: Tensor) -> [Float] {

@@ -39,6 +39,7 @@ public enum DatasetCatalog {
         ("unpaired:PATH", "CycleGAN layout PATH/trainA, trainB (testA, testB for the test split)"),
     ]
 
+    /// The 2-D mixtures by dataset name.
     static let mixtures: [String: Mixture2D] = ["ring8": .ring8, "grid25": .grid25, "spiral": .spiral, "swiss-roll": .swissRoll, "swissroll": .swissRoll]
 
     /// The dataset `options` names, scaled for `model` ([0, 1] for VAEs, [−1, 1] otherwise); for
@@ -107,6 +108,12 @@ public enum DatasetCatalog {
             }
             throw DataError.invalidArgument("unknown dataset '\(spec.name)'; `deepgen list` shows the datasets")
         }
+    }
+
+    /// The mixture `spec` names when it has discrete modes (ring8, grid25), for mode coverage.
+    public static func modalMixture(_ spec: String) -> Mixture2D? {
+        guard let name = try? DatasetSpec(parsing: spec).name, let m = mixtures[name], !m.centers.isEmpty else { return nil }
+        return m
     }
 
     /// The per-sample shape the model sees (one domain's shape for unpaired data).

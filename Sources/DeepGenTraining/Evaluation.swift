@@ -299,8 +299,7 @@ public final class ModelEvaluator {
     }
 
     func modeCoverage(_ options: EvaluationOptions) throws -> ModeCoverageSummary {
-        let spec = try DatasetSpec(parsing: data.spec)
-        guard let mixture = Mixture2D(rawValue: spec.name == "swissroll" ? "swissRoll" : spec.name), !mixture.centers.isEmpty else {
+        guard let mixture = DatasetCatalog.modalMixture(data.spec) else {
             throw MetricError.unsupported("mode coverage needs a model trained on ring8 or grid25; this one was trained on \(data.spec)")
         }
         guard let gan = model as? GANModel else { throw MetricError.unsupported("mode coverage is for GANs on 2-D data") }

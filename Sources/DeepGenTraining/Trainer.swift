@@ -100,7 +100,7 @@ public final class Trainer {
             let isPoints = config.model.sampleShape.count == 1
             switch model {
             case is GANModel where isPoints:
-                guard let name = try? DatasetSpec(parsing: config.data.spec).name, ["ring8", "grid25"].contains(name) else {
+                guard DatasetCatalog.modalMixture(config.data.spec) != nil else {
                     throw TrainingError.invalidConfiguration("--eval-every on 2-D data measures mode coverage, which needs ring8 or grid25; the data is \(config.data.spec)")
                 }
                 evaluator = try ModelEvaluator(model: model, data: config.data, extractor: nil)

@@ -29,27 +29,24 @@ public class BatchNorm: Module, Layer {
     public func forward(_ x: Tensor) -> Tensor {
         precondition(allowedRanks.contains(x.rank) && x.shape[1] == channelCount,
                      "[\(type(of: self))] input \(x.shape) should have rank \(allowedRanks.sorted()) with \(channelCount) channels on axis 1")
-        var statShape = [Int](repeating: 1, count: x.rank); statShape[1] = channelCount
-        let axes = [0] + Array(2..<x.rank)
-        let mean: Tensor, variance: Tensor
         if isTraining || runningMean == nil {
             precondition(x.count / channelCount > 1,
                          "[\(type(of: self))] training needs more than one value per channel, got input \(x.shape)")
-            mean = x.mean(axes: axes, keepDims: true)
-            variance = (x - mean).square().mean(axes: axes, keepDims: true)
+            let (y, mean, variance) = x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps)
             if isTraining, let rm = runningMean, let rv = runningVar, let nbt = numBatchesTracked {
                 withoutGrad {
                     let n = Float(x.count / channelCount)
                     nbt.value = nbt.value + 1
                     let m = momentum ?? 1 / nbt.value.scalar
-                    rm.value = (1 - m) * rm.value + m * mean.reshaped([channelCount])
-                    rv.value = (1 - m) * rv.value + m * variance.reshaped([channelCount]) * (n / Swift.max(n - 1, 1))
+                    rm.value = (1 - m) * rm.value + m * mean
+                    rv.value = (1 - m) * rv.value + m * variance * (n / Swift.max(n - 1, 1))
                 }
             }
-        } else {
-            mean = runningMean!.value.reshaped(statShape)
-            variance = runningVar!.value.reshaped(statShape)
+            return y
         }
+        var statShape = [Int](repeating: 1, count: x.rank); statShape[1] = channelCount
+        let mean = runningMean!.value.reshaped(statShape)
+        let variance = runningVar!.value.reshaped(statShape)
         var y = (x - mean) / (variance + eps).sqrt()
         if let weight, let bias { y = y * weight.value.reshaped(statShape) + bias.value.reshaped(statShape) }
         return y
@@ -91,9 +88,9 @@ public final class InstanceNorm2d: Module, Layer {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == features, "[InstanceNorm2d] input \(x.shape) should be NCHW with \(features) channels")
-        let mean = x.mean(axes: [2, 3], keepDims: true)
-        let centered = x - mean
-        var y = centered / (centered.square().mean(axes: [2, 3], keepDims: true) + eps).sqrt()
+        // Each sample's channel is one "channel" of the fused normalization.
+        let n = x.shape[0]
+        var y = x.reshaped([1, n * features, x.shape[2], x.shape[3]]).channelNormalized(eps: eps).output.reshaped(x.shape)
         if let weight, let bias {
             y = y * weight.value.reshaped([1, features, 1, 1]) + bias.value.reshaped([1, features, 1, 1])
         }

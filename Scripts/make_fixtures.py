@@ -150,6 +150,9 @@ def make_conv2d():
         ("s2_p2_k5", [2, 2, 9, 9], [3, 2, 5, 5], 2, 2, 1, True),
         ("rect", [1, 2, 8, 7], [3, 2, 3, 2], (2, 1), (1, 0), 1, False),
         ("dilated", [1, 2, 9, 9], [2, 2, 3, 3], 1, 2, 2, True),
+        # More than 4 output channels: the im2col + GEMM path (fewer take the direct kernels).
+        ("s1_p1_wide", [2, 3, 6, 5], [6, 3, 3, 3], 1, 1, 1, True),
+        ("s2_p1_wide", [2, 3, 7, 6], [8, 3, 3, 3], 2, 1, 1, False),
     ]
     cases = []
     for name, xs, ws, stride, padding, dilation, bias in specs:
@@ -183,6 +186,9 @@ def make_conv_transpose2d():
         ("s2_p1_op1", [2, 4, 4, 5], [4, 3, 3, 3], 2, 1, 1, True),
         ("s2_p2_op1_k5", [2, 4, 4, 4], [4, 2, 5, 5], 2, 2, 1, True),
         ("rect", [1, 3, 3, 4], [3, 2, 4, 3], (2, 1), (1, 1), (0, 0), False),
+        # More than 4 input channels: the GEMM + col2im path for the output.
+        ("s1_p1_wide", [2, 6, 4, 5], [6, 2, 3, 3], 1, 1, 0, True),
+        ("s2_p1_op1_wide", [2, 6, 4, 4], [6, 5, 3, 3], 2, 1, 1, True),
     ]
     cases = []
     for name, xs, ws, stride, padding, out_pad, bias in specs:

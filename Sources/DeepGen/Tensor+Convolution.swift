@@ -63,13 +63,17 @@ extension Tensor {
     /// y[N, Cout, OH, OW] = conv(x[N, Cin, H, W], w[Cout, Cin, kh, kw]).
     static func convolve(_ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
         let n = x.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
-        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-        im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
         let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
-        if n == 1 {
+        if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+            DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
+        } else if n == 1 {
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
             sgemm(transA: false, transB: false, m: cout, n: ohw, k: geo.patchSize,
                   a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: ohw, c: y.storage.pointer, ldc: ohw)
         } else {
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
             let yc = TensorStorage(uninitializedCount: cout * n * ohw)
             sgemm(transA: false, transB: false, m: cout, n: n * ohw, k: geo.patchSize,
                   a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: n * ohw, c: yc.pointer, ldc: n * ohw)
@@ -85,12 +89,16 @@ extension Tensor {
     static func convolveInputAdjoint(_ g: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
         let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
-        let gc = channelMajor(g)
-        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-        sgemm(transA: true, transB: false, m: geo.patchSize, n: n * ohw, k: cout,
-              a: w.storage.pointer, lda: geo.patchSize, b: gc.pointer, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
         let x = Tensor(uninitializedShape: [n, geo.inChannels, geo.inHeight, geo.inWidth])
-        col2im(columns.pointer, geometry: geo, batch: n, output: x.storage.pointer)
+        if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
+            DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
+        } else {
+            let gc = channelMajor(g)
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+            sgemm(transA: true, transB: false, m: geo.patchSize, n: n * ohw, k: cout,
+                  a: w.storage.pointer, lda: geo.patchSize, b: gc.pointer, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
+            col2im(columns.pointer, geometry: geo, batch: n, output: x.storage.pointer)
+        }
         return record("convTranspose2d", x, inputs: [g, w]) { u in
             [g.requiresGrad ? convolve(u, w, geo) : nil,
              w.requiresGrad ? convolveWeightAdjoint(u, g, geo, kernel: w.shape) : nil]
@@ -100,12 +108,20 @@ extension Tensor {
     /// w[Cout, Cin, kh, kw] = Σ over the batch of g ⋆ x: the weight adjoint of `convolve`.
     static func convolveWeightAdjoint(_ x: Tensor, _ g: Tensor, _ geo: Conv2DGeometry, kernel: [Int]) -> Tensor {
         let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
-        let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-        im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
-        let gc = channelMajor(g)
         let w = Tensor(uninitializedShape: kernel)
-        sgemm(transA: false, transB: true, m: cout, n: geo.patchSize, k: n * ohw,
-              a: gc.pointer, lda: n * ohw, b: columns.pointer, ldb: n * ohw, c: w.storage.pointer, ldc: geo.patchSize)
+        if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+            DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
+        } else {
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
+            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
+            let gc = channelMajor(g)
+            // wᵀ = columns · gcᵀ: the large column matrix is the GEMM's A, read in place, and only
+            // the smaller gradient is packed; then a small transpose.
+            let wt = TensorStorage(uninitializedCount: geo.patchSize * cout)
+            sgemm(transA: false, transB: true, m: geo.patchSize, n: cout, k: n * ohw,
+                  a: columns.pointer, lda: n * ohw, b: gc.pointer, ldb: n * ohw, c: wt.pointer, ldc: cout)
+            transpose(wt.pointer, rows: geo.patchSize, columns: cout, into: w.storage.pointer)
+        }
         return record("conv2dWeightGrad", w, inputs: [x, g]) { u in
             [x.requiresGrad ? convolveInputAdjoint(g, u, geo) : nil,
              g.requiresGrad ? convolve(x, u, geo) : nil]
@@ -120,6 +136,23 @@ extension Tensor {
         let s = TensorStorage(uninitializedCount: g.count)
         swapLeadingAxes(g.storage.pointer, s.pointer, n, g.shape[1], g.count / (n * g.shape[1]))
         return s
+    }
+
+    /// Writes the transpose of the row-major `rows × columns` matrix `src` to `dst`, in 8×8 tiles.
+    static func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
+        var i0 = 0
+        while i0 < rows {
+            let i1 = Swift.min(rows, i0 + 8)
+            var j0 = 0
+            while j0 < columns {
+                let j1 = Swift.min(columns, j0 + 8)
+                for j in j0..<j1 {
+                    for i in i0..<i1 { dst[j &* rows &+ i] = src[i &* columns &+ j] }
+                }
+                j0 = j1
+            }
+            i0 = i1
+        }
     }
 
     /// Copies `[a, b, inner]` to `[b, a, inner]`.

@@ -121,6 +121,9 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
         expectGradient("conv2d rect dilated", {
             $0[0].conv2d(weight: $0[1], stride: [1, 2], padding: [2, 1], dilation: [2, 1])
         }, [x, w])
+        // More than 4 output channels: the im2col + GEMM path (up to 4 take the direct kernels).
+        let wide = smooth([6, 2, 3, 3], seed: 38)
+        expectGradient("conv2d s2 p1, 6 outputs", { $0[0].conv2d(weight: $0[1], stride: 2, padding: 1) }, [x, wide])
         let wt = smooth([2, 3, 3, 3], seed: 37)
         expectGradient("convTranspose2d s2 p1 op1", {
             $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1)

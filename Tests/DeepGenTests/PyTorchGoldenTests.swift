@@ -35,7 +35,7 @@ func expectMatches(
 @Suite struct PyTorchGoldenTests {
     @Test func conv2dForwardAndGradients() {
         let cases = fixture("conv2d")
-        #expect(cases.count == 5)
+        #expect(cases.count == 7)
         for c in cases {
             let hasBias = c.tensors["b"] != nil
             expectMatches(c, inputs: hasBias ? ["x", "w", "b"] : ["x", "w"],
@@ -48,7 +48,7 @@ func expectMatches(
 
     @Test func convTranspose2dForwardAndGradients() {
         let cases = fixture("conv_transpose2d")
-        #expect(cases.count == 4)
+        #expect(cases.count == 6)
         for c in cases {
             let hasBias = c.tensors["b"] != nil
             expectMatches(c, inputs: hasBias ? ["x", "w", "b"] : ["x", "w"],

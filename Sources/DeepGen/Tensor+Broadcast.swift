@@ -49,25 +49,53 @@ extension Tensor {
                 for i in r { po[i] = f(av, pb[i]) }
             }
         } else if n > 0 {
-            let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-            let rank = shape.count
-            let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
+            let (dims, sa, sb) = coalescedBroadcast(shape, broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape))
+            let rank = dims.count
+            let inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
             let rows = n / inner
             Parallel.forEachChunk(rows, minChunk: Swift.max(1, (1 << 16) / Swift.max(inner, 1))) { _, r in
-                var index = [Int](repeating: 0, count: rank)
                 for row in r {
                     // Decompose the row number into a multi-index over all but the last axis.
                     var rem = row, offA = 0, offB = 0
                     for d in stride(from: rank - 2, through: 0, by: -1) {
-                        index[d] = rem % shape[d]; rem /= shape[d]
-                        offA += index[d] * sa[d]; offB += index[d] * sb[d]
+                        let i = rem % dims[d]
+                        rem /= dims[d]
+                        offA += i * sa[d]; offB += i * sb[d]
                     }
-                    let o = po + row * inner
-                    for j in 0..<inner { o[j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                    let o = po + row * inner, ra = pa + offA, rb = pb + offB
+                    // The common layouts get loops the compiler vectorizes (a per-channel bias:
+                    // a row of `a` against one value of `b`).
+                    if ia == 1 && ib == 0 {
+                        let bv = rb[0]
+                        for j in 0..<inner { o[j] = f(ra[j], bv) }
+                    } else if ia == 0 && ib == 1 {
+                        let av = ra[0]
+                        for j in 0..<inner { o[j] = f(av, rb[j]) }
+                    } else if ia == 1 && ib == 1 {
+                        for j in 0..<inner { o[j] = f(ra[j], rb[j]) }
+                    } else {
+                        for j in 0..<inner { o[j] = f(ra[j * ia], rb[j * ib]) }
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// Merges neighbouring axes that both operands step through contiguously (or both broadcast),
+    /// so `[N, C, H, W] + [1, C, 1, 1]` runs as `N·C` rows of `H·W` instead of `N·C·H` short rows.
+    static func coalescedBroadcast(_ shape: [Int], _ sa: [Int], _ sb: [Int]) -> ([Int], [Int], [Int]) {
+        var dims = [shape[shape.count - 1]], ca = [sa[sa.count - 1]], cb = [sb[sb.count - 1]]
+        for d in stride(from: shape.count - 2, through: 0, by: -1) {
+            let last = dims.count - 1
+            if shape[d] == 1 { continue }
+            if sa[d] == ca[last] * dims[last] && sb[d] == cb[last] * dims[last] {
+                dims[last] *= shape[d]
+            } else {
+                dims.append(shape[d]); ca.append(sa[d]); cb.append(sb[d])
+            }
+        }
+        return (dims.reversed(), ca.reversed(), cb.reversed())
     }
 
     /// Sums a gradient of a broadcast result back to `shape` (the un-broadcast, written once).

@@ -37,6 +37,37 @@ import _DeepGenTestSupport
         #expect((1 - Tensor([1, 2])).scalars == [0, -1])
     }
 
+    /// Every broadcast layout (size-1 axes anywhere, merged and unmerged runs) against index arithmetic.
+    @Test(arguments: [
+        ([2, 1, 3, 4], [1, 5, 1, 1]), ([2, 5, 3, 4], [1, 5, 1, 1]), ([4, 1], [1, 3]), ([2, 3, 1, 5], [3, 1, 1]),
+        ([1, 1, 1], [2, 1, 3]), ([3, 1, 2], [3, 4, 1]), ([2, 3, 4, 5], [2, 1, 4, 1]), ([6, 7], [7]),
+    ])
+    func broadcastLayoutsMatchIndexArithmetic(a aShape: [Int], b bShape: [Int]) {
+        var rng = RandomGenerator(seed: 5)
+        let a = Tensor.normal(aShape, using: &rng), b = Tensor.normal(bShape, using: &rng)
+        for (name, result, f) in [("+", a + b, { (x: Float, y: Float) in x + y }), ("-", b - a, { (x: Float, y: Float) in y - x }),
+                                  ("*", a * b, { (x: Float, y: Float) in x * y })] {
+            let shape = result.shape
+            let rank = shape.count
+            func element(_ t: Tensor, _ index: [Int]) -> Float {
+                var offset = 0, step = 1
+                for d in stride(from: t.rank - 1, through: 0, by: -1) {
+                    offset += (t.shape[d] == 1 ? 0 : index[d + rank - t.rank]) * step
+                    step *= t.shape[d]
+                }
+                return t.scalars[offset]
+            }
+            var index = [Int](repeating: 0, count: rank)
+            var expected: [Float] = []
+            for i in 0..<result.count {
+                var rem = i
+                for d in stride(from: rank - 1, through: 0, by: -1) { index[d] = rem % shape[d]; rem /= shape[d] }
+                expected.append(f(element(a, index), element(b, index)))
+            }
+            #expect(result.scalars == expected, "\(aShape) \(name) \(bShape)")
+        }
+    }
+
     @Test func reductions() {
         let x = Tensor(shape: [2, 3], scalars: [1, 5, 3, -4, 2, 0])
         #expect(x.sum().scalar == 7)

@@ -67,16 +67,12 @@ extension Tensor {
         if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
         } else if n == 1 {
-            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
-            sgemm(transA: false, transB: false, m: cout, n: ohw, k: geo.patchSize,
-                  a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: ohw, c: y.storage.pointer, ldc: ohw)
+            sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
+                             geometry: geo, batch: n, c: y.storage.pointer, ldc: ohw)
         } else {
-            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
             let yc = TensorStorage(uninitializedCount: cout * n * ohw)
-            sgemm(transA: false, transB: false, m: cout, n: n * ohw, k: geo.patchSize,
-                  a: w.storage.pointer, lda: geo.patchSize, b: columns.pointer, ldb: n * ohw, c: yc.pointer, ldc: n * ohw)
+            sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
+                             geometry: geo, batch: n, c: yc.pointer, ldc: n * ohw)
             swapLeadingAxes(yc.pointer, y.storage.pointer, cout, n, ohw)
         }
         return record("conv2d", y, inputs: [x, w]) { u in

@@ -97,13 +97,14 @@ func sgemmScale(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc
 func sgemmBlockedParallel(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
+    implicitB: ConvolutionColumns? = nil
 ) {
     let tilesM = (m + gemmMR - 1) / gemmMR, tilesN = (n + gemmNR - 1) / gemmNR
     if threads <= 1 || (tilesM < 2 && tilesN < 2) {
         sgemmBlocked(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-            beta: beta, c: c, ldc: ldc)
+            beta: beta, c: c, ldc: ldc, implicitB: implicitB)
         return
     }
     // Estimated per-thread cost of each split: its share of the (tile-padded) multiply plus its
@@ -121,7 +122,7 @@ func sgemmBlockedParallel(
             sgemmBlocked(
                 transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha,
                 a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
-                beta: beta, c: c + i0 * ldc, ldc: ldc)
+                beta: beta, c: c + i0 * ldc, ldc: ldc, implicitB: implicitB)
         }
     } else {
         Parallel.forEachChunk(tilesN, chunks: tN) { _, tiles in
@@ -129,7 +130,7 @@ func sgemmBlockedParallel(
             sgemmBlocked(
                 transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha,
                 a: a, lda: lda, b: transB ? b + j0 * ldb : b + j0, ldb: ldb,
-                beta: beta, c: c + j0, ldc: ldc)
+                beta: beta, c: c + j0, ldc: ldc, implicitB: implicitB?.shifted(by: j0))
         }
     }
 }
@@ -141,7 +142,7 @@ func sgemmBlockedParallel(
 func sgemmBlocked(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, implicitB: ConvolutionColumns? = nil
 ) {
     let blk = GEMMBlocking.current
     GEMMScratch.with(capacityA: blk.mc * blk.kc, capacityB: blk.kc * blk.nc) { s in
@@ -151,9 +152,13 @@ func sgemmBlocked(
             var pc = 0
             while pc < k {
                 let kc = min(blk.kc, k - pc)
-                sgemmPackB(
-                    transB: transB, b: transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb: ldb,
-                    kc: kc, nc: nc, dst: s.packedB)
+                if let implicitB {
+                    implicitB.pack(rows: pc, kc, columns: jc, nc, into: s.packedB)
+                } else {
+                    sgemmPackB(
+                        transB: transB, b: transB ? b + jc * ldb + pc : b + pc * ldb + jc, ldb: ldb,
+                        kc: kc, nc: nc, dst: s.packedB)
+                }
                 let betaHere = pc == 0 ? beta : 1
                 if GEMMDirectA.applies(transA: transA, nc: nc) {
                     sgemmMacroKernelDirectA(
@@ -180,3 +185,4 @@ func sgemmBlocked(
         }
     }
 }
+

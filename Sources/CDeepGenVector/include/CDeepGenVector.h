@@ -9,4 +9,14 @@
 /// to a two-pointer version would fail, falling back to scalar code.)
 void deepgen_vector_sqrt_inplace(float *x, size_t n);
 
+/// Packs rows `row0 .. row0+rows-1` of a convolution's column matrix for 32 output pixels
+/// into `dst[p*32 + j]` (an implicit-GEMM B micro-panel). Row `(ci, ky, kx)` of pixel `j` is
+/// `x[ci*plane + base[j] + ky*dh*width + kx*dw]` when `iy0[j] + ky*dh` lies in `[0, height)` and
+/// `ix0[j] + kx*dw` in `[0, width)`, else 0 (padding; give absent pixels an `iy0` far outside).
+/// Written in C so the compiler turns the 32-wide loop into masked vector gathers.
+void deepgen_pack_convolution_panel(
+    const float *x, const int *base, const int *iy0, const int *ix0,
+    int row0, int rows, int kernel_h, int kernel_w, int dilation_h, int dilation_w,
+    int plane, int height, int width, float *dst);
+
 #endif

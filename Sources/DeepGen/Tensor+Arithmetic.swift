@@ -4,21 +4,21 @@ import Foundation
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, op: "add") { $0 + $1 }
+        let out = broadcastMap(a, b, op: "add", AddOp())
         return record("add", out, inputs: [a, b]) { g in
             [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? g.sum(toShape: b.shape) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, op: "sub") { $0 - $1 }
+        let out = broadcastMap(a, b, op: "sub", SubtractOp())
         return record("sub", out, inputs: [a, b]) { g in
             [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? (-g).sum(toShape: b.shape) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, op: "mul") { $0 * $1 }
+        let out = broadcastMap(a, b, op: "mul", MultiplyOp())
         return record("mul", out, inputs: [a, b]) { g in
             [a.requiresGrad ? (g * b).sum(toShape: a.shape) : nil,
              b.requiresGrad ? (g * a).sum(toShape: b.shape) : nil]
@@ -26,7 +26,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, op: "div") { $0 / $1 }
+        let out = broadcastMap(a, b, op: "div", DivideOp())
         return record("div", out, inputs: [a, b]) { g in
             [a.requiresGrad ? (g / b).sum(toShape: a.shape) : nil,
              b.requiresGrad ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
@@ -34,7 +34,7 @@ extension Tensor {
     }
 
     public static prefix func - (a: Tensor) -> Tensor {
-        let out = a.map { -$0 }
+        let out = a.mapElements(NegateOp())
         return record("neg", out, inputs: [a]) { g in [-g] }
     }
 

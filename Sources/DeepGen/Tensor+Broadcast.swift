@@ -27,9 +27,15 @@ extension Tensor {
         return strides
     }
 
+    /// Applies `f` elementwise over the broadcast of `a` and `b` (no autograd); per element, not
+    /// inlined — the common functions use the generic overload.
+    static func broadcastMap(_ a: Tensor, _ b: Tensor, op: String, _ f: @escaping (Float, Float) -> Float) -> Tensor {
+        broadcastMap(a, b, op: op, BinaryClosure(f: f))
+    }
+
     /// Applies `f` elementwise over the broadcast of `a` and `b` (no autograd).
     @inline(__always)
-    static func broadcastMap(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
+    static func broadcastMap<Op: BinaryElementwise>(_ a: Tensor, _ b: Tensor, op: String, _ f: Op) -> Tensor {
         let shape = a.shape == b.shape ? a.shape : broadcastShape(a.shape, b.shape, op: op)
         let out = Tensor(uninitializedShape: shape)
         let n = out.count

@@ -16,7 +16,7 @@ extension Tensor {
 
     /// Reduces a run of consecutive axes `lo...hi` with `combine`, keeping them as size 1.
     /// Treats the tensor as `[outer, reduced, inner]`; each output element folds `reduced` values.
-    private func reduceRun(_ lo: Int, _ hi: Int, initial: Float, _ combine: (Float, Float) -> Float) -> Tensor {
+    private func reduceRun<Op: BinaryElementwise>(_ lo: Int, _ hi: Int, initial: Float, _ combine: Op) -> Tensor {
         let outer = shape[..<lo].reduce(1, *), reduced = shape[lo...hi].reduce(1, *)
         let inner = shape[(hi + 1)...].reduce(1, *)
         var outShape = shape
@@ -59,7 +59,7 @@ extension Tensor {
     }
 
     /// Folds `axes` (sorted) by consecutive runs, keeping reduced axes as size 1 (no autograd).
-    func reduceKeepingDims(_ axes: [Int], initial: Float, _ combine: (Float, Float) -> Float) -> Tensor {
+    func reduceKeepingDims<Op: BinaryElementwise>(_ axes: [Int], initial: Float, _ combine: Op) -> Tensor {
         var result = self
         var i = axes.count - 1
         while i >= 0 {
@@ -75,7 +75,7 @@ extension Tensor {
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = normalizedAxes(axes, op: "sum")
         let x = self
-        var out = ax.isEmpty ? self.detached() : reduceKeepingDims(ax, initial: 0, +)
+        var out = ax.isEmpty ? self.detached() : reduceKeepingDims(ax, initial: 0, AddOp())
         let kept = out.shape
         if !keepDims { out = Tensor(shape: reducedShape(ax, keepDims: false), storage: out.storage) }
         return Tensor.record("sum", out, inputs: [x]) { g in [g.reshaped(kept).broadcast(to: x.shape)] }
@@ -97,7 +97,7 @@ extension Tensor {
         let ax = normalizedAxes(axes, op: "max")
         precondition(count > 0, "[max] empty tensor of shape \(shape)")
         let x = self
-        let kept = ax.isEmpty ? self.detached() : reduceKeepingDims(ax, initial: -.infinity) { Swift.max($0, $1) }
+        let kept = ax.isEmpty ? self.detached() : reduceKeepingDims(ax, initial: -.infinity, MaximumOp())
         let out = keepDims ? kept : Tensor(shape: reducedShape(ax, keepDims: false), storage: kept.storage)
         return Tensor.record("max", out, inputs: [x]) { g in
             let mask = x.detached().isEqual(kept)

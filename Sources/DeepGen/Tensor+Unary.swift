@@ -57,7 +57,7 @@ extension Tensor {
     }
 
     public func square() -> Tensor {
-        let x = self, out = map { $0 * $0 }
+        let x = self, out = mapElements(SquareOp())
         return Tensor.record("square", out, inputs: [x]) { g in [g * (2 * x)] }
     }
 
@@ -77,14 +77,17 @@ extension Tensor {
         }
     }
 
-    public func relu() -> Tensor {
-        let x = self, out = map { Swift.max($0, 0) }
-        return Tensor.record("relu", out, inputs: [x]) { g in [g * x.map { $0 > 0 ? 1 : 0 }] }
-    }
+    public func relu() -> Tensor { leakyRelu(0, op: "relu") }
 
-    public func leakyRelu(_ slope: Float = 0.01) -> Tensor {
-        let x = self, out = map { $0 > 0 ? $0 : slope * $0 }
-        return Tensor.record("leakyRelu", out, inputs: [x]) { g in [g * x.map { $0 > 0 ? 1 : slope }] }
+    public func leakyRelu(_ slope: Float = 0.01) -> Tensor { leakyRelu(slope, op: "leakyRelu") }
+
+    func leakyRelu(_ slope: Float, op: String) -> Tensor {
+        let x = self, out = mapElements(LeakyReluOp(slope: slope))
+        return Tensor.record(op, out, inputs: [x]) { g in
+            // One fused pass, unless the backward is recorded (then a differentiable product).
+            GradMode.isEnabled ? [g * x.map { $0 > 0 ? 1 : slope }]
+                               : [Tensor.broadcastMap(g, x, op: op, LeakyReluGradientOp(slope: slope))]
+        }
     }
 
     public func sigmoid() -> Tensor {

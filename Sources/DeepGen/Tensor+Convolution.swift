@@ -90,10 +90,17 @@ extension Tensor {
             DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
         } else {
             let gc = channelMajor(g)
-            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-            sgemm(transA: true, transB: false, m: geo.patchSize, n: n * ohw, k: cout,
-                  a: w.storage.pointer, lda: geo.patchSize, b: gc.pointer, ldb: n * ohw, c: columns.pointer, ldc: n * ohw)
-            col2im(columns.pointer, geometry: geo, batch: n, output: x.storage.pointer)
+            // A few images at a time, so the column matrix stays small (it is `kh·kw` times the output).
+            let group = imagesPerColumnChunk(geo, batch: n)
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * group * ohw)
+            let imageSize = geo.inChannels * geo.inHeight * geo.inWidth
+            for start in stride(from: 0, to: n, by: group) {
+                let count = Swift.min(group, n - start)
+                sgemm(transA: true, transB: false, m: geo.patchSize, n: count * ohw, k: cout,
+                      a: w.storage.pointer, lda: geo.patchSize, b: gc.pointer + start * ohw, ldb: n * ohw,
+                      c: columns.pointer, ldc: count * ohw)
+                col2im(columns.pointer, geometry: geo, batch: count, output: x.storage.pointer + start * imageSize)
+            }
         }
         return record("convTranspose2d", x, inputs: [g, w]) { u in
             [g.requiresGrad ? convolve(u, w, geo) : nil,
@@ -108,14 +115,21 @@ extension Tensor {
         if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
         } else {
-            let columns = TensorStorage(uninitializedCount: geo.patchSize * n * ohw)
-            im2col(x.storage.pointer, geometry: geo, batch: n, output: columns.pointer)
             let gc = channelMajor(g)
-            // wᵀ = columns · gcᵀ: the large column matrix is the GEMM's A, read in place, and only
-            // the smaller gradient is packed; then a small transpose.
+            // wᵀ = Σ over groups of images of columns · gcᵀ: the column matrix is the GEMM's A, read
+            // in place, and only the smaller gradient is packed; then a small transpose. Groups
+            // have a fixed size, so the sum's order does not depend on the thread count.
+            let group = imagesPerColumnChunk(geo, batch: n)
+            let columns = TensorStorage(uninitializedCount: geo.patchSize * group * ohw)
+            let imageSize = geo.inChannels * geo.inHeight * geo.inWidth
             let wt = TensorStorage(uninitializedCount: geo.patchSize * cout)
-            sgemm(transA: false, transB: true, m: geo.patchSize, n: cout, k: n * ohw,
-                  a: columns.pointer, lda: n * ohw, b: gc.pointer, ldb: n * ohw, c: wt.pointer, ldc: cout)
+            for start in stride(from: 0, to: n, by: group) {
+                let count = Swift.min(group, n - start)
+                im2col(x.storage.pointer + start * imageSize, geometry: geo, batch: count, output: columns.pointer)
+                sgemm(transA: false, transB: true, m: geo.patchSize, n: cout, k: count * ohw,
+                      a: columns.pointer, lda: count * ohw, b: gc.pointer + start * ohw, ldb: n * ohw,
+                      beta: start == 0 ? 0 : 1, c: wt.pointer, ldc: cout)
+            }
             transpose(wt.pointer, rows: geo.patchSize, columns: cout, into: w.storage.pointer)
         }
         return record("conv2dWeightGrad", w, inputs: [x, g]) { u in
@@ -133,6 +147,14 @@ extension Tensor {
         swapLeadingAxes(g.storage.pointer, s.pointer, n, g.shape[1], g.count / (n * g.shape[1]))
         return s
     }
+
+    /// How many images' columns to build at once: about `columnChunkFloats` (4 MB, measured best of 1, 4 and 16 MB), at least one.
+    static func imagesPerColumnChunk(_ geo: Conv2DGeometry, batch: Int) -> Int {
+        let perImage = Swift.max(1, geo.patchSize * geo.outHeight * geo.outWidth)
+        return Swift.max(1, Swift.min(batch, columnChunkFloats / perImage))
+    }
+
+    static let columnChunkFloats = 1 << 20
 
     /// Writes the transpose of the row-major `rows × columns` matrix `src` to `dst`, in 8×8 tiles.
     static func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {

@@ -130,6 +130,24 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
         }, [x, wt, b])
     }
 
+    /// Layers whose column matrix exceeds one chunk build it a few images at a time: the batch's
+    /// gradients must equal the sum (weights) and the concatenation (inputs) of per-image ones.
+    @Test func chunkedColumnsMatchPerImageGradients() {
+        let x = smooth([3, 48, 30, 30], seed: 44, scale: 0.5), w = smooth([6, 48, 5, 5], seed: 45, scale: 0.1)
+        let g = smooth([3, 6, 30, 30], seed: 46)
+        let (xb, wb) = (x.requiringGrad(), w.requiringGrad())
+        let batch = gradients(of: (xb.conv2d(weight: wb, padding: 2) * g).sum(), with: [xb, wb])
+        var weightSum = Tensor(zeros: w.shape)
+        for i in 0..<3 {
+            let xi = x.sliced(axis: 0, i..<(i + 1)), gi = g.sliced(axis: 0, i..<(i + 1))
+            let (xl, wl) = (xi.requiringGrad(), w.requiringGrad())
+            let single = gradients(of: (xl.conv2d(weight: wl, padding: 2) * gi).sum(), with: [xl, wl])
+            #expect(closeness(batch[0].sliced(axis: 0, i..<(i + 1)), single[0], atol: 1e-4, rtol: 1e-4) == nil, "input gradient of image \(i)")
+            weightSum = weightSum + single[1]
+        }
+        #expect(closeness(batch[1], weightSum, atol: 1e-3, rtol: 1e-4) == nil, "weight gradient")
+    }
+
     @Test func pooling() {
         let x = smooth([2, 2, 6, 5], seed: 38)
         expectGradient("maxPool2d", { $0[0].maxPool2d(kernel: 2) }, [x])

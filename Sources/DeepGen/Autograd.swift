@@ -9,6 +9,9 @@ final class AutogradNode {
     private(set) var inputs: [AutogradNode?]
     /// Maps the gradient of the op's output to the gradients of its inputs (same order as `inputs`).
     private(set) var backward: ((Tensor) -> [Tensor?])?
+    /// Set while a `gradients` pass runs for nodes that lead to none of its wanted inputs, so
+    /// backward closures can skip their gradients (``Tensor/needsGradient``).
+    var skipsGradient = false
 
     init(op: String, inputs: [AutogradNode?], backward: ((Tensor) -> [Tensor?])?) {
         self.op = op
@@ -66,6 +69,11 @@ extension Tensor {
     /// Whether this tensor tracks gradients.
     public var requiresGrad: Bool { node != nil }
 
+    /// Whether the running backward pass wants this tensor's gradient: it tracks gradients and
+    /// leads to one of the pass's inputs (a discriminator's weights do not, in the generator's
+    /// step). Backward closures test this; recording still follows ``requiresGrad``.
+    var needsGradient: Bool { node.map { !$0.skipsGradient } ?? false }
+
     /// This tensor as a new leaf of the graph that tracks gradients (a parameter).
     public func requiringGrad(_ flag: Bool = true) -> Tensor {
         var t = self
@@ -122,13 +130,24 @@ public func gradients(
     }
 
     let wanted = Set(inputs.compactMap { $0.node.map(ObjectIdentifier.init) })
+    // Nodes from which no wanted input can be reached need no gradient (post-order: inputs first).
+    var leads = Set<ObjectIdentifier>()
+    for node in order {
+        let id = ObjectIdentifier(node)
+        if wanted.contains(id) || node.inputs.contains(where: { $0.map { leads.contains(ObjectIdentifier($0)) } ?? false }) {
+            leads.insert(id)
+        } else {
+            node.skipsGradient = true
+        }
+    }
+    defer { for node in order { node.skipsGradient = false } }
     var grads: [ObjectIdentifier: Tensor] = [:]
     grads[ObjectIdentifier(root)] = seed ?? Tensor(repeating: 1, shape: output.shape)
 
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard let backward = node.backward, let g = grads[id] else { continue }
+            guard !node.skipsGradient, let backward = node.backward, let g = grads[id] else { continue }
             // Interior gradients are no longer needed once passed on, unless the caller asked for them.
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)

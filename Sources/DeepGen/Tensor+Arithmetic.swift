@@ -6,30 +6,30 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "add", AddOp())
         return record("add", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? g.sum(toShape: b.shape) : nil]
+            [a.needsGradient ? g.sum(toShape: a.shape) : nil, b.needsGradient ? g.sum(toShape: b.shape) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "sub", SubtractOp())
         return record("sub", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? (-g).sum(toShape: b.shape) : nil]
+            [a.needsGradient ? g.sum(toShape: a.shape) : nil, b.needsGradient ? (-g).sum(toShape: b.shape) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "mul", MultiplyOp())
         return record("mul", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (g * b).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? (g * a).sum(toShape: b.shape) : nil]
+            [a.needsGradient ? (g * b).sum(toShape: a.shape) : nil,
+             b.needsGradient ? (g * a).sum(toShape: b.shape) : nil]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "div", DivideOp())
         return record("div", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (g / b).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
+            [a.needsGradient ? (g / b).sum(toShape: a.shape) : nil,
+             b.needsGradient ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
         }
     }
 
@@ -58,8 +58,8 @@ extension Tensor {
         let out = Tensor.broadcastMap(a, b, op: "maximum") { Swift.max($0, $1) }
         return Tensor.record("maximum", out, inputs: [a, b]) { g in
             let mask = a.isGreaterOrEqual(b)
-            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
-                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+            return [a.needsGradient ? (g * mask).sum(toShape: a.shape) : nil,
+                    b.needsGradient ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
         }
     }
 
@@ -69,8 +69,8 @@ extension Tensor {
         let out = Tensor.broadcastMap(a, b, op: "minimum") { Swift.min($0, $1) }
         return Tensor.record("minimum", out, inputs: [a, b]) { g in
             let mask = a.isLessOrEqual(b)
-            return [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
-                    b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+            return [a.needsGradient ? (g * mask).sum(toShape: a.shape) : nil,
+                    b.needsGradient ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
         }
     }
 

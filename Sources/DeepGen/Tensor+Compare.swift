@@ -18,8 +18,8 @@ extension Tensor {
         let pm = mask.storage.pointer, pa = av.storage.pointer, pb = bv.storage.pointer, po = out.storage.pointer
         for i in 0..<out.count { po[i] = pm[i] != 0 ? pa[i] : pb[i] }
         return record("where", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (g * mask).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
+            [a.needsGradient ? (g * mask).sum(toShape: a.shape) : nil,
+             b.needsGradient ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
         }
     }
 }

@@ -76,8 +76,8 @@ extension Tensor {
             swapLeadingAxes(yc.pointer, y.storage.pointer, cout, n, ohw)
         }
         return record("conv2d", y, inputs: [x, w]) { u in
-            [x.requiresGrad ? convolveInputAdjoint(u, w, geo) : nil,
-             w.requiresGrad ? convolveWeightAdjoint(x, u, geo, kernel: w.shape) : nil]
+            [x.needsGradient ? convolveInputAdjoint(u, w, geo) : nil,
+             w.needsGradient ? convolveWeightAdjoint(x, u, geo, kernel: w.shape) : nil]
         }
     }
 
@@ -103,8 +103,8 @@ extension Tensor {
             }
         }
         return record("convTranspose2d", x, inputs: [g, w]) { u in
-            [g.requiresGrad ? convolve(u, w, geo) : nil,
-             w.requiresGrad ? convolveWeightAdjoint(u, g, geo, kernel: w.shape) : nil]
+            [g.needsGradient ? convolve(u, w, geo) : nil,
+             w.needsGradient ? convolveWeightAdjoint(u, g, geo, kernel: w.shape) : nil]
         }
     }
 
@@ -133,8 +133,8 @@ extension Tensor {
             transpose(wt.pointer, rows: geo.patchSize, columns: cout, into: w.storage.pointer)
         }
         return record("conv2dWeightGrad", w, inputs: [x, g]) { u in
-            [x.requiresGrad ? convolveInputAdjoint(g, u, geo) : nil,
-             g.requiresGrad ? convolve(x, u, geo) : nil]
+            [x.needsGradient ? convolveInputAdjoint(g, u, geo) : nil,
+             g.needsGradient ? convolve(x, u, geo) : nil]
         }
     }
 

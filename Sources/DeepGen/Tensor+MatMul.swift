@@ -24,9 +24,9 @@ extension Tensor {
                   c: out.storage.pointer + i * m * n, ldc: n)
         }
         return Tensor.record("matmul", out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (tA ? b.matmul(g, transposeSelf: tB, transposeOther: true)
+            [a.needsGradient ? (tA ? b.matmul(g, transposeSelf: tB, transposeOther: true)
                                   : g.matmul(b, transposeOther: !tB)) : nil,
-             b.requiresGrad ? (tB ? g.matmul(a, transposeSelf: true, transposeOther: tA)
+             b.needsGradient ? (tB ? g.matmul(a, transposeSelf: true, transposeOther: tA)
                                   : a.matmul(g, transposeSelf: !tA)) : nil]
         }
     }

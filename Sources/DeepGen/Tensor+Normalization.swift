@@ -37,9 +37,9 @@ extension Tensor {
             if GradMode.isEnabled {
                 grads = Tensor.channelNormalizedBackwardRecorded(x, g, weight: weight, eps: eps)
             } else {
-                let dx = x.requiresGrad ? Tensor(uninitializedShape: x.shape) : nil
-                let dw = weight.map { $0.requiresGrad ? Tensor(uninitializedShape: [channels]) : nil } ?? nil
-                let db = bias.map { $0.requiresGrad ? Tensor(uninitializedShape: [channels]) : nil } ?? nil
+                let dx = x.needsGradient ? Tensor(uninitializedShape: x.shape) : nil
+                let dw = weight.map { $0.needsGradient ? Tensor(uninitializedShape: [channels]) : nil } ?? nil
+                let db = bias.map { $0.needsGradient ? Tensor(uninitializedShape: [channels]) : nil } ?? nil
                 ChannelNormalization.backward(
                     x.storage.pointer, g.storage.pointer, outer: outer, channels: channels, inner: inner,
                     mean: mean.storage.pointer, invStd: invStd.storage.pointer, weight: weight?.storage.pointer,

@@ -142,7 +142,7 @@ extension Tensor {
             var start = 0
             return zip(tensors, sizes).map { t, s in
                 defer { start += s }
-                return t.requiresGrad ? g.sliced(axis: a, start ..< start + s) : nil
+                return t.needsGradient ? g.sliced(axis: a, start ..< start + s) : nil
             }
         }
     }

@@ -1,0 +1,42 @@
+import Testing
+@testable import DeepGen
+
+/// A backward pass runs only the part of the graph that leads to the inputs it was asked for
+/// (the generator's step through a discriminator computes no discriminator weight gradients).
+@Suite struct GradientPruningTests {
+    final class Counter: @unchecked Sendable { var calls = 0; var sawNeeded: [Bool] = [] }
+
+    /// `x · 2` through a recorded op whose backward counts its calls and notes whether its input's
+    /// gradient is wanted.
+    func counted(_ x: Tensor, _ counter: Counter) -> Tensor {
+        Tensor.record("counted", x.detached() * 2, inputs: [x]) { g in
+            counter.calls += 1
+            counter.sawNeeded.append(x.needsGradient)
+            return [x.needsGradient ? g * 2 : nil]
+        }
+    }
+
+    @Test func branchesNotLeadingToWantedInputsAreSkipped() {
+        let u = Tensor([1, 2]).requiringGrad(), v = Tensor([3, 4]).requiringGrad()
+        let counter = Counter()
+        let loss = counted(u, counter).sum() + (v * v).sum()
+        let gv = gradients(of: loss, with: [v])[0]
+        #expect(gv.scalars == [6, 8])
+        #expect(counter.calls == 0, "u's branch leads only to u, which was not asked for")
+        let gu = gradients(of: loss, with: [u])[0]
+        #expect(gu.scalars == [2, 2])
+        #expect(counter.calls == 1 && counter.sawNeeded == [true])
+        #expect(u.needsGradient && v.needsGradient, "flags are cleared after each pass")
+    }
+
+    @Test func sharedOpSkipsOnlyTheUnwantedInput() {
+        // y = x·w: asking for x only must give the right x gradient and leave w's uncomputed.
+        let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).requiringGrad()
+        let w = Tensor(shape: [3, 1], scalars: [1, -1, 2]).requiringGrad()
+        let counter = Counter()
+        let y = counted(w, counter)
+        let gx = gradients(of: x.matmul(y).sum(), with: [x])[0]
+        #expect(gx.scalars == [2, -2, 4, 2, -2, 4])
+        #expect(counter.calls == 0)
+    }
+}

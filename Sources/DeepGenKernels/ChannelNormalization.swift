@@ -48,12 +48,22 @@ public enum ChannelNormalization {
         weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>
     ) {
         forEachChannelRange(outer: outer, channels: channels, inner: inner) { cs in
-            for a in 0..<outer {
-                for c in cs {
-                    let scale = invStd[c] * (weight?[c] ?? 1)
-                    let shift = (bias?[c] ?? 0) - mean[c] * scale
-                    let base = (a &* channels &+ c) &* inner
-                    affine(x + base, y + base, inner, scale, shift)
+            withCoefficients(cs.count, 2) { scale, shift, _ in
+                for (i, c) in cs.enumerated() {
+                    scale[i] = invStd[c] * (weight?[c] ?? 1)
+                    shift[i] = (bias?[c] ?? 0) - mean[c] * scale[i]
+                }
+                for a in 0..<outer {
+                    if inner == 1 {
+                        // [N, C] rows: one vectorizable pass along the channels.
+                        let xr = x + (a &* channels &+ cs.lowerBound), yr = y + (a &* channels &+ cs.lowerBound)
+                        for i in 0..<cs.count { yr[i] = xr[i] * scale[i] + shift[i] }
+                        continue
+                    }
+                    for (i, c) in cs.enumerated() {
+                        let base = (a &* channels &+ c) &* inner
+                        affine(x + base, y + base, inner, scale[i], shift[i])
+                    }
                 }
             }
         }
@@ -69,37 +79,67 @@ public enum ChannelNormalization {
     ) {
         let m = Float(outer * inner)
         forEachChannelRange(outer: outer, channels: channels, inner: inner) { cs in
-            // Σ dy and Σ dy·x̂ per channel of this range.
-            var sumDy = [Float](repeating: 0, count: cs.count)
-            var sumDyXhat = [Float](repeating: 0, count: cs.count)
-            for a in 0..<outer {
-                for c in cs {
-                    let base = (a &* channels &+ c) &* inner
-                    let mu = mean[c]
-                    let (s1, t1) = blockSum(dy + base, inner)
-                    let (s2, t2) = blockDot(dy + base, x + base, inner, 0, mu)
-                    sumDy[c - cs.lowerBound] += s1.sum() + t1
-                    sumDyXhat[c - cs.lowerBound] += (s2.sum() + t2) * invStd[c]
+            let lo = cs.lowerBound
+            withCoefficients(cs.count, 3) { sumDy, sumDyXc, scratch in
+                // Σ dy and Σ dy·(x − μ) per channel of this range.
+                for i in 0..<cs.count { sumDy[i] = 0; sumDyXc[i] = 0; scratch[i] = mean[lo + i] }
+                for a in 0..<outer {
+                    if inner == 1 {
+                        let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo)
+                        for i in 0..<cs.count {
+                            sumDy[i] += dr[i]
+                            sumDyXc[i] += dr[i] * (xr[i] - scratch[i])
+                        }
+                        continue
+                    }
+                    for (i, c) in cs.enumerated() {
+                        let base = (a &* channels &+ c) &* inner
+                        let (s1, t1) = blockSum(dy + base, inner)
+                        let (s2, t2) = blockDot(dy + base, x + base, inner, 0, scratch[i])
+                        sumDy[i] += s1.sum() + t1
+                        sumDyXc[i] += s2.sum() + t2
+                    }
                 }
-            }
-            for c in cs {
-                dWeight?[c] = sumDyXhat[c - cs.lowerBound]
-                dBias?[c] = sumDy[c - cs.lowerBound]
-            }
-            guard let dx else { return }
-            for a in 0..<outer {
-                for c in cs {
-                    let base = (a &* channels &+ c) &* inner
+                for (i, c) in cs.enumerated() {
+                    dWeight?[c] = sumDyXc[i] * invStd[c]
+                    dBias?[c] = sumDy[i]
+                }
+                guard let dx else { return }
+                // dx = k·(dy − meanDy − (x − μ)·invStd·meanDyXhat) = a1·dy + a2·x + a0 per channel;
+                // the three coefficients overwrite the sums.
+                for (i, c) in cs.enumerated() {
                     let k = invStd[c] * (weight?[c] ?? 1)
-                    let meanDy = sumDy[c - cs.lowerBound] / m
-                    let meanDyXhat = sumDyXhat[c - cs.lowerBound] / m
-                    // dx = k·(dy − meanDy − (x − μ)·invStd·meanDyXhat) = k·dy − k·invStd·meanDyXhat·x + const.
-                    let a1 = k, a2 = -k * invStd[c] * meanDyXhat
-                    let a0 = -k * meanDy - a2 * mean[c]
-                    combine(dy + base, x + base, dx + base, inner, a1, a2, a0)
+                    let meanDy = sumDy[i] / m, meanDyXhat = sumDyXc[i] * invStd[c] / m
+                    let a2 = -k * invStd[c] * meanDyXhat
+                    sumDy[i] = k
+                    sumDyXc[i] = a2
+                    scratch[i] = -k * meanDy - a2 * mean[c]
+                }
+                let a1 = sumDy, a2 = sumDyXc, a0 = scratch
+                for a in 0..<outer {
+                    if inner == 1 {
+                        let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo), o = dx + (a &* channels &+ lo)
+                        for i in 0..<cs.count { o[i] = dr[i] * a1[i] + xr[i] * a2[i] + a0[i] }
+                        continue
+                    }
+                    for (i, c) in cs.enumerated() {
+                        let base = (a &* channels &+ c) &* inner
+                        combine(dy + base, x + base, dx + base, inner, a1[i], a2[i], a0[i])
+                    }
                 }
             }
         }
+    }
+
+    /// Runs `body` with up to three scratch arrays of `count` floats each (per-channel coefficients).
+    @inline(__always)
+    static func withCoefficients(
+        _ count: Int, _ arrays: Int,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 3 * count))
+        defer { buffer.deallocate() }
+        body(buffer, buffer + count, buffer + 2 * count)
     }
 
     // MARK: Helpers

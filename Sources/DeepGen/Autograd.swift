@@ -74,6 +74,10 @@ extension Tensor {
     /// step). Backward closures test this; recording still follows ``requiresGrad``.
     var needsGradient: Bool { node.map { !$0.skipsGradient } ?? false }
 
+    /// The shape and graph node of this tensor without its values, for backward closures that
+    /// need no more: capturing the tensor itself would keep its storage alive with the graph.
+    var gradientSlot: GradientSlot { GradientSlot(shape: shape, node: node) }
+
     /// This tensor as a new leaf of the graph that tracks gradients (a parameter).
     public func requiringGrad(_ flag: Bool = true) -> Tensor {
         var t = self
@@ -165,4 +169,12 @@ public func gradients(
         precondition(g.shape == t.shape, "[gradients] gradient shape \(g.shape) != input shape \(t.shape)")
         return createGraph ? g : g.detached()
     }
+}
+
+/// An op input as its backward closure sees it when the values are not needed (see
+/// ``Tensor/gradientSlot``).
+struct GradientSlot {
+    let shape: [Int]
+    let node: AutogradNode?
+    var needsGradient: Bool { node.map { !$0.skipsGradient } ?? false }
 }

@@ -5,31 +5,38 @@ import Foundation
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "add", AddOp())
+        let sa = a.gradientSlot, sb = b.gradientSlot
         return record("add", out, inputs: [a, b]) { g in
-            [a.needsGradient ? g.sum(toShape: a.shape) : nil, b.needsGradient ? g.sum(toShape: b.shape) : nil]
+            [sa.needsGradient ? g.sum(toShape: sa.shape) : nil, sb.needsGradient ? g.sum(toShape: sb.shape) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "sub", SubtractOp())
+        let sa = a.gradientSlot, sb = b.gradientSlot
         return record("sub", out, inputs: [a, b]) { g in
-            [a.needsGradient ? g.sum(toShape: a.shape) : nil, b.needsGradient ? (-g).sum(toShape: b.shape) : nil]
+            [sa.needsGradient ? g.sum(toShape: sa.shape) : nil, sb.needsGradient ? (-g).sum(toShape: sb.shape) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "mul", MultiplyOp())
+        // Each factor is kept only for the other's gradient (dropout keeps its mask, not its input).
+        let sa = a.gradientSlot, sb = b.gradientSlot
+        let keptA = b.requiresGrad ? a : nil, keptB = a.requiresGrad ? b : nil
         return record("mul", out, inputs: [a, b]) { g in
-            [a.needsGradient ? (g * b).sum(toShape: a.shape) : nil,
-             b.needsGradient ? (g * a).sum(toShape: b.shape) : nil]
+            [sa.needsGradient ? (g * keptB!).sum(toShape: sa.shape) : nil,
+             sb.needsGradient ? (g * keptA!).sum(toShape: sb.shape) : nil]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, op: "div", DivideOp())
+        let sa = a.gradientSlot, sb = b.gradientSlot
+        let keptA = b.requiresGrad ? a : nil  // the divisor is needed for either gradient
         return record("div", out, inputs: [a, b]) { g in
-            [a.needsGradient ? (g / b).sum(toShape: a.shape) : nil,
-             b.needsGradient ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
+            [sa.needsGradient ? (g / b).sum(toShape: sa.shape) : nil,
+             sb.needsGradient ? (-(g * keptA!) / (b * b)).sum(toShape: sb.shape) : nil]
         }
     }
 

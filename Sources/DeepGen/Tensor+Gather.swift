@@ -28,7 +28,8 @@ extension Tensor {
                 }
             }
         }
-        return record("gather", out, inputs: [x]) { g in [scatterAddPlanes(g, planes: planes, map: map, inShape: x.shape)] }
+        let inShape = x.shape
+        return record("gather", out, inputs: [x]) { g in [scatterAddPlanes(g, planes: planes, map: map, inShape: inShape)] }
     }
 
     /// The adjoint of `gatherPlanes`: `out[p, idx[j]] += self[p, j]`.

@@ -96,7 +96,8 @@ extension Tensor {
                      "[expand] cannot expand \(shape) to \(target)")
         let x = self
         let out = Tensor.stridedCopy(x, shape: target, strides: Tensor.broadcastStrides(shape, to: target))
-        return Tensor.record("expand", out, inputs: [x]) { g in [g.sum(toShape: x.shape)] }
+        let inShape = x.shape
+        return Tensor.record("expand", out, inputs: [x]) { g in [g.sum(toShape: inShape)] }
     }
 
     /// Inserts an axis of size 1.
@@ -137,10 +138,10 @@ extension Tensor {
             for o in 0..<outer { (po + o * innerOut).update(from: ps + o * innerT, count: innerT) }
             offset += innerT
         }
-        let sizes = tensors.map { $0.shape[a] }
+        let sizes = tensors.map { $0.shape[a] }, slots = tensors.map(\.gradientSlot)
         return record("concat", out, inputs: tensors) { g in
             var start = 0
-            return zip(tensors, sizes).map { t, s in
+            return zip(slots, sizes).map { t, s in
                 defer { start += s }
                 return t.needsGradient ? g.sliced(axis: a, start ..< start + s) : nil
             }
@@ -167,10 +168,10 @@ extension Tensor {
         let ps = storage.pointer, po = out.storage.pointer
         let rowIn = shape[a] * inner, rowOut = range.count * inner
         for o in 0..<outer { (po + o * rowOut).update(from: ps + o * rowIn + range.lowerBound * inner, count: rowOut) }
-        let x = self
+        let x = self, inShape = shape
         return Tensor.record("slice", out, inputs: [x]) { g in
-            var pads = [(Int, Int)](repeating: (0, 0), count: x.rank)
-            pads[a] = (range.lowerBound, x.shape[a] - range.upperBound)
+            var pads = [(Int, Int)](repeating: (0, 0), count: inShape.count)
+            pads[a] = (range.lowerBound, inShape[a] - range.upperBound)
             return [g.padded(pads)]
         }
     }
@@ -195,10 +196,10 @@ extension Tensor {
                 (po + off).update(from: ps + row * inner, count: inner)
             }
         }
-        let x = self
+        let x = self, inShape = shape
         return Tensor.record("pad", out, inputs: [x]) { g in
             var r = g
-            for (axis, p) in pads.enumerated() where p != (0, 0) { r = r.sliced(axis: axis, p.0 ..< p.0 + x.shape[axis]) }
+            for (axis, p) in pads.enumerated() where p != (0, 0) { r = r.sliced(axis: axis, p.0 ..< p.0 + inShape[axis]) }
             return [r]
         }
     }

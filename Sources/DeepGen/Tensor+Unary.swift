@@ -82,11 +82,15 @@ extension Tensor {
     public func leakyRelu(_ slope: Float = 0.01) -> Tensor { leakyRelu(slope, op: "leakyRelu") }
 
     func leakyRelu(_ slope: Float, op: String) -> Tensor {
-        let x = self, out = mapElements(LeakyReluOp(slope: slope))
-        return Tensor.record(op, out, inputs: [x]) { g in
+        let out = mapElements(LeakyReluOp(slope: slope))
+        // The backward keeps the output, not the input (for slope ≥ 0 both have the same sign), as
+        // PyTorch does: the next layer keeps the output anyway, so the input can be freed.
+        // Detached: the closure lives in the output's own node.
+        let signSource = slope >= 0 ? out.detached() : detached()
+        return Tensor.record(op, out, inputs: [self]) { g in
             // One fused pass, unless the backward is recorded (then a differentiable product).
-            GradMode.isEnabled ? [g * x.map { $0 > 0 ? 1 : slope }]
-                               : [Tensor.broadcastMap(g, x, op: op, LeakyReluGradientOp(slope: slope))]
+            GradMode.isEnabled ? [g * signSource.map { $0 > 0 ? 1 : slope }]
+                               : [Tensor.broadcastMap(g, signSource, op: op, LeakyReluGradientOp(slope: slope))]
         }
     }
 

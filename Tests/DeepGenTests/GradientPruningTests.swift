@@ -1,5 +1,6 @@
 import Testing
 @testable import DeepGen
+import _DeepGenTestSupport
 
 /// A backward pass runs only the part of the graph that leads to the inputs it was asked for
 /// (the generator's step through a discriminator computes no discriminator weight gradients).
@@ -38,5 +39,32 @@ import Testing
         let gx = gradients(of: x.matmul(y).sum(), with: [x])[0]
         #expect(gx.scalars == [2, -2, 4, 2, -2, 4])
         #expect(counter.calls == 0)
+    }
+}
+
+/// Backward closures keep only what they need, as PyTorch's saved tensors: (leaky) ReLU its
+/// output, add and subtract their shapes, a product each factor only for the other's gradient.
+@Suite struct GraphMemoryTests {
+    @Test func intermediatesNotNeededForBackwardAreReleased() {
+        var rng = RandomGenerator(seed: 1)
+        let x = Tensor.normal([4, 8], using: &rng).requiringGrad()
+        let mask = Tensor.normal([4, 8], using: &rng)
+        weak var scaled: TensorStorage?, activated: TensorStorage?
+        var loss: Tensor
+        do {
+            let h = x * 3                 // kept by nothing once ReLU has run
+            scaled = h.storage
+            let r = h.leakyRelu(0.2)      // kept by its own backward
+            let d = r * mask              // dropout-like: keeps the mask, not r
+            activated = r.storage
+            loss = (d + 1).sum()          // add keeps shapes only
+        }
+        #expect(scaled == nil, "the ReLU's input is released")
+        #expect(activated != nil, "the ReLU's output is kept for its backward")
+        let g = gradients(of: loss, with: [x])[0]
+        let expected = zip(x.scalars, mask.scalars).map { v, m in 3 * m * (v > 0 ? 1 : 0.2) }
+        #expect(closeness(g, Tensor(shape: [4, 8], scalars: expected)) == nil)
+        loss = Tensor(0)
+        #expect(activated == nil, "and released with the graph")
     }
 }

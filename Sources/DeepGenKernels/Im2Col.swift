@@ -53,10 +53,12 @@ public func col2im(
     let cols = batch * oh * ow
     let kk = g.kernelHeight * g.kernelWidth
     let inWidth = g.inWidth, strideW = g.strideW
-    // Each channel's rows write only that channel, so channels run in parallel without races.
-    Parallel.forEachChunk(g.inChannels, minChunk: 1) { _, channels in
+    // Each channel's rows write only that channel, and each image's columns only that image, so
+    // channels run in parallel without races — or images, when there are fewer channels than
+    // threads (a one-channel output layer).
+    func fold(_ channels: Range<Int>, _ images: Range<Int>) {
         for ci in channels {
-            for n in 0..<batch { zeroFill(output + (n * g.inChannels + ci) * plane, plane) }
+            for n in images { zeroFill(output + (n * g.inChannels + ci) * plane, plane) }
             for k in 0..<kk {
                 let ky = k / g.kernelWidth, kx = k % g.kernelWidth
                 let row = ci * kk + k
@@ -64,11 +66,11 @@ public func col2im(
                 let (yOff, oyLo, oyHi) = g.validRows(ky)
                 let rowStep = g.strideH &* inWidth, ohw = oh &* ow, imageStep = g.inChannels &* plane
                 let firstRow: Int = (oyLo &* g.strideH &+ yOff) &* inWidth
-                let dstStart: Int = ci &* plane &+ firstRow &+ xOff
-                let blockStart: Int = row &* cols &+ oyLo &* ow
+                let dstStart: Int = ci &* plane &+ firstRow &+ xOff &+ images.lowerBound &* imageStep
+                let blockStart: Int = row &* cols &+ oyLo &* ow &+ images.lowerBound &* ohw
                 var dstImage = output + dstStart
                 var block = columns + blockStart
-                for _ in 0..<batch {
+                for _ in images {
                     var drow = dstImage, srow = block
                     for _ in oyLo..<oyHi {
                         addStrided(from: srow, to: drow, stride: strideW, oxLo, oxHi)
@@ -80,6 +82,11 @@ public func col2im(
                 }
             }
         }
+    }
+    if g.inChannels < Parallel.threadCount && batch > 1 {
+        Parallel.forEachChunk(batch, minChunk: max(1, 16384 / max(1, kk * oh * ow))) { _, images in fold(0..<g.inChannels, images) }
+    } else {
+        Parallel.forEachChunk(g.inChannels, minChunk: 1) { _, channels in fold(channels, 0..<batch) }
     }
 }
 

@@ -10,6 +10,8 @@ import Testing
         (Conv2DGeometry(inChannels: 2, inHeight: 8, inWidth: 7, kernelHeight: 3, kernelWidth: 2, strideH: 2, strideW: 1, padH: 1, padW: 0), 2),
         (Conv2DGeometry(inChannels: 2, inHeight: 9, inWidth: 10, kernelHeight: 3, kernelWidth: 3, padH: 2, padW: 3, dilationH: 2, dilationW: 3), 1),
         (Conv2DGeometry(inChannels: 4, inHeight: 5, inWidth: 5, kernelHeight: 5, kernelWidth: 5, strideH: 3, strideW: 3, padH: 4, padW: 4), 2),
+        // One channel, several images: col2im splits the images over threads.
+        (Conv2DGeometry(inChannels: 1, inHeight: 12, inWidth: 12, kernelHeight: 4, kernelWidth: 4, strideH: 2, strideW: 2, padH: 1, padW: 1), 5),
     ]
 
     @Test(arguments: 0..<geometries.count)

@@ -122,7 +122,8 @@ extension Tensor {
             let group = imagesPerColumnChunk(geo, batch: n)
             let columns = TensorStorage(uninitializedCount: geo.patchSize * group * ohw)
             let imageSize = geo.inChannels * geo.inHeight * geo.inWidth
-            let wt = TensorStorage(uninitializedCount: geo.patchSize * cout)
+            // An empty batch has a zero gradient (the loop below would not write it).
+            let wt = n == 0 ? TensorStorage(zeros: geo.patchSize * cout) : TensorStorage(uninitializedCount: geo.patchSize * cout)
             for start in stride(from: 0, to: n, by: group) {
                 let count = Swift.min(group, n - start)
                 im2col(x.storage.pointer + start * imageSize, geometry: geo, batch: count, output: columns.pointer)
@@ -142,7 +143,7 @@ extension Tensor {
     /// when N is 1).
     static func channelMajor(_ g: Tensor) -> TensorStorage {
         let n = g.shape[0]
-        if n == 1 { return g.storage }
+        if n == 1 || g.count == 0 { return g.storage }
         let s = TensorStorage(uninitializedCount: g.count)
         swapLeadingAxes(g.storage.pointer, s.pointer, n, g.shape[1], g.count / (n * g.shape[1]))
         return s

@@ -148,6 +148,18 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
         #expect(closeness(batch[1], weightSum, atol: 1e-3, rtol: 1e-4) == nil, "weight gradient")
     }
 
+    /// An empty batch: zero weight gradients on both the direct (≤ 4 outputs) and the GEMM path.
+    @Test func emptyBatchHasZeroWeightGradient() {
+        for outputs in [2, 6] {
+            let w = smooth([outputs, 2, 3, 3], seed: 47).requiringGrad()
+            let x = Tensor(zeros: [0, 2, 5, 5])
+            let y = x.conv2d(weight: w, padding: 1)
+            #expect(y.shape == [0, outputs, 5, 5])
+            let g = gradients(of: y.sum(), with: [w])[0]
+            #expect(g.scalars.allSatisfy { $0 == 0 }, "\(outputs) outputs")
+        }
+    }
+
     @Test func pooling() {
         let x = smooth([2, 2, 6, 5], seed: 38)
         expectGradient("maxPool2d", { $0[0].maxPool2d(kernel: 2) }, [x])

@@ -9,9 +9,11 @@ final class AutogradNode {
     private(set) var inputs: [AutogradNode?]
     /// Maps the gradient of the op's output to the gradients of its inputs (same order as `inputs`).
     private(set) var backward: ((Tensor) -> [Tensor?])?
-    /// Set while a `gradients` pass runs for nodes that lead to none of its wanted inputs, so
-    /// backward closures can skip their gradients (``Tensor/needsGradient``).
-    var skipsGradient = false
+
+    /// Whether the `gradients` pass running on this thread skips this node: it leads to none of
+    /// the pass's wanted inputs (``Tensor/needsGradient``). Kept per thread and per pass, not in
+    /// the node, so passes over graphs that share parameters may run on several threads at once.
+    var skipsGradient: Bool { GradientPass.skipped?.contains(ObjectIdentifier(self)) ?? false }
 
     init(op: String, inputs: [AutogradNode?], backward: ((Tensor) -> [Tensor?])?) {
         self.op = op
@@ -135,23 +137,25 @@ public func gradients(
 
     let wanted = Set(inputs.compactMap { $0.node.map(ObjectIdentifier.init) })
     // Nodes from which no wanted input can be reached need no gradient (post-order: inputs first).
-    var leads = Set<ObjectIdentifier>()
+    var leads = Set<ObjectIdentifier>(), skipped = Set<ObjectIdentifier>()
     for node in order {
         let id = ObjectIdentifier(node)
         if wanted.contains(id) || node.inputs.contains(where: { $0.map { leads.contains(ObjectIdentifier($0)) } ?? false }) {
             leads.insert(id)
         } else {
-            node.skipsGradient = true
+            skipped.insert(id)
         }
     }
-    defer { for node in order { node.skipsGradient = false } }
+    let outerPass = GradientPass.skipped
+    GradientPass.skipped = skipped
+    defer { GradientPass.skipped = outerPass }
     var grads: [ObjectIdentifier: Tensor] = [:]
     grads[ObjectIdentifier(root)] = seed ?? Tensor(repeating: 1, shape: output.shape)
 
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard !node.skipsGradient, let backward = node.backward, let g = grads[id] else { continue }
+            guard !skipped.contains(id), let backward = node.backward, let g = grads[id] else { continue }
             // Interior gradients are no longer needed once passed on, unless the caller asked for them.
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)
@@ -177,4 +181,26 @@ struct GradientSlot {
     let shape: [Int]
     let node: AutogradNode?
     var needsGradient: Bool { node.map { !$0.skipsGradient } ?? false }
+}
+
+/// The nodes the running `gradients` pass skips, per thread (`nil` outside a pass).
+enum GradientPass {
+    private final class State { var skipped: Set<ObjectIdentifier>? }
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { if let p = $0 { Unmanaged<AnyObject>.fromOpaque(p).release() } }
+        return k
+    }()
+
+    private static var state: State {
+        if let p = pthread_getspecific(key) { return Unmanaged<State>.fromOpaque(p).takeUnretainedValue() }
+        let s = State()
+        pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
+        return s
+    }
+
+    static var skipped: Set<ObjectIdentifier>? {
+        get { state.skipped }
+        set { state.skipped = newValue }
+    }
 }

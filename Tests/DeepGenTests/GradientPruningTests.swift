@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DeepGen
 import _DeepGenTestSupport
@@ -28,6 +29,28 @@ import _DeepGenTestSupport
         #expect(gu.scalars == [2, 2])
         #expect(counter.calls == 1 && counter.sawNeeded == [true])
         #expect(u.needsGradient && v.needsGradient, "flags are cleared after each pass")
+    }
+
+    /// Pruning is per thread and per pass: two threads differentiating graphs that share a
+    /// parameter, one asking for it and one not, both get their own right answers.
+    @Test func concurrentPassesSharingAParameter() {
+        let w = Tensor(shape: [3, 1], scalars: [1, -1, 2]).requiringGrad()
+        let failures = Counter()
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            for _ in 0..<300 {
+                let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).requiringGrad()
+                let loss = x.matmul(w).sum()
+                let ok: Bool
+                if thread == 0 {
+                    ok = gradients(of: loss, with: [x])[0].scalars == [1, -1, 2, 1, -1, 2]
+                } else {
+                    ok = gradients(of: loss, with: [w])[0].scalars == [5, 7, 9]
+                }
+                if !ok { lock.lock(); failures.calls += 1; lock.unlock() }
+            }
+        }
+        #expect(failures.calls == 0)
     }
 
     @Test func sharedOpSkipsOnlyTheUnwantedInput() {

@@ -48,9 +48,9 @@ extension Tensor {
         }
         precondition(Tensor.elementCount(target) == count, "[reshape] cannot reshape \(shape) to \(newShape)")
         if target == shape { return self }
-        let x = self
+        let x = self, inShape = shape
         let out = Tensor(shape: target, storage: storage)
-        return Tensor.record("reshape", out, inputs: [x]) { g in [g.reshaped(x.shape)] }
+        return Tensor.record("reshape", out, inputs: [x]) { g in [g.reshaped(inShape)] }
     }
 
     public func reshaped(_ dims: Int...) -> Tensor { reshaped(dims) }

@@ -75,7 +75,7 @@ import _DeepGenTestSupport
         weak var scaled: TensorStorage?, activated: TensorStorage?
         var loss: Tensor
         do {
-            let h = x * 3                 // kept by nothing once ReLU has run
+            let h = (x * 3).reshaped([8, 4]).reshaped([4, 8])  // reshapes keep shapes only
             scaled = h.storage
             let r = h.leakyRelu(0.2)      // kept by its own backward
             let d = r * mask              // dropout-like: keeps the mask, not r

@@ -153,6 +153,9 @@ def make_conv2d():
         # More than 4 output channels: the im2col + GEMM path (fewer take the direct kernels).
         ("s1_p1_wide", [2, 3, 6, 5], [6, 3, 3, 3], 1, 1, 1, True),
         ("s2_p1_wide", [2, 3, 7, 6], [8, 3, 3, 3], 2, 1, 1, False),
+        # Stride 1, 3×3 or 5×5, ≥ 16 channels each side: the Winograd kernels.
+        ("winograd_k3", [2, 16, 7, 7], [20, 16, 3, 3], 1, 1, 1, True),
+        ("winograd_k5", [2, 17, 6, 8], [16, 17, 5, 5], 1, 2, 1, False),
     ]
     cases = []
     for name, xs, ws, stride, padding, dilation, bias in specs:
@@ -189,6 +192,9 @@ def make_conv_transpose2d():
         # More than 4 input channels: the GEMM + col2im path for the output.
         ("s1_p1_wide", [2, 6, 4, 5], [6, 2, 3, 3], 1, 1, 0, True),
         ("s2_p1_op1_wide", [2, 6, 4, 4], [6, 5, 3, 3], 2, 1, 1, True),
+        # Stride 1, 3×3 or 5×5, ≥ 16 channels each side: the Winograd kernels.
+        ("winograd_k5", [2, 18, 7, 7], [18, 16, 5, 5], 1, 2, 0, True),
+        ("winograd_k3", [2, 16, 9, 9], [16, 24, 3, 3], 1, 0, 0, False),
     ]
     cases = []
     for name, xs, ws, stride, padding, out_pad, bias in specs:

@@ -66,6 +66,8 @@ extension Tensor {
         let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
         if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
+        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+            WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
         } else if n == 1 {
             sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
                              geometry: geo, batch: n, c: y.storage.pointer, ldc: ohw)
@@ -88,6 +90,8 @@ extension Tensor {
         let x = Tensor(uninitializedShape: [n, geo.inChannels, geo.inHeight, geo.inWidth])
         if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
             DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
+        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+            WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
         } else {
             let gc = channelMajor(g)
             // A few images at a time, so the column matrix stays small (it is `kh·kw` times the output).
@@ -114,6 +118,8 @@ extension Tensor {
         let w = Tensor(uninitializedShape: kernel)
         if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
+        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+            WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
         } else {
             let gc = channelMajor(g)
             // wᵀ = Σ over groups of images of columns · gcᵀ: the column matrix is the GEMM's A, read

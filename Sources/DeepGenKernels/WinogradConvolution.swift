@@ -1,15 +1,16 @@
 /// Winograd convolution (Lavin & Gray 2016) for stride-1 layers with 3×3 or 5×5 kernels and
-/// enough channels: F(4×4, 3×3) and F(2×2, 5×5), both on 6×6 input tiles.
+/// enough channels: F(4×4, 3×3) on 6×6 input tiles and F(4×4, 5×5) on 8×8 tiles.
 ///
-/// Per output tile and channel pair it multiplies 36 times instead of 144 (3×3) or 100 (5×5):
-/// the input tiles and the weights are transformed, then for each of the 36 tile positions ξ the
-/// channel sums are one GEMM `M[ξ] (tiles × Cout) = V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout)`,
-/// and the output tiles are transformed back. The input and weight adjoints are the exact
-/// adjoints of that computation (transposed transforms, transposed GEMMs), so a layer's
-/// gradients match its forward pass. Transforms run on 16 channels at a time (one per vector
-/// lane); tiles are processed a fixed number of images at a time, so memory stays bounded and
-/// no result depends on the thread count. Rounding differs from direct summation by a few ulps
-/// of the largest partial products (tested against a double-precision reference).
+/// Per 4×4 output tile and channel pair it multiplies α² times (36 or 64) instead of 144 (3×3)
+/// or 400 (5×5): the input tiles and the weights are transformed, then for each of the α² tile
+/// positions ξ the channel sums are one GEMM `M[ξ] (tiles × Cout) = V[ξ] (tiles × Cin) · U[ξ]
+/// (Cin × Cout)`, and the output tiles are transformed back. The input and weight adjoints are
+/// the exact adjoints of that computation (transposed transforms, transposed GEMMs), so a
+/// layer's gradients match its forward pass. Transforms run on 16 channels at a time (one per
+/// vector lane); tiles are processed a fixed number of images at a time, so memory stays
+/// bounded and no result depends on the thread count. Rounding differs from direct summation by
+/// about 1e-6 (3×3) and 1e-5 (5×5) of the sums of absolute products (tested against a
+/// double-precision reference).
 public enum WinogradConvolution {
     /// Channel counts below this keep the column-matrix GEMM: the transforms cost about as much
     /// per channel as 16 output channels of GEMM work.
@@ -24,24 +25,24 @@ public enum WinogradConvolution {
             && g.padH < g.kernelHeight && g.padW < g.kernelWidth
             && g.inChannels >= minChannels && outChannels >= minChannels
             && g.outHeight > 0 && g.outWidth > 0
-            && (Swift.max(g.inChannels, outChannels) + 15) / 16 * (g.inHeight + 2 * g.padH + 6) * (g.inWidth + 2 * g.padW + 6)
+            && (Swift.max(g.inChannels, outChannels) + 15) / 16 * (g.inHeight + 2 * g.padH + 8) * (g.inWidth + 2 * g.padW + 8)
                 <= 1 << 15
     }
 
-    /// The transform used for kernel side `r`.
+    /// The transform used for kernel side `r` (3 or 5).
     public static func transform(kernelSize r: Int) -> WinogradTransform {
-        r == 3 ? f4x3 : f2x5
+        r == 3 ? f4x3 : f4x5
     }
 
     static let f4x3 = WinogradTransform(outputTile: 4, kernelSize: 3)
-    static let f2x5 = WinogradTransform(outputTile: 2, kernelSize: 5)
+    static let f4x5 = WinogradTransform(outputTile: 4, kernelSize: 5)
 
     /// Floats of transformed tiles held at once (V and M of one group of images): 8 MB. Tests
     /// lower it to run several groups on small problems.
     nonisolated(unsafe) static var chunkFloats = 1 << 21
 
     /// Channel rows of the tile matrices are padded to whole vectors, so every transform loads
-    /// and stores whole vectors (the GEMMs skip the padding).
+    /// and stores whole, aligned vectors (the GEMMs skip the padding).
     static func lanePadded(_ c: Int) -> Int { (c + 15) / 16 * 16 }
 
     /// `y[N, Cout, OH, OW] = conv(x[N, Cin, H, W], w[Cout, Cin, r, r])` (cross-correlation).
@@ -49,22 +50,10 @@ public enum WinogradConvolution {
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output y: UnsafeMutablePointer<Float>
     ) {
-        let plan = WinogradPlan(geo), cin = geo.inChannels, tiles = plan.tileCount
-        let cinL = lanePadded(cin), coutL = lanePadded(cout)
-        let u = alignedFloats(tiles * cin * coutL)
-        defer { freeAligned(u) }
-        plan.transformWeight(w, outChannels: cout, into: u, inputMajor: true)
-        plan.forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * tileRows * cinL)
-            let m = alignedFloats(tiles * tileRows * coutL)
-            defer { freeAligned(v); freeAligned(m) }
-            plan.transformInput(x + start * plan.inputImageSize, images: count, into: v)
-            plan.multiply { xi in
-                sgemmBlocked(transA: false, transB: false, m: tileRows, n: cout, k: cin, alpha: 1,
-                             a: v + xi * tileRows * cinL, lda: cinL, b: u + xi * cin * coutL, ldb: coutL,
-                             beta: 0, c: m + xi * tileRows * coutL, ldc: coutL)
-            }
-            plan.transformOutput(m, images: count, channels: cout, into: y + start * cout * plan.outputPlaneSize)
+        if geo.kernelHeight == 3 {
+            WinogradPlan<WinogradF4x3>(geo).forward(x, w, batch: batch, outChannels: cout, output: y)
+        } else {
+            WinogradPlan<WinogradF4x5>(geo).forward(x, w, batch: batch, outChannels: cout, output: y)
         }
     }
 
@@ -73,22 +62,10 @@ public enum WinogradConvolution {
         _ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output x: UnsafeMutablePointer<Float>
     ) {
-        let plan = WinogradPlan(geo), cin = geo.inChannels, tiles = plan.tileCount
-        let cinL = lanePadded(cin), coutL = lanePadded(cout)
-        let u = alignedFloats(tiles * cout * cinL)
-        defer { freeAligned(u) }
-        plan.transformWeight(w, outChannels: cout, into: u, inputMajor: false)
-        plan.forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let dm = alignedFloats(tiles * tileRows * coutL)
-            let dv = alignedFloats(tiles * tileRows * cinL)
-            defer { freeAligned(dm); freeAligned(dv) }
-            plan.transformGradient(g + start * cout * plan.outputPlaneSize, images: count, channels: cout, into: dm)
-            plan.multiply { xi in
-                sgemmBlocked(transA: false, transB: false, m: tileRows, n: cin, k: cout, alpha: 1,
-                             a: dm + xi * tileRows * coutL, lda: coutL, b: u + xi * cout * cinL, ldb: cinL,
-                             beta: 0, c: dv + xi * tileRows * cinL, ldc: cinL)
-            }
-            plan.transformInputAdjoint(dv, images: count, into: x + start * plan.inputImageSize)
+        if geo.kernelHeight == 3 {
+            WinogradPlan<WinogradF4x3>(geo).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
+        } else {
+            WinogradPlan<WinogradF4x5>(geo).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
         }
     }
 
@@ -97,58 +74,112 @@ public enum WinogradConvolution {
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output w: UnsafeMutablePointer<Float>
     ) {
-        let plan = WinogradPlan(geo), cin = geo.inChannels, tiles = plan.tileCount
+        if geo.kernelHeight == 3 {
+            WinogradPlan<WinogradF4x3>(geo).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+        } else {
+            WinogradPlan<WinogradF4x5>(geo).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+        }
+    }
+}
+
+/// One layer's tiling, its three passes, and the transforms between its NCHW tensors and the
+/// tile matrices `[ξ][tile][channel]` (channel rows padded to whole vectors) the GEMMs use.
+struct WinogradPlan<K: WinogradTileKernels> {
+    let geo: Conv2DGeometry
+    let tilesH: Int, tilesW: Int
+    /// The zero-padded input region all tiles read: `(tiles − 1)·m + α` on each side.
+    let planeH: Int, planeW: Int
+    let weightT: SparseTileMatrix, weightAdjointT: SparseTileMatrix
+
+    init(_ geo: Conv2DGeometry) {
+        let t = WinogradTransform(outputTile: K.outputSize, kernelSize: K.kernelSize)
+        precondition(geo.kernelHeight == K.kernelSize && geo.kernelWidth == K.kernelSize, "[Winograd] kernel \(geo)")
+        self.geo = geo
+        tilesH = (geo.outHeight + K.outputSize - 1) / K.outputSize
+        tilesW = (geo.outWidth + K.outputSize - 1) / K.outputSize
+        planeH = (tilesH - 1) * K.outputSize + K.alpha
+        planeW = (tilesW - 1) * K.outputSize + K.alpha
+        weightT = SparseTileMatrix(t.kernelMatrix, rows: K.alpha, columns: K.kernelSize)
+        weightAdjointT = SparseTileMatrix(t.kernelMatrix, rows: K.alpha, columns: K.kernelSize, transposed: true)
+    }
+
+    var m: Int { K.outputSize }
+    var r: Int { K.kernelSize }
+    /// Tile positions ξ: the number of GEMMs.
+    var tileCount: Int { K.alpha * K.alpha }
+    var tilesPerImage: Int { tilesH * tilesW }
+    var inputImageSize: Int { geo.inChannels * geo.inHeight * geo.inWidth }
+    var outputPlaneSize: Int { geo.outHeight * geo.outWidth }
+    /// Vectors in one channel block's plane: the input plane or the output tiles, whichever is larger.
+    var planeCount: Int { Swift.max(planeH * planeW, tilesH * tilesW * m * m) }
+
+    // MARK: The three passes
+
+    func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, batch: Int, outChannels cout: Int,
+                 output y: UnsafeMutablePointer<Float>) {
+        let cin = geo.inChannels, tiles = tileCount
+        let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
+        let u = alignedFloats(tiles * cin * coutL)
+        defer { freeAligned(u) }
+        transformWeight(w, outChannels: cout, into: u, inputMajor: true)
+        forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
+            let v = alignedFloats(tiles * tileRows * cinL), mm = alignedFloats(tiles * tileRows * coutL)
+            defer { freeAligned(v); freeAligned(mm) }
+            transformInput(x + start * inputImageSize, images: count, into: v)
+            multiply { xi in
+                sgemmBlocked(transA: false, transB: false, m: tileRows, n: cout, k: cin, alpha: 1,
+                             a: v + xi * tileRows * cinL, lda: cinL, b: u + xi * cin * coutL, ldb: coutL,
+                             beta: 0, c: mm + xi * tileRows * coutL, ldc: coutL)
+            }
+            transformOutput(mm, images: count, channels: cout, into: y + start * cout * outputPlaneSize)
+        }
+    }
+
+    func inputAdjoint(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, batch: Int, outChannels cout: Int,
+                      output x: UnsafeMutablePointer<Float>) {
+        let cin = geo.inChannels, tiles = tileCount
+        let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
+        let u = alignedFloats(tiles * cout * cinL)
+        defer { freeAligned(u) }
+        transformWeight(w, outChannels: cout, into: u, inputMajor: false)
+        forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
+            let dm = alignedFloats(tiles * tileRows * coutL), dv = alignedFloats(tiles * tileRows * cinL)
+            defer { freeAligned(dm); freeAligned(dv) }
+            transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
+            multiply { xi in
+                sgemmBlocked(transA: false, transB: false, m: tileRows, n: cin, k: cout, alpha: 1,
+                             a: dm + xi * tileRows * coutL, lda: coutL, b: u + xi * cout * cinL, ldb: cinL,
+                             beta: 0, c: dv + xi * tileRows * cinL, ldc: cinL)
+            }
+            transformInputAdjoint(dv, images: count, into: x + start * inputImageSize)
+        }
+    }
+
+    func weightAdjoint(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, batch: Int, outChannels cout: Int,
+                       output w: UnsafeMutablePointer<Float>) {
+        let cin = geo.inChannels, tiles = tileCount
         if batch == 0 {
-            w.update(repeating: 0, count: cout * cin * geo.kernelHeight * geo.kernelWidth)
+            w.update(repeating: 0, count: cout * cin * r * r)
             return
         }
-        let cinL = lanePadded(cin), coutL = lanePadded(cout)
+        let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
         let du = alignedFloats(tiles * cin * coutL)
         defer { freeAligned(du) }
-        plan.forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * tileRows * cinL)
-            let dm = alignedFloats(tiles * tileRows * coutL)
+        forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
+            let v = alignedFloats(tiles * tileRows * cinL), dm = alignedFloats(tiles * tileRows * coutL)
             defer { freeAligned(v); freeAligned(dm) }
-            plan.transformInput(x + start * plan.inputImageSize, images: count, into: v)
-            plan.transformGradient(g + start * cout * plan.outputPlaneSize, images: count, channels: cout, into: dm)
-            plan.multiply { xi in
+            transformInput(x + start * inputImageSize, images: count, into: v)
+            transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
+            multiply { xi in
                 sgemmBlocked(transA: true, transB: false, m: cin, n: cout, k: tileRows, alpha: 1,
                              a: v + xi * tileRows * cinL, lda: cinL, b: dm + xi * tileRows * coutL, ldb: coutL,
                              beta: start == 0 ? 0 : 1, c: du + xi * cin * coutL, ldc: coutL)
             }
         }
-        plan.transformWeightAdjoint(du, outChannels: cout, into: w)
-    }
-}
-
-/// The tiling of one layer and the transforms between its NCHW tensors and the tile-major
-/// matrices `[ξ][tile][channel]` (channel rows padded to whole vectors) the GEMMs use.
-struct WinogradPlan {
-    let geo: Conv2DGeometry
-    let m: Int, r: Int
-    let tilesH: Int, tilesW: Int
-    /// The zero-padded input region all tiles read: `(tiles − 1)·m + 6` on each side.
-    let planeH: Int, planeW: Int
-    let weightT: SparseTileMatrix, weightAdjointT: SparseTileMatrix
-
-    init(_ geo: Conv2DGeometry) {
-        let t = WinogradConvolution.transform(kernelSize: geo.kernelHeight)
-        precondition(t.tile == 6, "[Winograd] the tile kernels are written for 6×6 tiles")
-        self.geo = geo
-        m = t.outputTile; r = t.kernelSize
-        tilesH = (geo.outHeight + m - 1) / m
-        tilesW = (geo.outWidth + m - 1) / m
-        planeH = (tilesH - 1) * m + 6
-        planeW = (tilesW - 1) * m + 6
-        weightT = SparseTileMatrix(t.kernelMatrix, rows: 6, columns: r)
-        weightAdjointT = SparseTileMatrix(t.kernelMatrix, rows: 6, columns: r, transposed: true)
+        transformWeightAdjoint(du, outChannels: cout, into: w)
     }
 
-    /// Tile positions ξ: the number of GEMMs.
-    var tileCount: Int { 36 }
-    var tilesPerImage: Int { tilesH * tilesW }
-    var inputImageSize: Int { geo.inChannels * geo.inHeight * geo.inWidth }
-    var outputPlaneSize: Int { geo.outHeight * geo.outWidth }
+    // MARK: Scheduling
 
     /// Runs `body(start, count, tileRows)` over groups of images sized so the transformed tiles
     /// of `channels` channels take about `chunkFloats`.
@@ -161,7 +192,7 @@ struct WinogradPlan {
         }
     }
 
-    /// The 36 GEMMs, split over threads by ξ (each single-threaded, so results do not depend
+    /// The α² GEMMs, split over threads by ξ (each single-threaded, so results do not depend
     /// on the thread count).
     func multiply(_ gemm: (Int) -> Void) {
         Parallel.forEachChunk(tileCount, chunks: Parallel.threadCount) { _, range in
@@ -169,14 +200,12 @@ struct WinogradPlan {
         }
     }
 
-    /// Runs `body(item, firstChannel, lanes, scratch)` over every item (image or output channel)
-    /// and block of 16 channels, in parallel.
-    private func forEachBlock(
-        _ items: Int, channels: Int, _ body: (Int, Int, Int, WinogradScratch) -> Void
-    ) {
+    /// Runs `body(item, firstChannel, lanes, scratch)` over every item (an output or input
+    /// channel of the weights) and block of 16 channels, in parallel.
+    private func forEachBlock(_ items: Int, channels: Int, _ body: (Int, Int, Int, WinogradScratch) -> Void) {
         let blocks = (channels + 15) / 16
         Parallel.forEachChunk(items * blocks, minChunk: 1) { _, range in
-            let scratch = WinogradScratch(plan: self)
+            let scratch = WinogradScratch(planeCount: 0, tileCount: tileCount)
             defer { scratch.deallocate() }
             for item in range {
                 let c0 = (item % blocks) * 16
@@ -189,22 +218,21 @@ struct WinogradPlan {
     /// padded plane for every block of 16 of `channels` channels.
     private func forEachImage(_ images: Int, channels: Int, _ body: (Int, WinogradScratch) -> Void) {
         Parallel.forEachChunk(images, minChunk: 1) { _, range in
-            let scratch = WinogradScratch(plan: self, channels: channels)
+            let scratch = WinogradScratch(planeCount: planeCount * ((channels + 15) / 16), tileCount: tileCount)
             defer { scratch.deallocate() }
             for n in range { body(n, scratch) }
         }
     }
 
-    /// Vectors in one channel block's plane: the input plane or the output tiles, whichever is larger.
-    var planeCount: Int { Swift.max(planeH * planeW, tilesH * tilesW * m * m) }
-
-    // The image transforms visit tiles in order and, within a tile, all channel blocks, so each
-    // ξ's rows fill in sequentially (64-byte stores to adjacent lines rather than 1 KB apart).
+    // MARK: Image transforms
+    //
+    // They visit tiles in order and, within a tile, all channel blocks, so each ξ's rows fill in
+    // sequentially (whole-line stores to adjacent lines rather than a row length apart).
 
     /// `V[ξ][tile][ci] = (Bᵀ d B)[ξ]` for every input tile `d` of `images` images at `x`.
     func transformInput(_ x: UnsafePointer<Float>, images: Int, into v: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vStride = images * tilesPerImage * ld
-        let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth
+        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = images * tilesPerImage * ld / 16
+        let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth, vv = vectors(v)
         forEachImage(images, channels: cin) { n, s in
             for b in 0..<blocks {
                 gatherPlanes(x + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
@@ -215,8 +243,7 @@ struct WinogradPlan {
                 for tj in 0..<tilesW {
                     let t = n * tilesPerImage + ti * tilesW + tj, window = ti * m * planeW + tj * m
                     for b in 0..<blocks {
-                        winogradInputTile(s.plane + b * pc + window, stride: planeW,
-                                          into: v + t * ld + b * 16, vStride: vStride, tmp: s.tile)
+                        K.inputTile(s.plane + b * pc + window, stride: planeW, into: vv + t * blocks + b, vs: vs, tmp: s.tile)
                     }
                 }
             }
@@ -225,16 +252,16 @@ struct WinogradPlan {
 
     /// The adjoint of `transformInput`: `dx = Σ over tiles of B dV Bᵀ`, overlapping tiles added.
     func transformInputAdjoint(_ dv: UnsafePointer<Float>, images: Int, into dx: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vStride = images * tilesPerImage * ld
-        let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth
+        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = images * tilesPerImage * ld / 16
+        let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth, dvv = vectors(dv)
         forEachImage(images, channels: cin) { n, s in
             s.plane.update(repeating: .zero, count: blocks * pc)
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
                     let t = n * tilesPerImage + ti * tilesW + tj, window = ti * m * planeW + tj * m
                     for b in 0..<blocks {
-                        winogradInputAdjointTile(dv + t * ld + b * 16, vStride: vStride,
-                                                 addingTo: s.plane + b * pc + window, stride: planeW, tmp: s.tile)
+                        K.inputAdjointTile(dvv + t * blocks + b, vs: vs, addingTo: s.plane + b * pc + window,
+                                           stride: planeW, tmp: s.tile)
                     }
                 }
             }
@@ -248,15 +275,14 @@ struct WinogradPlan {
 
     /// `y = Aᵀ M A` per output tile, cropped to the output size.
     func transformOutput(_ mm: UnsafePointer<Float>, images: Int, channels cout: Int, into y: UnsafeMutablePointer<Float>) {
-        let ld = WinogradConvolution.lanePadded(cout), mStride = images * tilesPerImage * ld, qw = tilesW * m
-        let blocks = ld / 16, pc = planeCount
+        let ld = WinogradConvolution.lanePadded(cout), ms = images * tilesPerImage * ld / 16, qw = tilesW * m
+        let blocks = ld / 16, pc = planeCount, mv = vectors(mm)
         forEachImage(images, channels: cout) { n, s in
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
                     let t = n * tilesPerImage + ti * tilesW + tj, window = ti * m * qw + tj * m
                     for b in 0..<blocks {
-                        winogradOutputTile(mm + t * ld + b * 16, mStride: mStride, outputTile: m,
-                                           into: s.plane + b * pc + window, stride: qw, tmp: s.tile)
+                        K.outputTile(mv + t * blocks + b, ms: ms, into: s.plane + b * pc + window, stride: qw, tmp: s.tile)
                     }
                 }
             }
@@ -270,8 +296,8 @@ struct WinogradPlan {
 
     /// The adjoint of `transformOutput`: `dM = A dy Aᵀ` per tile (zero beyond the output).
     func transformGradient(_ g: UnsafePointer<Float>, images: Int, channels cout: Int, into dm: UnsafeMutablePointer<Float>) {
-        let ld = WinogradConvolution.lanePadded(cout), mStride = images * tilesPerImage * ld
-        let qh = tilesH * m, qw = tilesW * m, blocks = ld / 16, pc = planeCount
+        let ld = WinogradConvolution.lanePadded(cout), ms = images * tilesPerImage * ld / 16
+        let qh = tilesH * m, qw = tilesW * m, blocks = ld / 16, pc = planeCount, dmv = vectors(dm)
         forEachImage(images, channels: cout) { n, s in
             for b in 0..<blocks {
                 gatherPlanes(g + (n * cout + b * 16) * outputPlaneSize, height: geo.outHeight, width: geo.outWidth,
@@ -282,13 +308,14 @@ struct WinogradPlan {
                 for tj in 0..<tilesW {
                     let t = n * tilesPerImage + ti * tilesW + tj, window = ti * m * qw + tj * m
                     for b in 0..<blocks {
-                        winogradGradientTile(s.plane + b * pc + window, stride: qw, outputTile: m,
-                                             into: dm + t * ld + b * 16, mStride: mStride, tmp: s.tile)
+                        K.gradientTile(s.plane + b * pc + window, stride: qw, into: dmv + t * blocks + b, ms: ms, tmp: s.tile)
                     }
                 }
             }
         }
     }
+
+    // MARK: Weight transforms
 
     /// `U[ξ] = (G w Gᵀ)[ξ]` as `[ξ][ci][co]` (`inputMajor`, for the forward GEMM) or
     /// `[ξ][co][ci]`, the inner axis padded to whole vectors; 16 inner channels at a time.
@@ -297,6 +324,7 @@ struct WinogradPlan {
         let outer = inputMajor ? cin : cout, inner = inputMajor ? cout : cin, ld = WinogradConvolution.lanePadded(inner)
         // Element (outer o, inner i) of w[co][ci][k] is at o·outerStep + i·innerStep + k.
         let outerStep = inputMajor ? rr : cin * rr, innerStep = inputMajor ? cin * rr : rr
+        let uv = vectors(u), a = K.alpha
         forEachBlock(outer, channels: inner) { o, c0, lanes, s in
             let base = w + o * outerStep + c0 * innerStep
             for k in 0..<rr {
@@ -304,21 +332,17 @@ struct WinogradPlan {
                 for l in 0..<lanes { v[l] = base[l * innerStep + k] }
                 s.result[k] = v
             }
-            weightT.sandwich(s.result, inStride: r, into: s.tile, outStride: 6, scratch: s.scratch)
-            for xi in 0..<tileCount {
-                UnsafeMutableRawPointer(u + (xi * outer + o) * ld + c0).storeBytes(of: s.tile[xi], as: Lanes.self)
-            }
+            weightT.sandwich(s.result, inStride: r, into: s.tile, outStride: a, scratch: s.scratch)
+            for xi in 0..<tileCount { uv[(xi * outer + o) * (ld / 16) + c0 / 16] = s.tile[xi] }
         }
     }
 
     /// The adjoint of `transformWeight` from `dU[ξ][ci][co]` (rows padded): `dw = Gᵀ dU G`.
     func transformWeightAdjoint(_ du: UnsafePointer<Float>, outChannels cout: Int, into w: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout)
+        let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), duv = vectors(du)
         forEachBlock(cin, channels: cout) { ci, c0, lanes, s in
-            for xi in 0..<tileCount {
-                s.tile[xi] = UnsafeRawPointer(du + (xi * cin + ci) * ld + c0).loadUnaligned(as: Lanes.self)
-            }
-            weightAdjointT.sandwich(s.tile, inStride: 6, into: s.result, outStride: r, scratch: s.scratch)
+            for xi in 0..<tileCount { s.tile[xi] = duv[(xi * cin + ci) * (ld / 16) + c0 / 16] }
+            weightAdjointT.sandwich(s.tile, inStride: K.alpha, into: s.result, outStride: r, scratch: s.scratch)
             let base = w + (c0 * cin + ci) * rr
             for l in 0..<lanes {
                 for k in 0..<rr { base[l * cin * rr + k] = s.result[k][l] }
@@ -327,24 +351,29 @@ struct WinogradPlan {
     }
 }
 
-/// One thread's buffers: padded planes of 16-channel vectors and three 6×6 tiles.
+/// One thread's buffers: padded planes of 16-channel vectors and tiles.
 struct WinogradScratch {
     let plane: UnsafeMutablePointer<Lanes>
     let tile: UnsafeMutablePointer<Lanes>
     let result: UnsafeMutablePointer<Lanes>
     let scratch: UnsafeMutablePointer<Lanes>
 
-    /// Planes for `channels` channels (one block of 16 when omitted).
-    init(plan: WinogradPlan, channels: Int = 16) {
-        plane = .allocate(capacity: plan.planeCount * ((channels + 15) / 16))
-        tile = .allocate(capacity: 36)
-        result = .allocate(capacity: 36)
-        scratch = .allocate(capacity: 36)
+    init(planeCount: Int, tileCount: Int) {
+        plane = .allocate(capacity: Swift.max(1, planeCount))
+        tile = .allocate(capacity: 2 * tileCount)
+        result = .allocate(capacity: tileCount)
+        scratch = .allocate(capacity: tileCount)
     }
 
     func deallocate() {
         plane.deallocate(); tile.deallocate(); result.deallocate(); scratch.deallocate()
     }
+}
+
+/// A 64-byte-aligned float buffer seen as vectors.
+@inline(__always)
+func vectors(_ p: UnsafePointer<Float>) -> UnsafeMutablePointer<Lanes> {
+    UnsafeMutableRawPointer(mutating: p).assumingMemoryBound(to: Lanes.self)
 }
 
 /// `count` floats aligned to a cache line (whole-vector stores then never straddle two lines).

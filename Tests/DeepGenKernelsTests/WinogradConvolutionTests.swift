@@ -96,7 +96,7 @@ import Testing
     }
 
     /// One-dimensional F(m, r) from the generated matrices equals the direct correlation.
-    @Test(arguments: [(2, 3), (4, 3), (6, 3), (2, 5), (4, 5), (3, 2)])
+    @Test(arguments: [(2, 3), (4, 3), (6, 3), (2, 5), (4, 5), (3, 2), (2, 7)])
     func transformsComputeCorrelation(_ mr: (Int, Int)) {
         let (m, r) = mr
         let t = WinogradTransform(outputTile: m, kernelSize: r)
@@ -124,41 +124,37 @@ import Testing
     }
 }
 
-/// The written-out 6×6 tile formulas are the generated matrices (and their transposes).
+/// The generated 1-D formulas are `WinogradTransform`'s matrices (and their transposes).
 @Suite struct WinogradTileFormulaTests {
-    func basis(_ k: Int) -> [Lanes] { (0..<6).map { $0 == k ? Lanes(repeating: 1) : .zero } }
-
-    @Test func inputTransformIsBᵀ() {
-        let bt = WinogradTransform(outputTile: 4, kernelSize: 3).inputMatrix
-        #expect(bt == WinogradTransform(outputTile: 2, kernelSize: 5).inputMatrix, "shared by both")
-        for k in 0..<6 {
-            let e = basis(k)
-            let o = winogradInput1D(e[0], e[1], e[2], e[3], e[4], e[5])
-            let a = winogradInputAdjoint1D(e[0], e[1], e[2], e[3], e[4], e[5])
-            for (i, v) in [o.0, o.1, o.2, o.3, o.4, o.5].enumerated() { #expect(v[0] == bt[i * 6 + k], "Bᵀ[\(i)][\(k)]") }
-            for (i, v) in [a.0, a.1, a.2, a.3, a.4, a.5].enumerated() { #expect(v[0] == bt[k * 6 + i], "B[\(i)][\(k)]") }
+    /// `f` applied to each unit vector of length `inputs`, as a `outputs × inputs` row-major matrix.
+    func matrix(inputs: Int, outputs: Int, _ f: (UnsafePointer<Lanes>, Int, UnsafeMutablePointer<Lanes>, Int) -> Void) -> [Float] {
+        var result = [Float](repeating: .nan, count: outputs * inputs)
+        let x = UnsafeMutablePointer<Lanes>.allocate(capacity: inputs), y = UnsafeMutablePointer<Lanes>.allocate(capacity: outputs)
+        defer { x.deallocate(); y.deallocate() }
+        for k in 0..<inputs {
+            for i in 0..<inputs { x[i] = i == k ? Lanes(repeating: 1) : .zero }
+            f(x, 1, y, 1)
+            for i in 0..<outputs { result[i * inputs + k] = y[i][0] }
         }
+        return result
     }
 
-    @Test func outputTransformsAreAᵀ() {
-        let at4 = WinogradTransform(outputTile: 4, kernelSize: 3).outputMatrix
-        let at2 = WinogradTransform(outputTile: 2, kernelSize: 5).outputMatrix
-        for k in 0..<6 {
-            let e = basis(k)
-            let o4 = winogradOutput4(e[0], e[1], e[2], e[3], e[4], e[5])
-            for (i, v) in [o4.0, o4.1, o4.2, o4.3].enumerated() { #expect(v[0] == at4[i * 6 + k], "Aᵀ₄[\(i)][\(k)]") }
-            let o2 = winogradOutput2(e[0], e[1], e[2], e[3], e[4], e[5])
-            for (i, v) in [o2.0, o2.1].enumerated() { #expect(v[0] == at2[i * 6 + k], "Aᵀ₂[\(i)][\(k)]") }
-        }
-        for k in 0..<4 {
-            let e = basis(k)
-            let a = winogradOutputAdjoint4(e[0], e[1], e[2], e[3])
-            for (i, v) in [a.0, a.1, a.2, a.3, a.4, a.5].enumerated() { #expect(v[0] == at4[k * 6 + i], "A₄[\(i)][\(k)]") }
-        }
-        for k in 0..<2 {
-            let e = basis(k)
-            let a = winogradOutputAdjoint2(e[0], e[1])
-            for (i, v) in [a.0, a.1, a.2, a.3, a.4, a.5].enumerated() { #expect(v[0] == at2[k * 6 + i], "A₂[\(i)][\(k)]") }
-        }
+    func transposed(_ a: [Float], rows: Int, columns: Int) -> [Float] {
+        (0..<columns).flatMap { j in (0..<rows).map { i in a[i * columns + j] } }
+    }
+
+    func check<K: WinogradTileKernels>(_: K.Type) {
+        let t = WinogradTransform(outputTile: K.outputSize, kernelSize: K.kernelSize)
+        let a = K.alpha, m = K.outputSize
+        #expect(t.tile == a)
+        #expect(matrix(inputs: a, outputs: a, K.input) == t.inputMatrix, "Bᵀ of \(K.self)")
+        #expect(matrix(inputs: a, outputs: a, K.inputAdjoint) == transposed(t.inputMatrix, rows: a, columns: a), "B of \(K.self)")
+        #expect(matrix(inputs: a, outputs: m, K.output) == t.outputMatrix, "Aᵀ of \(K.self)")
+        #expect(matrix(inputs: m, outputs: a, K.outputAdjoint) == transposed(t.outputMatrix, rows: m, columns: a), "A of \(K.self)")
+    }
+
+    @Test func formulasMatchTheMatrices() {
+        check(WinogradF4x3.self)
+        check(WinogradF4x5.self)
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes Sources/DeepGenKernels/WinogradKernels.generated.swift: the 1-D Winograd transforms
-of F(4x4, 3x3) and F(4x4, 5x5) as straight-line code (zeros left out), from exact rational
+(input, output, kernel and their adjoints) of F(4x4, 3x3) and F(4x4, 5x5) as straight-line code
+(zeros left out), from exact rational
 matrices built the same way as `WinogradTransform` (Toom-Cook at 0, ±1, ±2, ±1/2, ..., ∞;
 rows of Bᵀ scaled to a smallest nonzero entry of ±1). The Swift tests check every formula
 against `WinogradTransform`'s matrices.
@@ -41,24 +42,26 @@ def matrices(m, r):
         rows.append([F(int(k == cols - 1)) for k in range(cols)])
         return rows
 
-    va, vc = ev(m), ev(a)
+    va, vb, vc = ev(m), ev(r), ev(a)
     vinv = inverse(vc)
     bt = [[vinv[j][i] for j in range(a)] for i in range(a)]
+    g = [row[:] for row in vb]
     for j in range(a):
         nz = [v for v in bt[j] if v != 0]
         s = min(abs(v) for v in nz) * (-1 if nz[0] < 0 else 1)
         bt[j] = [v / s for v in bt[j]]
+        g[j] = [v * s for v in g[j]]
     at = [[va[j][i] for j in range(a)] for i in range(m)]
-    return at, bt
+    return at, bt, g
 
 
-def literal(c):
+def literal(c, exact=True):
     v = float(c)
-    assert F(v) == c, f"{c} is not exact in binary"
+    assert not exact or F(v) == c, f"{c} is not exact in binary"
     return repr(v)
 
 
-def expression(row, names):
+def expression(row, names, exact=True):
     terms = []
     for c, n in zip(row, names):
         if c == 0:
@@ -68,9 +71,9 @@ def expression(row, names):
         elif c == -1:
             terms.append(("-", n))
         elif c > 0:
-            terms.append(("+", f"{literal(c)} * {n}"))
+            terms.append(("+", f"{literal(c, exact)} * {n}"))
         else:
-            terms.append(("-", f"{literal(-c)} * {n}"))
+            terms.append(("-", f"{literal(-c, exact)} * {n}"))
     if not terms:
         return "Lanes.zero"
     out = terms[0][1] if terms[0][0] == "+" else f"-{terms[0][1]}"
@@ -79,23 +82,24 @@ def expression(row, names):
     return out
 
 
-def function(name, doc, matrix):
+def function(name, doc, matrix, exact=True):
     rows, cols = len(matrix), len(matrix[0])
     lines = [f"    /// {doc}", "    @inline(__always)",
              f"    static func {name}(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {{"]
     names = [f"x{k}" for k in range(cols)]
     lines.append("        " + "; ".join(f"let x{k} = x[{k} * xs]" for k in range(cols)))
     for i in range(rows):
-        lines.append(f"        y[{i} * ys] = {expression(matrix[i], names)}")
+        lines.append(f"        y[{i} * ys] = {expression(matrix[i], names, exact)}")
     lines.append("    }")
     return "\n".join(lines)
 
 
 def kernel(type_name, m, r):
-    at, bt = matrices(m, r)
+    at, bt, g = matrices(m, r)
     a = m + r - 1
     b = [[bt[j][i] for j in range(a)] for i in range(a)]
     aa = [[at[j][i] for j in range(m)] for i in range(a)]
+    gt = [[g[j][i] for j in range(a)] for i in range(r)]
     body = [
         f"/// F({m}×{m}, {r}×{r}) on {a}×{a} tiles.",
         f"enum {type_name}: WinogradTileKernels {{",
@@ -110,6 +114,10 @@ def kernel(type_name, m, r):
         function("output", "`y = Aᵀ x`", at),
         "",
         function("outputAdjoint", "`y = A x`", aa),
+        "",
+        function("kernel", "`y = G x` (fractions rounded to the nearest float)", g, exact=False),
+        "",
+        function("kernelAdjoint", "`y = Gᵀ x` (fractions rounded to the nearest float)", gt, exact=False),
         "}",
     ]
     return "\n".join(body)

@@ -89,19 +89,20 @@ struct WinogradPlan<K: WinogradTileKernels> {
     let tilesH: Int, tilesW: Int
     /// The zero-padded input region all tiles read: `(tiles − 1)·m + α` on each side.
     let planeH: Int, planeW: Int
-    let weightT: SparseTileMatrix, weightAdjointT: SparseTileMatrix
 
     init(_ geo: Conv2DGeometry) {
-        let t = WinogradTransform(outputTile: K.outputSize, kernelSize: K.kernelSize)
         precondition(geo.kernelHeight == K.kernelSize && geo.kernelWidth == K.kernelSize, "[Winograd] kernel \(geo)")
         self.geo = geo
         tilesH = (geo.outHeight + K.outputSize - 1) / K.outputSize
         tilesW = (geo.outWidth + K.outputSize - 1) / K.outputSize
         planeH = (tilesH - 1) * K.outputSize + K.alpha
         planeW = (tilesW - 1) * K.outputSize + K.alpha
-        weightT = SparseTileMatrix(t.kernelMatrix, rows: K.alpha, columns: K.kernelSize)
-        weightAdjointT = SparseTileMatrix(t.kernelMatrix, rows: K.alpha, columns: K.kernelSize, transposed: true)
     }
+
+    /// Floats from one ξ's matrix to the next: its size and one spare vector, so the α² rows a
+    /// tile transform writes do not all fall in the same cache set when the size is a multiple
+    /// of 4 KB (measured: the weight transform took 5% of a CycleGAN step without it).
+    func slab(_ floats: Int) -> Int { floats + 16 }
 
     var m: Int { K.outputSize }
     var r: Int { K.kernelSize }
@@ -119,17 +120,17 @@ struct WinogradPlan<K: WinogradTileKernels> {
                  output y: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, tiles = tileCount
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let u = alignedFloats(tiles * cin * coutL)
+        let u = alignedFloats(tiles * slab(cin * coutL))
         defer { freeAligned(u) }
-        transformWeight(w, outChannels: cout, into: u, inputMajor: true)
+        transformWeight(w, outChannels: cout, into: u)
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * tileRows * cinL), mm = alignedFloats(tiles * tileRows * coutL)
+            let v = alignedFloats(tiles * slab(tileRows * cinL)), mm = alignedFloats(tiles * slab(tileRows * coutL))
             defer { freeAligned(v); freeAligned(mm) }
             transformInput(x + start * inputImageSize, images: count, into: v)
             multiply { xi in
                 sgemmBlocked(transA: false, transB: false, m: tileRows, n: cout, k: cin, alpha: 1,
-                             a: v + xi * tileRows * cinL, lda: cinL, b: u + xi * cin * coutL, ldb: coutL,
-                             beta: 0, c: mm + xi * tileRows * coutL, ldc: coutL)
+                             a: v + xi * slab(tileRows * cinL), lda: cinL, b: u + xi * slab(cin * coutL), ldb: coutL,
+                             beta: 0, c: mm + xi * slab(tileRows * coutL), ldc: coutL)
             }
             transformOutput(mm, images: count, channels: cout, into: y + start * cout * outputPlaneSize)
         }
@@ -139,17 +140,17 @@ struct WinogradPlan<K: WinogradTileKernels> {
                       output x: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, tiles = tileCount
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let u = alignedFloats(tiles * cout * cinL)
+        let u = alignedFloats(tiles * slab(cin * coutL))
         defer { freeAligned(u) }
-        transformWeight(w, outChannels: cout, into: u, inputMajor: false)
+        transformWeight(w, outChannels: cout, into: u)
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let dm = alignedFloats(tiles * tileRows * coutL), dv = alignedFloats(tiles * tileRows * cinL)
+            let dm = alignedFloats(tiles * slab(tileRows * coutL)), dv = alignedFloats(tiles * slab(tileRows * cinL))
             defer { freeAligned(dm); freeAligned(dv) }
             transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
             multiply { xi in
-                sgemmBlocked(transA: false, transB: false, m: tileRows, n: cin, k: cout, alpha: 1,
-                             a: dm + xi * tileRows * coutL, lda: coutL, b: u + xi * cout * cinL, ldb: cinL,
-                             beta: 0, c: dv + xi * tileRows * cinL, ldc: cinL)
+                sgemmBlocked(transA: false, transB: true, m: tileRows, n: cin, k: cout, alpha: 1,
+                             a: dm + xi * slab(tileRows * coutL), lda: coutL, b: u + xi * slab(cin * coutL), ldb: coutL,
+                             beta: 0, c: dv + xi * slab(tileRows * cinL), ldc: cinL)
             }
             transformInputAdjoint(dv, images: count, into: x + start * inputImageSize)
         }
@@ -163,17 +164,17 @@ struct WinogradPlan<K: WinogradTileKernels> {
             return
         }
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let du = alignedFloats(tiles * cin * coutL)
+        let du = alignedFloats(tiles * slab(cin * coutL))
         defer { freeAligned(du) }
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * tileRows * cinL), dm = alignedFloats(tiles * tileRows * coutL)
+            let v = alignedFloats(tiles * slab(tileRows * cinL)), dm = alignedFloats(tiles * slab(tileRows * coutL))
             defer { freeAligned(v); freeAligned(dm) }
             transformInput(x + start * inputImageSize, images: count, into: v)
             transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
             multiply { xi in
                 sgemmBlocked(transA: true, transB: false, m: cin, n: cout, k: tileRows, alpha: 1,
-                             a: v + xi * tileRows * cinL, lda: cinL, b: dm + xi * tileRows * coutL, ldb: coutL,
-                             beta: start == 0 ? 0 : 1, c: du + xi * cin * coutL, ldc: coutL)
+                             a: v + xi * slab(tileRows * cinL), lda: cinL, b: dm + xi * slab(tileRows * coutL), ldb: coutL,
+                             beta: start == 0 ? 0 : 1, c: du + xi * slab(cin * coutL), ldc: coutL)
             }
         }
         transformWeightAdjoint(du, outChannels: cout, into: w)
@@ -200,20 +201,6 @@ struct WinogradPlan<K: WinogradTileKernels> {
         }
     }
 
-    /// Runs `body(item, firstChannel, lanes, scratch)` over every item (an output or input
-    /// channel of the weights) and block of 16 channels, in parallel.
-    private func forEachBlock(_ items: Int, channels: Int, _ body: (Int, Int, Int, WinogradScratch) -> Void) {
-        let blocks = (channels + 15) / 16
-        Parallel.forEachChunk(items * blocks, minChunk: 1) { _, range in
-            let scratch = WinogradScratch(planeCount: 0, tileCount: tileCount)
-            defer { scratch.deallocate() }
-            for item in range {
-                let c0 = (item % blocks) * 16
-                body(item / blocks, c0, Swift.min(16, channels - c0), scratch)
-            }
-        }
-    }
-
     /// Runs `body(image, scratch)` for each of `images` images, in parallel; the scratch has a
     /// padded plane for every block of 16 of `channels` channels.
     private func forEachImage(_ images: Int, channels: Int, _ body: (Int, WinogradScratch) -> Void) {
@@ -231,7 +218,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     /// `V[ξ][tile][ci] = (Bᵀ d B)[ξ]` for every input tile `d` of `images` images at `x`.
     func transformInput(_ x: UnsafePointer<Float>, images: Int, into v: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = images * tilesPerImage * ld / 16
+        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = slab(images * tilesPerImage * ld) / 16
         let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth, vv = vectors(v)
         forEachImage(images, channels: cin) { n, s in
             for b in 0..<blocks {
@@ -252,7 +239,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     /// The adjoint of `transformInput`: `dx = Σ over tiles of B dV Bᵀ`, overlapping tiles added.
     func transformInputAdjoint(_ dv: UnsafePointer<Float>, images: Int, into dx: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = images * tilesPerImage * ld / 16
+        let cin = geo.inChannels, ld = WinogradConvolution.lanePadded(cin), vs = slab(images * tilesPerImage * ld) / 16
         let blocks = ld / 16, pc = planeCount, hw = geo.inHeight * geo.inWidth, dvv = vectors(dv)
         forEachImage(images, channels: cin) { n, s in
             s.plane.update(repeating: .zero, count: blocks * pc)
@@ -275,7 +262,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     /// `y = Aᵀ M A` per output tile, cropped to the output size.
     func transformOutput(_ mm: UnsafePointer<Float>, images: Int, channels cout: Int, into y: UnsafeMutablePointer<Float>) {
-        let ld = WinogradConvolution.lanePadded(cout), ms = images * tilesPerImage * ld / 16, qw = tilesW * m
+        let ld = WinogradConvolution.lanePadded(cout), ms = slab(images * tilesPerImage * ld) / 16, qw = tilesW * m
         let blocks = ld / 16, pc = planeCount, mv = vectors(mm)
         forEachImage(images, channels: cout) { n, s in
             for ti in 0..<tilesH {
@@ -296,7 +283,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     /// The adjoint of `transformOutput`: `dM = A dy Aᵀ` per tile (zero beyond the output).
     func transformGradient(_ g: UnsafePointer<Float>, images: Int, channels cout: Int, into dm: UnsafeMutablePointer<Float>) {
-        let ld = WinogradConvolution.lanePadded(cout), ms = images * tilesPerImage * ld / 16
+        let ld = WinogradConvolution.lanePadded(cout), ms = slab(images * tilesPerImage * ld) / 16
         let qh = tilesH * m, qw = tilesW * m, blocks = ld / 16, pc = planeCount, dmv = vectors(dm)
         forEachImage(images, channels: cout) { n, s in
             for b in 0..<blocks {
@@ -317,56 +304,80 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     // MARK: Weight transforms
 
-    /// `U[ξ] = (G w Gᵀ)[ξ]` as `[ξ][ci][co]` (`inputMajor`, for the forward GEMM) or
-    /// `[ξ][co][ci]`, the inner axis padded to whole vectors; 16 inner channels at a time.
-    func transformWeight(_ w: UnsafePointer<Float>, outChannels cout: Int, into u: UnsafeMutablePointer<Float>, inputMajor: Bool) {
-        let cin = geo.inChannels, rr = r * r
-        let outer = inputMajor ? cin : cout, inner = inputMajor ? cout : cin, ld = WinogradConvolution.lanePadded(inner)
-        // Element (outer o, inner i) of w[co][ci][k] is at o·outerStep + i·innerStep + k.
-        let outerStep = inputMajor ? rr : cin * rr, innerStep = inputMajor ? cin * rr : rr
-        let uv = vectors(u), a = K.alpha
-        forEachBlock(outer, channels: inner) { o, c0, lanes, s in
-            let base = w + o * outerStep + c0 * innerStep
-            for k in 0..<rr {
-                var v = Lanes.zero
-                for l in 0..<lanes { v[l] = base[l * innerStep + k] }
-                s.result[k] = v
+    /// `U[ξ] = (G w Gᵀ)[ξ]` as `[ξ][ci][co]` (rows padded to whole vectors), 16 output channels at a
+    /// time from a copy of the weights with the output channel innermost (`[ci][tap][co]`).
+    func transformWeight(_ w: UnsafePointer<Float>, outChannels cout: Int, into u: UnsafeMutablePointer<Float>) {
+        let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), blocks = ld / 16
+        let wt = alignedFloats(cin * rr * ld)
+        defer { freeAligned(wt) }
+        transposeRows(w, rows: cout, columns: cin * rr, into: wt, ld: ld)
+        let wv = vectors(wt), uv = vectors(u)
+        Parallel.forEachChunk(cin * blocks, minChunk: 8) { _, items in
+            let tmp = UnsafeMutablePointer<Lanes>.allocate(capacity: K.scratchCount)
+            defer { tmp.deallocate() }
+            for item in items {
+                let ci = item / blocks, b = item % blocks
+                K.weightTile(wv + ci * rr * blocks + b, ws: blocks, into: uv + ci * blocks + b, us: slab(cin * ld) / 16, tmp: tmp)
             }
-            weightT.sandwich(s.result, inStride: r, into: s.tile, outStride: a, scratch: s.scratch)
-            for xi in 0..<tileCount { uv[(xi * outer + o) * (ld / 16) + c0 / 16] = s.tile[xi] }
         }
     }
 
     /// The adjoint of `transformWeight` from `dU[ξ][ci][co]` (rows padded): `dw = Gᵀ dU G`.
     func transformWeightAdjoint(_ du: UnsafePointer<Float>, outChannels cout: Int, into w: UnsafeMutablePointer<Float>) {
-        let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), duv = vectors(du)
-        forEachBlock(cin, channels: cout) { ci, c0, lanes, s in
-            for xi in 0..<tileCount { s.tile[xi] = duv[(xi * cin + ci) * (ld / 16) + c0 / 16] }
-            weightAdjointT.sandwich(s.tile, inStride: K.alpha, into: s.result, outStride: r, scratch: s.scratch)
-            let base = w + (c0 * cin + ci) * rr
-            for l in 0..<lanes {
-                for k in 0..<rr { base[l * cin * rr + k] = s.result[k][l] }
+        let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), blocks = ld / 16
+        let wt = alignedFloats(cin * rr * ld)
+        defer { freeAligned(wt) }
+        let wv = vectors(wt), duv = vectors(du)
+        Parallel.forEachChunk(cin * blocks, minChunk: 8) { _, items in
+            let tmp = UnsafeMutablePointer<Lanes>.allocate(capacity: K.scratchCount)
+            defer { tmp.deallocate() }
+            for item in items {
+                let ci = item / blocks, b = item % blocks
+                K.weightAdjointTile(duv + ci * blocks + b, us: slab(cin * ld) / 16, into: wv + ci * rr * blocks + b, ws: blocks, tmp: tmp)
             }
         }
+        transposeRows(wt, rows: cin * rr, columns: cout, ld: ld, into: w)
     }
 }
 
-/// One thread's buffers: padded planes of 16-channel vectors and tiles.
+/// One thread's buffers: padded planes of 16-channel vectors and tile scratch.
 struct WinogradScratch {
     let plane: UnsafeMutablePointer<Lanes>
     let tile: UnsafeMutablePointer<Lanes>
-    let result: UnsafeMutablePointer<Lanes>
-    let scratch: UnsafeMutablePointer<Lanes>
 
     init(planeCount: Int, tileCount: Int) {
         plane = .allocate(capacity: Swift.max(1, planeCount))
         tile = .allocate(capacity: 2 * tileCount)
-        result = .allocate(capacity: tileCount)
-        scratch = .allocate(capacity: tileCount)
     }
 
     func deallocate() {
-        plane.deallocate(); tile.deallocate(); result.deallocate(); scratch.deallocate()
+        plane.deallocate(); tile.deallocate()
+    }
+}
+
+/// `dst[j][i] = src[i][j]` for a row-major `rows × columns` `src`; `dst` rows are `ld ≥ rows`
+/// long and their padding is zeroed. In 16×16 blocks, so both sides stay in L1.
+func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>, ld: Int) {
+    transposeBlocked(src, srcStride: columns, rows: rows, columns: columns, into: dst, dstStride: ld)
+    for j in 0..<columns { (dst + j * ld + rows).update(repeating: 0, count: ld - rows) }
+}
+
+/// `dst[j][i] = src[i][j]` for `src` rows `ld` long of which the first `columns` are read.
+func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into dst: UnsafeMutablePointer<Float>) {
+    transposeBlocked(src, srcStride: ld, rows: rows, columns: columns, into: dst, dstStride: rows)
+}
+
+private func transposeBlocked(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, columns: Int,
+                              into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
+    for i0 in stride(from: 0, to: rows, by: 16) {
+        let i1 = Swift.min(rows, i0 + 16)
+        for j0 in stride(from: 0, to: columns, by: 16) {
+            let j1 = Swift.min(columns, j0 + 16)
+            for i in i0..<i1 {
+                let s = src + i * srcStride
+                for j in j0..<j1 { dst[j * dstStride + i] = s[j] }
+            }
+        }
     }
 }
 

@@ -21,6 +21,10 @@ protocol WinogradTileKernels {
     static func output(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int)
     /// `y = A x` (`m` → `α` vectors).
     static func outputAdjoint(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int)
+    /// `y = G x` (`r` → `α` vectors).
+    static func kernel(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int)
+    /// `y = Gᵀ x` (`α` → `r` vectors).
+    static func kernelAdjoint(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int)
 }
 
 // Tile matrices `[ξ][tile][channel]` are passed as vector pointers with the distance between
@@ -67,5 +71,23 @@ extension WinogradTileKernels {
         let a = alpha, m = outputSize
         for i in 0..<m { outputAdjoint(dy + i * s, 1, tmp + i * a, 1) }
         for b in 0..<a { outputAdjoint(tmp + b, a, dm + b * ms, a * ms) }
+    }
+
+    /// `U = G w Gᵀ` of the `r×r` kernel at `w` (tap `k` at `w[k·ws]`), `U[ξ]` going to `u[ξ·us]`.
+    @inline(__always)
+    static func weightTile(_ w: UnsafePointer<Lanes>, ws: Int, into u: UnsafeMutablePointer<Lanes>, us: Int,
+                           tmp: UnsafeMutablePointer<Lanes>) {
+        let a = alpha, r = kernelSize
+        for kx in 0..<r { kernel(w + kx * ws, r * ws, tmp + kx, r) }
+        for i in 0..<a { kernel(tmp + i * r, 1, u + i * a * us, us) }
+    }
+
+    /// `dw = Gᵀ dU G` (the adjoint of `weightTile`) from `dU[ξ]` at `du[ξ·us]`, tap `k` going to `w[k·ws]`.
+    @inline(__always)
+    static func weightAdjointTile(_ du: UnsafePointer<Lanes>, us: Int, into w: UnsafeMutablePointer<Lanes>, ws: Int,
+                                  tmp: UnsafeMutablePointer<Lanes>) {
+        let a = alpha, r = kernelSize
+        for i in 0..<a { kernelAdjoint(du + i * a * us, us, tmp + i * r, 1) }
+        for kx in 0..<r { kernelAdjoint(tmp + kx, r, w + kx * ws, r * ws) }
     }
 }

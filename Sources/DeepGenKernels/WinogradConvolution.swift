@@ -1,3 +1,5 @@
+import Foundation
+
 /// Winograd convolution (Lavin & Gray 2016) for stride-1 layers with 3×3 or 5×5 kernels and
 /// enough channels: F(4×4, 3×3) on 6×6 input tiles and F(4×4, 5×5) on 8×8 tiles.
 ///
@@ -39,7 +41,7 @@ public enum WinogradConvolution {
 
     /// Floats of transformed tiles held at once (V and M of one group of images): 8 MB. Tests
     /// lower it to run several groups on small problems.
-    nonisolated(unsafe) static var chunkFloats = 1 << 21
+    nonisolated(unsafe) static var chunkFloats = 1 << 20
 
     /// Channel rows of the tile matrices are padded to whole vectors, so every transform loads
     /// and stores whole, aligned vectors (the GEMMs skip the padding).
@@ -120,12 +122,12 @@ struct WinogradPlan<K: WinogradTileKernels> {
                  output y: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, tiles = tileCount
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let u = alignedFloats(tiles * slab(cin * coutL))
-        defer { freeAligned(u) }
+        let u = WinogradBuffers.take(tiles * slab(cin * coutL))
+        defer { WinogradBuffers.give(u) }
         transformWeight(w, outChannels: cout, into: u)
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * slab(tileRows * cinL)), mm = alignedFloats(tiles * slab(tileRows * coutL))
-            defer { freeAligned(v); freeAligned(mm) }
+            let v = WinogradBuffers.take(tiles * slab(tileRows * cinL)), mm = WinogradBuffers.take(tiles * slab(tileRows * coutL))
+            defer { WinogradBuffers.give(v); WinogradBuffers.give(mm) }
             transformInput(x + start * inputImageSize, images: count, into: v)
             multiply { xi in
                 sgemmBlocked(transA: false, transB: false, m: tileRows, n: cout, k: cin, alpha: 1,
@@ -140,12 +142,12 @@ struct WinogradPlan<K: WinogradTileKernels> {
                       output x: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, tiles = tileCount
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let u = alignedFloats(tiles * slab(cin * coutL))
-        defer { freeAligned(u) }
+        let u = WinogradBuffers.take(tiles * slab(cin * coutL))
+        defer { WinogradBuffers.give(u) }
         transformWeight(w, outChannels: cout, into: u)
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let dm = alignedFloats(tiles * slab(tileRows * coutL)), dv = alignedFloats(tiles * slab(tileRows * cinL))
-            defer { freeAligned(dm); freeAligned(dv) }
+            let dm = WinogradBuffers.take(tiles * slab(tileRows * coutL)), dv = WinogradBuffers.take(tiles * slab(tileRows * cinL))
+            defer { WinogradBuffers.give(dm); WinogradBuffers.give(dv) }
             transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
             multiply { xi in
                 sgemmBlocked(transA: false, transB: true, m: tileRows, n: cin, k: cout, alpha: 1,
@@ -164,11 +166,11 @@ struct WinogradPlan<K: WinogradTileKernels> {
             return
         }
         let cinL = WinogradConvolution.lanePadded(cin), coutL = WinogradConvolution.lanePadded(cout)
-        let du = alignedFloats(tiles * slab(cin * coutL))
-        defer { freeAligned(du) }
+        let du = WinogradBuffers.take(tiles * slab(cin * coutL))
+        defer { WinogradBuffers.give(du) }
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
-            let v = alignedFloats(tiles * slab(tileRows * cinL)), dm = alignedFloats(tiles * slab(tileRows * coutL))
-            defer { freeAligned(v); freeAligned(dm) }
+            let v = WinogradBuffers.take(tiles * slab(tileRows * cinL)), dm = WinogradBuffers.take(tiles * slab(tileRows * coutL))
+            defer { WinogradBuffers.give(v); WinogradBuffers.give(dm) }
             transformInput(x + start * inputImageSize, images: count, into: v)
             transformGradient(g + start * cout * outputPlaneSize, images: count, channels: cout, into: dm)
             multiply { xi in
@@ -308,8 +310,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
     /// time from a copy of the weights with the output channel innermost (`[ci][tap][co]`).
     func transformWeight(_ w: UnsafePointer<Float>, outChannels cout: Int, into u: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), blocks = ld / 16
-        let wt = alignedFloats(cin * rr * ld)
-        defer { freeAligned(wt) }
+        let wt = WinogradBuffers.take(cin * rr * ld)
+        defer { WinogradBuffers.give(wt) }
         transposeRows(w, rows: cout, columns: cin * rr, into: wt, ld: ld)
         let wv = vectors(wt), uv = vectors(u)
         Parallel.forEachChunk(cin * blocks, minChunk: 8) { _, items in
@@ -325,8 +327,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
     /// The adjoint of `transformWeight` from `dU[ξ][ci][co]` (rows padded): `dw = Gᵀ dU G`.
     func transformWeightAdjoint(_ du: UnsafePointer<Float>, outChannels cout: Int, into w: UnsafeMutablePointer<Float>) {
         let cin = geo.inChannels, rr = r * r, ld = WinogradConvolution.lanePadded(cout), blocks = ld / 16
-        let wt = alignedFloats(cin * rr * ld)
-        defer { freeAligned(wt) }
+        let wt = WinogradBuffers.take(cin * rr * ld)
+        defer { WinogradBuffers.give(wt) }
         let wv = vectors(wt), duv = vectors(du)
         Parallel.forEachChunk(cin * blocks, minChunk: 8) { _, items in
             let tmp = UnsafeMutablePointer<Lanes>.allocate(capacity: K.scratchCount)
@@ -387,12 +389,43 @@ func vectors(_ p: UnsafePointer<Float>) -> UnsafeMutablePointer<Lanes> {
     UnsafeMutableRawPointer(mutating: p).assumingMemoryBound(to: Lanes.self)
 }
 
-/// `count` floats aligned to a cache line (whole-vector stores then never straddle two lines).
-func alignedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
-}
+/// The kernels' work buffers (64-byte aligned), kept for reuse rather than freed after each
+/// call: freeing multi-megabyte blocks makes glibc raise its mmap threshold, after which tensors
+/// of that size come from the heap and fragment it (measured: CycleGAN-small peak RSS 227 →
+/// 368 MB with per-call buffers; forcing the threshold back halves the speed instead).
+enum WinogradBuffers {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var spare: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+    nonisolated(unsafe) private static var capacities: [UnsafeMutablePointer<Float>: Int] = [:]
+    /// Spare buffers kept at most (the smallest go first).
+    static let keep = 4
 
-func freeAligned(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
+    /// A buffer of at least `count` floats: the smallest spare one that fits, or a new one.
+    static func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = spare.indices.filter({ spare[$0].capacity >= count }).min(by: { spare[$0].capacity < spare[$1].capacity }) {
+            return spare.remove(at: i).pointer
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+        capacities[p] = count
+        return p
+    }
+
+    /// Returns a buffer from `take`.
+    static func give(_ p: UnsafeMutablePointer<Float>) {
+        lock.lock()
+        defer { lock.unlock() }
+        spare.append((p, capacities[p]!))
+        if spare.count > keep {
+            let i = spare.indices.min { spare[$0].capacity < spare[$1].capacity }!
+            let dropped = spare.remove(at: i).pointer
+            capacities[dropped] = nil
+            UnsafeMutableRawPointer(dropped).deallocate()
+        }
+    }
+}
 
 /// Interleaves `lanes` planes of `height × width` (consecutive channels at `src`) into a zeroed
 /// `planeHeight × planeWidth` plane of vectors, pixel `(y, x)` going to `(y + offsetY, x + offsetX)`.

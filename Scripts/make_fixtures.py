@@ -156,6 +156,9 @@ def make_conv2d():
         # Stride 1, 3×3 or 5×5, ≥ 16 channels each side: the Winograd kernels.
         ("winograd_k3", [2, 16, 7, 7], [20, 16, 3, 3], 1, 1, 1, True),
         ("winograd_k5", [2, 17, 6, 8], [16, 17, 5, 5], 1, 2, 1, False),
+        # Stride 2, 5×5 pad 2 or 4×4 pad 1, even sides: stride 1 over pixel phases (Winograd).
+        ("s2_phases_k5", [2, 4, 10, 8], [16, 4, 5, 5], 2, 2, 1, True),
+        ("s2_phases_k4", [2, 5, 8, 10], [17, 5, 4, 4], 2, 1, 1, False),
     ]
     cases = []
     for name, xs, ws, stride, padding, dilation, bias in specs:
@@ -195,6 +198,9 @@ def make_conv_transpose2d():
         # Stride 1, 3×3 or 5×5, ≥ 16 channels each side: the Winograd kernels.
         ("winograd_k5", [2, 18, 7, 7], [18, 16, 5, 5], 1, 2, 0, True),
         ("winograd_k3", [2, 16, 9, 9], [16, 24, 3, 3], 1, 0, 0, False),
+        # Stride 2 onto an even output: the adjoint of the pixel-phase rewrite.
+        ("s2_phases_k5", [2, 16, 4, 5], [16, 4, 5, 5], 2, 2, 1, True),
+        ("s2_phases_k4", [2, 18, 5, 4], [18, 5, 4, 4], 2, 1, 0, False),
     ]
     cases = []
     for name, xs, ws, stride, padding, out_pad, bias in specs:

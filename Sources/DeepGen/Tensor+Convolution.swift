@@ -21,7 +21,12 @@ extension Tensor {
                      "[conv2d] stride \(stride), padding \(padding), dilation \(dilation) must be positive (padding ≥ 0)")
         precondition(geo.outHeight > 0 && geo.outWidth > 0,
                      "[conv2d] kernel \(weight.shape.suffix(2)) larger than padded input \(shape.suffix(2))")
-        let y = Tensor.convolve(self, weight, geo)
+        let y: Tensor
+        if let phases = StrideTwoRewrite(geo, outChannels: weight.shape[0]) {
+            y = Tensor.convolve(StrideTwoRewrite.spaceToDepth(self), phases.weight(weight), phases.geometry)
+        } else {
+            y = Tensor.convolve(self, weight, geo)
+        }
         return bias.map { y + Tensor.channelBias($0, channels: weight.shape[0], op: "conv2d") } ?? y
     }
 
@@ -48,7 +53,12 @@ extension Tensor {
             strideH: stride.h, strideW: stride.w, padH: padding.h, padW: padding.w,
             dilationH: dilation.h, dilationW: dilation.w)
         precondition(geo.outHeight == shape[2] && geo.outWidth == shape[3], "[convTranspose2d] inconsistent geometry \(geo)")
-        let y = Tensor.convolveInputAdjoint(self, weight, geo)
+        let y: Tensor
+        if let phases = StrideTwoRewrite(geo, outChannels: weight.shape[0]) {
+            y = StrideTwoRewrite.depthToSpace(Tensor.convolveInputAdjoint(self, phases.weight(weight), phases.geometry))
+        } else {
+            y = Tensor.convolveInputAdjoint(self, weight, geo)
+        }
         return bias.map { y + Tensor.channelBias($0, channels: weight.shape[1], op: "convTranspose2d") } ?? y
     }
 

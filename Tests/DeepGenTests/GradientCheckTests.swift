@@ -13,8 +13,9 @@ func positive(_ shape: [Int], seed: UInt64) -> Tensor {
     return Tensor.uniform(shape, low: 0.5, high: 2, using: &rng)
 }
 
-func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor], epsilon: Float = 1e-3) {
-    let r = gradientCheck(f, at: inputs, epsilon: epsilon)
+func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor], epsilon: Float = 1e-3,
+                    maxElements: Int = .max) {
+    let r = gradientCheck(f, at: inputs, epsilon: epsilon, maxElements: maxElements)
     #expect(r.worstRatio <= 1, "\(name): \(r)")
 }
 
@@ -128,6 +129,17 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
         expectGradient("convTranspose2d s2 p1 op1", {
             $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1)
         }, [x, wt, b])
+        // ≥ 16 channels: Winograd (stride 1) and stride 2 as stride 1 over pixel phases. Winograd
+        // rounds differently from one input to the next (~1e-6 of the sums), which a 1e-3 step
+        // would amplify; these are linear in each input, so a large step is exact.
+        let xw = smooth([1, 16, 5, 6], seed: 50, scale: 0.5), ww = smooth([16, 16, 3, 3], seed: 51, scale: 0.2)
+        expectGradient("conv2d Winograd 3×3", { $0[0].conv2d(weight: $0[1], padding: 1) }, [xw, ww], epsilon: 0.05, maxElements: 97)
+        let w5 = smooth([16, 16, 5, 5], seed: 52, scale: 0.1)
+        expectGradient("convTranspose2d Winograd 5×5", { $0[0].convTranspose2d(weight: $0[1], padding: 2) }, [xw, w5], epsilon: 0.05, maxElements: 97)
+        let xp = smooth([1, 4, 6, 8], seed: 53, scale: 0.5), wp = smooth([16, 4, 5, 5], seed: 54, scale: 0.2)
+        expectGradient("conv2d s2 over phases", { $0[0].conv2d(weight: $0[1], stride: 2, padding: 2) }, [xp, wp], epsilon: 0.05, maxElements: 97)
+        let xq = smooth([1, 16, 3, 4], seed: 55, scale: 0.5), wq = smooth([16, 4, 4, 4], seed: 56, scale: 0.2)
+        expectGradient("convTranspose2d s2 over phases", { $0[0].convTranspose2d(weight: $0[1], stride: 2, padding: 1) }, [xq, wq], epsilon: 0.05, maxElements: 97)
     }
 
     /// Layers whose column matrix exceeds one chunk build it a few images at a time: the batch's
@@ -186,6 +198,17 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
             let gx = gradients(of: y, with: [xs], createGraph: true)[0]
             return gx.square().sum()
         }, [x, w])
+    }
+
+    /// Through the stride-2 pixel-phase rewrite and the Winograd kernels (a gradient penalty's path).
+    @Test func gradientOfPhaseConvGradient() {
+        let x = smooth([1, 4, 6, 6], seed: 57, scale: 0.5), w = smooth([16, 4, 5, 5], seed: 58, scale: 0.1)
+        expectGradient("phase conv grad of grad", { inputs in
+            let xs = inputs[0], ws = inputs[1]
+            let y = xs.conv2d(weight: ws, stride: 2, padding: 2).sigmoid().sum()
+            let gx = gradients(of: y, with: [xs], createGraph: true)[0]
+            return gx.square().sum()
+        }, [x, w], maxElements: 97)
     }
 
     @Test func gradientOfConvGradient() {

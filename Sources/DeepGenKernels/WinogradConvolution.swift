@@ -39,9 +39,9 @@ public enum WinogradConvolution {
     static let f4x3 = WinogradTransform(outputTile: 4, kernelSize: 3)
     static let f4x5 = WinogradTransform(outputTile: 4, kernelSize: 5)
 
-    /// Floats of transformed tiles held at once (V and M of one group of images): 8 MB. Tests
-    /// lower it to run several groups on small problems.
-    nonisolated(unsafe) static var chunkFloats = 1 << 20
+    /// Floats of transformed tiles held at once (V and M of one group of images): 4 MB (8 MB
+    /// measured no faster). Tests pass smaller groups to run several on small problems.
+    public static let groupFloats = 1 << 20
 
     /// Channel rows of the tile matrices are padded to whole vectors, so every transform loads
     /// and stores whole, aligned vectors (the GEMMs skip the padding).
@@ -50,36 +50,36 @@ public enum WinogradConvolution {
     /// `y[N, Cout, OH, OW] = conv(x[N, Cin, H, W], w[Cout, Cin, r, r])` (cross-correlation).
     public static func forward(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
-        outChannels cout: Int, output y: UnsafeMutablePointer<Float>
+        outChannels cout: Int, output y: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
         if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo).forward(x, w, batch: batch, outChannels: cout, output: y)
+            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).forward(x, w, batch: batch, outChannels: cout, output: y)
         } else {
-            WinogradPlan<WinogradF4x5>(geo).forward(x, w, batch: batch, outChannels: cout, output: y)
+            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).forward(x, w, batch: batch, outChannels: cout, output: y)
         }
     }
 
     /// `x[N, Cin, H, W] = convᵀ(g[N, Cout, OH, OW], w[Cout, Cin, r, r])`: the input adjoint.
     public static func inputAdjoint(
         _ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
-        outChannels cout: Int, output x: UnsafeMutablePointer<Float>
+        outChannels cout: Int, output x: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
         if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
+            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
         } else {
-            WinogradPlan<WinogradF4x5>(geo).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
+            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
         }
     }
 
     /// `w[Cout, Cin, r, r] = Σ over the batch of g ⋆ x`: the weight adjoint.
     public static func weightAdjoint(
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
-        outChannels cout: Int, output w: UnsafeMutablePointer<Float>
+        outChannels cout: Int, output w: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
         if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
         } else {
-            WinogradPlan<WinogradF4x5>(geo).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
         }
     }
 }
@@ -92,7 +92,11 @@ struct WinogradPlan<K: WinogradTileKernels> {
     /// The zero-padded input region all tiles read: `(tiles − 1)·m + α` on each side.
     let planeH: Int, planeW: Int
 
-    init(_ geo: Conv2DGeometry) {
+    /// Floats of transformed tiles per group of images.
+    let groupFloats: Int
+
+    init(_ geo: Conv2DGeometry, groupFloats: Int = WinogradConvolution.groupFloats) {
+        self.groupFloats = groupFloats
         precondition(geo.kernelHeight == K.kernelSize && geo.kernelWidth == K.kernelSize, "[Winograd] kernel \(geo)")
         self.geo = geo
         tilesH = (geo.outHeight + K.outputSize - 1) / K.outputSize
@@ -185,10 +189,10 @@ struct WinogradPlan<K: WinogradTileKernels> {
     // MARK: Scheduling
 
     /// Runs `body(start, count, tileRows)` over groups of images sized so the transformed tiles
-    /// of `channels` channels take about `chunkFloats`.
+    /// of `channels` channels take about `groupFloats`.
     func forEachGroup(batch: Int, channels: Int, _ body: (Int, Int, Int) -> Void) {
         let perImage = Swift.max(1, tileCount * tilesPerImage * channels)
-        let group = Swift.max(1, Swift.min(batch, WinogradConvolution.chunkFloats / perImage))
+        let group = Swift.max(1, Swift.min(batch, groupFloats / perImage))
         for start in stride(from: 0, to: batch, by: group) {
             let count = Swift.min(group, batch - start)
             body(start, count, count * tilesPerImage)

@@ -51,22 +51,19 @@ import Testing
         let w = (0..<(cout * g.patchSize)).map { Float(($0 * 104729) % 89) / 44 - 1 }
         let dy = (0..<(batch * cout * g.outHeight * g.outWidth)).map { Float(($0 * 31) % 53) / 26 - 1 }
         let ref = reference(g, batch: batch, cout: cout, x: x, w: w, dy: dy)
-        let savedChunk = WinogradConvolution.chunkFloats
-        defer { WinogradConvolution.chunkFloats = savedChunk }
         // The default holds the whole batch in one group; 1 float makes one image per group.
-        for (threads, chunk) in [(1, savedChunk), (2, savedChunk), (2, 1)] {
+        for (threads, chunk) in [(1, WinogradConvolution.groupFloats), (2, WinogradConvolution.groupFloats), (2, 1)] {
             let saved = Parallel.threadCount
             Parallel.threadCount = threads
-            WinogradConvolution.chunkFloats = chunk
             defer { Parallel.threadCount = saved }
             var y = [Float](repeating: .nan, count: dy.count)
-            WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y)
+            WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y, groupFloats: chunk)
             #expect(close(y, ref.y, scale: ref.yScale), "forward \(g) threads \(threads) chunk \(chunk)")
             var dx = [Float](repeating: .nan, count: x.count)
-            WinogradConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &dx)
+            WinogradConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &dx, groupFloats: chunk)
             #expect(close(dx, ref.dx, scale: ref.dxScale), "input adjoint \(g) threads \(threads) chunk \(chunk)")
             var dw = [Float](repeating: .nan, count: w.count)
-            WinogradConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &dw)
+            WinogradConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &dw, groupFloats: chunk)
             #expect(close(dw, ref.dw, scale: ref.dwScale), "weight adjoint \(g) threads \(threads) chunk \(chunk)")
         }
     }

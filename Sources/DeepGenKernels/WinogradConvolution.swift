@@ -1,3 +1,4 @@
+import CDeepGenVector
 import Foundation
 
 /// Winograd convolution (Lavin & Gray 2016) for stride-1 layers with 3×3 or 5×5 kernels and
@@ -211,7 +212,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
     /// padded plane for every block of 16 of `channels` channels.
     private func forEachImage(_ images: Int, channels: Int, _ body: (Int, WinogradScratch) -> Void) {
         Parallel.forEachChunk(images, minChunk: 1) { _, range in
-            let scratch = WinogradScratch(planeCount: planeCount * ((channels + 15) / 16), tileCount: tileCount)
+            let scratch = WinogradScratch(planeCount: planeCount * ((channels + 15) / 16), tileCount: tileCount,
+                                          stagingCount: Swift.max(geo.inHeight * geo.inWidth, outputPlaneSize))
             defer { scratch.deallocate() }
             for n in range { body(n, scratch) }
         }
@@ -230,7 +232,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 gatherPlanes(x + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
                              lanes: Swift.min(16, cin - b * 16), into: s.plane + b * pc, planeHeight: planeH,
-                             planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW)
+                             planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW, staging: s.staging)
             }
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
@@ -261,7 +263,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 scatterPlanes(s.plane + b * pc, planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW,
                               into: dx + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
-                              lanes: Swift.min(16, cin - b * 16))
+                              lanes: Swift.min(16, cin - b * 16), staging: s.staging)
             }
         }
     }
@@ -282,7 +284,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 scatterPlanes(s.plane + b * pc, planeWidth: qw, offsetY: 0, offsetX: 0,
                               into: y + (n * cout + b * 16) * outputPlaneSize,
-                              height: geo.outHeight, width: geo.outWidth, lanes: Swift.min(16, cout - b * 16))
+                              height: geo.outHeight, width: geo.outWidth, lanes: Swift.min(16, cout - b * 16),
+                              staging: s.staging)
             }
         }
     }
@@ -295,7 +298,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 gatherPlanes(g + (n * cout + b * 16) * outputPlaneSize, height: geo.outHeight, width: geo.outWidth,
                              lanes: Swift.min(16, cout - b * 16), into: s.plane + b * pc,
-                             planeHeight: qh, planeWidth: qw, offsetY: 0, offsetX: 0)
+                             planeHeight: qh, planeWidth: qw, offsetY: 0, offsetX: 0, staging: s.staging)
             }
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
@@ -350,14 +353,17 @@ struct WinogradPlan<K: WinogradTileKernels> {
 struct WinogradScratch {
     let plane: UnsafeMutablePointer<Lanes>
     let tile: UnsafeMutablePointer<Lanes>
+    /// One channel block's unpadded plane, between NCHW and the padded planes.
+    let staging: UnsafeMutablePointer<Lanes>
 
-    init(planeCount: Int, tileCount: Int) {
+    init(planeCount: Int, tileCount: Int, stagingCount: Int) {
         plane = .allocate(capacity: Swift.max(1, planeCount))
         tile = .allocate(capacity: 2 * tileCount)
+        staging = .allocate(capacity: Swift.max(1, stagingCount))
     }
 
     func deallocate() {
-        plane.deallocate(); tile.deallocate()
+        plane.deallocate(); tile.deallocate(); staging.deallocate()
     }
 }
 
@@ -433,38 +439,33 @@ enum WinogradBuffers {
 
 /// Interleaves `lanes` planes of `height × width` (consecutive channels at `src`) into a zeroed
 /// `planeHeight × planeWidth` plane of vectors, pixel `(y, x)` going to `(y + offsetY, x + offsetX)`.
+/// `staging` holds `height·width` vectors.
 func gatherPlanes(
     _ src: UnsafePointer<Float>, height: Int, width: Int, lanes: Int,
-    into plane: UnsafeMutablePointer<SIMD16<Float>>, planeHeight: Int, planeWidth: Int, offsetY: Int, offsetX: Int
+    into plane: UnsafeMutablePointer<Lanes>, planeHeight: Int, planeWidth: Int, offsetY: Int, offsetX: Int,
+    staging: UnsafeMutablePointer<Lanes>
 ) {
     plane.update(repeating: .zero, count: planeHeight * planeWidth)
     let y0 = Swift.max(0, -offsetY), y1 = Swift.min(height, planeHeight - offsetY)
     let x0 = Swift.max(0, -offsetX), x1 = Swift.min(width, planeWidth - offsetX)
     if y0 >= y1 || x0 >= x1 { return }
-    UnsafeMutableRawPointer(plane).withMemoryRebound(to: Float.self, capacity: planeHeight * planeWidth * 16) { f in
-        for l in 0..<lanes {
-            let s = src + l * height * width
-            for y in y0..<y1 {
-                let row = f + ((y + offsetY) * planeWidth + offsetX) * 16 + l, sr = s + y * width
-                for x in x0..<x1 { row[x &* 16] = sr[x] }
-            }
-        }
+    // Whole planes are contiguous: transpose them 16 pixels at a time, then place the rows.
+    deepgen_interleave16(src, height * width, Int32(lanes), Int32(height * width),
+                         UnsafeMutableRawPointer(staging).assumingMemoryBound(to: Float.self))
+    for y in y0..<y1 {
+        (plane + (y + offsetY) * planeWidth + x0 + offsetX).update(from: staging + y * width + x0, count: x1 - x0)
     }
 }
 
 /// The inverse of `gatherPlanes`: writes the `height × width` window at `(offsetY, offsetX)` of
 /// the plane to `lanes` consecutive channel planes at `dst`.
 func scatterPlanes(
-    _ plane: UnsafeMutablePointer<SIMD16<Float>>, planeWidth: Int, offsetY: Int, offsetX: Int,
-    into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int
+    _ plane: UnsafeMutablePointer<Lanes>, planeWidth: Int, offsetY: Int, offsetX: Int,
+    into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int, staging: UnsafeMutablePointer<Lanes>
 ) {
-    UnsafeMutableRawPointer(plane).withMemoryRebound(to: Float.self, capacity: 16) { f in
-        for l in 0..<lanes {
-            let d = dst + l * height * width
-            for y in 0..<height {
-                let row = f + ((y + offsetY) * planeWidth + offsetX) * 16 + l, dr = d + y * width
-                for x in 0..<width { dr[x] = row[x &* 16] }
-            }
-        }
+    for y in 0..<height {
+        (staging + y * width).update(from: plane + (y + offsetY) * planeWidth + offsetX, count: width)
     }
+    deepgen_deinterleave16(UnsafeRawPointer(staging).assumingMemoryBound(to: Float.self), Int32(height * width),
+                           Int32(lanes), dst, height * width)
 }

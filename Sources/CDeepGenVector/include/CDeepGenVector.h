@@ -19,4 +19,12 @@ void deepgen_pack_convolution_panel(
     int row0, int rows, int kernel_h, int kernel_w, int dilation_h, int dilation_w,
     int plane, int height, int width, float *dst);
 
+/// Interleaves `lanes` (≤ 16) rows of `count` floats, row `l` at `src + l*stride`, into `count`
+/// 16-float vectors: `dst[i*16 + l] = src[l*stride + i]`, lanes `lanes..<16` set to 0.
+/// (Winograd's channel-per-lane planes: 16×16 in-register transposes.)
+void deepgen_interleave16(const float *src, long stride, int lanes, int count, float *dst);
+
+/// The inverse: `dst[l*stride + i] = src[i*16 + l]` for `l < lanes`, `i < count`.
+void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, long stride);
+
 #endif

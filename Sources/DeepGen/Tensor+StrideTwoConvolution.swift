@@ -33,10 +33,37 @@ struct StrideTwoRewrite {
 
     /// `w [Cout, Cin, k, k]` → `[Cout, 4·Cin, 3, 3]`: tap `2j + φ` (after the front zero taps) of
     /// each axis becomes tap `j` of phase channel `4·ci + 2·φy + φx`.
-    func weight(_ w: Tensor) -> Tensor {
-        let co = w.shape[0], ci = w.shape[1], k = w.shape[2], back = 6 - k - frontTaps
-        return w.padded([(0, 0), (0, 0), (frontTaps, back), (frontTaps, back)])
-            .reshaped([co, ci, 3, 2, 3, 2]).permuted([0, 1, 3, 5, 2, 4]).reshaped([co, 4 * ci, 3, 3])
+    func weight(_ w: Tensor) -> Tensor { Self.phaseWeights(w, frontTaps: frontTaps) }
+
+    static func phaseWeights(_ w: Tensor, frontTaps f: Int) -> Tensor {
+        let co = w.shape[0], ci = w.shape[1], k = w.shape[2]
+        let out = Tensor(zeros: [co, 4 * ci, 3, 3])
+        regroup(w.storage.pointer, out.storage.pointer, pairs: co * ci, kernel: k, frontTaps: f, toPhases: true)
+        return Tensor.record("phaseWeights", out, inputs: [w]) { g in [phaseWeightsAdjoint(g, kernel: k, frontTaps: f)] }
+    }
+
+    /// The adjoint of `phaseWeights`: each original tap's entry (zero taps dropped).
+    static func phaseWeightsAdjoint(_ g: Tensor, kernel k: Int, frontTaps f: Int) -> Tensor {
+        let co = g.shape[0], ci = g.shape[1] / 4
+        let out = Tensor(uninitializedShape: [co, ci, k, k])
+        regroup(out.storage.pointer, g.storage.pointer, pairs: co * ci, kernel: k, frontTaps: f, toPhases: false)
+        return Tensor.record("phaseWeightsAdjoint", out, inputs: [g]) { u in [phaseWeights(u, frontTaps: f)] }
+    }
+
+    /// Copies every tap of `pairs` `k×k` kernels to or from its place among the pair's 36 phase taps.
+    private static func regroup(_ taps: UnsafeMutablePointer<Float>, _ phases: UnsafeMutablePointer<Float>,
+                                pairs: Int, kernel k: Int, frontTaps f: Int, toPhases: Bool) {
+        for pair in 0..<pairs {
+            let t = taps + pair * k * k, p = phases + pair * 36
+            for ky in 0..<k {
+                let jy = (ky + f) / 2, fy = (ky + f) % 2
+                for kx in 0..<k {
+                    let jx = (kx + f) / 2, fx = (kx + f) % 2
+                    let i = (2 * fy + fx) * 9 + jy * 3 + jx
+                    if toPhases { p[i] = t[ky * k + kx] } else { t[ky * k + kx] = p[i] }
+                }
+            }
+        }
     }
 
     /// `[N, C, H, W]` → `[N, 4C, H/2, W/2]`, channel `4c + 2·φy + φx` holding pixels `(2y + φy, 2x + φx)`.

@@ -23,7 +23,7 @@ extension Tensor {
                      "[conv2d] kernel \(weight.shape.suffix(2)) larger than padded input \(shape.suffix(2))")
         let y: Tensor
         if let phases = StrideTwoRewrite(geo, outChannels: weight.shape[0]) {
-            y = Tensor.convolve(StrideTwoRewrite.spaceToDepth(self), phases.weight(weight), phases.geometry)
+            y = phases.convolve(self, weight)
         } else {
             y = Tensor.convolve(self, weight, geo)
         }

@@ -31,6 +31,21 @@ struct StrideTwoRewrite {
         geometry = s
     }
 
+    /// The stride-2 convolution of `x` with `w` through the phases, recorded as one op whose
+    /// backward rebuilds the phase input from `x`: the graph keeps `x` (which the layer before
+    /// keeps anyway) rather than a phase copy of it (DCGAN-256's discriminator held three).
+    func convolve(_ x: Tensor, _ w: Tensor) -> Tensor {
+        let y = withoutGrad { Tensor.convolve(Self.spaceToDepth(x), weight(w), geometry) }
+        let g = geometry, f = frontTaps, k = w.shape[2], phaseKernel = [w.shape[0], 4 * w.shape[1], 3, 3]
+        return Tensor.record("conv2dPhases", y, inputs: [x, w]) { u in
+            [x.needsGradient ? Self.depthToSpace(Tensor.convolveInputAdjoint(u, Self.phaseWeights(w, frontTaps: f), g)) : nil,
+             w.needsGradient
+                ? Self.phaseWeightsAdjoint(Tensor.convolveWeightAdjoint(Self.spaceToDepth(x), u, g, kernel: phaseKernel),
+                                           kernel: k, frontTaps: f)
+                : nil]
+        }
+    }
+
     /// `w [Cout, Cin, k, k]` → `[Cout, 4·Cin, 3, 3]`: tap `2j + φ` (after the front zero taps) of
     /// each axis becomes tap `j` of phase channel `4·ci + 2·φy + φx`.
     func weight(_ w: Tensor) -> Tensor { Self.phaseWeights(w, frontTaps: frontTaps) }

@@ -32,14 +32,6 @@ public enum WinogradConvolution {
                 <= 1 << 15
     }
 
-    /// The transform used for kernel side `r` (3 or 5).
-    public static func transform(kernelSize r: Int) -> WinogradTransform {
-        r == 3 ? f4x3 : f4x5
-    }
-
-    static let f4x3 = WinogradTransform(outputTile: 4, kernelSize: 3)
-    static let f4x5 = WinogradTransform(outputTile: 4, kernelSize: 5)
-
     /// Floats of transformed tiles held at once (V and M of one group of images): 4 MB (8 MB
     /// measured no faster). Tests pass smaller groups to run several on small problems.
     public static let groupFloats = 1 << 20

@@ -45,11 +45,7 @@ public enum WinogradConvolution {
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output y: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
-        if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).forward(x, w, batch: batch, outChannels: cout, output: y)
-        } else {
-            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).forward(x, w, batch: batch, outChannels: cout, output: y)
-        }
+        run(.forward, x, w, geometry: geo, batch: batch, outChannels: cout, output: y, groupFloats: groupFloats)
     }
 
     /// `x[N, Cin, H, W] = convᵀ(g[N, Cout, OH, OW], w[Cout, Cin, r, r])`: the input adjoint.
@@ -57,11 +53,7 @@ public enum WinogradConvolution {
         _ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output x: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
-        if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
-        } else {
-            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).inputAdjoint(g, w, batch: batch, outChannels: cout, output: x)
-        }
+        run(.inputAdjoint, g, w, geometry: geo, batch: batch, outChannels: cout, output: x, groupFloats: groupFloats)
     }
 
     /// `w[Cout, Cin, r, r] = Σ over the batch of g ⋆ x`: the weight adjoint.
@@ -69,10 +61,32 @@ public enum WinogradConvolution {
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, geometry geo: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output w: UnsafeMutablePointer<Float>, groupFloats: Int = groupFloats
     ) {
+        run(.weightAdjoint, x, g, geometry: geo, batch: batch, outChannels: cout, output: w, groupFloats: groupFloats)
+    }
+
+    enum Pass { case forward, inputAdjoint, weightAdjoint }
+
+    /// Picks the tile kernels for the layer's kernel size (the one place that knows them).
+    private static func run(
+        _ pass: Pass, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, geometry geo: Conv2DGeometry,
+        batch: Int, outChannels cout: Int, output: UnsafeMutablePointer<Float>, groupFloats: Int
+    ) {
         if geo.kernelHeight == 3 {
-            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+            WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).run(pass, a, b, batch: batch, outChannels: cout, output: output)
         } else {
-            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).weightAdjoint(x, g, batch: batch, outChannels: cout, output: w)
+            WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).run(pass, a, b, batch: batch, outChannels: cout, output: output)
+        }
+    }
+}
+
+extension WinogradPlan {
+    /// `a`, `b`: (x, w) forward, (g, w) input adjoint, (x, g) weight adjoint.
+    func run(_ pass: WinogradConvolution.Pass, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, batch: Int,
+             outChannels cout: Int, output: UnsafeMutablePointer<Float>) {
+        switch pass {
+        case .forward: forward(a, b, batch: batch, outChannels: cout, output: output)
+        case .inputAdjoint: inputAdjoint(a, b, batch: batch, outChannels: cout, output: output)
+        case .weightAdjoint: weightAdjoint(a, b, batch: batch, outChannels: cout, output: output)
         }
     }
 }

@@ -55,8 +55,10 @@ func adamStep(
     let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
     let negStepSize = Float(-(lr / biasCorrection1))
     let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
-    let eps = Float(epsilon), b2 = Float(beta2), oneMinusB2 = Float(1 - beta2), w1 = Float(1 - beta1)
-    let l2 = decoupled ? 0 : Float(weightDecay), decay = decoupled ? Float(1 - lr * weightDecay) : 1
+    let scalars = AdamUpdate.Scalars(
+        decoupled: decoupled, decay: decoupled ? Float(1 - lr * weightDecay) : 1, l2: decoupled ? 0 : Float(weightDecay),
+        w1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), biasCorrection2Sqrt: biasCorrection2Sqrt,
+        epsilon: Float(epsilon), negStepSize: negStepSize)
     if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
     // Taken out of the state so the buffer has one owner and is updated in place.
     var maximum = amsgrad ? s.maxExpAvgSq.take()! : Tensor(zeros: [0])
@@ -68,41 +70,12 @@ func adamStep(
                     maximum.withUnsafeMutableBufferPointer { vmax in
                         guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress,
                               let v = v.baseAddress else { return }
-                        let vmax = vmax.baseAddress
+                        let vmax = amsgrad ? vmax.baseAddress : nil
                         // Elements are independent, so chunks on several threads give the same bits.
                         Parallel.forEachChunk(gradient.count, minChunk: 1 << 15) { _, range in
-                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 1024) { roots in
-                                let r = roots.baseAddress!
-                                var block = range.lowerBound
-                                while block < range.upperBound {
-                                    let end = Swift.min(block + 1024, range.upperBound)
-                                    // Moments (and decay) first; the square roots of a block in one
-                                    // vectorized call (Swift's SIMD squareRoot runs lane by lane).
-                                    forEachLaneGroup(end - block) { j, n in
-                                        let i = block + j
-                                        var gi = loadLanes(g, i, n), pi = loadLanes(p, i, n)
-                                        if decoupled { pi *= decay } else if l2 != 0 { gi = gi.addingProduct(l2, pi) }
-                                        let mi = lerp(loadLanes(m, i, n), gi, w1)
-                                        let vi = loadLanes(v, i, n) * b2 + oneMinusB2 * gi * gi
-                                        var second = vi
-                                        if amsgrad {
-                                            second = pointwiseMax(loadLanes(vmax!, i, n), vi)
-                                            storeLanes(second, vmax!, i, n)
-                                        }
-                                        storeLanes(mi, m, i, n)
-                                        storeLanes(vi, v, i, n)
-                                        storeLanes(pi, p, i, n)
-                                        storeLanes(second, r, j, n)
-                                    }
-                                    VectorMath.squareRootInPlace(r, count: end - block)
-                                    forEachLaneGroup(end - block) { j, n in
-                                        let i = block + j
-                                        let denominator = loadLanes(r, j, n) / biasCorrection2Sqrt + eps
-                                        storeLanes(loadLanes(p, i, n) + negStepSize * loadLanes(m, i, n) / denominator, p, i, n)
-                                    }
-                                    block = end
-                                }
-                            }
+                            let i = range.lowerBound
+                            AdamUpdate.run(parameter: p + i, gradient: g + i, expAvg: m + i, expAvgSq: v + i,
+                                           maxExpAvgSq: vmax.map { $0 + i }, count: range.count, scalars)
                         }
                     }
                 }

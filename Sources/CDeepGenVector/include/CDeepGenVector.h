@@ -27,4 +27,18 @@ void deepgen_interleave16(const float *src, long stride, int lanes, int count, f
 /// The inverse: `dst[l*stride + i] = src[i*16 + l]` for `l < lanes`, `i < count`.
 void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, long stride);
 
+/// Adam's scalars for one step (see `deepgen_adam_update`).
+struct deepgen_adam_scalars {
+    float decay, l2, w1, b2, one_minus_b2, bias_correction2_sqrt, eps, neg_step_size;
+    int decoupled;
+};
+
+/// One Adam/AdamW step on `n` elements, in PyTorch's order of operations: with `decoupled`,
+/// `p *= decay`, else `g = fma(l2, p, g)`; `m = lerp(m, g, w1)`; `v = v·b2 + (1−b2)·g·g`;
+/// with AMSGrad (`vmax` not NULL) `vmax = max(vmax, v)` is used in place of `v`;
+/// `p += neg_step_size · m / (sqrt(v) / bias_correction2_sqrt + eps)`. One vectorized pass
+/// (Swift's SIMD code split it in two around a call for the square roots).
+void deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vmax, size_t n,
+                         const struct deepgen_adam_scalars *s);
+
 #endif

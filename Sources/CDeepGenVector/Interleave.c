@@ -63,3 +63,86 @@ void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, 
     }
 #endif
 }
+
+// Pixel phases: phase channel 4c + 2fy + fx is pixel (2y + fy, 2x + fx) of channel c, so the pair
+// (fx = 0, 1) of a phase vector is two adjacent floats of one source row: the interleave is an
+// 8×8 transpose of 64-bit pairs, double-lane 2c + fy reading source row 2y + fy of channel c.
+
+#ifdef __AVX512F__
+/// Transposes the 8×8 matrix of doubles whose rows are r[0..7], in place.
+static inline void transpose8(__m512d r[8]) {
+    __m512d t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0x88);
+        u[i + 1] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0x88);
+        u[i + 2] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0xDD);
+        u[i + 3] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0xDD);
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm512_shuffle_f64x2(u[j], u[4 + j], 0x88);
+        r[4 + j] = _mm512_shuffle_f64x2(u[j], u[4 + j], 0xDD);
+    }
+}
+#endif
+
+void deepgen_interleave16_phases(const float *src, int lanes, int h, int w, float *dst, long dst_row) {
+    const int pairs = lanes / 2;  // double-lanes 2c + fy in use
+    const long plane = 4L * h * w, row = 2L * w;
+#ifdef __AVX512F__
+    for (int y = 0; y < h; y++) {
+        const double *rows[8];
+        for (int l = 0; l < pairs; l++) rows[l] = (const double *)(src + (l >> 1) * plane + (2 * y + (l & 1)) * row);
+        for (int x0 = 0; x0 < w; x0 += 8) {
+            const int n = w - x0 < 8 ? w - x0 : 8;
+            const __mmask8 mask = (__mmask8)((1u << n) - 1u);
+            __m512d r[8];
+            for (int l = 0; l < 8; l++) r[l] = l < pairs ? _mm512_maskz_loadu_pd(mask, rows[l] + x0) : _mm512_setzero_pd();
+            transpose8(r);
+            for (int j = 0; j < n; j++) _mm512_storeu_pd((double *)(dst + (y * dst_row + x0 + j) * 16), r[j]);
+        }
+    }
+#else
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            float *out = dst + (y * dst_row + x) * 16;
+            for (int l = 0; l < 16; l++) {
+                const int c = l >> 2, fy = (l >> 1) & 1, fx = l & 1;
+                out[l] = l < lanes ? src[c * plane + (2 * y + fy) * row + 2 * x + fx] : 0.0f;
+            }
+        }
+    }
+#endif
+}
+
+void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w, int lanes, float *dst) {
+    const int pairs = lanes / 2;
+    const long plane = 4L * h * w, row = 2L * w;
+#ifdef __AVX512F__
+    for (int y = 0; y < h; y++) {
+        double *rows[8];
+        for (int l = 0; l < pairs; l++) rows[l] = (double *)(dst + (l >> 1) * plane + (2 * y + (l & 1)) * row);
+        for (int x0 = 0; x0 < w; x0 += 8) {
+            const int n = w - x0 < 8 ? w - x0 : 8;
+            const __mmask8 mask = (__mmask8)((1u << n) - 1u);
+            __m512d r[8];
+            for (int j = 0; j < 8; j++) r[j] = j < n ? _mm512_loadu_pd((const double *)(src + (y * src_row + x0 + j) * 16)) : _mm512_setzero_pd();
+            transpose8(r);
+            for (int l = 0; l < pairs; l++) _mm512_mask_storeu_pd(rows[l] + x0, mask, r[l]);
+        }
+    }
+#else
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            const float *in = src + (y * src_row + x) * 16;
+            for (int l = 0; l < lanes; l++) {
+                const int c = l >> 2, fy = (l >> 1) & 1, fx = l & 1;
+                dst[c * plane + (2 * y + fy) * row + 2 * x + fx] = in[l];
+            }
+        }
+    }
+#endif
+}

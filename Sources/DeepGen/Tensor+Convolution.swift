@@ -55,7 +55,7 @@ extension Tensor {
         precondition(geo.outHeight == shape[2] && geo.outWidth == shape[3], "[convTranspose2d] inconsistent geometry \(geo)")
         let y: Tensor
         if let phases = StrideTwoRewrite(geo, outChannels: weight.shape[0]) {
-            y = StrideTwoRewrite.depthToSpace(Tensor.convolveInputAdjoint(self, phases.weight(weight), phases.geometry))
+            y = Tensor.convolveInputAdjoint(self, phases.weight(weight), phases.geometry)
         } else {
             y = Tensor.convolveInputAdjoint(self, weight, geo)
         }
@@ -73,8 +73,12 @@ extension Tensor {
     /// y[N, Cout, OH, OW] = conv(x[N, Cin, H, W], w[Cout, Cin, kh, kw]).
     static func convolve(_ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
         let n = x.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
+        precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
-        if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        if geo.inputPhases {
+            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[conv2d] phase input needs Winograd: \(geo)")
+            WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
+        } else if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
@@ -97,8 +101,11 @@ extension Tensor {
     static func convolveInputAdjoint(_ g: Tensor, _ w: Tensor, _ geo: Conv2DGeometry) -> Tensor {
         let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
-        let x = Tensor(uninitializedShape: [n, geo.inChannels, geo.inHeight, geo.inWidth])
-        if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
+        let x = Tensor(uninitializedShape: geo.storedInputShape(batch: n))
+        if geo.inputPhases {
+            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[convTranspose2d] phase input needs Winograd: \(geo)")
+            WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
+        } else if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
             DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
@@ -125,8 +132,12 @@ extension Tensor {
     /// w[Cout, Cin, kh, kw] = Σ over the batch of g ⋆ x: the weight adjoint of `convolve`.
     static func convolveWeightAdjoint(_ x: Tensor, _ g: Tensor, _ geo: Conv2DGeometry, kernel: [Int]) -> Tensor {
         let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
+        precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let w = Tensor(uninitializedShape: kernel)
-        if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        if geo.inputPhases {
+            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[conv2d] phase input needs Winograd: \(geo)")
+            WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
+        } else if DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)

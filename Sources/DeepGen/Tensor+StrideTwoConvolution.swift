@@ -5,8 +5,9 @@ import DeepGenKernels
 // a 5×5 kernel with padding 2 (or a 4×4 one with padding 1) becomes a 3×3 kernel with padding 1
 // over 4·Cin channels, which the Winograd kernels then run with 2.25 products per output and
 // channel pair instead of 9 — 9 per original output instead of 25 (5×5) or 16 (4×4).
-// Both rearrangements are permutations (plus zero taps), written with differentiable tensor
-// ops, so gradients of every order follow from the stride-1 convolution's.
+// The kernels read the input's phases in place (`Conv2DGeometry.inputPhases`) and write input
+// gradients back in the input's layout, so no phase copy exists; the taps are regrouped by an op
+// with its exact adjoint, so gradients of every order follow from the stride-1 convolution's.
 
 /// How a stride-2 layer maps onto a stride-1 3×3 one over pixel phases, when it does.
 struct StrideTwoRewrite {
@@ -23,28 +24,19 @@ struct StrideTwoRewrite {
               g.inHeight % 2 == 0, g.inWidth % 2 == 0 else { return nil }
         let k = g.kernelHeight, p = g.padH, f = p % 2
         guard (k + f + 1) / 2 == 3 else { return nil }
-        let s = Conv2DGeometry(inChannels: 4 * g.inChannels, inHeight: g.inHeight / 2, inWidth: g.inWidth / 2,
+        var s = Conv2DGeometry(inChannels: 4 * g.inChannels, inHeight: g.inHeight / 2, inWidth: g.inWidth / 2,
                                kernelHeight: 3, kernelWidth: 3, padH: (p + f) / 2, padW: (p + f) / 2)
+        s.inputPhases = true
         guard s.outHeight == g.outHeight, s.outWidth == g.outWidth,
               WinogradConvolution.applies(outChannels: outChannels, geometry: s) else { return nil }
         frontTaps = f
         geometry = s
     }
 
-    /// The stride-2 convolution of `x` with `w` through the phases, recorded as one op whose
-    /// backward rebuilds the phase input from `x`: the graph keeps `x` (which the layer before
-    /// keeps anyway) rather than a phase copy of it (DCGAN-256's discriminator held three).
-    func convolve(_ x: Tensor, _ w: Tensor) -> Tensor {
-        let y = withoutGrad { Tensor.convolve(Self.spaceToDepth(x), weight(w), geometry) }
-        let g = geometry, f = frontTaps, k = w.shape[2], phaseKernel = [w.shape[0], 4 * w.shape[1], 3, 3]
-        return Tensor.record("conv2dPhases", y, inputs: [x, w]) { u in
-            [x.needsGradient ? Self.depthToSpace(Tensor.convolveInputAdjoint(u, Self.phaseWeights(w, frontTaps: f), g)) : nil,
-             w.needsGradient
-                ? Self.phaseWeightsAdjoint(Tensor.convolveWeightAdjoint(Self.spaceToDepth(x), u, g, kernel: phaseKernel),
-                                           kernel: k, frontTaps: f)
-                : nil]
-        }
-    }
+    /// The stride-2 convolution of `x` with `w` through the phases. The kernels read `x`'s phases
+    /// in place (`inputPhases`), so there is no phase copy, and the stride-1 primitives'
+    /// gradients (of any order) are this layer's.
+    func convolve(_ x: Tensor, _ w: Tensor) -> Tensor { Tensor.convolve(x, weight(w), geometry) }
 
     /// `w [Cout, Cin, k, k]` → `[Cout, 4·Cin, 3, 3]`: tap `2j + φ` (after the front zero taps) of
     /// each axis becomes tap `j` of phase channel `4·ci + 2·φy + φx`.
@@ -76,44 +68,6 @@ struct StrideTwoRewrite {
                     let jx = (kx + f) / 2, fx = (kx + f) % 2
                     let i = (2 * fy + fx) * 9 + jy * 3 + jx
                     if toPhases { p[i] = t[ky * k + kx] } else { t[ky * k + kx] = p[i] }
-                }
-            }
-        }
-    }
-
-    /// `[N, C, H, W]` → `[N, 4C, H/2, W/2]`, channel `4c + 2·φy + φx` holding pixels `(2y + φy, 2x + φx)`.
-    static func spaceToDepth(_ x: Tensor) -> Tensor {
-        let n = x.shape[0], c = x.shape[1], h = x.shape[2] / 2, w = x.shape[3] / 2
-        let y = Tensor(uninitializedShape: [n, 4 * c, h, w])
-        shuffle(x.storage.pointer, y.storage.pointer, planes: n * c, h: h, w: w, toPhases: true)
-        return Tensor.record("spaceToDepth", y, inputs: [x]) { g in [depthToSpace(g)] }
-    }
-
-    /// The inverse (and adjoint) of `spaceToDepth`.
-    static func depthToSpace(_ x: Tensor) -> Tensor {
-        let n = x.shape[0], c = x.shape[1] / 4, h = x.shape[2], w = x.shape[3]
-        let y = Tensor(uninitializedShape: [n, c, 2 * h, 2 * w])
-        shuffle(y.storage.pointer, x.storage.pointer, planes: n * c, h: h, w: w, toPhases: false)
-        return Tensor.record("depthToSpace", y, inputs: [x]) { g in [spaceToDepth(g)] }
-    }
-
-    /// Copies between `planes` planes of `2h × 2w` pixels and their `4·planes` phase planes of
-    /// `h × w`, in the direction given.
-    private static func shuffle(_ pixels: UnsafeMutablePointer<Float>, _ phases: UnsafeMutablePointer<Float>,
-                                planes: Int, h: Int, w: Int, toPhases: Bool) {
-        Parallel.forEachChunk(planes, minChunk: Swift.max(1, 16384 / Swift.max(1, 4 * h * w))) { _, range in
-            for plane in range {
-                let px = pixels + plane * 4 * h * w, ph = phases + plane * 4 * h * w
-                for phase in 0..<4 {
-                    let fy = phase >> 1, fx = phase & 1
-                    for y in 0..<h {
-                        let row = px + (2 * y + fy) * 2 * w + fx, out = ph + (phase * h + y) * w
-                        if toPhases {
-                            for x in 0..<w { out[x] = row[2 &* x] }
-                        } else {
-                            for x in 0..<w { row[2 &* x] = out[x] }
-                        }
-                    }
                 }
             }
         }

@@ -8,6 +8,12 @@ public struct Conv2DGeometry: Equatable, Sendable {
     /// Output size; for a plain convolution it follows from the rest, for a transposed
     /// convolution's adjoint geometry it is given.
     public var outHeight: Int, outWidth: Int
+    /// The input is stored as the source of its pixel phases: the convolution reads
+    /// `[N, inChannels, inHeight, inWidth]` as the space-to-depth of a stored
+    /// `[N, inChannels/4, 2·inHeight, 2·inWidth]` tensor (phase channel `4c + 2fy + fx` is pixel
+    /// `(2y + fy, 2x + fx)` of channel `c`), and its input adjoint is written in that stored
+    /// layout. Only the Winograd kernels take such a geometry (stride-2 layers rewritten over phases).
+    public var inputPhases = false
 
     public init(
         inChannels: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int,
@@ -20,6 +26,11 @@ public struct Conv2DGeometry: Equatable, Sendable {
         self.dilationH = dilationH; self.dilationW = dilationW
         outHeight = (inHeight + 2 * padH - dilationH * (kernelHeight - 1) - 1) / strideH + 1
         outWidth = (inWidth + 2 * padW - dilationW * (kernelWidth - 1) - 1) / strideW + 1
+    }
+
+    /// The stored input's shape for a batch of `n` (see `inputPhases`).
+    public func storedInputShape(batch n: Int) -> [Int] {
+        inputPhases ? [n, inChannels / 4, 2 * inHeight, 2 * inWidth] : [n, inChannels, inHeight, inWidth]
     }
 
     /// Rows of the column matrix: `Cin·kh·kw`.

@@ -27,7 +27,7 @@ public enum WinogradConvolution {
             && g.kernelHeight == g.kernelWidth && (g.kernelHeight == 3 || g.kernelHeight == 5)
             && g.padH < g.kernelHeight && g.padW < g.kernelWidth
             && g.inChannels >= minChannels && outChannels >= minChannels
-            && g.outHeight > 0 && g.outWidth > 0
+            && g.outHeight > 0 && g.outWidth > 0 && (!g.inputPhases || g.inChannels % 4 == 0)
             && (Swift.max(g.inChannels, outChannels) + 15) / 16 * (g.inHeight + 2 * g.padH + 8) * (g.inWidth + 2 * g.padW + 8)
                 <= 1 << 15
     }
@@ -238,7 +238,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 gatherPlanes(x + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
                              lanes: Swift.min(16, cin - b * 16), into: s.plane + b * pc, planeHeight: planeH,
-                             planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW, staging: s.staging)
+                             planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW, staging: s.staging,
+                             phases: geo.inputPhases)
             }
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
@@ -269,7 +270,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 scatterPlanes(s.plane + b * pc, planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW,
                               into: dx + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
-                              lanes: Swift.min(16, cin - b * 16), staging: s.staging)
+                              lanes: Swift.min(16, cin - b * 16), staging: s.staging, phases: geo.inputPhases)
             }
         }
     }
@@ -449,15 +450,21 @@ enum WinogradBuffers {
 func gatherPlanes(
     _ src: UnsafePointer<Float>, height: Int, width: Int, lanes: Int,
     into plane: UnsafeMutablePointer<Lanes>, planeHeight: Int, planeWidth: Int, offsetY: Int, offsetX: Int,
-    staging: UnsafeMutablePointer<Lanes>
+    staging: UnsafeMutablePointer<Lanes>, phases: Bool = false
 ) {
     plane.update(repeating: .zero, count: planeHeight * planeWidth)
     let y0 = Swift.max(0, -offsetY), y1 = Swift.min(height, planeHeight - offsetY)
     let x0 = Swift.max(0, -offsetX), x1 = Swift.min(width, planeWidth - offsetX)
     if y0 >= y1 || x0 >= x1 { return }
+    if phases {
+        // Straight from the stored layout into the plane's window (which holds all of it).
+        precondition(y0 == 0 && x0 == 0 && y1 == height && x1 == width, "[Winograd] phase input cropped")
+        deepgen_interleave16_phases(src, Int32(lanes), Int32(height), Int32(width),
+                                    floats(plane + offsetY * planeWidth + offsetX), planeWidth)
+        return
+    }
     // Whole planes are contiguous: transpose them 16 pixels at a time, then place the rows.
-    deepgen_interleave16(src, height * width, Int32(lanes), Int32(height * width),
-                         UnsafeMutableRawPointer(staging).assumingMemoryBound(to: Float.self))
+    deepgen_interleave16(src, height * width, Int32(lanes), Int32(height * width), floats(staging))
     for y in y0..<y1 {
         (plane + (y + offsetY) * planeWidth + x0 + offsetX).update(from: staging + y * width + x0, count: x1 - x0)
     }
@@ -467,11 +474,22 @@ func gatherPlanes(
 /// the plane to `lanes` consecutive channel planes at `dst`.
 func scatterPlanes(
     _ plane: UnsafeMutablePointer<Lanes>, planeWidth: Int, offsetY: Int, offsetX: Int,
-    into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int, staging: UnsafeMutablePointer<Lanes>
+    into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int, staging: UnsafeMutablePointer<Lanes>,
+    phases: Bool = false
 ) {
+    if phases {
+        deepgen_deinterleave16_phases(floats(plane + offsetY * planeWidth + offsetX), planeWidth, Int32(height),
+                                      Int32(width), Int32(lanes), dst)
+        return
+    }
     for y in 0..<height {
         (staging + y * width).update(from: plane + (y + offsetY) * planeWidth + offsetX, count: width)
     }
-    deepgen_deinterleave16(UnsafeRawPointer(staging).assumingMemoryBound(to: Float.self), Int32(height * width),
-                           Int32(lanes), dst, height * width)
+    deepgen_deinterleave16(floats(staging), Int32(height * width), Int32(lanes), dst, height * width)
+}
+
+/// A plane of vectors as the floats the C routines take.
+@inline(__always)
+private func floats(_ p: UnsafeMutablePointer<Lanes>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }

@@ -2,8 +2,8 @@ import Testing
 @testable import DeepGen
 import DeepGenKernels
 
-/// Which stride-2 layers run as stride 1 over pixel phases, and that the phase shuffles are
-/// inverse permutations.
+/// Which stride-2 layers run as stride 1 over pixel phases, and that reading the phases in place
+/// equals convolving a phase copy.
 @Suite struct StrideTwoRewriteTests {
     func geometry(_ cin: Int, _ h: Int, _ w: Int, k: Int, p: Int, s: Int = 2) -> Conv2DGeometry {
         Conv2DGeometry(inChannels: cin, inHeight: h, inWidth: w, kernelHeight: k, kernelWidth: k,
@@ -30,12 +30,45 @@ import DeepGenKernels
         #expect(StrideTwoRewrite(geometry(64, 14, 14, k: 5, p: 2), outChannels: 8) == nil, "few output channels")
     }
 
-    @Test func phaseShufflesAreInverse() {
-        let x = Tensor(shape: [2, 3, 4, 6], scalars: (0..<(2 * 3 * 4 * 6)).map(Float.init))
-        let d = StrideTwoRewrite.spaceToDepth(x)
-        #expect(d.shape == [2, 12, 2, 3])
-        // Channel 4c + 2φy + φx holds pixel (2y + φy, 2x + φx): image 1, channel 2, phase (1, 0), (y, x) = (1, 2).
-        #expect(d[1, 4 * 2 + 2, 1, 2] == x[1, 2, 3, 4])
-        #expect(StrideTwoRewrite.depthToSpace(d).scalars == x.scalars)
+    /// `[N, C, 2h, 2w]` → `[N, 4C, h, w]`, channel `4c + 2·φy + φx` holding pixels `(2y + φy, 2x + φx)`
+    /// (`toPhases`), or the inverse: the layout the kernels read in place, spelled out.
+    func shuffle(_ x: [Float], images n: Int, channels c: Int, h: Int, w: Int, toPhases: Bool) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for i in 0..<n * c {
+            for phase in 0..<4 {
+                for y in 0..<h {
+                    for x0 in 0..<w {
+                        let pixel = i * 4 * h * w + (2 * y + phase / 2) * 2 * w + 2 * x0 + phase % 2
+                        let phased = (i * 4 + phase) * h * w + y * w + x0
+                        if toPhases { out[phased] = x[pixel] } else { out[pixel] = x[phased] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The kernels reading phases in place compute exactly what the same stride-1 convolution
+    /// computes on an explicit phase copy: forward, input adjoint and weight adjoint, bit for bit
+    /// (channel counts that fill one vector block, part of one, and more than one).
+    @Test(arguments: [(4, 16, 10, 14), (5, 18, 8, 6), (12, 20, 6, 10)])
+    func phaseInputMatchesAPhaseCopy(cin: Int, cout: Int, height: Int, width: Int) throws {
+        let n = 3, h = height / 2, w = width / 2
+        let stride2 = geometry(cin, height, width, k: 4, p: 1)
+        let rewrite = try #require(StrideTwoRewrite(stride2, outChannels: cout))
+        var copy = rewrite.geometry
+        copy.inputPhases = false
+        var rng = RandomGenerator(seed: 7)
+        let x = Tensor.normal([n, cin, height, width], using: &rng)
+        let wp = Tensor.normal([cout, 4 * cin, 3, 3], using: &rng)
+        let g = Tensor.normal([n, cout, h, w], using: &rng)
+        let xp = Tensor(shape: [n, 4 * cin, h, w], scalars: shuffle(x.scalars, images: n, channels: cin, h: h, w: w, toPhases: true))
+
+        #expect(Tensor.convolve(x, wp, rewrite.geometry).scalars == Tensor.convolve(xp, wp, copy).scalars)
+        let dx = Tensor.convolveInputAdjoint(g, wp, rewrite.geometry)
+        #expect(dx.shape == x.shape)
+        #expect(dx.scalars == shuffle(Tensor.convolveInputAdjoint(g, wp, copy).scalars, images: n, channels: cin, h: h, w: w, toPhases: false))
+        #expect(Tensor.convolveWeightAdjoint(x, g, rewrite.geometry, kernel: wp.shape).scalars
+                == Tensor.convolveWeightAdjoint(xp, g, copy, kernel: wp.shape).scalars)
     }
 }

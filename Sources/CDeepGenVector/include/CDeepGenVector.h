@@ -27,6 +27,17 @@ void deepgen_interleave16(const float *src, long stride, int lanes, int count, f
 /// The inverse: `dst[l*stride + i] = src[i*16 + l]` for `l < lanes`, `i < count`.
 void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, long stride);
 
+/// `deepgen_interleave16` of pixel phases: `lanes` (a multiple of 4, ≤ 16) phase channels
+/// `l = 4c + 2fy + fx` of the `lanes/4` channels at `src` (planes of `2h × 2w`), pixel `(y, x)`
+/// of phase `l` being `src[c·4hw + (2y + fy)·2w + 2x + fx]`, into `h` rows of `w` vectors at
+/// `dst` (`dst_row` vectors apart): `dst[(y·dst_row + x)·16 + l]`, lanes `lanes..<16` zero.
+/// (Stride-2 convolutions run as stride-1 ones over the phases without a phase copy.)
+void deepgen_interleave16_phases(const float *src, int lanes, int h, int w, float *dst, long dst_row);
+
+/// The inverse: writes lanes `< lanes` of the `h × w` vectors at `src` (`src_row` vectors
+/// apart) to their pixels of the `lanes/4` channels at `dst`.
+void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w, int lanes, float *dst);
+
 /// Adam's scalars for one step (see `deepgen_adam_update`).
 struct deepgen_adam_scalars {
     float decay, l2, w1, b2, one_minus_b2, bias_correction2_sqrt, eps, neg_step_size;

@@ -139,20 +139,28 @@ func sgemmBlockedParallel(
 /// pack the `KC×NC` B panel, then for each `MC` row block pack the `MC×KC` A block and run the
 /// macro-kernel — or, where ``GEMMDirectA`` says so, run the macro-kernel over all rows reading A
 /// in place. K slices after the first accumulate into C (`beta = 1`).
+///
+/// `prepackedB`, when given, is all of op(B) already packed by `sgemmPackAllB` (one block: it
+/// needs `sgemmFitsOneBlock(k:n:)`), for callers that multiply many A by one B.
 func sgemmBlocked(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, implicitB: ConvolutionColumns? = nil
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, implicitB: ConvolutionColumns? = nil,
+    prepackedB: UnsafePointer<Float>? = nil
 ) {
     let blk = GEMMBlocking.current
+    precondition(prepackedB == nil || sgemmFitsOneBlock(k: k, n: n), "[sgemm] prepacked B must be one block")
     GEMMScratch.with(capacityA: blk.mc * blk.kc, capacityB: blk.kc * blk.nc) { s in
+        let packedB = prepackedB.map { UnsafeMutablePointer(mutating: $0) } ?? s.packedB
         var jc = 0
         while jc < n {
             let nc = min(blk.nc, n - jc)
             var pc = 0
             while pc < k {
                 let kc = min(blk.kc, k - pc)
-                if let implicitB {
+                if prepackedB != nil {
+                    // Already packed.
+                } else if let implicitB {
                     implicitB.pack(rows: pc, kc, columns: jc, nc, into: s.packedB)
                 } else {
                     sgemmPackB(
@@ -163,7 +171,7 @@ func sgemmBlocked(
                 if GEMMDirectA.applies(transA: transA, nc: nc) {
                     sgemmMacroKernelDirectA(
                         mc: m, nc: nc, kc: kc, a: transA ? a + pc * lda : a + pc,
-                        rs: transA ? 1 : lda, ps: transA ? lda : 1, packedB: s.packedB,
+                        rs: transA ? 1 : lda, ps: transA ? lda : 1, packedB: packedB,
                         c: c + jc, ldc: ldc, alpha: alpha, beta: betaHere)
                     pc += kc
                     continue
@@ -175,7 +183,7 @@ func sgemmBlocked(
                         transA: transA, a: transA ? a + pc * lda + ic : a + ic * lda + pc, lda: lda,
                         mc: mc, kc: kc, dst: s.packedA)
                     sgemmMacroKernel(
-                        mc: mc, nc: nc, kc: kc, packedA: s.packedA, packedB: s.packedB,
+                        mc: mc, nc: nc, kc: kc, packedA: s.packedA, packedB: packedB,
                         c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: betaHere)
                     ic += mc
                 }
@@ -186,3 +194,16 @@ func sgemmBlocked(
     }
 }
 
+/// Whether op(B) of `k × n` is one packing block, so it can be packed once by `sgemmPackAllB`.
+func sgemmFitsOneBlock(k: Int, n: Int) -> Bool {
+    k <= GEMMBlocking.current.kc && n <= GEMMBlocking.current.nc
+}
+
+/// Floats `sgemmPackAllB` writes for a `k × n` op(B).
+func sgemmPackedBCount(k: Int, n: Int) -> Int { (n + gemmNR - 1) / gemmNR * gemmNR * k }
+
+/// Packs all of op(B) (`k × n`, one block) as `sgemmBlocked` would, for its `prepackedB`.
+func sgemmPackAllB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, dst: UnsafeMutablePointer<Float>) {
+    precondition(sgemmFitsOneBlock(k: k, n: n), "[sgemm] B of \(k)×\(n) is more than one block")
+    sgemmPackB(transB: transB, b: b, ldb: ldb, kc: k, nc: n, dst: dst)
+}

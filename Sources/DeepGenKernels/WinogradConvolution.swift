@@ -136,6 +136,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
         let u = WinogradBuffers.take(tiles * slab(cin * coutL))
         defer { WinogradBuffers.give(u) }
         transformWeight(w, outChannels: cout, into: u)
+        let packed = PackedWeights(self, u, transposed: false, k: cin, n: cout, ld: coutL)
+        defer { packed.release() }
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
             let v = WinogradBuffers.take(tiles * slab(tileRows * cinL)), mm = WinogradBuffers.take(tiles * slab(tileRows * coutL))
             defer { WinogradBuffers.give(v); WinogradBuffers.give(mm) }
@@ -143,7 +145,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             multiply { xi in
                 sgemmBlocked(transA: false, transB: false, m: tileRows, n: cout, k: cin, alpha: 1,
                              a: v + xi * slab(tileRows * cinL), lda: cinL, b: u + xi * slab(cin * coutL), ldb: coutL,
-                             beta: 0, c: mm + xi * slab(tileRows * coutL), ldc: coutL)
+                             beta: 0, c: mm + xi * slab(tileRows * coutL), ldc: coutL, prepackedB: packed[xi])
             }
             transformOutput(mm, images: count, channels: cout, into: y + start * cout * outputPlaneSize)
         }
@@ -156,6 +158,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
         let u = WinogradBuffers.take(tiles * slab(cin * coutL))
         defer { WinogradBuffers.give(u) }
         transformWeight(w, outChannels: cout, into: u)
+        let packed = PackedWeights(self, u, transposed: true, k: cout, n: cin, ld: coutL)
+        defer { packed.release() }
         forEachGroup(batch: batch, channels: cinL + coutL) { start, count, tileRows in
             let dm = WinogradBuffers.take(tiles * slab(tileRows * coutL)), dv = WinogradBuffers.take(tiles * slab(tileRows * cinL))
             defer { WinogradBuffers.give(dm); WinogradBuffers.give(dv) }
@@ -163,7 +167,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             multiply { xi in
                 sgemmBlocked(transA: false, transB: true, m: tileRows, n: cin, k: cout, alpha: 1,
                              a: dm + xi * slab(tileRows * coutL), lda: coutL, b: u + xi * slab(cin * coutL), ldb: coutL,
-                             beta: 0, c: dv + xi * slab(tileRows * cinL), ldc: cinL)
+                             beta: 0, c: dv + xi * slab(tileRows * cinL), ldc: cinL, prepackedB: packed[xi])
             }
             transformInputAdjoint(dv, images: count, into: x + start * inputImageSize)
         }
@@ -191,6 +195,29 @@ struct WinogradPlan<K: WinogradTileKernels> {
             }
         }
         transformWeightAdjoint(du, outChannels: cout, into: w)
+    }
+
+    /// Each ξ's weight matrix packed once as the GEMMs' B, instead of once per group of images
+    /// (the packing cost up to a third of the multiplications' time with 4 groups per call).
+    /// Empty when B is more than one packing block; the GEMMs then pack it themselves.
+    struct PackedWeights {
+        let buffer: UnsafeMutablePointer<Float>?
+        let stride: Int
+
+        init(_ plan: WinogradPlan, _ u: UnsafeMutablePointer<Float>, transposed: Bool, k: Int, n: Int, ld: Int) {
+            guard sgemmFitsOneBlock(k: k, n: n) else { buffer = nil; stride = 0; return }
+            let stride = sgemmPackedBCount(k: k, n: n), cin = plan.geo.inChannels
+            let buffer = WinogradBuffers.take(plan.tileCount * stride)
+            plan.multiply { xi in
+                sgemmPackAllB(transB: transposed, b: u + xi * plan.slab(cin * ld), ldb: ld, k: k, n: n, dst: buffer + xi * stride)
+            }
+            self.buffer = buffer
+            self.stride = stride
+        }
+
+        subscript(xi: Int) -> UnsafePointer<Float>? { buffer.map { UnsafePointer($0 + xi * stride) } }
+
+        func release() { buffer.map { WinogradBuffers.give($0) } }
     }
 
     // MARK: Scheduling

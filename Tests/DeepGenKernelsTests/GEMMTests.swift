@@ -194,4 +194,37 @@ private let thinCases: [GEMMCase] = {
         #expect(results[0] == results[1])
         #expect(results[0] == results[2])
     }
+
+    /// B packed once up front (`sgemmPackAllB`, as Winograd's per-ξ weights) gives exactly the
+    /// product the GEMM computes when it packs B itself, for both layouts of B and ragged N.
+    @Test(arguments: [false, true]) func prepackedBMatchesPackingInside(_ transB: Bool) {
+        let m = 37, n = 70, k = 130, ldb = transB ? k + 3 : n + 5
+        var rng = LCG(state: 11)
+        let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<((transB ? n : k) * ldb)).map { _ in rng.next() }
+        #expect(sgemmFitsOneBlock(k: k, n: n))
+        var packed = [Float](repeating: .nan, count: sgemmPackedBCount(k: k, n: n))
+        var inside = [Float](repeating: .nan, count: m * n), prepacked = inside
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                packed.withUnsafeMutableBufferPointer { pp in
+                    sgemmPackAllB(transB: transB, b: pb.baseAddress!, ldb: ldb, k: k, n: n, dst: pp.baseAddress!)
+                }
+                inside.withUnsafeMutableBufferPointer { pc in
+                    sgemmBlocked(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+                                 b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+                }
+                // B itself all NaN: only the packed copy may be read.
+                let nanB = [Float](repeating: .nan, count: b.count)
+                packed.withUnsafeBufferPointer { pp in
+                    prepacked.withUnsafeMutableBufferPointer { pc in
+                        sgemmBlocked(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+                                     b: nanB, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n, prepackedB: pp.baseAddress!)
+                    }
+                }
+            }
+        }
+        #expect(!inside.contains { $0.isNaN })
+        #expect(prepacked == inside)
+        #expect(!sgemmFitsOneBlock(k: GEMMBlocking.current.kc + 1, n: n))
+    }
 }

@@ -146,3 +146,29 @@ void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w,
     }
 #endif
 }
+
+void deepgen_transpose(const float *src, long src_stride, int rows, int columns, float *dst, long dst_stride) {
+#ifdef __AVX512F__
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        const int ni = rows - i0 < 16 ? rows - i0 : 16;
+        const __mmask16 store_mask = (__mmask16)((1u << ni) - 1u);
+        for (int j0 = 0; j0 < columns; j0 += 16) {
+            const int nj = columns - j0 < 16 ? columns - j0 : 16;
+            const __mmask16 load_mask = (__mmask16)((1u << nj) - 1u);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++) {
+                r[i] = i < ni ? _mm512_maskz_loadu_ps(load_mask, src + (long)(i0 + i) * src_stride + j0) : _mm512_setzero_ps();
+            }
+            transpose16(r);
+            for (int j = 0; j < nj; j++) {
+                float *d = dst + (long)(j0 + j) * dst_stride + i0;
+                if (ni == 16) _mm512_storeu_ps(d, r[j]); else _mm512_mask_storeu_ps(d, store_mask, r[j]);
+            }
+        }
+    }
+#else
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < columns; j++) dst[(long)j * dst_stride + i] = src[(long)i * src_stride + j];
+    }
+#endif
+}

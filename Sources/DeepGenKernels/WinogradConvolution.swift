@@ -402,7 +402,7 @@ struct WinogradScratch {
 }
 
 /// `dst[j][i] = src[i][j]` for a row-major `rows × columns` `src`; `dst` rows are `ld ≥ rows`
-/// long and their padding is zeroed. In 16×16 blocks, so both sides stay in L1.
+/// long and their padding is zeroed. By 16×16 register transposes.
 func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>, ld: Int) {
     transposeBlocked(src, srcStride: columns, rows: rows, columns: columns, into: dst, dstStride: ld)
     for j in 0..<columns { (dst + j * ld + rows).update(repeating: 0, count: ld - rows) }
@@ -415,16 +415,7 @@ func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int
 
 private func transposeBlocked(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, columns: Int,
                               into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
-    for i0 in stride(from: 0, to: rows, by: 16) {
-        let i1 = Swift.min(rows, i0 + 16)
-        for j0 in stride(from: 0, to: columns, by: 16) {
-            let j1 = Swift.min(columns, j0 + 16)
-            for i in i0..<i1 {
-                let s = src + i * srcStride
-                for j in j0..<j1 { dst[j * dstStride + i] = s[j] }
-            }
-        }
-    }
+    deepgen_transpose(src, srcStride, Int32(rows), Int32(columns), dst, dstStride)
 }
 
 /// A 64-byte-aligned float buffer seen as vectors.

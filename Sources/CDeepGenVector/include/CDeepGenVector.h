@@ -27,6 +27,10 @@ void deepgen_interleave16(const float *src, long stride, int lanes, int count, f
 /// The inverse: `dst[l*stride + i] = src[i*16 + l]` for `l < lanes`, `i < count`.
 void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, long stride);
 
+/// `dst[j·dst_stride + i] = src[i·src_stride + j]` for `i < rows`, `j < columns` (16×16 register
+/// transposes; only those elements are written).
+void deepgen_transpose(const float *src, long src_stride, int rows, int columns, float *dst, long dst_stride);
+
 /// `deepgen_interleave16` of pixel phases: `lanes` (a multiple of 4, ≤ 16) phase channels
 /// `l = 4c + 2fy + fx` of the `lanes/4` channels at `src` (planes of `2h × 2w`), pixel `(y, x)`
 /// of phase `l` being `src[c·4hw + (2y + fy)·2w + 2x + fx]`, into `h` rows of `w` vectors at

@@ -2,6 +2,10 @@
 #ifdef __AVX512F__
 #include <immintrin.h>
 
+// Loops over a register array run to a constant bound (the tail tested inside), fully
+// unrolled: an index known only at run time would keep the array on the stack.
+#define UNROLLED _Pragma("clang loop unroll(full)")
+
 /// Transposes the 16×16 matrix whose rows are r[0..15], in place (unpack, then 128-bit lane shuffles).
 static inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16], v[16];
@@ -38,7 +42,7 @@ void deepgen_interleave16(const float *src, long stride, int lanes, int count, f
             r[l] = l < lanes ? _mm512_maskz_loadu_ps(mask, src + l * stride + i0) : _mm512_setzero_ps();
         }
         transpose16(r);
-        for (int i = 0; i < n; i++) _mm512_storeu_ps(dst + (long)(i0 + i) * 16, r[i]);
+        UNROLLED for (int i = 0; i < 16; i++) if (i < n) _mm512_storeu_ps(dst + (long)(i0 + i) * 16, r[i]);
     }
 #else
     for (int i = 0; i < count; i++) {
@@ -55,7 +59,7 @@ void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, 
         __m512 r[16];
         for (int i = 0; i < 16; i++) r[i] = i < n ? _mm512_loadu_ps(src + (long)(i0 + i) * 16) : _mm512_setzero_ps();
         transpose16(r);
-        for (int l = 0; l < lanes; l++) _mm512_mask_storeu_ps(dst + l * stride + i0, mask, r[l]);
+        UNROLLED for (int l = 0; l < 16; l++) if (l < lanes) _mm512_mask_storeu_ps(dst + l * stride + i0, mask, r[l]);
     }
 #else
     for (int l = 0; l < lanes; l++) {
@@ -102,7 +106,7 @@ void deepgen_interleave16_phases(const float *src, int lanes, int h, int w, floa
             __m512d r[8];
             for (int l = 0; l < 8; l++) r[l] = l < pairs ? _mm512_maskz_loadu_pd(mask, rows[l] + x0) : _mm512_setzero_pd();
             transpose8(r);
-            for (int j = 0; j < n; j++) _mm512_storeu_pd((double *)(dst + (y * dst_row + x0 + j) * 16), r[j]);
+            UNROLLED for (int j = 0; j < 8; j++) if (j < n) _mm512_storeu_pd((double *)(dst + (y * dst_row + x0 + j) * 16), r[j]);
         }
     }
 #else
@@ -131,7 +135,7 @@ void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w,
             __m512d r[8];
             for (int j = 0; j < 8; j++) r[j] = j < n ? _mm512_loadu_pd((const double *)(src + (y * src_row + x0 + j) * 16)) : _mm512_setzero_pd();
             transpose8(r);
-            for (int l = 0; l < pairs; l++) _mm512_mask_storeu_pd(rows[l] + x0, mask, r[l]);
+            UNROLLED for (int l = 0; l < 8; l++) if (l < pairs) _mm512_mask_storeu_pd(rows[l] + x0, mask, r[l]);
         }
     }
 #else
@@ -160,7 +164,8 @@ void deepgen_transpose(const float *src, long src_stride, int rows, int columns,
                 r[i] = i < ni ? _mm512_maskz_loadu_ps(load_mask, src + (long)(i0 + i) * src_stride + j0) : _mm512_setzero_ps();
             }
             transpose16(r);
-            for (int j = 0; j < nj; j++) {
+            UNROLLED for (int j = 0; j < 16; j++) {
+                if (j >= nj) break;
                 float *d = dst + (long)(j0 + j) * dst_stride + i0;
                 if (ni == 16) _mm512_storeu_ps(d, r[j]); else _mm512_mask_storeu_ps(d, store_mask, r[j]);
             }

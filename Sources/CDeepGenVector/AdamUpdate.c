@@ -7,7 +7,7 @@
 
 // The flags are constants in each call below, so every variant is a loop without branches. (A
 // runtime test inside the loop was if-converted into masked loads and stores through the NULL
-// `vmax`, which AMD cores execute with a fault-suppression assist: 7.6 ns per element.)
+// `vmax`, which AMD cores execute through a slow fault-suppression assist.)
 static inline __attribute__((always_inline)) void adam_loop(
     float *restrict p, const float *restrict g, float *restrict m, float *restrict v, float *restrict vmax,
     size_t n, const struct deepgen_adam_scalars *s, const int decoupled, const int l2_on, const int small_w,

@@ -75,13 +75,13 @@ extension Tensor {
         let n = x.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
-        if geo.inputPhases {
-            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[conv2d] phase input needs Winograd: \(geo)")
-            WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
-        } else if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        // A phase-read input (`inputPhases`) only the Winograd kernels take.
+        if !geo.inputPhases && DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
+        } else if geo.inputPhases {
+            preconditionFailure("[conv2d] phase input needs Winograd: \(geo)")
         } else if n == 1 {
             sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
                              geometry: geo, batch: n, c: y.storage.pointer, ldc: ohw)
@@ -102,14 +102,12 @@ extension Tensor {
         let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
         let x = Tensor(uninitializedShape: geo.storedInputShape(batch: n))
-        if geo.inputPhases {
-            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[convTranspose2d] phase input needs Winograd: \(geo)")
-            WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
-        } else if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
+        if !geo.inputPhases && DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
             DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
         } else {
+            precondition(!geo.inputPhases, "[convTranspose2d] phase input needs Winograd: \(geo)")
             let gc = channelMajor(g)
             // A few images at a time, so the column matrix stays small (it is `kh·kw` times the output).
             let group = imagesPerColumnChunk(geo, batch: n)
@@ -134,14 +132,12 @@ extension Tensor {
         let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
         precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let w = Tensor(uninitializedShape: kernel)
-        if geo.inputPhases {
-            precondition(WinogradConvolution.applies(outChannels: cout, geometry: geo), "[conv2d] phase input needs Winograd: \(geo)")
-            WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
-        } else if DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        if !geo.inputPhases && DirectConvolution.applies(outChannels: cout, geometry: geo) {
             DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
         } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
             WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
         } else {
+            precondition(!geo.inputPhases, "[conv2d] phase input needs Winograd: \(geo)")
             let gc = channelMajor(g)
             // wᵀ = Σ over groups of images of columns · gcᵀ: the column matrix is the GEMM's A, read
             // in place, and only the smaller gradient is packed; then a small transpose. Groups

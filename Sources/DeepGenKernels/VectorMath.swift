@@ -81,12 +81,6 @@ public enum VectorMath {
         return result
     }
 
-    /// x[i] = √x[i] in place, correctly rounded (bit-identical to `Float.squareRoot()`), vectorized.
-    @inlinable
-    public static func squareRootInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        deepgen_vector_sqrt_inplace(x, count)
-    }
-
     /// Applies a SIMD function to `count` floats, handling the tail through a padded vector.
     @inlinable @inline(__always)
     public static func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, _ f: (V) -> V) {

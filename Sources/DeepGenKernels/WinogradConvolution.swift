@@ -404,18 +404,13 @@ struct WinogradScratch {
 /// `dst[j][i] = src[i][j]` for a row-major `rows × columns` `src`; `dst` rows are `ld ≥ rows`
 /// long and their padding is zeroed. By 16×16 register transposes.
 func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>, ld: Int) {
-    transposeBlocked(src, srcStride: columns, rows: rows, columns: columns, into: dst, dstStride: ld)
+    deepgen_transpose(src, columns, Int32(rows), Int32(columns), dst, ld)
     for j in 0..<columns { (dst + j * ld + rows).update(repeating: 0, count: ld - rows) }
 }
 
 /// `dst[j][i] = src[i][j]` for `src` rows `ld` long of which the first `columns` are read.
 func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into dst: UnsafeMutablePointer<Float>) {
-    transposeBlocked(src, srcStride: ld, rows: rows, columns: columns, into: dst, dstStride: rows)
-}
-
-private func transposeBlocked(_ src: UnsafePointer<Float>, srcStride: Int, rows: Int, columns: Int,
-                              into dst: UnsafeMutablePointer<Float>, dstStride: Int) {
-    deepgen_transpose(src, srcStride, Int32(rows), Int32(columns), dst, dstStride)
+    deepgen_transpose(src, ld, Int32(rows), Int32(columns), dst, rows)
 }
 
 /// A 64-byte-aligned float buffer seen as vectors.

@@ -3,12 +3,6 @@
 
 #include <stddef.h>
 
-/// x[i] = sqrt(x[i]) for i < n, in place (correctly rounded, as the scalar sqrt). Swift's SIMD
-/// `squareRoot()` runs lane by lane; this compiled C loop uses the vector square-root
-/// instruction. (In place so the loop needs no run-time aliasing check, which an in-place call
-/// to a two-pointer version would fail, falling back to scalar code.)
-void deepgen_vector_sqrt_inplace(float *x, size_t n);
-
 /// Packs rows `row0 .. row0+rows-1` of a convolution's column matrix for 32 output pixels
 /// into `dst[p*32 + j]` (an implicit-GEMM B micro-panel). Row `(ci, ky, kx)` of pixel `j` is
 /// `x[ci*plane + base[j] + ky*dh*width + kx*dw]` when `iy0[j] + ky*dh` lies in `[0, height)` and
@@ -52,7 +46,7 @@ struct deepgen_adam_scalars {
 /// `p *= decay`, else `g = fma(l2, p, g)`; `m = lerp(m, g, w1)`; `v = v·b2 + (1−b2)·g·g`;
 /// with AMSGrad (`vmax` not NULL) `vmax = max(vmax, v)` is used in place of `v`;
 /// `p += neg_step_size · m / (sqrt(v) / bias_correction2_sqrt + eps)`. One vectorized pass
-/// (Swift's SIMD code split it in two around a call for the square roots).
+/// (Swift's SIMD `squareRoot()` runs lane by lane; this loop uses the vector square root).
 void deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vmax, size_t n,
                          const struct deepgen_adam_scalars *s);
 

@@ -9,6 +9,8 @@ final class AutogradNode {
     private(set) var inputs: [AutogradNode?]
     /// Maps the gradient of the op's output to the gradients of its inputs (same order as `inputs`).
     private(set) var backward: ((Tensor) -> [Tensor?])?
+    /// Set when a pass with `releasingGraph` dropped `backward` (and with it the tensors it saved).
+    private(set) var isReleased = false
 
     /// Whether the `gradients` pass running on this thread skips this node: it leads to none of
     /// the pass's wanted inputs (``Tensor/needsGradient``). Kept per thread and per pass, not in
@@ -19,6 +21,14 @@ final class AutogradNode {
         self.op = op
         self.inputs = inputs
         self.backward = backward
+    }
+
+    /// Drops the saved tensors once a pass has used them, as PyTorch's `backward()` does without
+    /// `retain_graph`: a training step's parameters then have one owner again and the optimizer
+    /// can update them in place.
+    func release() {
+        backward = nil
+        isReleased = true
     }
 
     /// Frees a long chain iteratively: plain release would recurse once per node and overflow
@@ -115,11 +125,16 @@ extension Tensor {
 ///   - seed: The gradient of the output; defaults to one.
 ///   - createGraph: Record the backward pass itself so the returned gradients can be
 ///     differentiated again (a gradient penalty needs this).
+///   - releasingGraph: Free each node's saved tensors once the pass has used them (PyTorch's
+///     default, `retain_graph=False`). A later pass through a freed node stops with an error
+///     naming the op instead of returning wrong gradients.
 public func gradients(
-    of output: Tensor, with inputs: [Tensor], seed: Tensor? = nil, createGraph: Bool = false
+    of output: Tensor, with inputs: [Tensor], seed: Tensor? = nil, createGraph: Bool = false,
+    releasingGraph: Bool = false
 ) -> [Tensor] {
     precondition(seed != nil || output.count == 1,
                  "[gradients] output of shape \(output.shape) is not a scalar; pass a seed gradient")
+    precondition(!(createGraph && releasingGraph), "[gradients] createGraph needs the graph kept; do not release it")
     guard let root = output.node else { return inputs.map { $0.zerosLike() } }
 
     // Iterative post-order DFS: no recursion limit on deep graphs.
@@ -155,10 +170,14 @@ public func gradients(
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard !skipped.contains(id), let backward = node.backward, let g = grads[id] else { continue }
+            guard !skipped.contains(id), let g = grads[id] else { continue }
+            precondition(!node.isReleased, "[gradients] the graph through '\(node.op)' was freed by an earlier pass "
+                         + "(a training step's gradients release it); compute the loss again")
+            guard let backward = node.backward else { continue }
             // Interior gradients are no longer needed once passed on, unless the caller asked for them.
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)
+            if releasingGraph { node.release() }
             for (input, ig) in zip(node.inputs, inputGrads) {
                 guard let input, let ig else { continue }
                 let key = ObjectIdentifier(input)

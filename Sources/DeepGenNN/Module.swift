@@ -146,6 +146,24 @@ open class Module {
         Dictionary(uniqueKeysWithValues: namedParameters(trainableOnly: true).map { ($0.0, $0.1.value) })
     }
 
+    /// Lends the trainable values to `body` (an optimizer step) as their only owner and writes back
+    /// what it leaves: while it runs each parameter holds an empty placeholder, so an update of a
+    /// buffer nobody else references is made in place instead of on a copy.
+    public func updateTrainable(_ body: (inout [String: Tensor]) -> Void) {
+        let params = namedParameters(trainableOnly: true)
+        var values: [String: Tensor] = [:]
+        values.reserveCapacity(params.count)
+        for (name, p) in params {
+            values[name] = p.value
+            p.value = Tensor(zeros: [0])
+        }
+        body(&values)
+        for (name, p) in params {
+            guard let v = values[name] else { preconditionFailure("[Module.updateTrainable] the update dropped \(name)") }
+            p.value = v
+        }
+    }
+
     /// Writes back values produced by an optimizer (names as in ``trainableValues()``).
     public func assignTrainable(_ values: [String: Tensor]) {
         for (name, p) in namedParameters(trainableOnly: true) {

@@ -35,4 +35,15 @@ import DeepGen
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(text.contains("[conv2d] input [1, 3, 8, 8] and weight [4, 2, 3, 3] do not match"))
     }
+
+    @Test func aReleasedGraphIsNotDifferentiatedAgain() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+            let loss = (w * w).sum()
+            _ = gradients(of: loss, with: [w], releasingGraph: true)
+            _ = gradients(of: loss, with: [w])
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("was freed by an earlier pass"))
+    }
 }

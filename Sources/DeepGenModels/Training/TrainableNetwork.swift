@@ -17,21 +17,21 @@ public final class TrainableNetwork {
 
     /// Applies gradients keyed by this network's parameter names.
     func apply(_ gradients: [String: Tensor]) {
-        var values = module.trainableValues()
-        optimizer.update(&values, gradients: gradients)
-        module.assignTrainable(values)
+        module.updateTrainable { optimizer.update(&$0, gradients: gradients) }
     }
 }
 
 /// Differentiates `loss` once with respect to every trainable parameter of `networks` and steps
 /// each network's optimizer. Returns the loss value; a NaN or infinite loss updates nothing, so
-/// the weights stay the last good ones and the caller can stop.
+/// the weights stay the last good ones and the caller can stop. The pass frees the graph's saved
+/// tensors (PyTorch's `backward()`), so `loss`'s graph cannot be differentiated again.
 @discardableResult
 public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
     let value = loss.scalar
     guard value.isFinite else { return value }
     let named = networks.map { $0.module.namedParameters(trainableOnly: true) }
-    let grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) })
+    // Released: the graph's saved copies of the weights would otherwise make Adam copy each one.
+    let grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true)
     var offset = 0
     for (net, params) in zip(networks, named) {
         var byName: [String: Tensor] = [:]

@@ -151,6 +151,90 @@ void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w,
 #endif
 }
 
+// Shifted phases: double-lane 2c + fy of plane row i reads source row 2i − fy, and the pair
+// (fx = 0, 1) of plane column j is source floats (2j, 2j − 1): the floats 2j − 1, 2j swapped.
+// So a row of 8 plane columns is 16 source floats from 2·j0 − 1, pairs swapped, then the same
+// 8×8 transpose of pairs as above.
+
+#ifdef __AVX512F__
+/// Source floats `2·j0 − 1 + t` (t < 16) that lie in a row of `2w`.
+static inline __mmask16 shifted_mask(int j0, int w) {
+    const int lo = j0 == 0 ? 1 : 0, f = 2 * w - 2 * j0 + 1, hi = f < 16 ? f : 16;
+    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+#endif
+
+void deepgen_interleave16_shifted_phases(const float *src, int lanes, int h, int w, float *dst, long dst_row) {
+    const int pairs = lanes / 2;
+    const long plane = 4L * h * w, row = 2L * w;
+#ifdef __AVX512F__
+    for (int i = 0; i <= h; i++) {
+        const float *rows[8];
+        for (int l = 0; l < 8; l++) {
+            const int r = 2 * i - (l & 1);
+            rows[l] = l < pairs && r >= 0 && r < 2 * h ? src + (l >> 1) * plane + r * row : 0;
+        }
+        for (int j0 = 0; j0 <= w; j0 += 8) {
+            const int n = w + 1 - j0 < 8 ? w + 1 - j0 : 8;
+            const __mmask16 mask = shifted_mask(j0, w);
+            __m512d r[8];
+            UNROLLED for (int l = 0; l < 8; l++) {
+                // The masked load starts one float early; the mask keeps it inside the row.
+                const __m512 v = rows[l] ? _mm512_maskz_loadu_ps(mask, rows[l] + 2 * j0 - 1) : _mm512_setzero_ps();
+                r[l] = _mm512_castps_pd(_mm512_permute_ps(v, 0xB1));
+            }
+            transpose8(r);
+            UNROLLED for (int j = 0; j < 8; j++) if (j < n) _mm512_storeu_pd((double *)(dst + (i * dst_row + j0 + j) * 16), r[j]);
+        }
+    }
+#else
+    for (int i = 0; i <= h; i++) {
+        for (int j = 0; j <= w; j++) {
+            float *out = dst + (i * dst_row + j) * 16;
+            for (int l = 0; l < 16; l++) {
+                const int c = l >> 2, fy = (l >> 1) & 1, fx = l & 1, r = 2 * i - fy, col = 2 * j - fx;
+                const int inside = l < lanes && r >= 0 && r < 2 * h && col >= 0 && col < 2 * w;
+                out[l] = inside ? src[c * plane + r * row + col] : 0.0f;
+            }
+        }
+    }
+#endif
+}
+
+void deepgen_deinterleave16_shifted_phases(const float *src, long src_row, int h, int w, int lanes, float *dst) {
+    const int pairs = lanes / 2;
+    const long plane = 4L * h * w, row = 2L * w;
+#ifdef __AVX512F__
+    for (int i = 0; i <= h; i++) {
+        float *rows[8];
+        for (int l = 0; l < 8; l++) {
+            const int r = 2 * i - (l & 1);
+            rows[l] = l < pairs && r >= 0 && r < 2 * h ? dst + (l >> 1) * plane + r * row : 0;
+        }
+        for (int j0 = 0; j0 <= w; j0 += 8) {
+            const int n = w + 1 - j0 < 8 ? w + 1 - j0 : 8;
+            const __mmask16 mask = shifted_mask(j0, w);
+            __m512d r[8];
+            UNROLLED for (int j = 0; j < 8; j++) r[j] = j < n ? _mm512_loadu_pd((const double *)(src + (i * src_row + j0 + j) * 16)) : _mm512_setzero_pd();
+            transpose8(r);
+            UNROLLED for (int l = 0; l < 8; l++) {
+                if (rows[l]) _mm512_mask_storeu_ps(rows[l] + 2 * j0 - 1, mask, _mm512_permute_ps(_mm512_castpd_ps(r[l]), 0xB1));
+            }
+        }
+    }
+#else
+    for (int i = 0; i <= h; i++) {
+        for (int j = 0; j <= w; j++) {
+            const float *in = src + (i * src_row + j) * 16;
+            for (int l = 0; l < lanes; l++) {
+                const int c = l >> 2, fy = (l >> 1) & 1, fx = l & 1, r = 2 * i - fy, col = 2 * j - fx;
+                if (r >= 0 && r < 2 * h && col >= 0 && col < 2 * w) dst[c * plane + r * row + col] = in[l];
+            }
+        }
+    }
+#endif
+}
+
 void deepgen_transpose(const float *src, long src_stride, int rows, int columns, float *dst, long dst_stride) {
 #ifdef __AVX512F__
     for (int i0 = 0; i0 < rows; i0 += 16) {

@@ -14,6 +14,12 @@ public struct Conv2DGeometry: Equatable, Sendable {
     /// `(2y + fy, 2x + fx)` of channel `c`), and its input adjoint is written in that stored
     /// layout. Only the Winograd kernels take such a geometry (stride-2 layers rewritten over phases).
     public var inputPhases = false
+    /// With `inputPhases`: the phases are read shifted, plane pixel `(i, j)` of phase channel
+    /// `4c + 2fy + fx` being stored pixel `(2i − fy, 2j − fx)` (zero outside) for `i ≤ inHeight`,
+    /// `j ≤ inWidth`. A 4×4 stride-2 kernel with padding 1 is then a 2×2 kernel, all taps real,
+    /// over these `(inHeight + 1) × (inWidth + 1)` planes without padding; the output is
+    /// `inHeight × inWidth`.
+    public var shiftedPhases = false
 
     public init(
         inChannels: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int,

@@ -1,11 +1,11 @@
 import CDeepGenVector
 import Foundation
 
-/// Winograd convolution (Lavin & Gray 2016) for stride-1 layers with 3×3 or 5×5 kernels and
-/// enough channels: F(4×4, 3×3) on 6×6 input tiles and F(4×4, 5×5) on 8×8 tiles.
+/// Winograd convolution (Lavin & Gray 2016) for stride-1 layers with 2×2, 3×3 or 5×5 kernels
+/// and enough channels: F(4×4, r×r) on (3 + r)² input tiles.
 ///
-/// Per 4×4 output tile and channel pair it multiplies α² times (36 or 64) instead of 144 (3×3)
-/// or 400 (5×5): the input tiles and the weights are transformed, then for each of the α² tile
+/// Per 4×4 output tile and channel pair it multiplies α² times (25, 36 or 64) instead of 64,
+/// 144 or 400: the input tiles and the weights are transformed, then for each of the α² tile
 /// positions ξ the channel sums are one GEMM `M[ξ] (tiles × Cout) = V[ξ] (tiles × Cin) · U[ξ]
 /// (Cin × Cout)`, and the output tiles are transformed back. The input and weight adjoints are
 /// the exact adjoints of that computation (transposed transforms, transposed GEMMs), so a
@@ -19,15 +19,19 @@ public enum WinogradConvolution {
     /// per channel as 16 output channels of GEMM work.
     public static let minChannels = 16
 
-    /// Whether the three kernels handle this layer: stride 1, no dilation, a square 3×3 or 5×5
-    /// kernel, padding below the kernel size, at least `minChannels` channels on both sides, and
-    /// one image's padded planes within 2 MB (each thread holds them).
+    /// Whether the three kernels handle this layer: stride 1, no dilation, a square 2×2, 3×3 or
+    /// 5×5 kernel, padding below the kernel size, at least `minChannels` channels on both sides, and
+    /// one image's padded planes within 2 MB (each thread holds them). Shifted phases
+    /// (`shiftedPhases`) need a 2×2 kernel without padding.
     public static func applies(outChannels: Int, geometry g: Conv2DGeometry) -> Bool {
-        g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1
-            && g.kernelHeight == g.kernelWidth && (g.kernelHeight == 3 || g.kernelHeight == 5)
+        let shifted = g.inputPhases && g.shiftedPhases
+        return g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1
+            && g.kernelHeight == g.kernelWidth && [2, 3, 5].contains(g.kernelHeight)
             && g.padH < g.kernelHeight && g.padW < g.kernelWidth
             && g.inChannels >= minChannels && outChannels >= minChannels
             && g.outHeight > 0 && g.outWidth > 0 && (!g.inputPhases || g.inChannels % 4 == 0)
+            && (!shifted || (g.kernelHeight == 2 && g.padH == 0 && g.padW == 0
+                             && g.outHeight == g.inHeight && g.outWidth == g.inWidth))
             && (Swift.max(g.inChannels, outChannels) + 15) / 16 * (g.inHeight + 2 * g.padH + 8) * (g.inWidth + 2 * g.padW + 8)
                 <= 1 << 15
     }
@@ -71,9 +75,12 @@ public enum WinogradConvolution {
         _ pass: Pass, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, geometry geo: Conv2DGeometry,
         batch: Int, outChannels cout: Int, output: UnsafeMutablePointer<Float>, groupFloats: Int
     ) {
-        if geo.kernelHeight == 3 {
+        switch geo.kernelHeight {
+        case 2:
+            WinogradPlan<WinogradF4x2>(geo, groupFloats: groupFloats).run(pass, a, b, batch: batch, outChannels: cout, output: output)
+        case 3:
             WinogradPlan<WinogradF4x3>(geo, groupFloats: groupFloats).run(pass, a, b, batch: batch, outChannels: cout, output: output)
-        } else {
+        default:
             WinogradPlan<WinogradF4x5>(geo, groupFloats: groupFloats).run(pass, a, b, batch: batch, outChannels: cout, output: output)
         }
     }
@@ -124,6 +131,8 @@ struct WinogradPlan<K: WinogradTileKernels> {
     var tilesPerImage: Int { tilesH * tilesW }
     var inputImageSize: Int { geo.inChannels * geo.inHeight * geo.inWidth }
     var outputPlaneSize: Int { geo.outHeight * geo.outWidth }
+    /// How the input planes come from the stored input.
+    var phaseRead: PhaseRead { geo.inputPhases ? (geo.shiftedPhases ? .shifted : .phases) : .none }
     /// Vectors in one channel block's plane: the input plane or the output tiles, whichever is larger.
     var planeCount: Int { Swift.max(planeH * planeW, tilesH * tilesW * m * m) }
 
@@ -266,7 +275,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
                 gatherPlanes(x + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
                              lanes: Swift.min(16, cin - b * 16), into: s.plane + b * pc, planeHeight: planeH,
                              planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW, staging: s.staging,
-                             phases: geo.inputPhases)
+                             phases: phaseRead)
             }
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
@@ -297,7 +306,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 scatterPlanes(s.plane + b * pc, planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW,
                               into: dx + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
-                              lanes: Swift.min(16, cin - b * 16), staging: s.staging, phases: geo.inputPhases)
+                              lanes: Swift.min(16, cin - b * 16), staging: s.staging, phases: phaseRead)
             }
         }
     }
@@ -457,23 +466,34 @@ enum WinogradBuffers {
     }
 }
 
+/// How a plane of 16 channels comes from the stored input (see `Conv2DGeometry.inputPhases`).
+enum PhaseRead { case none, phases, shifted }
+
 /// Interleaves `lanes` planes of `height × width` (consecutive channels at `src`) into a zeroed
 /// `planeHeight × planeWidth` plane of vectors, pixel `(y, x)` going to `(y + offsetY, x + offsetX)`.
-/// `staging` holds `height·width` vectors.
+/// `staging` holds `height·width` vectors. With `phases`, the channels are phase channels read
+/// in place (shifted ones fill `(height + 1) × (width + 1)` pixels).
 func gatherPlanes(
     _ src: UnsafePointer<Float>, height: Int, width: Int, lanes: Int,
     into plane: UnsafeMutablePointer<Lanes>, planeHeight: Int, planeWidth: Int, offsetY: Int, offsetX: Int,
-    staging: UnsafeMutablePointer<Lanes>, phases: Bool = false
+    staging: UnsafeMutablePointer<Lanes>, phases: PhaseRead = .none
 ) {
     plane.update(repeating: .zero, count: planeHeight * planeWidth)
     let y0 = Swift.max(0, -offsetY), y1 = Swift.min(height, planeHeight - offsetY)
     let x0 = Swift.max(0, -offsetX), x1 = Swift.min(width, planeWidth - offsetX)
     if y0 >= y1 || x0 >= x1 { return }
-    if phases {
+    switch phases {
+    case .none: break
+    case .phases:
         // Straight from the stored layout into the plane's window (which holds all of it).
         precondition(y0 == 0 && x0 == 0 && y1 == height && x1 == width, "[Winograd] phase input cropped")
         deepgen_interleave16_phases(src, Int32(lanes), Int32(height), Int32(width),
                                     floats(plane + offsetY * planeWidth + offsetX), planeWidth)
+        return
+    case .shifted:
+        precondition(offsetY == 0 && offsetX == 0 && height < planeHeight && width < planeWidth,
+                     "[Winograd] shifted phase input cropped")
+        deepgen_interleave16_shifted_phases(src, Int32(lanes), Int32(height), Int32(width), floats(plane), planeWidth)
         return
     }
     // Whole planes are contiguous: transpose them 16 pixels at a time, then place the rows.
@@ -488,11 +508,16 @@ func gatherPlanes(
 func scatterPlanes(
     _ plane: UnsafeMutablePointer<Lanes>, planeWidth: Int, offsetY: Int, offsetX: Int,
     into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int, staging: UnsafeMutablePointer<Lanes>,
-    phases: Bool = false
+    phases: PhaseRead = .none
 ) {
-    if phases {
+    switch phases {
+    case .none: break
+    case .phases:
         deepgen_deinterleave16_phases(floats(plane + offsetY * planeWidth + offsetX), planeWidth, Int32(height),
                                       Int32(width), Int32(lanes), dst)
+        return
+    case .shifted:
+        deepgen_deinterleave16_shifted_phases(floats(plane), planeWidth, Int32(height), Int32(width), Int32(lanes), dst)
         return
     }
     for y in 0..<height {

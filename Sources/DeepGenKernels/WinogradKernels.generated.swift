@@ -2,6 +2,75 @@
 
 // swift-format-ignore-file
 
+/// F(4×4, 2×2) on 5×5 tiles.
+enum WinogradF4x2: WinogradTileKernels {
+    static var alpha: Int { 5 }
+    static var outputSize: Int { 4 }
+    static var kernelSize: Int { 2 }
+
+    /// `y = Bᵀ x`
+    @inline(__always)
+    static func input(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]; let x2 = x[2 * xs]; let x3 = x[3 * xs]; let x4 = x[4 * xs]
+        y[0 * ys] = 2.0 * x0 - x1 - 2.0 * x2 + x3
+        y[1 * ys] = 2.0 * x1 + x2 - x3
+        y[2 * ys] = 2.0 * x1 - 3.0 * x2 + x3
+        y[3 * ys] = x1 - x3
+        y[4 * ys] = 2.0 * x1 - x2 - 2.0 * x3 + x4
+    }
+
+    /// `y = B x`
+    @inline(__always)
+    static func inputAdjoint(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]; let x2 = x[2 * xs]; let x3 = x[3 * xs]; let x4 = x[4 * xs]
+        y[0 * ys] = 2.0 * x0
+        y[1 * ys] = -x0 + 2.0 * x1 + 2.0 * x2 + x3 + 2.0 * x4
+        y[2 * ys] = -2.0 * x0 + x1 - 3.0 * x2 - x4
+        y[3 * ys] = x0 - x1 + x2 - x3 - 2.0 * x4
+        y[4 * ys] = x4
+    }
+
+    /// `y = Aᵀ x`
+    @inline(__always)
+    static func output(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]; let x2 = x[2 * xs]; let x3 = x[3 * xs]; let x4 = x[4 * xs]
+        y[0 * ys] = x0 + x1 + x2 + x3
+        y[1 * ys] = x1 - x2 + 2.0 * x3
+        y[2 * ys] = x1 + x2 + 4.0 * x3
+        y[3 * ys] = x1 - x2 + 8.0 * x3 + x4
+    }
+
+    /// `y = A x`
+    @inline(__always)
+    static func outputAdjoint(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]; let x2 = x[2 * xs]; let x3 = x[3 * xs]
+        y[0 * ys] = x0
+        y[1 * ys] = x0 + x1 + x2 + x3
+        y[2 * ys] = x0 - x1 + x2 - x3
+        y[3 * ys] = x0 + 2.0 * x1 + 4.0 * x2 + 8.0 * x3
+        y[4 * ys] = x3
+    }
+
+    /// `y = G x` (fractions rounded to the nearest float)
+    @inline(__always)
+    static func kernel(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]
+        y[0 * ys] = 0.5 * x0
+        y[1 * ys] = 0.5 * x0 + 0.5 * x1
+        y[2 * ys] = -0.16666666666666666 * x0 + 0.16666666666666666 * x1
+        y[3 * ys] = -0.16666666666666666 * x0 - 0.3333333333333333 * x1
+        y[4 * ys] = x1
+    }
+
+    /// `y = Gᵀ x` (fractions rounded to the nearest float)
+    @inline(__always)
+    static func kernelAdjoint(_ x: UnsafePointer<Lanes>, _ xs: Int, _ y: UnsafeMutablePointer<Lanes>, _ ys: Int) {
+        let x0 = x[0 * xs]; let x1 = x[1 * xs]; let x2 = x[2 * xs]; let x3 = x[3 * xs]; let x4 = x[4 * xs]
+        y[0 * ys] = 0.5 * x0 + 0.5 * x1 - 0.16666666666666666 * x2 - 0.16666666666666666 * x3
+        y[1 * ys] = 0.5 * x1 + 0.16666666666666666 * x2 - 0.3333333333333333 * x3 + x4
+    }
+}
+
 /// F(4×4, 3×3) on 6×6 tiles.
 enum WinogradF4x3: WinogradTileKernels {
     static var alpha: Int { 6 }

@@ -38,6 +38,9 @@ public struct WinogradTransform: Sendable, Equatable {
         var bt = (0..<alpha).map { i in (0..<alpha).map { j in vcInverse[j][i] } }
         var g = vb
         for j in 0..<alpha {
+            // The inverse's zeros come out as rounding residue (~1e-17); make them zeros again.
+            let largest = bt[j].map(abs).max()!
+            bt[j] = bt[j].map { abs($0) < 1e-9 * largest ? 0 : $0 }
             // Smallest nonzero magnitude, with the sign of the row's first nonzero entry.
             let nonzero = bt[j].filter { $0 != 0 }
             let s = nonzero.map(abs).min()! * (nonzero[0] < 0 ? -1 : 1)

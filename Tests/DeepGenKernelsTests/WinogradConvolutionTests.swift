@@ -12,6 +12,8 @@ import Testing
         (Conv2DGeometry(inChannels: 24, inHeight: 7, inWidth: 7, kernelHeight: 5, kernelWidth: 5, padH: 2, padW: 2), 2, 18),
         (Conv2DGeometry(inChannels: 16, inHeight: 13, inWidth: 10, kernelHeight: 5, kernelWidth: 5, padH: 1, padW: 3), 2, 33),
         (Conv2DGeometry(inChannels: 32, inHeight: 6, inWidth: 6, kernelHeight: 5, kernelWidth: 5, padH: 4, padW: 4), 1, 16),
+        (Conv2DGeometry(inChannels: 20, inHeight: 8, inWidth: 11, kernelHeight: 2, kernelWidth: 2), 2, 17),
+        (Conv2DGeometry(inChannels: 16, inHeight: 9, inWidth: 6, kernelHeight: 2, kernelWidth: 2, padH: 1, padW: 1), 3, 16),
     ]
 
     /// Results and, per element, the sum of the absolute products (the scale of its rounding).
@@ -93,7 +95,7 @@ import Testing
     }
 
     /// One-dimensional F(m, r) from the generated matrices equals the direct correlation.
-    @Test(arguments: [(2, 3), (4, 3), (6, 3), (2, 5), (4, 5), (3, 2), (2, 7)])
+    @Test(arguments: [(2, 3), (4, 3), (6, 3), (2, 5), (4, 5), (3, 2), (4, 2), (2, 7)])
     func transformsComputeCorrelation(_ mr: (Int, Int)) {
         let (m, r) = mr
         let t = WinogradTransform(outputTile: m, kernelSize: r)
@@ -157,6 +159,7 @@ import Testing
     }
 
     @Test func formulasMatchTheMatrices() {
+        check(WinogradF4x2.self)
         check(WinogradF4x3.self)
         check(WinogradF4x5.self)
     }

@@ -36,6 +36,16 @@ void deepgen_interleave16_phases(const float *src, int lanes, int h, int w, floa
 /// apart) to their pixels of the `lanes/4` channels at `dst`.
 void deepgen_deinterleave16_phases(const float *src, long src_row, int h, int w, int lanes, float *dst);
 
+/// Shifted pixel phases: like `deepgen_interleave16_phases`, but plane pixel `(i, j)` of phase
+/// channel `l = 4c + 2fy + fx` is source pixel `(2i − fy, 2j − fx)` (zero outside the source),
+/// for `i ≤ h`, `j ≤ w`: `h + 1` rows of `w + 1` vectors. A 4×4 stride-2 kernel with padding 1
+/// is then a 2×2 kernel with every tap real over these planes.
+void deepgen_interleave16_shifted_phases(const float *src, int lanes, int h, int w, float *dst, long dst_row);
+
+/// The inverse: writes lanes `< lanes` of the `(h + 1) × (w + 1)` vectors at `src` to their
+/// source pixels (each source pixel has exactly one; plane pixels outside the source are dropped).
+void deepgen_deinterleave16_shifted_phases(const float *src, long src_row, int h, int w, int lanes, float *dst);
+
 /// Adam's scalars for one step (see `deepgen_adam_update`).
 struct deepgen_adam_scalars {
     float decay, l2, w1, b2, one_minus_b2, bias_correction2_sqrt, eps, neg_step_size;

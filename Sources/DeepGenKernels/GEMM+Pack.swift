@@ -2,6 +2,7 @@
 // reads, and the per-thread scratch buffers they live in. All four transpose combinations are
 // handled here: the rest of the blocked GEMM only ever sees packed panels.
 
+import CDeepGenVector
 import Foundation
 
 /// Cache-blocking sizes, in elements, chosen by measurement on an AMD EPYC (Zen 5: 48 KiB L1d and
@@ -146,27 +147,11 @@ func sgemmPackB(
                 }
             }
         } else {
-            // op(B)(p, j) = b[j*ldb + p]: column jj of the panel is a contiguous row of B.
-            var p = 0
-            if nr == gemmNR {
-                // Full panel: 8×8 transposes of 8 rows of B by 8 steps of k.
-                while p + 8 <= kc {
-                    for g in stride(from: 0, to: gemmNR, by: 8) {
-                        let r = b + (j + g) * ldb + p
-                        transpose8x8(r, r + ldb, r + 2 * ldb, r + 3 * ldb, r + 4 * ldb, r + 5 * ldb,
-                                     r + 6 * ldb, r + 7 * ldb, d + p * gemmNR + g, gemmNR)
-                    }
-                    p += 8
-                }
-            }
-            let p0 = p
-            for jj in 0..<gemmNR {
-                if jj < nr {
-                    let s = b + (j + jj) * ldb
-                    for p in p0..<kc { d[p * gemmNR + jj] = s[p] }
-                } else {
-                    for p in p0..<kc { d[p * gemmNR + jj] = 0 }
-                }
+            // op(B)(p, j) = b[j*ldb + p]: the panel is the transpose of nr rows of B (the C
+            // 16×16 register transposes the Winograd weights use).
+            deepgen_transpose(b + j * ldb, ldb, Int32(nr), Int32(kc), d, gemmNR)
+            if nr < gemmNR {
+                for p in 0..<kc { (d + p * gemmNR + nr).update(repeating: 0, count: gemmNR - nr) }
             }
         }
         d += gemmNR * kc

@@ -59,6 +59,21 @@ open class Module {
 
     /// `convBlock` → `conv_block`; names already in snake_case are unchanged.
     static func snakeCase(_ name: String) -> String {
+        // ASCII names by bytes: Character's Unicode properties made naming a measurable share of
+        // a small model's step (parameters are looked up every step).
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(name.utf8.count + 4)
+            for b in name.utf8 {
+                if b >= 0x41 && b <= 0x5A {
+                    if !bytes.isEmpty { bytes.append(0x5F) }
+                    bytes.append(b + 0x20)
+                } else {
+                    bytes.append(b)
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out = ""
         for ch in name {
             if ch.isUppercase { if !out.isEmpty { out.append("_") }; out.append(Character(ch.lowercased())) } else { out.append(ch) }
@@ -150,7 +165,12 @@ open class Module {
     /// what it leaves: while it runs each parameter holds an empty placeholder, so an update of a
     /// buffer nobody else references is made in place instead of on a copy.
     public func updateTrainable(_ body: (inout [String: Tensor]) -> Void) {
-        let params = namedParameters(trainableOnly: true)
+        Module.lend(namedParameters(trainableOnly: true), to: body)
+    }
+
+    /// ``updateTrainable(_:)`` over a list from ``namedParameters(trainableOnly:)`` the caller
+    /// already has (finding parameters by reflection every step costs a few percent of a small model's step).
+    public static func lend(_ params: [(String, Parameter)], to body: (inout [String: Tensor]) -> Void) {
         var values: [String: Tensor] = [:]
         values.reserveCapacity(params.count)
         for (name, p) in params {

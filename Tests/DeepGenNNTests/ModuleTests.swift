@@ -126,6 +126,15 @@ final class TwoLayer: Module, Layer {
         // Small input: fewer outputs in the projected sum, less Float rounding at the small ε.
         expectGradientOK("residual block", at: [x.sliced(axis: 0, 0..<1).sliced(axis: 2, 0..<4).sliced(axis: 3, 0..<4)], epsilon: 1e-3) { block($0[0]) }
     }
+
+    @Test func propertyNamesBecomeSnakeCase() {
+        #expect(Module.snakeCase("convBlock") == "conv_block")
+        #expect(Module.snakeCase("fcMu") == "fc_mu")
+        #expect(Module.snakeCase("already_snake") == "already_snake")
+        #expect(Module.snakeCase("ABc") == "a_bc")
+        #expect(Module.snakeCase("caféBar") == "café_bar", "non-ASCII names take the Character path")
+        #expect(Module.snakeCase("ÉtatNet") == "état_net")
+    }
 }
 
 /// Normalization layers are smooth but large; ε = 1e-2 keeps Float rounding out of the estimate.

@@ -15,9 +15,10 @@ public final class TrainableNetwork {
         self.optimizer = optimizer
     }
 
-    /// Applies gradients keyed by this network's parameter names.
-    func apply(_ gradients: [String: Tensor]) {
-        module.updateTrainable { optimizer.update(&$0, gradients: gradients) }
+    /// Applies gradients keyed by this network's parameter names to `parameters`, the module's
+    /// `namedParameters(trainableOnly: true)`.
+    func apply(_ gradients: [String: Tensor], to parameters: [(String, Parameter)]) {
+        Module.lend(parameters) { optimizer.update(&$0, gradients: gradients) }
     }
 }
 
@@ -37,7 +38,7 @@ public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
         var byName: [String: Tensor] = [:]
         for (i, (name, _)) in params.enumerated() { byName[name] = grads[offset + i] }
         offset += params.count
-        net.apply(byName)
+        net.apply(byName, to: params)
     }
     return value
 }

@@ -162,6 +162,13 @@ static inline __mmask16 shifted_mask(int j0, int w) {
     const int lo = j0 == 0 ? 1 : 0, f = 2 * w - 2 * j0 + 1, hi = f < 16 ? f : 16;
     return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
+
+/// Offset of the source row double-lane `l` reads for plane row `i`, or −1 where it has none
+/// (a lane not in use, or a row outside the source).
+static inline long shifted_row(int l, int i, int pairs, int h, long plane, long row) {
+    const int r = 2 * i - (l & 1);
+    return l < pairs && r >= 0 && r < 2 * h ? (l >> 1) * plane + r * row : -1;
+}
 #endif
 
 void deepgen_interleave16_shifted_phases(const float *src, int lanes, int h, int w, float *dst, long dst_row) {
@@ -169,18 +176,15 @@ void deepgen_interleave16_shifted_phases(const float *src, int lanes, int h, int
     const long plane = 4L * h * w, row = 2L * w;
 #ifdef __AVX512F__
     for (int i = 0; i <= h; i++) {
-        const float *rows[8];
-        for (int l = 0; l < 8; l++) {
-            const int r = 2 * i - (l & 1);
-            rows[l] = l < pairs && r >= 0 && r < 2 * h ? src + (l >> 1) * plane + r * row : 0;
-        }
+        long rows[8];
+        for (int l = 0; l < 8; l++) rows[l] = shifted_row(l, i, pairs, h, plane, row);
         for (int j0 = 0; j0 <= w; j0 += 8) {
             const int n = w + 1 - j0 < 8 ? w + 1 - j0 : 8;
             const __mmask16 mask = shifted_mask(j0, w);
             __m512d r[8];
             UNROLLED for (int l = 0; l < 8; l++) {
                 // The masked load starts one float early; the mask keeps it inside the row.
-                const __m512 v = rows[l] ? _mm512_maskz_loadu_ps(mask, rows[l] + 2 * j0 - 1) : _mm512_setzero_ps();
+                const __m512 v = rows[l] >= 0 ? _mm512_maskz_loadu_ps(mask, src + rows[l] + 2 * j0 - 1) : _mm512_setzero_ps();
                 r[l] = _mm512_castps_pd(_mm512_permute_ps(v, 0xB1));
             }
             transpose8(r);
@@ -206,11 +210,8 @@ void deepgen_deinterleave16_shifted_phases(const float *src, long src_row, int h
     const long plane = 4L * h * w, row = 2L * w;
 #ifdef __AVX512F__
     for (int i = 0; i <= h; i++) {
-        float *rows[8];
-        for (int l = 0; l < 8; l++) {
-            const int r = 2 * i - (l & 1);
-            rows[l] = l < pairs && r >= 0 && r < 2 * h ? dst + (l >> 1) * plane + r * row : 0;
-        }
+        long rows[8];
+        for (int l = 0; l < 8; l++) rows[l] = shifted_row(l, i, pairs, h, plane, row);
         for (int j0 = 0; j0 <= w; j0 += 8) {
             const int n = w + 1 - j0 < 8 ? w + 1 - j0 : 8;
             const __mmask16 mask = shifted_mask(j0, w);
@@ -218,7 +219,7 @@ void deepgen_deinterleave16_shifted_phases(const float *src, long src_row, int h
             UNROLLED for (int j = 0; j < 8; j++) r[j] = j < n ? _mm512_loadu_pd((const double *)(src + (i * src_row + j0 + j) * 16)) : _mm512_setzero_pd();
             transpose8(r);
             UNROLLED for (int l = 0; l < 8; l++) {
-                if (rows[l]) _mm512_mask_storeu_ps(rows[l] + 2 * j0 - 1, mask, _mm512_permute_ps(_mm512_castpd_ps(r[l]), 0xB1));
+                if (rows[l] >= 0) _mm512_mask_storeu_ps(dst + rows[l] + 2 * j0 - 1, mask, _mm512_permute_ps(_mm512_castpd_ps(r[l]), 0xB1));
             }
         }
     }

@@ -3,11 +3,11 @@ import DeepGenKernels
 // A stride-2 convolution is a stride-1 convolution of the input's four pixel phases
 // (space-to-depth: [N, C, H, W] → [N, 4C, H/2, W/2]) with the kernel's taps regrouped by phase.
 // A 4×4 kernel with padding 1 becomes a 2×2 kernel over the phases read shifted by a pixel
-// where a phase's taps start one step early (`Conv2DGeometry.shiftedPhases`), so all 16 taps are
+// where a phase's taps start one step early (`Conv2DGeometry.InputLayout.shiftedPhases`), so all 16 taps are
 // real: Winograd F(4×4, 2×2) multiplies 25 times per 4×4 outputs and phase-channel pair, 6.25 per
 // original output instead of 16. A 5×5 kernel with padding 2 becomes a 3×3 kernel with padding 1
 // (F(4×4, 3×3): 9 per output instead of 25).
-// The kernels read the input's phases in place (`Conv2DGeometry.inputPhases`) and write input
+// The kernels read the input's phases in place (`Conv2DGeometry.inputLayout`) and write input
 // gradients back in the input's layout, so no phase copy exists; the taps are regrouped by an op
 // with its exact adjoint, so gradients of every order follow from the stride-1 convolution's.
 
@@ -50,14 +50,14 @@ struct StrideTwoRewrite {
             s = Conv2DGeometry(inChannels: 4 * g.inChannels, inHeight: h, inWidth: w, kernelHeight: 2, kernelWidth: 2)
             s.outHeight = h
             s.outWidth = w
-            s.shiftedPhases = true
+            s.inputLayout = .shiftedPhases
         } else {
             guard (k + f + 1) / 2 == 3 else { return nil }
             taps = .padded(front: f)
             s = Conv2DGeometry(inChannels: 4 * g.inChannels, inHeight: h, inWidth: w,
                                kernelHeight: 3, kernelWidth: 3, padH: (p + f) / 2, padW: (p + f) / 2)
+            s.inputLayout = .phases
         }
-        s.inputPhases = true
         guard s.outHeight == g.outHeight, s.outWidth == g.outWidth,
               WinogradConvolution.applies(outChannels: outChannels, geometry: s) else { return nil }
         geometry = s

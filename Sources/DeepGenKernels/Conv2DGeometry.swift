@@ -8,18 +8,26 @@ public struct Conv2DGeometry: Equatable, Sendable {
     /// Output size; for a plain convolution it follows from the rest, for a transposed
     /// convolution's adjoint geometry it is given.
     public var outHeight: Int, outWidth: Int
-    /// The input is stored as the source of its pixel phases: the convolution reads
-    /// `[N, inChannels, inHeight, inWidth]` as the space-to-depth of a stored
-    /// `[N, inChannels/4, 2·inHeight, 2·inWidth]` tensor (phase channel `4c + 2fy + fx` is pixel
-    /// `(2y + fy, 2x + fx)` of channel `c`), and its input adjoint is written in that stored
-    /// layout. Only the Winograd kernels take such a geometry (stride-2 layers rewritten over phases).
-    public var inputPhases = false
-    /// With `inputPhases`: the phases are read shifted, plane pixel `(i, j)` of phase channel
-    /// `4c + 2fy + fx` being stored pixel `(2i − fy, 2j − fx)` (zero outside) for `i ≤ inHeight`,
-    /// `j ≤ inWidth`. A 4×4 stride-2 kernel with padding 1 is then a 2×2 kernel, all taps real,
-    /// over these `(inHeight + 1) × (inWidth + 1)` planes without padding; the output is
-    /// `inHeight × inWidth`.
-    public var shiftedPhases = false
+    /// How the convolution reads its input.
+    public enum InputLayout: Equatable, Sendable {
+        /// `[N, inChannels, inHeight, inWidth]` as stored.
+        case plain
+        /// The stored input is the source of its pixel phases: the convolution reads
+        /// `[N, inChannels, inHeight, inWidth]` as the space-to-depth of a stored
+        /// `[N, inChannels/4, 2·inHeight, 2·inWidth]` tensor (phase channel `4c + 2fy + fx` is
+        /// pixel `(2y + fy, 2x + fx)` of channel `c`), and its input adjoint is written in that
+        /// stored layout.
+        case phases
+        /// Phases read shifted: plane pixel `(i, j)` of phase channel `4c + 2fy + fx` is stored
+        /// pixel `(2i − fy, 2j − fx)` (zero outside) for `i ≤ inHeight`, `j ≤ inWidth`. A 4×4
+        /// stride-2 kernel with padding 1 is then a 2×2 kernel, all taps real, over these
+        /// `(inHeight + 1) × (inWidth + 1)` planes without padding; the output is `inHeight × inWidth`.
+        case shiftedPhases
+    }
+    /// Anything but `.plain` only the Winograd kernels take (stride-2 layers rewritten over phases).
+    public var inputLayout = InputLayout.plain
+    /// Whether the input is read as pixel phases (either way).
+    public var inputPhases: Bool { inputLayout != .plain }
 
     public init(
         inChannels: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int,

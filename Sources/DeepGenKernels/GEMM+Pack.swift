@@ -2,7 +2,6 @@
 // reads, and the per-thread scratch buffers they live in. All four transpose combinations are
 // handled here: the rest of the blocked GEMM only ever sees packed panels.
 
-import CDeepGenVector
 import Foundation
 
 /// Cache-blocking sizes, in elements, chosen by measurement on an AMD EPYC (Zen 5: 48 KiB L1d and
@@ -147,12 +146,8 @@ func sgemmPackB(
                 }
             }
         } else {
-            // op(B)(p, j) = b[j*ldb + p]: the panel is the transpose of nr rows of B (the C
-            // 16×16 register transposes the Winograd weights use).
-            deepgen_transpose(b + j * ldb, ldb, Int32(nr), Int32(kc), d, gemmNR)
-            if nr < gemmNR {
-                for p in 0..<kc { (d + p * gemmNR + nr).update(repeating: 0, count: gemmNR - nr) }
-            }
+            // op(B)(p, j) = b[j*ldb + p]: the panel is the transpose of nr rows of B.
+            transposeRows(b + j * ldb, rows: nr, columns: kc, sourceStride: ldb, into: d, ld: gemmNR)
         }
         d += gemmNR * kc
         j += gemmNR

@@ -21,10 +21,10 @@ public enum WinogradConvolution {
 
     /// Whether the three kernels handle this layer: stride 1, no dilation, a square 2×2, 3×3 or
     /// 5×5 kernel, padding below the kernel size, at least `minChannels` channels on both sides, and
-    /// one image's padded planes within 2 MB (each thread holds them). Shifted phases
-    /// (`shiftedPhases`) need a 2×2 kernel without padding.
+    /// one image's padded planes within 2 MB (each thread holds them). Shifted phases need a 2×2
+    /// kernel without padding.
     public static func applies(outChannels: Int, geometry g: Conv2DGeometry) -> Bool {
-        let shifted = g.inputPhases && g.shiftedPhases
+        let shifted = g.inputLayout == .shiftedPhases
         return g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1
             && g.kernelHeight == g.kernelWidth && [2, 3, 5].contains(g.kernelHeight)
             && g.padH < g.kernelHeight && g.padW < g.kernelWidth
@@ -131,8 +131,6 @@ struct WinogradPlan<K: WinogradTileKernels> {
     var tilesPerImage: Int { tilesH * tilesW }
     var inputImageSize: Int { geo.inChannels * geo.inHeight * geo.inWidth }
     var outputPlaneSize: Int { geo.outHeight * geo.outWidth }
-    /// How the input planes come from the stored input.
-    var phaseRead: PhaseRead { geo.inputPhases ? (geo.shiftedPhases ? .shifted : .phases) : .none }
     /// Vectors in one channel block's plane: the input plane or the output tiles, whichever is larger.
     var planeCount: Int { Swift.max(planeH * planeW, tilesH * tilesW * m * m) }
 
@@ -275,7 +273,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
                 gatherPlanes(x + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
                              lanes: Swift.min(16, cin - b * 16), into: s.plane + b * pc, planeHeight: planeH,
                              planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW, staging: s.staging,
-                             phases: phaseRead)
+                             layout: geo.inputLayout)
             }
             for ti in 0..<tilesH {
                 for tj in 0..<tilesW {
@@ -306,7 +304,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
             for b in 0..<blocks {
                 scatterPlanes(s.plane + b * pc, planeWidth: planeW, offsetY: geo.padH, offsetX: geo.padW,
                               into: dx + (n * cin + b * 16) * hw, height: geo.inHeight, width: geo.inWidth,
-                              lanes: Swift.min(16, cin - b * 16), staging: s.staging, phases: phaseRead)
+                              lanes: Swift.min(16, cin - b * 16), staging: s.staging, layout: geo.inputLayout)
             }
         }
     }
@@ -410,18 +408,6 @@ struct WinogradScratch {
     }
 }
 
-/// `dst[j][i] = src[i][j]` for a row-major `rows × columns` `src`; `dst` rows are `ld ≥ rows`
-/// long and their padding is zeroed. By 16×16 register transposes.
-func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>, ld: Int) {
-    deepgen_transpose(src, columns, Int32(rows), Int32(columns), dst, ld)
-    for j in 0..<columns { (dst + j * ld + rows).update(repeating: 0, count: ld - rows) }
-}
-
-/// `dst[j][i] = src[i][j]` for `src` rows `ld` long of which the first `columns` are read.
-func transposeRows(_ src: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int, into dst: UnsafeMutablePointer<Float>) {
-    deepgen_transpose(src, ld, Int32(rows), Int32(columns), dst, rows)
-}
-
 /// A 64-byte-aligned float buffer seen as vectors.
 @inline(__always)
 func vectors(_ p: UnsafePointer<Float>) -> UnsafeMutablePointer<Lanes> {
@@ -466,31 +452,28 @@ enum WinogradBuffers {
     }
 }
 
-/// How a plane of 16 channels comes from the stored input (see `Conv2DGeometry.inputPhases`).
-enum PhaseRead { case none, phases, shifted }
-
 /// Interleaves `lanes` planes of `height × width` (consecutive channels at `src`) into a zeroed
 /// `planeHeight × planeWidth` plane of vectors, pixel `(y, x)` going to `(y + offsetY, x + offsetX)`.
-/// `staging` holds `height·width` vectors. With `phases`, the channels are phase channels read
-/// in place (shifted ones fill `(height + 1) × (width + 1)` pixels).
+/// `staging` holds `height·width` vectors. With a phase `layout`, the channels are phase channels
+/// read in place (shifted ones fill `(height + 1) × (width + 1)` pixels).
 func gatherPlanes(
     _ src: UnsafePointer<Float>, height: Int, width: Int, lanes: Int,
     into plane: UnsafeMutablePointer<Lanes>, planeHeight: Int, planeWidth: Int, offsetY: Int, offsetX: Int,
-    staging: UnsafeMutablePointer<Lanes>, phases: PhaseRead = .none
+    staging: UnsafeMutablePointer<Lanes>, layout: Conv2DGeometry.InputLayout = .plain
 ) {
     plane.update(repeating: .zero, count: planeHeight * planeWidth)
     let y0 = Swift.max(0, -offsetY), y1 = Swift.min(height, planeHeight - offsetY)
     let x0 = Swift.max(0, -offsetX), x1 = Swift.min(width, planeWidth - offsetX)
     if y0 >= y1 || x0 >= x1 { return }
-    switch phases {
-    case .none: break
+    switch layout {
+    case .plain: break
     case .phases:
         // Straight from the stored layout into the plane's window (which holds all of it).
         precondition(y0 == 0 && x0 == 0 && y1 == height && x1 == width, "[Winograd] phase input cropped")
         deepgen_interleave16_phases(src, Int32(lanes), Int32(height), Int32(width),
                                     floats(plane + offsetY * planeWidth + offsetX), planeWidth)
         return
-    case .shifted:
+    case .shiftedPhases:
         precondition(offsetY == 0 && offsetX == 0 && height < planeHeight && width < planeWidth,
                      "[Winograd] shifted phase input cropped")
         deepgen_interleave16_shifted_phases(src, Int32(lanes), Int32(height), Int32(width), floats(plane), planeWidth)
@@ -508,15 +491,15 @@ func gatherPlanes(
 func scatterPlanes(
     _ plane: UnsafeMutablePointer<Lanes>, planeWidth: Int, offsetY: Int, offsetX: Int,
     into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, lanes: Int, staging: UnsafeMutablePointer<Lanes>,
-    phases: PhaseRead = .none
+    layout: Conv2DGeometry.InputLayout = .plain
 ) {
-    switch phases {
-    case .none: break
+    switch layout {
+    case .plain: break
     case .phases:
         deepgen_deinterleave16_phases(floats(plane + offsetY * planeWidth + offsetX), planeWidth, Int32(height),
                                       Int32(width), Int32(lanes), dst)
         return
-    case .shifted:
+    case .shiftedPhases:
         deepgen_deinterleave16_shifted_phases(floats(plane), planeWidth, Int32(height), Int32(width), Int32(lanes), dst)
         return
     }

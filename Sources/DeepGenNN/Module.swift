@@ -156,11 +156,6 @@ open class Module {
     /// Calls `body` on this module and every submodule, as PyTorch's `Module.apply`.
     public func apply(_ body: (Module) -> Void) { for (_, m) in namedModules() { body(m) } }
 
-    /// The trainable parameters' values by name, for an optimizer.
-    public func trainableValues() -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: namedParameters(trainableOnly: true).map { ($0.0, $0.1.value) })
-    }
-
     /// Lends the trainable values to `body` (an optimizer step) as their only owner and writes back
     /// what it leaves: while it runs each parameter holds an empty placeholder, so an update of a
     /// buffer nobody else references is made in place instead of on a copy.
@@ -173,22 +168,15 @@ open class Module {
     public static func lend(_ params: [(String, Parameter)], to body: (inout [String: Tensor]) -> Void) {
         var values: [String: Tensor] = [:]
         values.reserveCapacity(params.count)
+        let shapes = params.map { $0.1.shape }
         for (name, p) in params {
             values[name] = p.value
             p.value = Tensor(zeros: [0])
         }
         body(&values)
-        for (name, p) in params {
+        for ((name, p), shape) in zip(params, shapes) {
             guard let v = values[name] else { preconditionFailure("[Module.updateTrainable] the update dropped \(name)") }
-            p.value = v
-        }
-    }
-
-    /// Writes back values produced by an optimizer (names as in ``trainableValues()``).
-    public func assignTrainable(_ values: [String: Tensor]) {
-        for (name, p) in namedParameters(trainableOnly: true) {
-            guard let v = values[name] else { continue }
-            precondition(v.shape == p.shape, "[Module.assignTrainable] \(name) has shape \(v.shape), expected \(p.shape)")
+            precondition(v.shape == shape, "[Module.updateTrainable] \(name) has shape \(v.shape), expected \(shape)")
             p.value = v
         }
     }

@@ -127,6 +127,25 @@ final class TwoLayer: Module, Layer {
         expectGradientOK("residual block", at: [x.sliced(axis: 0, 0..<1).sliced(axis: 2, 0..<4).sliced(axis: 3, 0..<4)], epsilon: 1e-3) { block($0[0]) }
     }
 
+    /// The body gets the parameters' only references: it writes into their buffers, and what it
+    /// leaves becomes the parameters again (still leaves tracking gradients).
+    @Test func updateTrainableLendsTheOnlyReferences() {
+        var rng = RandomGenerator(seed: 4)
+        let layer = Linear(3, 2, using: &rng)
+        let before = layer.weight.value.scalars
+        let address = layer.weight.value.withUnsafeBufferPointer { $0.baseAddress }
+        layer.updateTrainable { values in
+            #expect(Set(values.keys) == ["weight", "bias"])
+            values["weight"]!.withUnsafeMutableBufferPointer { b in
+                #expect(UnsafePointer(b.baseAddress) == address, "the body got a copy")
+                for i in b.indices { b[i] *= 2 }
+            }
+        }
+        #expect(layer.weight.value.scalars == before.map { $0 * 2 })
+        #expect(layer.weight.value.withUnsafeBufferPointer { $0.baseAddress } == address)
+        #expect(layer.weight.value.requiresGrad && layer.bias!.value.requiresGrad)
+    }
+
     @Test func propertyNamesBecomeSnakeCase() {
         #expect(Module.snakeCase("convBlock") == "conv_block")
         #expect(Module.snakeCase("fcMu") == "fc_mu")

@@ -32,10 +32,10 @@ import DeepGenKernels
 
     @Test func fourByFourPaddingOneRunsAsTwoByTwoOverShiftedPhases() throws {
         let k4 = try #require(StrideTwoRewrite(geometry(32, 14, 14, k: 4, p: 1), outChannels: 64))
-        #expect(k4.taps == .shifted && k4.geometry.kernelHeight == 2 && k4.geometry.shiftedPhases)
+        #expect(k4.taps == .shifted && k4.geometry.kernelHeight == 2 && k4.geometry.inputLayout == .shiftedPhases)
         #expect(k4.geometry.outHeight == 7 && k4.geometry.outWidth == 7)
         let k5 = try #require(StrideTwoRewrite(geometry(64, 14, 14, k: 5, p: 2), outChannels: 128))
-        #expect(k5.taps == .padded(front: 0) && k5.geometry.kernelHeight == 3 && !k5.geometry.shiftedPhases)
+        #expect(k5.taps == .padded(front: 0) && k5.geometry.kernelHeight == 3 && k5.geometry.inputLayout == .phases)
     }
 
     /// The stored input's phases as the kernels read them, spelled out: `[N, C, 2h, 2w]` →
@@ -72,11 +72,10 @@ import DeepGenKernels
         let n = 3, h = height / 2, w = width / 2
         let stride2 = geometry(cin, height, width, k: kernel, p: kernel / 2 - 1 + kernel % 2)
         let rewrite = try #require(StrideTwoRewrite(stride2, outChannels: cout))
-        let shifted = rewrite.geometry.shiftedPhases, s = rewrite.geometry.kernelHeight
+        let shifted = rewrite.geometry.inputLayout == .shiftedPhases, s = rewrite.geometry.kernelHeight
         // The same stride-1 layer over a stored phase copy (a shifted copy has the padding in it).
         var copy = rewrite.geometry
-        copy.inputPhases = false
-        copy.shiftedPhases = false
+        copy.inputLayout = .plain
         if shifted { copy.inHeight = h + 1; copy.inWidth = w + 1 }
         #expect(copy.outHeight == h && copy.outWidth == w)
         var rng = RandomGenerator(seed: 7)

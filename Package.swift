@@ -34,19 +34,27 @@ let package = Package(
         .target(name: "DeepGenKernels", dependencies: ["CDeepGenVector"], swiftSettings: optimized),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
-        .target(name: "DeepGenModels", dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers"], swiftSettings: optimized),
+        // Families declare their command-line options as swift-argument-parser option groups, so a
+        // family stays one folder; parsing happens in DeepGenCLI.
+        .target(name: "DeepGenModels",
+                dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers", "DeepGenData", "DeepGenMetrics",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: optimized),
+        // The metrics are math on samples and features.
+        .target(name: "DeepGenMetrics", dependencies: ["DeepGen"], swiftSettings: optimized),
         // Resources: the bundled feature-extractor classifiers (see Resources/README.md).
-        .target(name: "DeepGenMetrics", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData"],
-                resources: [.copy("Resources")], swiftSettings: optimized),
-        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics"]),
-        .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
-        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen", "DeepGenKernels"], swiftSettings: optimized),
-        .executableTarget(
-            name: "deepgen",
+        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics"],
+                resources: [.copy("Resources")]),
+        // The `deepgen` commands, as a library so tests can run them in-process (with a family of their own).
+        .target(
+            name: "DeepGenCLI",
             dependencies: [
-                "DeepGen", "DeepGenKernels", "DeepGenData", "DeepGenModels", "DeepGenTraining", "DeepGenMetrics",
+                "DeepGen", "DeepGenKernels", "DeepGenData", "DeepGenModels", "DeepGenOptimizers", "DeepGenTraining", "DeepGenMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(name: "_DeepGenTestSupport", dependencies: ["DeepGen"]),
+        .target(name: "DeepGenOptimizers", dependencies: ["DeepGen", "DeepGenKernels"], swiftSettings: optimized),
+        .executableTarget(name: "deepgen", dependencies: ["DeepGenCLI"]),
         .executableTarget(
             name: "deepgen-bench",
             dependencies: [
@@ -79,13 +87,16 @@ let package = Package(
         .testTarget(name: "DeepGenNNTests", dependencies: ["DeepGenNN", "_DeepGenTestSupport"]),
         .testTarget(
             name: "DeepGenModelsTests",
-            dependencies: ["DeepGenModels", "_DeepGenTestSupport"],
+            dependencies: ["DeepGenModels", "DeepGenData", "DeepGenMetrics", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "DeepGenTrainingTests", dependencies: ["DeepGenTraining", "_DeepGenTestSupport"]),
+        .testTarget(
+            name: "DeepGenTrainingTests",
+            dependencies: ["DeepGenTraining", "DeepGenCLI", "DeepGenModels", "DeepGenData", "DeepGenMetrics", "DeepGenOptimizers", "_DeepGenTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "deepgenCLITests", dependencies: ["deepgen"]),
         .testTarget(
             name: "DeepGenMetricsTests",
-            dependencies: ["DeepGenMetrics", "DeepGenModels", "DeepGenData", "DeepGen", "DeepGenNN", "_DeepGenTestSupport"],
+            dependencies: ["DeepGenMetrics", "DeepGenData", "DeepGen", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenOptimizersTests",

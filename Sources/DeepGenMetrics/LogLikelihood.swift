@@ -1,5 +1,3 @@
-import DeepGen
-import DeepGenModels
 import Foundation
 
 /// A VAE's log-likelihood bounds on a set of images, in nats per image.
@@ -20,65 +18,9 @@ public struct LikelihoodEstimate: Codable, Equatable, Sendable {
     }
 }
 
-/// Per-image log importance weights log p(x|z) + log p(z) − log q(z|x) for `samples` draws
-/// z ~ q(z|x), reduced to the mean (the ELBO) and the log-mean-exp (the IWAE bound).
-///
-/// Rows are processed in chunks of at most `chunkRows` decoded images, so k = 5000 runs one image
-/// per chunk without holding all weights in memory.
-public func estimateLogLikelihood(of vae: any VariationalAutoencoder, images: Tensor, samples k: Int,
-                                  using rng: inout RandomGenerator, chunkRows: Int = 4096) throws -> (elbo: [Double], iwae: [Double]) {
-    guard k >= 1 else { throw MetricError.notEnoughSamples("the importance-weighted estimate needs at least 1 sample, got \(k)") }
-    guard images.rank >= 2 else { throw MetricError.shapeMismatch("images must be [N, …], got \(images.shape)") }
-    let n = images.shape[0]
-    let pixels = images.count / max(n, 1)
-    let imageShape = Array(images.shape.dropFirst())
-    let logTwoPi = Float(log(2 * Double.pi))
-    var elbo = [Double](repeating: 0, count: n), iwae = [Double](repeating: 0, count: n)
-    try withoutGrad {
-        let q = vae.encode(images)
-        let means = q.mean.scalars, logVars = q.logVariance.scalars
-        let latent = vae.latentSize
-        let x = images.scalars
-        for image in 0..<n {
-            var weights: [Double] = []
-            weights.reserveCapacity(k)
-            var done = 0
-            while done < k {
-                let rows = min(k - done, max(chunkRows, 1))
-                let eps = Tensor.normal([rows, latent], using: &rng).scalars
-                var z = [Float](repeating: 0, count: rows * latent)
-                var logPrior = [Float](repeating: 0, count: rows), logPosterior = [Float](repeating: 0, count: rows)
-                for r in 0..<rows {
-                    var lp: Float = 0, lq: Float = 0
-                    for j in 0..<latent {
-                        let mu = means[image * latent + j], lv = logVars[image * latent + j]
-                        let e = eps[r * latent + j]
-                        let zj = mu + Foundation.exp(0.5 * lv) * e
-                        z[r * latent + j] = zj
-                        lp += -0.5 * (zj * zj + logTwoPi)
-                        lq += -0.5 * (e * e + logTwoPi + lv)
-                    }
-                    logPrior[r] = lp; logPosterior[r] = lq
-                }
-                var repeated = [Float](repeating: 0, count: rows * pixels)
-                x.withUnsafeBufferPointer { src in
-                    repeated.withUnsafeMutableBufferPointer { dst in
-                        for r in 0..<rows { (dst.baseAddress! + r * pixels).update(from: src.baseAddress! + image * pixels, count: pixels) }
-                    }
-                }
-                let raw = vae.decodeRaw(Tensor(shape: [rows, latent], scalars: z))
-                let nll = vae.reconstructionNLL(Tensor(shape: [rows] + imageShape, scalars: repeated), raw: raw).scalars
-                for r in 0..<rows { weights.append(Double(-nll[r] + logPrior[r] - logPosterior[r])) }
-                done += rows
-            }
-            guard weights.allSatisfy(\.isFinite) else {
-                throw MetricError.nonFinite("image \(image) has a non-finite importance weight")
-            }
-            let top = weights.max()!
-            let logMeanExp = top + log(weights.reduce(0) { $0 + exp($1 - top) } / Double(k))
-            elbo[image] = weights.reduce(0, +) / Double(k)
-            iwae[image] = logMeanExp
-        }
-    }
-    return (elbo, iwae)
+/// log((1/k) Σ exp(wᵢ)) of log weights, computed stably (the importance-weighted bound of Burda
+/// et al. from k log importance weights).
+public func logMeanExp(_ weights: [Double]) -> Double {
+    guard let top = weights.max(), top.isFinite else { return weights.max() ?? -.infinity }
+    return top + log(weights.reduce(0) { $0 + exp($1 - top) } / Double(weights.count))
 }

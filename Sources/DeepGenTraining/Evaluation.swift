@@ -4,39 +4,6 @@ import DeepGenMetrics
 import DeepGenModels
 import Foundation
 
-/// The metrics `deepgen eval` computes, by their command-line names.
-public enum MetricName: String, CaseIterable, Codable, Sendable {
-    /// Fréchet distance of classifier features against the test set.
-    case fid
-    /// Kernel distance (unbiased MMD², cubic kernel) of the same features.
-    case kid
-    /// k-NN precision, recall, density and coverage of the same features.
-    case pr
-    /// Classifier score (the Inception Score with the domain classifier) and class histogram.
-    case score
-    /// 2-D mode coverage (VEEGAN/PacGAN protocol).
-    case modes
-    /// VAE test-set negative ELBO and importance-weighted negative log-likelihood.
-    case nll
-    /// CycleGAN: target-class share, cycle L1, FID of translations, both directions.
-    case translation
-    /// A classifier's test accuracy.
-    case accuracy
-
-    /// Whether the metric compares features of the domain classifier.
-    public var needsExtractor: Bool { [.fid, .kid, .pr, .score].contains(self) }
-
-    /// The metrics that apply to `config`'s model when none are named.
-    public static func defaults(for config: ModelConfig) -> [MetricName] {
-        switch config.model {
-        case .classifier: return [.accuracy]
-        case .cycleGAN: return [.translation]
-        case .vae, .convVAE: return [.fid, .kid, .pr, .score, .nll]
-        case .gan, .dcgan, .wganGP, .conditionalDCGAN: return config.sampleShape.count == 1 ? [.modes] : [.fid, .kid, .pr, .score]
-        }
-    }
-}
-
 /// What to compute and on how many samples.
 public struct EvaluationOptions: Sendable {
     public var metrics: [MetricName]
@@ -164,51 +131,62 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     }
 }
 
+/// The metrics that apply to `config`'s model when none are named (its family's choice).
+public func defaultMetrics(for config: ModelConfig) throws -> [MetricName] {
+    try config.family().defaultMetrics(config.model, data: config.data)
+}
+
+/// The mixture of a 2-D dataset with discrete modes (ring8, grid25), for mode coverage.
+public func modalMixture(of dataset: any Dataset) -> Mixture2D? {
+    guard let mixture = (dataset as? Mixture2DDataset)?.mixture, !mixture.centers.isEmpty else { return nil }
+    return mixture
+}
+
 /// Evaluates a trained model: generates samples, extracts features of samples and test images,
-/// and computes the requested metrics. Real features are computed once per evaluator (the
-/// trainer's `--eval-every` reuses them every time).
+/// and computes the requested metrics, asking the model for the capability each metric needs.
+/// Real features are computed once per evaluator (the trainer's `--eval-every` reuses them
+/// every time).
 public final class ModelEvaluator {
     public let model: any GenerativeModel
     public let config: ModelConfig
-    public let data: DataOptions
+    public let data: RunData
     public let extractor: FeatureExtractor?
     private var realCache: [Int: (features: Tensor, probabilities: Tensor)] = [:]
 
-    public init(model: any GenerativeModel, data: DataOptions, extractor: FeatureExtractor?) throws {
+    public init(model: any GenerativeModel, data: RunData, extractor: FeatureExtractor?) throws {
         self.model = model
         config = model.config
         self.data = data
         self.extractor = extractor
-        if let extractor, config.sampleShape.count == 3, extractor.imageShape != config.sampleShape {
+        if let extractor, config.data.kind == .image, extractor.imageShape != config.sampleShape {
             throw MetricError.invalidExtractor("the feature extractor (\(extractor.source)) takes images of shape \(extractor.imageShape); the model makes \(config.sampleShape)")
         }
     }
 
     /// The pixel range the model's images are in.
-    public var range: PixelRange { config.model.isVAE ? .zeroToOne : .minusOneToOne }
+    public var range: PixelRange { config.data.range ?? .minusOneToOne }
 
     public func evaluate(_ options: EvaluationOptions) throws -> EvaluationResults {
         var results = EvaluationResults()
         let metrics = Set(options.metrics)
         for m in options.metrics where m.needsExtractor && extractor == nil {
-            throw MetricError.invalidExtractor("\(m.rawValue) needs a feature extractor for \(data.spec): train one with `deepgen train classifier --data \(data.spec)` and pass --extractor RUN")
+            throw MetricError.invalidExtractor("\(m.rawValue) needs a feature extractor for \(data.options.spec): train one with `deepgen train classifier --data \(data.options.spec)` and pass --extractor RUN")
         }
         let featureMetrics = metrics.intersection([.fid, .kid, .pr, .score])
         if !featureMetrics.isEmpty {
-            guard config.sampleShape.count == 3, model is GANModel || model is VAEModel else {
-                throw MetricError.unsupported("\(featureMetrics.map(\.rawValue).sorted().joined(separator: ", ")) compare generated images; \(config.model.rawValue) on \(config.sampleShape) data does not generate images from noise")
+            guard config.data.kind == .image, let sampler = model as? PriorSampling else {
+                throw MetricError.unsupported("\(featureMetrics.map(\.rawValue).sorted().joined(separator: ", ")) compare generated images; \(config.model) on \(config.data.kind.noun) does not generate images from noise")
             }
             let n = options.count ?? 10_000
             let real = try realOutputs(count: n)
-            let (fake, labels) = try generatedOutputs(count: n, seed: options.seed)
+            let (fake, labels) = try generatedOutputs(sampler, count: n, seed: options.seed)
             let scores = try featureScores(real: real, fake: fake, metrics: metrics, options: options)
             results.fid = scores.fid
             results.kid = scores.kid
             results.pr = scores.pr
             results.score = scores.score
             if options.reference {
-                let train = try DatasetCatalog.make(data, for: config.model, split: .train, seed: config.seed)
-                let images = try firstImages(of: train, count: n)
+                let images = try firstSamples(of: data.train, count: n)
                 results.reference = try featureScores(real: real, fake: extractor!.outputs(images, range: range), metrics: metrics, options: options)
             }
             if metrics.contains(.score) {
@@ -223,9 +201,8 @@ public final class ModelEvaluator {
         if metrics.contains(.nll) { results.nll = try likelihood(options) }
         if metrics.contains(.translation) { results.translation = try translation(options) }
         if metrics.contains(.accuracy) {
-            guard let classifier = model as? ClassifierModel else { throw MetricError.unsupported("accuracy is for classifiers; this is \(config.model.rawValue)") }
-            let own = FeatureExtractor(classifier: classifier.classifier, imageShape: config.sampleShape, dataset: data.spec, source: "the evaluated classifier")
-            results.accuracy = Double(try own.accuracy(on: testSet()))
+            guard let classifier = model as? Classifying else { throw MetricError.unsupported("accuracy is for classifiers; this is \(config.model)") }
+            results.accuracy = Double(try classifier.featureExtractor(source: "the evaluated classifier").accuracy(on: data.test(), range: range))
         }
         return results
     }
@@ -245,50 +222,39 @@ public final class ModelEvaluator {
         return s
     }
 
-    func testSet() throws -> any Dataset {
-        try DatasetCatalog.make(data, for: config.model, split: .test, seed: config.seed)
-    }
-
     /// Features and probabilities of the first `count` test images (all of them if fewer).
     public func realOutputs(count: Int) throws -> (features: Tensor, probabilities: Tensor) {
         if let cached = realCache[count] { return cached }
         guard let extractor else { throw MetricError.invalidExtractor("no feature extractor") }
-        let images = try firstImages(of: testSet(), count: count)
+        let images = try firstSamples(of: data.test(), count: count)
         let outputs = try extractor.outputs(images, range: range)
         realCache[count] = outputs
         return outputs
     }
 
     /// Features and probabilities of `count` generated images (and their labels for a conditional model).
-    public func generatedOutputs(count: Int, seed: UInt64) throws -> ((features: Tensor, probabilities: Tensor), [Int]?) {
+    func generatedOutputs(_ sampler: any PriorSampling, count: Int, seed: UInt64) throws -> ((features: Tensor, probabilities: Tensor), [Int]?) {
         guard let extractor else { throw MetricError.invalidExtractor("no feature extractor") }
         var rng = RandomGenerator(seed: seed)
         var features: [Tensor] = [], probabilities: [Tensor] = []
-        var labels: [Int]? = (model as? GANModel)?.isConditional == true ? [] : nil
-        let classes = config.trainedClasses
+        let classes = sampler.conditioningClasses
+        var labels: [Int]? = classes == nil ? nil : []
         var done = 0
         while done < count {
             let n = min(500, count - done)
             let images: Tensor
-            switch model {
-            case let gan as GANModel:
-                if gan.isConditional {
-                    // Balanced classes, in turn over the whole sample.
-                    var parts: [Tensor] = []
-                    let batchLabels = (done..<(done + n)).map { classes[$0 % classes.count] }
-                    for c in classes {
-                        let k = batchLabels.filter { $0 == c }.count
-                        if k > 0 { parts.append(gan.sample(count: k, label: c, using: &rng)) }
-                    }
-                    images = Tensor.concat(parts, axis: 0)
-                    labels! += classes.flatMap { c in Array(repeating: c, count: batchLabels.filter { $0 == c }.count) }
-                } else {
-                    images = gan.sample(count: n, using: &rng)
+            if let classes {
+                // Balanced classes, in turn over the whole sample.
+                var parts: [Tensor] = []
+                let batchLabels = (done..<(done + n)).map { classes[$0 % classes.count] }
+                for c in classes {
+                    let k = batchLabels.filter { $0 == c }.count
+                    if k > 0 { parts.append(sampler.sample(count: k, label: c, using: &rng)) }
                 }
-            case let vae as VAEModel:
-                images = vae.sample(count: n, using: &rng)
-            default:
-                throw MetricError.unsupported("\(config.model.rawValue) does not generate images from noise")
+                images = Tensor.concat(parts, axis: 0)
+                labels! += classes.flatMap { c in Array(repeating: c, count: batchLabels.filter { $0 == c }.count) }
+            } else {
+                images = sampler.sample(count: n, label: nil, using: &rng)
             }
             let out = try extractor.outputs(images, range: range)
             features.append(out.features)
@@ -299,15 +265,17 @@ public final class ModelEvaluator {
     }
 
     func modeCoverage(_ options: EvaluationOptions) throws -> ModeCoverageSummary {
-        guard let mixture = DatasetCatalog.modalMixture(data.spec) else {
-            throw MetricError.unsupported("mode coverage needs a model trained on ring8 or grid25; this one was trained on \(data.spec)")
+        guard let mixture = modalMixture(of: data.train) else {
+            throw MetricError.unsupported("mode coverage needs a model trained on ring8 or grid25; this one was trained on \(data.options.spec)")
         }
-        guard let gan = model as? GANModel else { throw MetricError.unsupported("mode coverage is for GANs on 2-D data") }
+        guard let sampler = model as? PriorSampling, config.data.kind == .points else {
+            throw MetricError.unsupported("mode coverage is for models that sample 2-D points; \(config.model) does not")
+        }
         let n = options.count ?? 2500
         let seeds = (0..<max(options.repeats, 1)).map { options.seed &+ UInt64($0) }
         let perSeed = try seeds.map { seed -> ModeCoverage in
             var rng = RandomGenerator(seed: seed)
-            return try ModeCoverage(points: gan.sample(count: n, using: &rng), means: mixture.centers, sigma: mixture.standardDeviation)
+            return try ModeCoverage(points: sampler.sample(count: n, label: nil, using: &rng), means: mixture.centers, sigma: mixture.standardDeviation)
         }
         let k = Double(perSeed.count)
         return ModeCoverageSummary(perSeed: perSeed, seeds: seeds,
@@ -317,32 +285,33 @@ public final class ModelEvaluator {
     }
 
     func likelihood(_ options: EvaluationOptions) throws -> LikelihoodEstimate {
-        guard let vae = model as? VAEModel else { throw MetricError.unsupported("nll is for VAEs; this is \(config.model.rawValue)") }
-        let test = try testSet()
+        guard let scorer = model as? LikelihoodScoring else { throw MetricError.unsupported("nll needs a likelihood model (a VAE); this is \(config.model)") }
+        let test = try data.test()
         let n = min(options.count ?? test.count, test.count)
         let loader = try DataLoader(dataset: test, batchSize: 100, shuffle: false, dropLast: false, prefetch: true)
         var rng = RandomGenerator(seed: options.seed ^ 0x1_3A7E)
-        var elbo = 0.0, iwae = 0.0, seen = 0
-        try vae.evaluating {
-            while seen < n, let batch = try loader.next() {
-                let take = min(batch.count, n - seen)
-                var images = vae.evaluationImages(batch.images, indices: batch.indices)
-                if take < batch.count { images = images.sliced(axis: 0, 0..<take) }
-                let (e, w) = try estimateLogLikelihood(of: vae.vae, images: images, samples: options.importanceSamples, using: &rng)
-                elbo += e.reduce(0, +)
-                iwae += w.reduce(0, +)
-                seen += take
+        var bound = 0.0, estimate = 0.0, seen = 0
+        while seen < n, let batch = try loader.next() {
+            let take = min(batch.count, n - seen)
+            var images = batch.images, indices = batch.indices
+            if take < batch.count {
+                images = images.sliced(axis: 0, 0..<take)
+                indices = Array(indices.prefix(take))
             }
+            let (b, e) = try scorer.logLikelihood(images, indices: indices, samples: options.importanceSamples, using: &rng)
+            bound += b.reduce(0, +)
+            estimate += e.reduce(0, +)
+            seen += take
         }
-        return LikelihoodEstimate(negativeELBO: -elbo / Double(seen), negativeLogLikelihood: -iwae / Double(seen),
+        return LikelihoodEstimate(negativeELBO: -bound / Double(seen), negativeLogLikelihood: -estimate / Double(seen),
                                   samples: options.importanceSamples, imageCount: seen)
     }
 
     func translation(_ options: EvaluationOptions) throws -> [TranslationResult] {
-        guard let cycle = model as? CycleGANModel else { throw MetricError.unsupported("translation is for CycleGAN; this is \(config.model.rawValue)") }
-        guard let test = try testSet() as? UnpairedDataset else { throw MetricError.unsupported("translation needs the two test domains") }
+        guard let translator = model as? DomainTranslating else { throw MetricError.unsupported("translation is for models between two domains (cyclegan); this is \(config.model)") }
+        guard let test = try data.test() as? UnpairedDataset else { throw MetricError.unsupported("translation needs the two test domains") }
         let limit = options.count ?? 10_000
-        let a = try firstImages(of: test.domainA, count: limit), b = try firstImages(of: test.domainB, count: limit)
+        let a = try firstSamples(of: test.domainA, count: limit), b = try firstSamples(of: test.domainB, count: limit)
         let classA = test.domainA.classLabels?.count == 1 ? test.domainA.classLabels?.first : nil
         let classB = test.domainB.classLabels?.count == 1 ? test.domainB.classLabels?.first : nil
         func direction(_ source: Tensor, _ target: Tensor, targetClass: Int?, aToB: Bool) throws -> TranslationResult {
@@ -350,9 +319,9 @@ public final class ModelEvaluator {
             var start = 0
             while start < source.shape[0] {
                 let end = min(start + 100, source.shape[0])
-                let t = cycle.translate(source.sliced(axis: 0, start..<end), aToB: aToB)
+                let t = translator.translate(source.sliced(axis: 0, start..<end), aToB: aToB)
                 translated.append(t)
-                cycled.append(cycle.translate(t, aToB: !aToB))
+                cycled.append(translator.translate(t, aToB: !aToB))
                 start = end
             }
             let fakes = Tensor.concat(translated, axis: 0), back = Tensor.concat(cycled, axis: 0)
@@ -371,29 +340,5 @@ public final class ModelEvaluator {
             return TranslationResult(direction: aToB ? "AtoB" : "BtoA", imageCount: source.shape[0], targetClassShare: share, cycleL1: l1, fid: fid)
         }
         return [try direction(a, b, targetClass: classB, aToB: true), try direction(b, a, targetClass: classA, aToB: false)]
-    }
-}
-
-/// The first `count` images of `dataset` (all if it has fewer) as one `[N, C, H, W]` tensor.
-func firstImages(of dataset: any Dataset, count: Int) throws -> Tensor {
-    let n = min(count, dataset.count)
-    guard n > 0 else { throw MetricError.notEnoughSamples("the dataset has no images") }
-    var rng = RandomGenerator(seed: 0)
-    var values: [Float] = []
-    values.reserveCapacity(n * dataset.sampleShape.reduce(1, *))
-    for i in 0..<n { values += try dataset.sample(at: i, using: &rng).values }
-    return Tensor(shape: [n] + dataset.sampleShape, scalars: values)
-}
-
-extension FeatureExtractor {
-    /// Loads a classifier from a run folder (its latest checkpoint) or a checkpoint file.
-    public convenience init(runOrCheckpoint path: String) throws {
-        var url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw MetricError.invalidExtractor("feature extractor \(path) does not exist (give a classifier run folder or checkpoint)")
-        }
-        if isDir.boolValue { url = RunDirectory(url).latestCheckpointURL }
-        try self.init(checkpoint: url)
     }
 }

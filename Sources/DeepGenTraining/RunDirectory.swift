@@ -1,39 +1,4 @@
-import DeepGen
-import DeepGenModels
 import Foundation
-
-/// Everything a run folder records about how the run was made; `config.json`.
-public struct RunConfig: Codable, Equatable {
-    public var model: ModelConfig
-    public var data: DataOptions
-    /// Kernel threads the run used (bit-identical resumption needs the same count).
-    public var threads: Int
-    /// Metrics computed during training (`--eval-every`); `nil` computes none.
-    public var evaluation: EvaluationSchedule? = nil
-
-    public init(model: ModelConfig, data: DataOptions, threads: Int, evaluation: EvaluationSchedule? = nil) {
-        self.model = model
-        self.data = data
-        self.threads = threads
-        self.evaluation = evaluation
-    }
-}
-
-/// FID and KID (images) or mode coverage (2-D mixtures) every `every` epochs of training, on a
-/// smaller sample than `deepgen eval`'s so it stays cheap; logged to `metrics.csv` and TensorBoard.
-public struct EvaluationSchedule: Codable, Equatable, Sendable {
-    public var every: Int
-    /// Generated samples and test images compared (2-D: samples).
-    public var count: Int
-    /// A classifier run folder or checkpoint; `nil` uses the one bundled for the data.
-    public var extractor: String?
-
-    public init(every: Int, count: Int = 2000, extractor: String? = nil) {
-        self.every = every
-        self.count = count
-        self.extractor = extractor
-    }
-}
 
 /// The files of one run: `config.json`, `checkpoints/`, `samples/`, `metrics.csv` and
 /// TensorBoard event files.

@@ -21,7 +21,9 @@ public final class Trainer {
     public let run: RunDirectory
     public let config: RunConfig
     public let model: any GenerativeModel
-    public let dataset: any Dataset
+    /// The run's data: the training split, and the test split the per-epoch metrics use.
+    public let data: RunData
+    public var dataset: any Dataset { data.train }
     public let loader: DataLoader
     /// Draws everything random in training steps (noise, penalties' α, image-pool choices).
     public private(set) var rng: RandomGenerator
@@ -40,20 +42,20 @@ public final class Trainer {
     /// The run's ``DataOptions`` in every checkpoint's metadata.
     public static let dataKey = "deepgen.data"
 
-    /// Starts a new run in `runDirectory` (which must not hold a run already).
-    public convenience init(newRun config: RunConfig, in runDirectory: URL) throws {
+    /// Starts a new run in `runDirectory` (which must not hold a run already); `data`, when
+    /// given, is the run's data built already (``RunConfig/newRun(_:model:data:seed:threads:evaluation:customize:)``).
+    public convenience init(newRun config: RunConfig, data: RunData? = nil, in runDirectory: URL) throws {
         try config.model.validate()
         let run = RunDirectory(runDirectory)
-        let dataset = try DatasetCatalog.make(config.data, for: config.model.model, seed: config.model.seed)
-        let shape = DatasetCatalog.modelSampleShape(of: dataset)
-        guard shape == config.model.sampleShape else {
-            throw TrainingError.invalidConfiguration("the data has samples of shape \(shape), the model was configured for \(config.model.sampleShape)")
+        let data = try data ?? RunData(for: config.model, options: config.data)
+        guard data.description.shape == config.model.sampleShape, data.description.kind == config.model.data.kind else {
+            throw TrainingError.invalidConfiguration("the data has \(data.description.kind.noun) of shape \(data.description.shape), the model was configured for \(config.model.data.kind.noun) of shape \(config.model.sampleShape)")
         }
         let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         try run.createForNewRun()
         try run.writeConfig(config)
         do {
-            try self.init(run: run, config: config, dataset: dataset, checkpoint: nil)
+            try self.init(run: run, config: config, data: data, checkpoint: nil)
         } catch {
             // Nothing was trained: leave no half-made run behind (a later `train` would refuse the folder).
             run.removeUnstartedRun(removeFolder: !folderExisted)
@@ -69,17 +71,18 @@ public final class Trainer {
             throw TrainingError.invalidRun("\(runDirectory.path) has no checkpoint to resume from (\(run.latestCheckpointURL.path))")
         }
         let checkpoint = try Checkpoint.load(from: run.latestCheckpointURL)
-        let dataset = try DatasetCatalog.make(config.data, for: config.model.model, seed: config.model.seed)
-        try self.init(run: run, config: config, dataset: dataset, checkpoint: checkpoint)
+        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: checkpoint)
     }
 
-    private init(run: RunDirectory, config: RunConfig, dataset: any Dataset, checkpoint: Checkpoint?) throws {
+    private init(run: RunDirectory, config: RunConfig, data: RunData, checkpoint: Checkpoint?) throws {
         self.run = run
         self.config = config
-        self.dataset = dataset
+        self.data = data
         model = try makeModel(config.model)
-        rng = RandomGenerator(seed: SeedMixer.mix(config.model.seed, 0x7124_1A))
-        var loaderState = LoaderState(seed: SeedMixer.mix(config.model.seed, 0x10AD))
+        try model.prepare(trainingData: data.train)
+        let seed = config.model.training.seed
+        rng = RandomGenerator(seed: SeedMixer.mix(seed, 0x7124_1A))
+        var loaderState = LoaderState(seed: SeedMixer.mix(seed, 0x10AD))
         if let checkpoint {
             try model.restore(from: checkpoint)
             guard let step = try checkpoint.metadataValue(Int.self, forKey: Self.stepKey),
@@ -91,47 +94,40 @@ public final class Trainer {
             loaderState = state
             rng = savedRNG
         }
-        loader = try DataLoader(dataset: dataset, batchSize: config.model.batchSize, shuffle: true, dropLast: true,
+        loader = try DataLoader(dataset: data.train, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
                                 prefetch: true, state: loaderState)
+        var columns = model.lossNames + ["learning_rate", "images_per_second"]
+        columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []
         if let schedule = config.evaluation {
             guard schedule.every >= 1, schedule.count >= 2 else {
                 throw TrainingError.invalidConfiguration("evaluation every \(schedule.every) epochs on \(schedule.count) samples: both must be positive (count at least 2)")
             }
-            let isPoints = config.model.sampleShape.count == 1
-            switch model {
-            case is GANModel where isPoints:
-                guard DatasetCatalog.modalMixture(config.data.spec) != nil else {
+            guard model is PriorSampling else {
+                throw TrainingError.invalidConfiguration("--eval-every logs FID/KID of generated images or 2-D mode coverage; \(config.model.model) does not sample from noise (use `deepgen eval`)")
+            }
+            if config.model.data.kind == .points {
+                guard modalMixture(of: data.train) != nil else {
                     throw TrainingError.invalidConfiguration("--eval-every on 2-D data measures mode coverage, which needs ring8 or grid25; the data is \(config.data.spec)")
                 }
-                evaluator = try ModelEvaluator(model: model, data: config.data, extractor: nil)
-            case is GANModel, is VAEModel:
-                let extractor = try schedule.extractor.map { try FeatureExtractor(runOrCheckpoint: $0) } ?? FeatureExtractor.bundled(for: config.data.spec)
-                evaluator = try ModelEvaluator(model: model, data: config.data, extractor: extractor)
-            default:
-                throw TrainingError.invalidConfiguration("--eval-every logs FID/KID of generated images or 2-D mode coverage; \(config.model.model.rawValue) has neither (use `deepgen eval`)")
+                evaluator = try ModelEvaluator(model: model, data: data, extractor: nil)
+                columns += ["modes_covered", "high_quality"]
+            } else {
+                let extractor = try schedule.extractor.map { try FeatureExtractor.load(runOrCheckpoint: $0) } ?? FeatureExtractor.bundled(for: config.data.spec)
+                evaluator = try ModelEvaluator(model: model, data: data, extractor: extractor)
+                columns += ["fid", "kid"]
             }
         } else {
             evaluator = nil
         }
-        var columns = model.lossNames + ["learning_rate", "images_per_second"]
-        if model is VAEModel { columns.append("test_loss") }
-        if model is ClassifierModel { columns.append("test_accuracy") }
-        if config.evaluation != nil { columns += config.model.sampleShape.count == 1 ? ["modes_covered", "high_quality"] : ["fid", "kid"] }
         metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
         events = try TensorBoardWriter(directory: run.url)
-        if let cycle = model as? CycleGANModel { cycle.previewInputs = try previewDomains(count: 4) }
     }
 
     /// All epochs of the run: constant-rate ones, then any linear-decay ones.
-    public var totalEpochs: Int { config.model.epochs + config.model.decayEpochs }
+    public var totalEpochs: Int { config.model.training.totalEpochs }
 
     /// The learning rate of `epoch` (constant, or CycleGAN's linear decay).
-    public func learningRate(epoch: Int) -> Double {
-        let m = config.model
-        guard m.decayEpochs > 0 else { return m.learningRate }
-        return LearningRateSchedule.linearDecay(constantEpochs: m.epochs, decayEpochs: m.decayEpochs)
-            .learningRate(base: m.learningRate, epoch: epoch)
-    }
+    public func learningRate(epoch: Int) -> Double { config.model.training.learningRate(epoch: epoch) }
 
     /// Trains until the last epoch, a stop request (Ctrl-C) or `stopAfterSteps`.
     /// - Throws: ``TrainingError/diverged(loss:step:value:)`` when a loss turns NaN or infinite;
@@ -169,22 +165,16 @@ public final class Trainer {
                     return .stopped(epoch: epoch, step: batch.step + 1)
                 }
             }
-            if let classifier = model as? ClassifierModel {
-                let accuracy = try testAccuracy(classifier)
-                try metrics.append(step: globalStep, epoch: epoch, values: ["test_accuracy": accuracy])
-                try events.addScalars([("test/accuracy", accuracy)], step: globalStep)
-                progress?.message(String(format: "epoch %d: test accuracy %.2f%%", epoch + 1, 100 * accuracy))
-            } else {
-                try writeSamples(epoch: epoch + 1)
-            }
+            try writeSamples(epoch: epoch + 1)
             if let evaluator, let schedule = config.evaluation, (epoch + 1) % schedule.every == 0 || epoch + 1 == totalEpochs {
                 try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress)
             }
-            if let vae = model as? VAEModel {
-                let nelbo = try testNegativeELBO(vae)
-                try metrics.append(step: globalStep, epoch: epoch, values: ["test_loss": nelbo])
-                try events.addScalars([("test/negative_elbo", nelbo)], step: globalStep)
-                progress?.message(String(format: "epoch %d: test negative ELBO %.2f nats per image", epoch + 1, nelbo))
+            if let scored = model as? TestSetEvaluating {
+                for m in try scored.evaluateTestSet(data.test()) {
+                    try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value])
+                    try events.addScalars([(m.tag, m.value)], step: globalStep)
+                    progress?.message("epoch \(epoch + 1): \(m.message)")
+                }
             }
             try saveCheckpoint(epochFile: epoch + 1)
             try events.flush()
@@ -204,52 +194,34 @@ public final class Trainer {
         if let epochFile { try c.save(to: run.epochCheckpointURL(epochFile)) }
     }
 
-    /// The sample grid of the model's fixed preview noise: `samples/epoch-NNN.png`.
+    /// The model's preview after an epoch: `samples/epoch-NNN.png` (nothing for a model without one).
     public func writeSamples(epoch: Int) throws {
-        let url = run.sampleURL(epoch)
-        let samples = model.previewSamples()
         let png: [UInt8]
-        if config.model.sampleShape.count == 1 {
+        switch model.preview() {
+        case .none:
+            return
+        case .points(let samples):
             // 2-D data: real points in grey under generated ones in blue.
-            let real = try loader.batch(epoch: 0, step: 0).images
-            var reference = real
-            if let mixture = dataset as? Mixture2DDataset { reference = Tensor(shape: [min(2000, mixture.count), 2], scalars:
-                try (0..<min(2000, mixture.count)).flatMap { try mixture.sample(at: $0).values }) }
+            var reference = try loader.batch(epoch: 0, step: 0).images
+            if let mixture = data.train as? Mixture2DDataset {
+                let n = min(2000, mixture.count)
+                reference = Tensor(shape: [n, 2], scalars: try (0..<n).flatMap { try mixture.sample(at: $0).values })
+            }
             let plot = ScatterPlot(extent: ScatterPlot.extent(of: reference))
             png = try plot.png([(reference, (190, 190, 190)), (samples, (31, 90, 200))])
-        } else {
-            let range: PixelRange = config.model.model.isVAE ? .zeroToOne : .minusOneToOne
-            let nrow = model is CycleGANModel ? 4 : 8
+        case .images(let samples, let columns):
             let upscale = config.model.sampleShape[1] <= 32 ? 2 : 1
-            let grid = try ImageGrid(samples, nrow: nrow, padding: 2, range: range, upscale: upscale)
+            let grid = try ImageGrid(samples, nrow: columns, padding: 2, range: config.model.data.range ?? .minusOneToOne, upscale: upscale)
             png = try grid.pngData()
             try events.addImage(tag: "samples", png: png, height: grid.height, width: grid.width, channels: grid.channels, step: globalStep)
         }
         try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
-        try Data(png).write(to: url, options: .atomic)
-    }
-
-    /// The VAE's negative ELBO on the test split (one z per image, posterior noise from a fixed
-    /// seed), in nats per image: the figure the VAE literature reports.
-    public func testNegativeELBO(_ vae: VAEModel) throws -> Float {
-        let test = try DatasetCatalog.make(config.data, for: config.model.model, split: .test, seed: config.model.seed)
-        let loader = try DataLoader(dataset: test, batchSize: 500, shuffle: false, dropLast: false, prefetch: true)
-        var rng = RandomGenerator(seed: 0x7E57)
-        var total: Double = 0
-        var count = 0
-        try vae.evaluating {
-            while let batch = try loader.next() {
-                let terms = vae.vae.elbo(vae.evaluationImages(batch.images, indices: batch.indices), beta: 1, using: &rng)
-                total += Double(terms.loss.scalar) * Double(batch.count)
-                count += batch.count
-            }
-        }
-        return Float(total / Double(max(count, 1)))
+        try Data(png).write(to: run.sampleURL(epoch), options: .atomic)
     }
 
     /// The scheduled metrics on a fixed noise seed, logged as the epoch's last row.
     func evaluate(_ evaluator: ModelEvaluator, count: Int, epoch: Int, progress: ProgressReporter?) throws {
-        if config.model.sampleShape.count == 1 {
+        if config.model.data.kind == .points {
             var options = EvaluationOptions(metrics: [.modes], count: count, seed: 0)
             options.repeats = 1
             guard let modes = try evaluator.evaluate(options).modes?.perSeed.first else { return }
@@ -271,31 +243,11 @@ public final class Trainer {
         progress?.message(String(format: "epoch %d: FID %.2f, KID×10³ %.3f (%d samples)", epoch + 1, fid, 1000 * kid.mean, count))
     }
 
-    /// The classifier's accuracy on the test split, in [0, 1].
-    public func testAccuracy(_ classifier: ClassifierModel) throws -> Float {
-        let test = try DatasetCatalog.make(config.data, for: config.model.model, split: .test, seed: config.model.seed)
-        let extractor = FeatureExtractor(classifier: classifier.classifier, imageShape: config.model.sampleShape,
-                                         dataset: config.data.spec, source: "training")
-        defer { classifier.classifier.train() }
-        return try extractor.accuracy(on: test)
-    }
-
     func trainingBatch(_ batch: Batch) -> TrainingBatch {
-        if dataset is UnpairedDataset {
+        if config.model.data.domains == 2 {
             let (a, b) = batch.domains()
             return TrainingBatch(inputs: a, labels: batch.labels, secondInputs: b)
         }
         return TrainingBatch(inputs: batch.images, labels: batch.labels)
-    }
-
-    /// The first `count` samples of each domain, fixed for the run, for CycleGAN's preview grid.
-    func previewDomains(count: Int) throws -> (a: Tensor, b: Tensor) {
-        guard let unpaired = dataset as? UnpairedDataset else { throw TrainingError.invalidConfiguration("cyclegan needs two domains") }
-        let shape = unpaired.domainA.sampleShape
-        func take(_ d: any Dataset) throws -> Tensor {
-            let n = min(count, d.count)
-            return Tensor(shape: [n] + shape, scalars: try (0..<n).flatMap { try d.sample(at: $0).values })
-        }
-        return (try take(unpaired.domainA), try take(unpaired.domainB))
     }
 }

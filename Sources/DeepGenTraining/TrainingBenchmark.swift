@@ -1,4 +1,5 @@
 import DeepGen
+import DeepGenData
 import DeepGenKernels
 import DeepGenModels
 import Foundation
@@ -16,26 +17,29 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case convVAE = "conv-vae"
     case cycleGANSmall = "cyclegan-small"
 
+    /// The model name and batch size of the workload.
+    var model: (name: String, batchSize: Int?) {
+        switch self {
+        case .mlpGAN: return ("gan", nil)
+        case .dcgan: return ("dcgan", nil)
+        case .dcgan256: return ("dcgan", 256)
+        case .wganGP: return ("wgan-gp", nil)
+        case .mlpVAE: return ("vae", nil)
+        case .convVAE: return ("conv-vae", nil)
+        case .cycleGANSmall: return ("cyclegan", 16)  // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN
+        }
+    }
+
     /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST, with the
     /// benchmark's batch size.
-    public var config: ModelConfig {
-        let shape = [1, 28, 28]
-        switch self {
-        case .mlpGAN: return .defaults(for: .gan, dataset: "synthetic", sampleShape: shape)
-        case .dcgan: return .defaults(for: .dcgan, dataset: "synthetic", sampleShape: shape)
-        case .dcgan256:
-            var c = ModelConfig.defaults(for: .dcgan, dataset: "synthetic", sampleShape: shape)
-            c.batchSize = 256
-            return c
-        case .wganGP: return .defaults(for: .wganGP, dataset: "synthetic", sampleShape: shape)
-        case .mlpVAE: return .defaults(for: .vae, dataset: "synthetic", sampleShape: shape)
-        case .convVAE: return .defaults(for: .convVAE, dataset: "synthetic", sampleShape: shape)
-        case .cycleGANSmall:
-            // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN.
-            var c = ModelConfig.defaults(for: .cycleGAN, dataset: "synthetic", sampleShape: shape)
-            c.batchSize = 16
-            return c
-        }
+    public func config() throws -> ModelConfig {
+        let (name, batchSize) = model
+        let family = try ModelFamilies.requireFamily(named: name)
+        let needs = family.dataNeeds(name)
+        let data = DataDescription(kind: .image, shape: [1, 28, 28], range: needs.range, classLabels: nil, domains: needs.domains)
+        var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: data)
+        if let batchSize { c.training.batchSize = batchSize }
+        return c
     }
 }
 
@@ -60,15 +64,16 @@ extension TrainingWorkload {
     /// passed; images/s counts one batch per step (one batch of each domain for CycleGAN; one
     /// critic step for WGAN-GP, whose generator steps every fifth, as in training).
     public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0) throws -> TrainingBenchmarkResult {
-        let config = self.config
+        let config = try self.config()
         let model = try makeModel(config)
         var rng = RandomGenerator(seed: seed)
-        let range: (Float, Float) = config.model.isVAE ? (0, 1) : (-1, 1)
-        let shape = [config.batchSize] + config.sampleShape
+        let range: (Float, Float) = config.data.range == .zeroToOne ? (0, 1) : (-1, 1)
+        let batchSize = config.training.batchSize
+        let shape = [batchSize] + config.sampleShape
         // A small fixed pool of batches, cycled.
         let batches = (0..<4).map { _ in
-            TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: config.batchSize),
-                          secondInputs: config.model == .cycleGAN ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
+            TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: batchSize),
+                          secondInputs: config.data.domains == 2 ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
         }
         var step = 0
         func trainOne() throws {
@@ -87,7 +92,7 @@ extension TrainingWorkload {
             timed += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while elapsed < seconds
-        return TrainingBenchmarkResult(model: rawValue, batch: config.batchSize, threads: Parallel.threadCount, steps: timed,
-                                       seconds: elapsed, imagesPerSecond: Double(timed * config.batchSize) / elapsed)
+        return TrainingBenchmarkResult(model: rawValue, batch: batchSize, threads: Parallel.threadCount, steps: timed,
+                                       seconds: elapsed, imagesPerSecond: Double(timed * batchSize) / elapsed)
     }
 }

@@ -1,19 +1,43 @@
 import Foundation
 import Testing
 import DeepGen
+import DeepGenData
 import DeepGenNN
 @testable import DeepGenModels
 
+/// What a dataset of `shape` would yield for `model` (labels 0–3 when it needs labels).
+func testData(_ model: String, shape: [Int]) -> DataDescription {
+    let needs = ModelFamilies.family(named: model)!.dataNeeds(model)
+    let points = shape.count == 1
+    return DataDescription(kind: points ? .points : .image, shape: shape, range: points ? nil : needs.range,
+                           classLabels: needs.labels ? [0, 1, 2, 3] : nil, domains: needs.domains)
+}
+
 /// Small configurations so the steps run quickly in a debug build.
-func tinyConfig(_ model: ModelKind, shape: [Int] = [1, 28, 28]) -> ModelConfig {
-    var c = ModelConfig.defaults(for: model, dataset: "test", sampleShape: shape)
-    c.width = 4
-    c.latentSize = model.isVAE ? 8 : 16
-    c.hiddenSize = 32
-    c.residualBlocks = 1
-    c.patchLayers = 2
-    c.classCount = 4
-    c.seed = 3
+func tinyConfig(_ model: String, shape: [Int] = [1, 28, 28]) -> ModelConfig {
+    var c = try! ModelConfig.defaults(for: model, dataset: "test", data: testData(model, shape: shape))
+    c.training.seed = 3
+    c.updateHyperparameters(GANHyperparameters.self) { h in
+        h.latentSize = 16
+        h.width = h.width.map { _ in 4 }
+        h.hiddenSize = h.hiddenSize.map { _ in 32 }
+        if model == "cdcgan" { h.classCount = 4 }
+    }
+    c.updateHyperparameters(VAEHyperparameters.self) { h in
+        h.latentSize = 8
+        h.width = h.width.map { _ in 4 }
+        h.hiddenSize = h.hiddenSize.map { _ in 32 }
+    }
+    c.updateHyperparameters(CycleGANHyperparameters.self) { h in
+        h.width = 4
+        h.residualBlocks = 1
+        h.patchLayers = 2
+    }
+    c.updateHyperparameters(ClassifierHyperparameters.self) { h in
+        h.width = 4
+        h.featureSize = 32
+        h.classCount = 4
+    }
     return c
 }
 
@@ -35,7 +59,7 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
 
 @Suite struct TrainingStepTests {
     @Test func vaeOverfitsAFixedBatch() throws {
-        let model = try VAEModel(config: tinyConfig(.vae), using: &Self.rng)
+        let model = try VAEModel(config: tinyConfig("vae"), using: &Self.rng)
         let batch = TrainingBatch(inputs: fixedImages(16, seed: 1), labels: [])
         var rng = RandomGenerator(seed: 5)
         let first = model.trainStep(batch, using: &rng)["loss"]!
@@ -45,7 +69,7 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func convVAEStepLowersLoss() throws {
-        let model = try VAEModel(config: tinyConfig(.convVAE), using: &Self.rng)
+        let model = try VAEModel(config: tinyConfig("conv-vae"), using: &Self.rng)
         let batch = TrainingBatch(inputs: fixedImages(8, seed: 2), labels: [])
         var rng = RandomGenerator(seed: 5)
         let first = model.trainStep(batch, using: &rng)["loss"]!
@@ -55,7 +79,7 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func dcganDiscriminatorLearnsTheFixedBatch() throws {
-        let model = try GANModel(config: tinyConfig(.dcgan), using: &Self.rng)
+        let model = try GANModel(config: tinyConfig("dcgan"), using: &Self.rng)
         let batch = TrainingBatch(inputs: fixedImages(8, seed: 3) * 2 - 1, labels: [])
         var rng = RandomGenerator(seed: 6)
         let first = model.trainStep(batch, using: &rng)
@@ -63,15 +87,15 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         for _ in 0..<8 { last = model.trainStep(batch, using: &rng) }
         #expect(last["loss_d"]! < first["loss_d"]!, "\(first) → \(last)")
         #expect(last["d_real"]! > first["d_real"]!)
-        #expect(model.previewSamples().shape == [64, 1, 28, 28])
+        guard case .images(let preview, 8) = model.preview() else { Issue.record("a DCGAN previews an 8-column grid"); return }
+        #expect(preview.shape == [64, 1, 28, 28])
     }
 
-    @Test(arguments: [ModelKind.dcgan, .conditionalDCGAN])
-    func r1PenaltyJoinsTheDiscriminatorLoss(_ kind: ModelKind) throws {
-        var plainConfig = tinyConfig(kind)
-        plainConfig.classCount = 4
+    @Test(arguments: ["dcgan", "cdcgan"])
+    func r1PenaltyJoinsTheDiscriminatorLoss(_ kind: String) throws {
+        let plainConfig = tinyConfig(kind)
         var r1Config = plainConfig
-        r1Config.r1Weight = 10
+        r1Config.updateHyperparameters(GANHyperparameters.self) { $0.r1Weight = 10 }
         let plain = try GANModel(config: plainConfig, using: &Self.rng)
         let withR1 = try GANModel(config: r1Config, using: &Self.rng)
         // Same weights, same batch, same draws: the losses differ by exactly γ/2 · R1.
@@ -86,10 +110,10 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func dataScaleTrainsInScaledUnitsAndSamplesInTheData() throws {
-        var unscaled = tinyConfig(.gan, shape: [2])
-        unscaled.dataScale = nil
+        var unscaled = tinyConfig("gan", shape: [2])
+        unscaled.updateHyperparameters(GANHyperparameters.self) { $0.dataScale = nil }
         var scaled = unscaled
-        scaled.dataScale = 4
+        scaled.updateHyperparameters(GANHyperparameters.self) { $0.dataScale = 4 }
         let a = try GANModel(config: unscaled, using: &Self.rng), b = try GANModel(config: scaled, using: &Self.rng)
         try b.restore(from: a.checkpoint())
         // Samples come back multiplied by the scale…
@@ -106,14 +130,15 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func ganOnPointsAndConditionalGAN() throws {
-        let gan = try GANModel(config: tinyConfig(.gan, shape: [2]), using: &Self.rng)
+        let gan = try GANModel(config: tinyConfig("gan", shape: [2]), using: &Self.rng)
         var rng = RandomGenerator(seed: 7)
         let points = Tensor.normal([32, 2], using: &rng)
         let losses = gan.trainStep(TrainingBatch(inputs: points, labels: []), using: &rng)
         #expect(losses["loss_d"]!.isFinite && losses["loss_g"]!.isFinite)
-        #expect(gan.previewSamples().shape == [1000, 2])
+        guard case .points(let points) = gan.preview() else { Issue.record("a GAN on points previews points"); return }
+        #expect(points.shape == [1000, 2])
 
-        let cgan = try GANModel(config: tinyConfig(.conditionalDCGAN), using: &Self.rng)
+        let cgan = try GANModel(config: tinyConfig("cdcgan"), using: &Self.rng)
         let batch = TrainingBatch(inputs: fixedImages(4, seed: 4) * 2 - 1, labels: [0, 1, 2, 3])
         let c = cgan.trainStep(batch, using: &rng)
         #expect(c["loss_d"]!.isFinite && c["loss_g"]!.isFinite)
@@ -121,7 +146,7 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func wganGPStepsGeneratorEveryFifthCriticStep() throws {
-        let model = try GANModel(config: tinyConfig(.wganGP), using: &Self.rng)
+        let model = try GANModel(config: tinyConfig("wgan-gp"), using: &Self.rng)
         let batch = TrainingBatch(inputs: fixedImages(4, seed: 5) * 2 - 1, labels: [])
         var rng = RandomGenerator(seed: 8)
         let before = model.generator.module.stateDict()
@@ -136,7 +161,7 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
     }
 
     @Test func cycleGANCycleLossFalls() throws {
-        let model = try CycleGANModel(config: tinyConfig(.cycleGAN), using: &Self.rng)
+        let model = try CycleGANModel(config: tinyConfig("cyclegan"), using: &Self.rng)
         let a = fixedImages(2, seed: 6) * 2 - 1, b = fixedImages(2, seed: 7) * 2 - 1
         var rng = RandomGenerator(seed: 9)
         let batch = TrainingBatch(inputs: a, labels: [], secondInputs: b)
@@ -146,16 +171,17 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         #expect(last["cycle_a"]! < first["cycle_a"]! && last["cycle_b"]! < first["cycle_b"]!, "\(first) → \(last)")
         #expect(model.poolA.images.count == 26 && model.poolB.images.count == 26)
         model.previewInputs = (a, b)
-        #expect(model.previewSamples().shape == [8, 1, 28, 28])
+        guard case .images(let preview, 4) = model.preview() else { Issue.record("CycleGAN previews a 4-column grid"); return }
+        #expect(preview.shape == [8, 1, 28, 28])
         #expect(model.translate(a, aToB: true).shape == [2, 1, 28, 28])
     }
 
-    @Test(arguments: [ModelKind.dcgan, .vae, .cycleGAN])
-    func checkpointRestoresExactly(_ kind: ModelKind) throws {
+    @Test(arguments: ["dcgan", "vae", "cyclegan"])
+    func checkpointRestoresExactly(_ kind: String) throws {
         let config = tinyConfig(kind)
         let model = try makeModel(config)
         let images = fixedImages(4, seed: 10) * 2 - 1
-        let batch = TrainingBatch(inputs: images, labels: [0, 1, 2, 3], secondInputs: kind == .cycleGAN ? images.flipped() : nil)
+        let batch = TrainingBatch(inputs: images, labels: [0, 1, 2, 3], secondInputs: kind == "cyclegan" ? images.flipped() : nil)
         var rng = RandomGenerator(seed: 11)
         for _ in 0..<2 { _ = model.trainStep(batch, using: &rng) }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-ckpt-\(UUID().uuidString).safetensors")

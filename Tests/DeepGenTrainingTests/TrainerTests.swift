@@ -5,17 +5,35 @@ import DeepGenData
 import DeepGenModels
 @testable import DeepGenTraining
 
-func tinyRun(_ kind: ModelKind, data: String, count: Int, shape: [Int], batch: Int, epochs: Int = 2) -> RunConfig {
-    var m = ModelConfig.defaults(for: kind, dataset: data, sampleShape: shape)
-    m.width = 4
-    m.latentSize = 8
-    m.residualBlocks = 1
-    m.patchLayers = 2
-    m.poolSize = 3
-    m.batchSize = batch
-    m.epochs = epochs
-    m.seed = 21
-    return RunConfig(model: m, data: DataOptions(spec: data, syntheticCount: count), threads: 2)
+/// Small networks so runs are quick in a debug build (seed 21).
+func shrink(_ h: inout any ModelHyperparameters) {
+    if var g = h as? GANHyperparameters {
+        g.width = g.width.map { _ in 4 }
+        g.latentSize = 8
+        h = g
+    }
+    if var v = h as? VAEHyperparameters {
+        v.width = v.width.map { _ in 4 }
+        v.latentSize = 8
+        h = v
+    }
+    if var c = h as? CycleGANHyperparameters {
+        c.width = 4
+        c.residualBlocks = 1
+        c.patchLayers = 2
+        c.poolSize = 3
+        h = c
+    }
+}
+
+func tinyRun(_ model: String, data: String, count: Int, batch: Int, epochs: Int = 2,
+             customize: (inout any ModelHyperparameters) -> Void = { _ in }) throws -> RunConfig {
+    try RunConfig.newRun(model: model, data: DataOptions(spec: data, syntheticCount: count), seed: 21, threads: 2) { training, h in
+        training.batchSize = batch
+        training.epochs = epochs
+        shrink(&h)
+        customize(&h)
+    }.config
 }
 
 func finalWeights(_ run: URL) throws -> [String: [Float]] {
@@ -26,12 +44,12 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
     /// Two epochs in one go equal one epoch, a stop, and a resumed second epoch, bit for bit:
     /// weights, optimizer state, BatchNorm statistics, dropout and image-pool state included.
     @Test(arguments: [
-        ("gan", "ring8", 256, [2], 32),
-        ("dcgan", "shapes", 48, [1, 28, 28], 16),
-        ("cyclegan", "shapes:square,circle", 24, [1, 28, 28], 4),
-    ] as [(String, String, Int, [Int], Int)])
-    func resumeIsBitIdentical(_ kind: String, _ data: String, _ count: Int, _ shape: [Int], _ batch: Int) throws {
-        let config = tinyRun(ModelKind(rawValue: kind)!, data: data, count: count, shape: shape, batch: batch)
+        ("gan", "ring8", 256, 32),
+        ("dcgan", "shapes", 48, 16),
+        ("cyclegan", "shapes:square,circle", 24, 4),
+    ] as [(String, String, Int, Int)])
+    func resumeIsBitIdentical(_ kind: String, _ data: String, _ count: Int, _ batch: Int) throws {
+        let config = try tinyRun(kind, data: data, count: count, batch: batch)
         let straight = temporaryDirectory(), split = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: split) }
         try FileManager.default.removeItem(at: straight)
@@ -63,7 +81,7 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        let config = tinyRun(.gan, data: "ring8", count: 64, shape: [2], batch: 32, epochs: 1)
+        let config = try tinyRun("gan", data: "ring8", count: 64, batch: 32, epochs: 1)
         _ = try Trainer(newRun: config, in: dir).run()
         let before = try Data(contentsOf: RunDirectory(dir).latestCheckpointURL)
         #expect(throws: TrainingError.self) { try Trainer(newRun: config, in: dir) }
@@ -74,8 +92,9 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        var config = tinyRun(.vae, data: "shapes", count: 32, shape: [1, 28, 28], batch: 16, epochs: 3)
-        config.model.hiddenSize = 16
+        let config = try tinyRun("vae", data: "shapes", count: 32, batch: 16, epochs: 3) { h in
+            if var v = h as? VAEHyperparameters { v.hiddenSize = 16; h = v }
+        }
         let trainer = try Trainer(newRun: config, in: dir)
         trainer.stopAfterSteps = 1  // mid-epoch, so the next thing the resumed run does is a step
         _ = try trainer.run()
@@ -102,7 +121,7 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
             try Trainer(resuming: dir)
         }
         try FileManager.default.removeItem(at: dir)
-        let config = tinyRun(.gan, data: "ring8", count: 64, shape: [2], batch: 32, epochs: 1)
+        let config = try tinyRun("gan", data: "ring8", count: 64, batch: 32, epochs: 1)
         _ = try Trainer(newRun: config, in: dir).run()
         let ckpt = RunDirectory(dir).latestCheckpointURL
         var bytes = try Data(contentsOf: ckpt)

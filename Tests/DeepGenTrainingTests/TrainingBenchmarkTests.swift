@@ -7,12 +7,12 @@ import DeepGenModels
     @Test func workloadsHaveTheBenchmarksSizes() throws {
         let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16]
         for w in TrainingWorkload.allCases {
-            #expect(w.config.batchSize == batches[w], "\(w.rawValue)")
-            try w.config.validate()
+            #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
+            try w.config().validate()
         }
-        let cycle = TrainingWorkload.cycleGANSmall.config
+        let cycle = try TrainingWorkload.cycleGANSmall.config().hyperparameters(as: CycleGANHyperparameters.self)
         #expect(cycle.width == 32 && cycle.residualBlocks == 3 && cycle.patchLayers == 2)
-        #expect(TrainingWorkload.wganGP.config.criticSteps == 5)
+        #expect(try TrainingWorkload.wganGP.config().hyperparameters(as: GANHyperparameters.self).criticSteps == 5)
     }
 
     @Test func measureRunsWholeSteps() throws {

@@ -35,10 +35,10 @@ func scratch() -> URL {
 
 func fileExists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 
-/// The `model` object of a run folder's `config.json`.
-func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
+/// The model's own hyperparameters in a run folder's `config.json`.
+func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
     let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any]
-    return config?["model"] as? [String: Any]
+    return (config?["model"] as? [String: Any])?["hyperparameters"] as? [String: Any]
 }
 
 @Suite(.serialized) struct CommandLineTests {
@@ -58,7 +58,7 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
         let run = dir.appendingPathComponent("run")
         let r = try CLI.run(["train", "cdcgan", "--data", "shapes:circle,cross", "--epochs", "1", "--out", run.path] + tiny)
         #expect(r.status == 0, "\(r.output)")
-        let model = try modelSection(ofConfigIn: run)
+        let model = try hyperparameters(ofConfigIn: run)
         // Shapes has 4 classes; the run keeps their numbers (circle 1, cross 3) and trains on those two.
         #expect(model?["classCount"] as? Int == 4)
         #expect(model?["classes"] as? [Int] == [1, 3])
@@ -70,7 +70,7 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
         #expect(untrained.status != 0 && untrained.output.contains("--class must be one of the trained classes 1, 3"), "\(untrained.output)")
 
         let unlabelled = try CLI.run(["train", "cdcgan", "--data", "ring8", "--out", dir.appendingPathComponent("r").path] + tiny)
-        #expect(unlabelled.status != 0 && unlabelled.output.contains("cdcgan needs a dataset with class labels"), "\(unlabelled.output)")
+        #expect(unlabelled.status != 0 && unlabelled.output.contains("cdcgan trains on images; ring8 gives 2-D points"), "\(unlabelled.output)")
     }
 
     @Test func ganOnPointsTrainsInUnitsOfTheDatasRootMeanSquare() throws {
@@ -80,7 +80,7 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
         let r = try CLI.run(["train", "gan", "--data", "grid25", "--synthetic-count", "2000", "--batch-size", "100",
                              "--epochs", "1", "--out", run.path])
         #expect(r.status == 0, "\(r.output)")
-        let scale = try modelSection(ofConfigIn: run)?["dataScale"] as? Double
+        let scale = try hyperparameters(ofConfigIn: run)?["dataScale"] as? Double
         // Means {−4,−2,0,2,4}² give a root-mean-square coordinate of √8 (plus σ² = 0.0025).
         #expect(scale.map { abs($0 - (8.0025).squareRoot()) < 0.1 } == true, "dataScale \(String(describing: scale))")
     }
@@ -111,7 +111,8 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
         let again = try CLI.run(["train", "dcgan", "--data", "shapes", "--out", run.path] + tiny)
         #expect(again.status != 0 && again.output.contains("already holds a run"), "\(again.output)")
         let refused = try CLI.run(["train", "--resume", run.path, "--lr", "0.1"])
-        #expect(refused.status != 0 && refused.output.contains("--lr cannot change when resuming"), "\(refused.output)")
+        // Resuming takes the run's settings: a model's options are not options of `train --resume`.
+        #expect(refused.status != 0 && refused.output.contains("--lr is not an option of --resume: a run keeps its settings"), "\(refused.output)")
         let resumed = try CLI.run(["train", "--resume", run.path, "--epochs", "2"])
         #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
         #expect(fileExists(run.appendingPathComponent("samples/epoch-002.png")))
@@ -138,7 +139,7 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
         #expect(t.status == 0, "\(t.output)")
         #expect(fileExists(out.appendingPathComponent("square.png")))
         let wrong = try CLI.run(["translate", dir.appendingPathComponent("d").path, "--direction", "AtoB", "--input", grid.path, "--out", out.path])
-        #expect(wrong.status != 0 && wrong.output.contains("translate needs cyclegan"))
+        #expect(wrong.status != 0 && wrong.output.contains("translate needs one between two domains (cyclegan)"), "\(wrong.output)")
     }
 
     @Test func vaeReconstructsAndInterpolates() throws {
@@ -155,15 +156,23 @@ func modelSection(ofConfigIn run: URL) throws -> [String: Any]? {
 
     @Test func badInputGivesClearMessages() throws {
         let cases: [([String], String)] = [
-            (["train", "dcgan"], "--data is required"),
+            (["train", "dcgan"], "Missing expected argument '--data <data>'"),
+            (["train"], "name a model to train"),
+            (["train", "nosuch", "--data", "shapes"], "unknown model 'nosuch'; the models are gan, dcgan"),
             (["train", "dcgan", "--data", "nosuch"], "unknown dataset 'nosuch'"),
             (["train", "dcgan", "--data", "shapes", "--epochs", "0"], "--epochs must be at least 1"),
-            (["train", "dcgan", "--data", "ring8"], "dcgan needs square images"),
+            (["train", "dcgan", "--data", "ring8"], "dcgan trains on images; ring8 gives 2-D points"),
+            (["train", "cdcgan", "--data", "folder:/nonexistent"], "/nonexistent"),
+            (["train", "gan", "--data", "shapes", "--width", "8"], "--width sets convolution channels; gan on images is an MLP"),
+            (["train", "dcgan", "--data", "shapes", "--optimizer", "sgd", "--beta1", "0.5"], "--beta1 is not a hyperparameter of sgd"),
+            (["train", "vae", "--data", "shapes", "--optimizer", "rmsprop", "--alpha", "2"], "--alpha must be in [0, 1]"),
+            (["train", "vae", "--data", "shapes", "--kl-weight", "nan"], "the KL weight β must be zero or positive"),
             (["train", "gan", "--data", "fashion-mnist", "--data-dir", "/nonexistent"], "/nonexistent"),
             (["train", "--resume", "/nonexistent-run"], "no config.json"),
             (["sample", "/nonexistent", "--out", "x.png"], "does not exist"),
             (["sample", "/tmp", "--out", "x.gif"], "--out must end in .png or .npy"),
-            (["train", "cyclegan", "--data", "shapes"], "cyclegan needs two classes"),
+            (["train", "cyclegan", "--data", "shapes"], "two domains need two classes, e.g. shapes:A,B"),
+            (["train", "cyclegan", "--data", "ring8"], "cyclegan trains on images; ring8 gives 2-D points"),
             (["train", "wgan-gp", "--data", "ring8", "--r1", "1"], "--r1 regularizes a GAN discriminator"),
             (["train", "gan", "--data", "ring8", "--r1=-1"], "R1 weight γ must be zero or positive"),
         ]

@@ -1,4 +1,5 @@
 import DeepGen
+import DeepGenData
 import DeepGenNN
 import DeepGenOptimizers
 
@@ -6,8 +7,9 @@ import DeepGenOptimizers
 /// discriminators judging domain A and domain B images, least-squares adversarial losses, cycle
 /// loss λ·‖G_BA(G_AB(a)) − a‖₁ (and back), identity loss 0.5·λ·‖G_AB(b) − b‖₁ (and back), and
 /// discriminators trained on an image pool of past fakes, loss halved.
-public final class CycleGANModel: GenerativeModel {
+public final class CycleGANModel: GenerativeModel, DomainTranslating {
     public let config: ModelConfig
+    public let hyperparameters: CycleGANHyperparameters
     public let generatorAB: TrainableNetwork
     public let generatorBA: TrainableNetwork
     public let discriminatorA: TrainableNetwork
@@ -16,32 +18,32 @@ public final class CycleGANModel: GenerativeModel {
     public var lossNames: [String] { ["loss_g", "adv_ab", "adv_ba", "cycle_a", "cycle_b", "idt_a", "idt_b", "loss_d_a", "loss_d_b"] }
     public private(set) var poolA: ImagePool
     public private(set) var poolB: ImagePool
-    /// Fixed domain images for the preview grid (set by the trainer from the data).
+    /// Fixed domain images for the preview grid (taken from the training data by ``prepare(trainingData:)``).
     public var previewInputs: (a: Tensor, b: Tensor)?
 
-    public init(config: ModelConfig, using rng: inout RandomGenerator) throws {
-        try config.validate()
-        guard config.model == .cycleGAN else { throw ConfigurationError(message: "\(config.model.rawValue) is not CycleGAN") }
+    public init(config: ModelConfig, hyperparameters h: CycleGANHyperparameters, using rng: inout RandomGenerator) throws {
+        guard config.model == "cyclegan" else { throw ConfigurationError(message: "\(config.model) is not CycleGAN") }
         self.config = config
+        hyperparameters = h
         let c = config.sampleShape[0]
-        let adam = Adam(learningRate: config.learningRate, betas: (config.beta1, config.beta2))
         func resnet(_ rng: inout RandomGenerator) -> ResnetGenerator {
-            let g = ResnetGenerator(inputChannels: c, outputChannels: c, width: config.width, blocks: config.residualBlocks, using: &rng)
+            let g = ResnetGenerator(inputChannels: c, outputChannels: c, width: h.width, blocks: h.residualBlocks, using: &rng)
             // CycleGAN initializes every conv with N(0, 0.02), biases 0.
             g.apply { CycleGANModel.initialize($0, using: &rng) }
             return g
         }
         func patch(_ rng: inout RandomGenerator) -> PatchDiscriminator {
-            let d = PatchDiscriminator(inputChannels: c, width: config.width, layers: config.patchLayers, using: &rng)
+            let d = PatchDiscriminator(inputChannels: c, width: h.width, layers: h.patchLayers, using: &rng)
             d.apply { CycleGANModel.initialize($0, using: &rng) }
             return d
         }
-        generatorAB = TrainableNetwork(name: "generator_ab", module: resnet(&rng), optimizer: adam)
-        generatorBA = TrainableNetwork(name: "generator_ba", module: resnet(&rng), optimizer: adam)
-        discriminatorA = TrainableNetwork(name: "discriminator_a", module: patch(&rng), optimizer: adam)
-        discriminatorB = TrainableNetwork(name: "discriminator_b", module: patch(&rng), optimizer: adam)
-        poolA = ImagePool(capacity: config.poolSize)
-        poolB = ImagePool(capacity: config.poolSize)
+        let optimizer = config.training.optimizer
+        generatorAB = TrainableNetwork(name: "generator_ab", module: resnet(&rng), optimizer: optimizer.makeOptimizer())
+        generatorBA = TrainableNetwork(name: "generator_ba", module: resnet(&rng), optimizer: optimizer.makeOptimizer())
+        discriminatorA = TrainableNetwork(name: "discriminator_a", module: patch(&rng), optimizer: optimizer.makeOptimizer())
+        discriminatorB = TrainableNetwork(name: "discriminator_b", module: patch(&rng), optimizer: optimizer.makeOptimizer())
+        poolA = ImagePool(capacity: h.poolSize)
+        poolB = ImagePool(capacity: h.poolSize)
     }
 
     static func initialize(_ m: Module, using rng: inout RandomGenerator) {
@@ -68,7 +70,7 @@ public final class CycleGANModel: GenerativeModel {
         guard let realB = batch.secondInputs else { preconditionFailure("[CycleGANModel] batch has no domain B images") }
         let realA = batch.inputs
         let lsgan = GANObjective.leastSquares
-        let lambda = config.cycleWeight, lambdaIdt = config.cycleWeight * config.identityFraction
+        let lambda = hyperparameters.cycleWeight, lambdaIdt = hyperparameters.cycleWeight * hyperparameters.identityFraction
 
         // Generators (the discriminators' gradients are not asked for, so they are not updated).
         let fakeB = gAB(realA), fakeA = gBA(realB)
@@ -94,10 +96,20 @@ public final class CycleGANModel: GenerativeModel {
                 "idt_a": idtA, "idt_b": idtB, "loss_d_a": lossDA.scalar, "loss_d_b": lossDB.scalar]
     }
 
+    /// Keeps the first four images of each domain for the preview grid.
+    public func prepare(trainingData: any Dataset) throws {
+        guard let unpaired = trainingData as? UnpairedDataset else { throw ConfigurationError(message: "cyclegan needs two domains") }
+        func take(_ d: any Dataset) throws -> Tensor {
+            let n = min(4, d.count)
+            return Tensor(shape: [n] + d.sampleShape, scalars: try (0..<n).flatMap { try d.sample(at: $0).values })
+        }
+        previewInputs = (try take(unpaired.domainA), try take(unpaired.domainB))
+    }
+
     /// Rows: real A, A→B, real B, B→A for the fixed preview images.
-    public func previewSamples() -> Tensor {
-        guard let (a, b) = previewInputs else { return Tensor(zeros: [0] + config.sampleShape) }
-        return Tensor.concat([a, translate(a, aToB: true), b, translate(b, aToB: false)], axis: 0)
+    public func preview() -> Preview {
+        guard let (a, b) = previewInputs else { return .none }
+        return .images(Tensor.concat([a, translate(a, aToB: true), b, translate(b, aToB: false)], axis: 0), columns: 4)
     }
 
     public func extraState() -> [String: Tensor] {
@@ -116,10 +128,18 @@ public final class CycleGANModel: GenerativeModel {
             }
         }
         let a = try images("pool_a."), b = try images("pool_b.")
-        guard a.count <= config.poolSize, b.count <= config.poolSize else {
-            throw CheckpointRestoreError(message: "image pools hold \(a.count)/\(b.count) images, more than the pool size \(config.poolSize)")
+        let capacity = hyperparameters.poolSize
+        guard a.count <= capacity, b.count <= capacity else {
+            throw CheckpointRestoreError(message: "image pools hold \(a.count)/\(b.count) images, more than the pool size \(capacity)")
         }
-        poolA = ImagePool(capacity: config.poolSize, images: a)
-        poolB = ImagePool(capacity: config.poolSize, images: b)
+        poolA = ImagePool(capacity: capacity, images: a)
+        poolB = ImagePool(capacity: capacity, images: b)
+    }
+}
+
+extension CycleGANModel {
+    /// The model `config` describes (its hyperparameters must be CycleGANHyperparameters).
+    public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try self.init(config: config, hyperparameters: config.hyperparameters(as: CycleGANHyperparameters.self), using: &rng)
     }
 }

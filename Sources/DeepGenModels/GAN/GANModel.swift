@@ -3,19 +3,22 @@ import DeepGenNN
 import DeepGenOptimizers
 
 /// Adversarial training for the GAN family (`gan`, `dcgan`, `wgan-gp`, `cdcgan`): a generator
-/// and a discriminator (critic), each with Adam, trained in alternation.
+/// and a discriminator (critic), each with its own optimizer, trained in alternation.
 ///
 /// Each batch takes one discriminator step; the generator steps on every `criticSteps`-th batch
 /// (1 for GANs, 5 for WGAN-GP). WGAN-GP adds λ·GP with one interpolation weight per sample.
-public final class GANModel: GenerativeModel {
+public final class GANModel: GenerativeModel, PriorSampling {
     public let config: ModelConfig
+    public let hyperparameters: GANHyperparameters
     public let generator: TrainableNetwork
     public let discriminator: TrainableNetwork
     public var networks: [TrainableNetwork] { [generator, discriminator] }
     public var lossNames: [String] {
-        config.model == .wganGP ? ["loss_d", "loss_g", "gradient_penalty", "wasserstein"]
-            : ["loss_d", "loss_g", "d_real", "d_fake"] + ((config.r1Weight ?? 0) > 0 ? ["r1"] : [])
+        isWGAN ? ["loss_d", "loss_g", "gradient_penalty", "wasserstein"]
+            : ["loss_d", "loss_g", "d_real", "d_fake"] + ((hyperparameters.r1Weight ?? 0) > 0 ? ["r1"] : [])
     }
+    /// WGAN-GP: a critic without BatchNorm or dropout, trained with the gradient penalty.
+    var isWGAN: Bool { config.model == "wgan-gp" }
     /// Counts discriminator steps so the generator steps every `criticSteps`-th one; saved with
     /// the model so a resumed run keeps the rhythm.
     public private(set) var discriminatorSteps = 0
@@ -24,106 +27,117 @@ public final class GANModel: GenerativeModel {
     /// The generator's loss at its last step; `nil` until its first (WGAN-GP's first critic steps).
     private var lastGeneratorLoss: Float?
 
-    public init(config: ModelConfig, using rng: inout RandomGenerator) throws {
-        try config.validate()
+    /// Builds the networks of `config.model` (one of ``GANFamily``'s names), drawing initial
+    /// weights from `rng`.
+    public init(config: ModelConfig, hyperparameters h: GANHyperparameters, using rng: inout RandomGenerator) throws {
         self.config = config
-        let adam = Adam(learningRate: config.learningRate, betas: (config.beta1, config.beta2))
+        hyperparameters = h
         let shape = config.sampleShape
-        let isPoints = shape.count == 1
+        let isPoints = config.data.kind == .points
+        let seed = config.training.seed
         let g: Module, d: Module
         // The classic GAN is an MLP; WGAN-GP is an MLP on 2-D points and convolutional on images.
-        let useMLP = config.model == .gan || (config.model == .wganGP && isPoints)
+        let useMLP = config.model == "gan" || (config.model == "wgan-gp" && isPoints)
+        let width = h.width ?? 64
+        let isWGAN = config.model == "wgan-gp"
         switch config.model {
         case _ where useMLP:
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
-            let pointsHidden = [Int](repeating: config.hiddenSize, count: 3)
-            let gen = MLPGenerator(latentSize: config.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
+            let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
+            let gen = MLPGenerator(latentSize: h.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
                                    outputShape: shape, outputActivation: !isPoints, using: &rng)
             let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256], using: &rng)
             g = gen; d = dis
             generate = { z, _ in gen(z) }
             discriminate = { x, _ in dis(x) }
-        case .dcgan, .wganGP:
+        case "dcgan", "wgan-gp":
             let channels = shape[0], side = shape[1]
             if side == 28 {
-                let gen = DCGAN28Generator(latentSize: config.latentSize, width: config.width, channels: channels, using: &rng)
-                let dis = DCGAN28Discriminator(width: config.width, channels: channels, dropout: config.model == .wganGP ? 0 : 0.3,
-                                               seed: config.seed &+ 101, using: &rng)
+                let gen = DCGAN28Generator(latentSize: h.latentSize, width: width, channels: channels, using: &rng)
+                let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: isWGAN ? 0 : 0.3,
+                                               seed: seed &+ 101, using: &rng)
                 g = gen; d = dis
                 generate = { z, _ in gen(z) }
                 discriminate = { x, _ in dis(x) }
             } else {
-                let gen = DCGANGenerator(latentSize: config.latentSize, imageSize: side, width: config.width, channels: channels, using: &rng)
-                let dis = DCGANDiscriminator(imageSize: side, width: config.width, channels: channels,
-                                             batchNorm: config.model != .wganGP, using: &rng)
+                let gen = DCGANGenerator(latentSize: h.latentSize, imageSize: side, width: width, channels: channels, using: &rng)
+                let dis = DCGANDiscriminator(imageSize: side, width: width, channels: channels,
+                                             batchNorm: !isWGAN, using: &rng)
                 gen.apply { Initializer.dcgan($0, using: &rng) }
                 dis.apply { Initializer.dcgan($0, using: &rng) }
                 g = gen; d = dis
                 generate = { z, _ in gen(z) }
                 discriminate = { x, _ in dis(x) }
             }
-        case .conditionalDCGAN:
-            let gen = ConditionalDCGAN28Generator(latentSize: config.latentSize, classCount: config.classCount, width: config.width,
+        case "cdcgan":
+            let classCount = h.classCount ?? 1
+            let gen = ConditionalDCGAN28Generator(latentSize: h.latentSize, classCount: classCount, width: width,
                                                   channels: shape[0], using: &rng)
-            let dis = ConditionalDCGAN28Discriminator(classCount: config.classCount, width: config.width, channels: shape[0],
-                                                      seed: config.seed &+ 101, using: &rng)
+            let dis = ConditionalDCGAN28Discriminator(classCount: classCount, width: width, channels: shape[0],
+                                                      seed: seed &+ 101, using: &rng)
             g = gen; d = dis
             generate = { z, labels in gen(z, labels: labels) }
             discriminate = { x, labels in dis(x, labels: labels) }
         default:
-            throw ConfigurationError(message: "\(config.model.rawValue) is not a GAN")
+            throw ConfigurationError(message: "\(config.model) is not a GAN")
         }
-        generator = TrainableNetwork(name: "generator", module: g, optimizer: adam)
-        discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: adam)
+        generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
+        discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
     }
 
-    public var isConditional: Bool { config.model == .conditionalDCGAN }
+    public var isConditional: Bool { config.model == "cdcgan" }
+    public var conditioningClasses: [Int]? { isConditional ? hyperparameters.trainedClasses : nil }
+    /// The labels the generator draws from (an unconditional model ignores them).
+    private var classes: [Int] { hyperparameters.trainedClasses ?? [0] }
 
     /// Generates `count` samples from z ~ N(0, I) (of class `label` for a conditional model;
     /// classes in turn otherwise).
     public func sample(count: Int, label: Int? = nil, using rng: inout RandomGenerator) -> Tensor {
-        let z = Tensor.normal([count, config.latentSize], using: &rng)
-        let classes = config.trainedClasses
+        let z = Tensor.normal([count, hyperparameters.latentSize], using: &rng)
+        let classes = self.classes
         let labels = (0..<count).map { label ?? classes[$0 % classes.count] }
         return evaluating { toDataScale(generate(z, labels)) }
     }
 
-    public func previewSamples() -> Tensor {
-        var rng = RandomGenerator(seed: config.seed ^ 0x5EED_F1CE)
-        let count = config.sampleShape.count == 1 ? 1000 : 64
+    public func preview() -> Preview {
+        var rng = RandomGenerator(seed: config.training.seed ^ 0x5EED_F1CE)
+        let points = config.data.kind == .points
+        let count = points ? 1000 : 64
         // Conditional models show each trained class in a row of eight.
-        let classes = config.trainedClasses
+        let classes = self.classes
         let labels = (0..<count).map { classes[($0 / 8) % classes.count] }
-        let z = Tensor.normal([count, config.latentSize], using: &rng)
-        return evaluating { toDataScale(generate(z, labels)) }
+        let z = Tensor.normal([count, hyperparameters.latentSize], using: &rng)
+        let samples = evaluating { toDataScale(generate(z, labels)) }
+        return points ? .points(samples) : .images(samples, columns: 8)
     }
 
-    /// Generator output in the data's units (see ``ModelConfig/dataScale``).
+    /// Generator output in the data's units (see ``GANHyperparameters/dataScale``).
     private func toDataScale(_ x: Tensor) -> Tensor {
-        guard let s = config.dataScale, s != 1 else { return x }
+        guard let s = hyperparameters.dataScale, s != 1 else { return x }
         return x * s
     }
 
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
-        let real = config.dataScale.map { batch.inputs / $0 } ?? batch.inputs
+        let h = hyperparameters
+        let real = h.dataScale.map { batch.inputs / $0 } ?? batch.inputs
         let n = real.shape[0]
         let labels = isConditional ? batch.labels : []
-        let classes = config.trainedClasses
+        let classes = self.classes
         let fakeLabels = isConditional ? (0..<n).map { _ in classes[rng.nextInt(below: classes.count)] } : []
-        let z = Tensor.normal([n, config.latentSize], using: &rng)
+        let z = Tensor.normal([n, h.latentSize], using: &rng)
         let fake = generate(z, fakeLabels)
         var out: [String: Float] = [:]
 
         // Discriminator (critic) step on a detached fake.
         let dReal = discriminate(real, labels), dFake = discriminate(fake.detached(), fakeLabels)
-        var dLoss = config.objective.discriminatorLoss(real: dReal, fake: dFake)
-        if config.model == .wganGP {
+        var dLoss = h.objective.discriminatorLoss(real: dReal, fake: dFake)
+        if isWGAN {
             let penalty = Loss.gradientPenalty(critic: { discriminate($0, labels) }, real: real, fake: fake, using: &rng)
-            dLoss = dLoss + config.gradientPenaltyWeight * penalty
+            dLoss = dLoss + (h.gradientPenaltyWeight ?? 10) * penalty
             out["gradient_penalty"] = penalty.scalar
             out["wasserstein"] = (dReal.mean() - dFake.mean()).scalar
         } else {
-            if let gamma = config.r1Weight, gamma > 0 {
+            if let gamma = h.r1Weight, gamma > 0 {
                 let penalty = Loss.r1Penalty(critic: { discriminate($0, labels) }, real: real)
                 dLoss = dLoss + (gamma / 2) * penalty
                 out["r1"] = penalty.scalar
@@ -135,8 +149,8 @@ public final class GANModel: GenerativeModel {
         discriminatorSteps += 1
 
         // Generator step every `criticSteps` discriminator steps, through the updated discriminator.
-        if discriminatorSteps % max(config.criticSteps, 1) == 0 {
-            let gLoss = config.objective.generatorLoss(fake: discriminate(fake, fakeLabels))
+        if discriminatorSteps % max(h.criticSteps, 1) == 0 {
+            let gLoss = h.objective.generatorLoss(fake: discriminate(fake, fakeLabels))
             lastGeneratorLoss = optimize(gLoss, [generator])
         }
         out["loss_g"] = lastGeneratorLoss
@@ -153,5 +167,12 @@ public final class GANModel: GenerativeModel {
         }
         discriminatorSteps = Int(steps.scalar)
         lastGeneratorLoss = last.scalar.isNaN ? nil : last.scalar
+    }
+}
+
+extension GANModel {
+    /// The model `config` describes (its hyperparameters must be GANHyperparameters).
+    public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try self.init(config: config, hyperparameters: config.hyperparameters(as: GANHyperparameters.self), using: &rng)
     }
 }

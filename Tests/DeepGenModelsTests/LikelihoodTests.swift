@@ -1,18 +1,20 @@
 import Foundation
 import Testing
 import DeepGen
-import DeepGenModels
-@testable import DeepGenMetrics
+import DeepGenMetrics
+@testable import DeepGenModels
 
 /// The importance-weighted bound on a trained tiny VAE: never below the ELBO (as a log-likelihood),
 /// tighter with more samples, and equal to it with one sample.
 @Suite struct LikelihoodTests {
     /// A VAE with 2 latents fitted to four 4×4 binary patterns.
     static func trainedTinyVAE() throws -> (VAEModel, Tensor) {
-        var config = ModelConfig.defaults(for: .vae, dataset: "patterns", sampleShape: [1, 4, 4])
-        config.hiddenSize = 32
-        config.latentSize = 2
-        config.learningRate = 1e-2
+        var config = try ModelConfig.defaults(for: "vae", dataset: "patterns", data: testData("vae", shape: [1, 4, 4]))
+        config.updateHyperparameters(VAEHyperparameters.self) {
+            $0.hiddenSize = 32
+            $0.latentSize = 2
+        }
+        config.training.optimizer.learningRate = 1e-2
         var rng = RandomGenerator(seed: 1)
         let model = try VAEModel(config: config, using: &rng)
         let patterns: [[Float]] = [
@@ -33,7 +35,7 @@ import DeepGenModels
             var total = 0.0
             for repetition in 0..<20 {
                 var rng = RandomGenerator(seed: 7 &+ UInt64(repetition))
-                let (elbo, iwae) = try estimateLogLikelihood(of: model.vae, images: images, samples: k, using: &rng, chunkRows: 64)
+                let (elbo, iwae) = try model.vae.importanceWeightedLogLikelihood(images, samples: k, using: &rng, chunkRows: 64)
                 // Jensen: log-mean-exp ≥ mean, image by image, for the same draws.
                 for (e, w) in zip(elbo, iwae) { #expect(w >= e - 1e-9, "k=\(k): IWAE \(w) below ELBO \(e)") }
                 if k == 1 { for (e, w) in zip(elbo, iwae) { #expect(abs(w - e) < 1e-9) } }
@@ -47,15 +49,15 @@ import DeepGenModels
     @Test func chunkingDoesNotChangeTheEstimate() throws {
         let (model, images) = try Self.trainedTinyVAE()
         var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
-        let whole = try estimateLogLikelihood(of: model.vae, images: images, samples: 50, using: &a, chunkRows: 4096)
-        let pieces = try estimateLogLikelihood(of: model.vae, images: images, samples: 50, using: &b, chunkRows: 50)
-        #expect(zip(whole.iwae, pieces.iwae).allSatisfy { abs($0 - $1) < 1e-3 })
-        #expect(throws: MetricError.self) { var r = RandomGenerator(seed: 0); _ = try estimateLogLikelihood(of: model.vae, images: images, samples: 0, using: &r) }
+        let whole = try model.vae.importanceWeightedLogLikelihood(images, samples: 50, using: &a, chunkRows: 4096)
+        let pieces = try model.vae.importanceWeightedLogLikelihood(images, samples: 50, using: &b, chunkRows: 50)
+        #expect(zip(whole.estimate, pieces.estimate).allSatisfy { abs($0 - $1) < 1e-3 })
+        #expect(throws: MetricError.self) { var r = RandomGenerator(seed: 0); _ = try model.vae.importanceWeightedLogLikelihood(images, samples: 0, using: &r) }
     }
 
     @Test func fixedBinarizationIsPerImage() throws {
-        var config = ModelConfig.defaults(for: .vae, dataset: "x", sampleShape: [1, 4, 4])
-        config.binarize = true
+        var config = try ModelConfig.defaults(for: "vae", dataset: "x", data: testData("vae", shape: [1, 4, 4]))
+        config.updateHyperparameters(VAEHyperparameters.self) { $0.binarize = true }
         var rng = RandomGenerator(seed: 0)
         let model = try VAEModel(config: config, using: &rng)
         let images = Tensor.uniform([6, 1, 4, 4], using: &rng)
@@ -64,10 +66,12 @@ import DeepGenModels
         #expect(all.sliced(axis: 0, 3..<6).scalars == last.scalars)
         #expect(all.scalars.allSatisfy { $0 == 0 || $0 == 1 })
         // Continuous models see the images unchanged; binarization is refused for Gaussian pixels.
-        config.binarize = nil
+        config.updateHyperparameters(VAEHyperparameters.self) { $0.binarize = false }
         #expect(try VAEModel(config: config, using: &rng).evaluationImages(images, indices: Array(0..<6)).scalars == images.scalars)
-        config.binarize = true
-        config.likelihood = .gaussian
+        config.updateHyperparameters(VAEHyperparameters.self) {
+            $0.binarize = true
+            $0.likelihood = .gaussian
+        }
         #expect(throws: ConfigurationError.self) { try config.validate() }
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import DeepGen
 import DeepGenData
-@testable import DeepGenMetrics
+import DeepGenMetrics
+import DeepGenModels
+@testable import DeepGenTraining
 
 /// The Fashion-MNIST classifier that ships as a resource loads and classifies the installed test
 /// set (`apt-get install dataset-fashion-mnist`) as well as when it was trained.

@@ -1,6 +1,6 @@
 import DeepGen
 import DeepGenData
-import DeepGenModels
+import DeepGenMetrics
 import Foundation
 
 /// A trained ``FeatureClassifier`` in evaluation mode: maps images to penultimate features (for
@@ -24,21 +24,6 @@ public final class FeatureExtractor {
         self.dataset = dataset
         self.source = source
         classifier.eval()
-    }
-
-    /// Loads a classifier checkpoint written by `deepgen train classifier`.
-    public convenience init(checkpoint url: URL, source: String? = nil) throws {
-        let checkpoint = try Checkpoint.load(from: url)
-        guard let config = try checkpoint.metadataValue(ModelConfig.self, forKey: CheckpointKey.modelConfiguration) else {
-            throw MetricError.invalidExtractor("\(url.path) has no model configuration; it was not written by deepgen train")
-        }
-        guard config.model == .classifier else {
-            throw MetricError.invalidExtractor("\(url.path) holds a \(config.model.rawValue), not a classifier (train one with `deepgen train classifier --data DATA`)")
-        }
-        var rng = RandomGenerator(seed: 0)  // the checkpoint's weights replace the initial ones
-        let model = try ClassifierModel(config: config, using: &rng)
-        try model.restore(from: checkpoint, weightsOnly: true)
-        self.init(classifier: model.classifier, imageShape: config.sampleShape, dataset: config.dataset, source: source ?? url.path)
     }
 
     /// Features `[N, featureSize]` and class probabilities `[N, classCount]` of `images`

@@ -1,3 +1,5 @@
+import DeepGenMetrics
+import DeepGenModels
 import Foundation
 
 extension FeatureExtractor {
@@ -12,16 +14,16 @@ extension FeatureExtractor {
             throw MetricError.invalidExtractor("no feature extractor ships for '\(datasetSpec)': train one with `deepgen train classifier --data \(datasetSpec.split(separator: ":").first ?? "DATA") --out RUN` and pass --extractor RUN")
         }
         guard let url = resourceURL(file) else {
-            throw MetricError.invalidExtractor("the bundled feature extractor \(file) is missing: keep the DeepGen_DeepGenMetrics.resources folder next to the deepgen binary, or set DEEPGEN_RESOURCES to the folder holding \(file)")
+            throw MetricError.invalidExtractor("the bundled feature extractor \(file) is missing: keep the DeepGen_DeepGenTraining.resources folder next to the deepgen binary, or set DEEPGEN_RESOURCES to the folder holding \(file)")
         }
-        return try FeatureExtractor(checkpoint: url, source: "bundled \(file)")
+        return try load(checkpoint: url, source: "bundled \(file)")
     }
 
     /// Finds a bundled resource without SwiftPM's `Bundle.module`, which aborts the process when
     /// the resource folder is not next to the binary: `$DEEPGEN_RESOURCES`, the resource bundle
     /// beside the executable (or the test bundle), then the source tree this was built from.
     static func resourceURL(_ file: String) -> URL? {
-        let bundleName = "DeepGen_DeepGenMetrics.resources"
+        let bundleName = "DeepGen_DeepGenTraining.resources"
         var folders: [URL] = []
         if let env = ProcessInfo.processInfo.environment["DEEPGEN_RESOURCES"] { folders.append(URL(fileURLWithPath: env)) }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()

@@ -16,9 +16,9 @@ struct Translate: ParsableCommand {
     @Option(help: "Folder for the translated images (same file names, PNG).") var out: String
 
     func run() throws {
-        let loaded = try LoadedModel(source)
-        guard let cycle = loaded.model as? CycleGANModel else {
-            throw RuntimeError("\(source) holds a \(loaded.config.model.rawValue) model; translate needs cyclegan")
+        let loaded = try load(source)
+        guard let translator = loaded.model as? DomainTranslating else {
+            throw RuntimeError("\(source) holds a \(loaded.config.model) model; translate needs one between two domains (cyclegan)")
         }
         let inputURL = URL(fileURLWithPath: input)
         var isDir: ObjCBool = false
@@ -33,7 +33,8 @@ struct Translate: ParsableCommand {
             files = [inputURL]
         }
         let shape = loaded.config.sampleShape
-        let transform = try ImageTransform(loadSize: shape[1], channels: shape[0], range: .minusOneToOne)
+        let range = loaded.config.data.range ?? .minusOneToOne
+        let transform = try ImageTransform(loadSize: shape[1], channels: shape[0], range: range)
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var rng = RandomGenerator(seed: 0)
@@ -41,28 +42,25 @@ struct Translate: ParsableCommand {
             let image: DecodedImage
             do { image = try ImageCodec.read(file) } catch { throw RuntimeError("\(error)") }
             let x = Tensor(shape: [1] + shape, scalars: transform.apply(image, using: &rng))
-            let y = cycle.translate(x, aToB: direction == .AtoB)
+            let y = translator.translate(x, aToB: direction == .AtoB)
             let name = file.deletingPathExtension().lastPathComponent + ".png"
-            try ImageGrid.save(y, to: outURL.appendingPathComponent(name), nrow: 1, padding: 0, range: .minusOneToOne)
+            try ImageGrid.save(y, to: outURL.appendingPathComponent(name), nrow: 1, padding: 0, range: range)
         }
         print("translated \(files.count) image\(files.count == 1 ? "" : "s") \(direction.rawValue) into \(out)")
     }
 }
 
-/// Test images of a VAE run's dataset (test split where one exists).
-func testImages(for loaded: LoadedModel, data: String?, dataDir: String?, count: Int, offset: Int = 0) throws -> Tensor {
-    let options = DataOptions(spec: data ?? loaded.config.dataset, directory: dataDir)
-    let dataset: any Dataset
-    do {
-        dataset = try (try? DatasetCatalog.make(options, for: loaded.config.model, split: .test, seed: loaded.config.seed))
-            ?? DatasetCatalog.make(options, for: loaded.config.model, split: .train, seed: loaded.config.seed)
-    } catch { throw RuntimeError("\(error)") }
-    guard dataset.sampleShape == loaded.config.sampleShape else {
-        throw RuntimeError("the data has samples of shape \(dataset.sampleShape), the model expects \(loaded.config.sampleShape)")
+/// The first `count` test images (training images where the data has no test split) of the
+/// model's data, or of `data` when given.
+func testImages(for loaded: TrainedModel, data: String?, dataDir: String?, count: Int) throws -> Tensor {
+    var options = data.map { DataOptions(spec: $0) } ?? loaded.data
+    if let dataDir { options.directory = dataDir }
+    let images: any Dataset
+    do { images = try RunData(for: loaded.config, options: options).testOrTrain() } catch { throw RuntimeError("\(error)") }
+    guard images.sampleShape == loaded.config.sampleShape else {
+        throw RuntimeError("the data has samples of shape \(images.sampleShape), the model expects \(loaded.config.sampleShape)")
     }
-    let n = min(count, dataset.count - offset)
-    guard n > 0 else { throw RuntimeError("the dataset has only \(dataset.count) samples") }
-    return Tensor(shape: [n] + dataset.sampleShape, scalars: try (offset..<(offset + n)).flatMap { try dataset.sample(at: $0).values })
+    do { return try firstSamples(of: images, count: count) } catch { throw RuntimeError("\(error)") }
 }
 
 struct Reconstruct: ParsableCommand {
@@ -75,11 +73,11 @@ struct Reconstruct: ParsableCommand {
     @Option(help: "Output .png grid or .npy array.") var out: String
 
     func run() throws {
-        let loaded = try LoadedModel(source)
-        guard let vae = loaded.model as? VAEModel else { throw RuntimeError("\(source) is not a VAE (it is \(loaded.config.model.rawValue))") }
+        let loaded = try load(source)
+        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) does not reconstruct images (it is \(loaded.config.model); a VAE does)") }
         let x = try testImages(for: loaded, data: data, dataDir: dataDir, count: count)
-        let r = vae.evaluating { vae.vae.reconstruct(x) }
-        try writeImages(Tensor.concat([x, r], axis: 0), to: out, range: .zeroToOne, nrow: x.shape[0])
+        let r = model.reconstruct(x)
+        try writeImages(Tensor.concat([x, r], axis: 0), to: out, range: loaded.config.data.range ?? .zeroToOne, nrow: x.shape[0])
         print("wrote \(x.shape[0]) originals and reconstructions to \(out)")
     }
 }
@@ -100,14 +98,14 @@ struct Interpolate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(source)
-        guard let vae = loaded.model as? VAEModel else { throw RuntimeError("\(source) is not a VAE (it is \(loaded.config.model.rawValue))") }
+        let loaded = try load(source)
+        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) has no latent space to interpolate in (it is \(loaded.config.model); a VAE has)") }
         let x = try testImages(for: loaded, data: data, dataDir: dataDir, count: 2 * pairs)
         guard x.shape[0] >= 2 else { throw RuntimeError("need at least two images to interpolate") }
         let rows = (0..<(x.shape[0] / 2)).map { i in
-            vae.evaluating { vae.vae.interpolate(from: x.sliced(axis: 0, 2 * i ..< 2 * i + 1), to: x.sliced(axis: 0, 2 * i + 1 ..< 2 * i + 2), steps: steps) }
+            model.interpolate(from: x.sliced(axis: 0, 2 * i ..< 2 * i + 1), to: x.sliced(axis: 0, 2 * i + 1 ..< 2 * i + 2), steps: steps)
         }
-        try writeImages(Tensor.concat(rows, axis: 0), to: out, range: .zeroToOne, nrow: steps)
+        try writeImages(Tensor.concat(rows, axis: 0), to: out, range: loaded.config.data.range ?? .zeroToOne, nrow: steps)
         print("wrote \(rows.count) interpolations of \(steps) steps to \(out)")
     }
 }

@@ -28,12 +28,12 @@ struct Export: ParsableCommand {
         if FileManager.default.fileExists(atPath: url.path) && !force {
             throw RuntimeError("\(out) exists; pass --force to replace it")
         }
-        let loaded = try LoadedModel(source)
+        let loaded = try load(source)
         var checkpoint = try loaded.model.weightsCheckpoint()
         try checkpoint.setMetadataValue(loaded.data, forKey: Trainer.dataKey)
         if let epoch = loaded.epoch { try checkpoint.setMetadataValue(epoch, forKey: CheckpointKey.epoch) }
         try checkpoint.save(to: url)
         let parameters = checkpoint.tensors.values.reduce(0) { $0 + $1.count }
-        print("wrote \(checkpoint.tensors.count) tensors (\(parameters) values) of \(loaded.config.model.rawValue) to \(out)")
+        print("wrote \(checkpoint.tensors.count) tensors (\(parameters) values) of \(loaded.config.model) to \(out)")
     }
 }

@@ -7,9 +7,9 @@ import DeepGenOptimizers
 public final class TrainableNetwork {
     public let name: String
     public let module: Module
-    public var optimizer: Adam
+    public var optimizer: any Optimizer
 
-    public init(name: String, module: Module, optimizer: Adam) {
+    public init(name: String, module: Module, optimizer: any Optimizer) {
         self.name = name
         self.module = module
         self.optimizer = optimizer

@@ -1,15 +1,16 @@
 import DeepGen
+import DeepGenData
 import DeepGenNN
 import DeepGenOptimizers
 import Foundation
 
 /// One batch as a model's training step sees it.
 public struct TrainingBatch {
-    /// Images `[N, C, H, W]` or points `[N, 2]` (domain A for CycleGAN).
+    /// Images `[N, C, H, W]` or points `[N, 2]` (domain A for two-domain data).
     public var inputs: Tensor
-    /// Class labels (used by conditional models).
+    /// Class labels (used by conditional models and classifiers).
     public var labels: [Int]
-    /// Domain B images for CycleGAN.
+    /// Domain B images of two-domain data.
     public var secondInputs: Tensor?
 
     public init(inputs: Tensor, labels: [Int], secondInputs: Tensor? = nil) {
@@ -19,8 +20,20 @@ public struct TrainingBatch {
     }
 }
 
-/// A model DeepGen can train: its networks with their optimizers, one training step, and the
-/// samples it shows after each epoch. Implementations print nothing and parse nothing.
+/// What a model shows after each epoch.
+public enum Preview {
+    /// Images in the data's range, laid out `columns` to a row.
+    case images(Tensor, columns: Int)
+    /// Points, drawn over the training data.
+    case points(Tensor)
+    /// Nothing to show (a classifier).
+    case none
+}
+
+/// A model DeepGen can train: its networks with their optimizers, one training step, and what it
+/// shows after each epoch. What else it can do (sample, translate, reconstruct, score
+/// likelihoods) it declares by conforming to the capability protocols (`Capabilities.swift`).
+/// Implementations print nothing and parse nothing.
 public protocol GenerativeModel: AnyObject {
     var config: ModelConfig { get }
     /// The networks with their optimizers, in a fixed order.
@@ -30,15 +43,19 @@ public protocol GenerativeModel: AnyObject {
     /// One optimization step; returns each loss by name. A non-finite loss means the step was
     /// not applied (see ``optimize(_:_:)``).
     func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float]
-    /// A deterministic set of samples for the per-epoch grid (same noise every epoch), in the
-    /// data's pixel range, with networks in evaluation mode.
-    func previewSamples() -> Tensor
+    /// Takes what it needs from the training data before the first step or preview (CycleGAN
+    /// keeps a few fixed images of each domain). Default: nothing.
+    func prepare(trainingData: any Dataset) throws
+    /// A deterministic preview for the per-epoch grid (same noise every epoch), in the data's
+    /// units, with networks in evaluation mode.
+    func preview() -> Preview
     /// Extra state beyond networks and optimizers (CycleGAN's image pools).
     func extraState() -> [String: Tensor]
     func loadExtraState(_ tensors: [String: Tensor]) throws
 }
 
 extension GenerativeModel {
+    public func prepare(trainingData: any Dataset) throws {}
     public func extraState() -> [String: Tensor] { [:] }
     public func loadExtraState(_ tensors: [String: Tensor]) throws {}
 

@@ -1,8 +1,10 @@
 import ArgumentParser
 
-@main
-struct DeepGenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `deepgen` command (`Sources/deepgen/main.swift` runs it).
+public struct DeepGenCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "deepgen",
         abstract: "Train, sample and evaluate deep generative models (GANs, VAEs, CycleGAN) on the CPU.",
         subcommands: [Train.self, Sample.self, Eval.self, Translate.self, Reconstruct.self, Interpolate.self, Export.self, Bench.self, List.self])

@@ -65,11 +65,11 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let loaded = try LoadedModel(source)
+        let loaded = try load(source)
         var data = loaded.data
         if let dataDir { data.directory = dataDir }
         var chosen = try parsedMetrics()
-        if chosen.isEmpty { chosen = MetricName.defaults(for: loaded.config) }
+        if chosen.isEmpty { chosen = try defaultMetrics(for: loaded.config) }
         let featureExtractor = try resolveExtractor(data: data, needed: chosen.contains(where: \.needsExtractor) || chosen.contains(.translation))
         var options = EvaluationOptions(metrics: chosen, count: count, seed: seed)
         options.repeats = repeats
@@ -80,10 +80,10 @@ struct Eval: ParsableCommand {
         options.reference = !noReference
         let results: EvaluationResults
         do {
-            let evaluator = try ModelEvaluator(model: loaded.model, data: data, extractor: featureExtractor)
+            let evaluator = try ModelEvaluator(model: loaded.model, data: loaded.runData(directory: dataDir), extractor: featureExtractor)
             results = try evaluator.evaluate(options)
         } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
-        let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model.rawValue, dataset: data.spec,
+        let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model, dataset: data.spec,
                                       epoch: loaded.epoch, extractor: featureExtractor?.source, count: count, seed: seed,
                                       seconds: Date().timeIntervalSince(started), results: results)
         print(EvaluationTable(report: report, classNames: classNames(data.spec)).text)
@@ -99,13 +99,13 @@ struct Eval: ParsableCommand {
     /// metric needs one; an error naming the fix when one does).
     func resolveExtractor(data: DataOptions, needed: Bool) throws -> FeatureExtractor? {
         if let extractor {
-            do { return try FeatureExtractor(runOrCheckpoint: extractor) } catch { throw RuntimeError("\(error)") }
+            do { return try FeatureExtractor.load(runOrCheckpoint: extractor) } catch { throw RuntimeError("\(error)") }
         }
         guard needed else { return nil }
         do { return try FeatureExtractor.bundled(for: data.spec) } catch { throw RuntimeError("\(error)") }
     }
 
-    func reportURL(_ loaded: LoadedModel) -> URL {
+    func reportURL(_ loaded: TrainedModel) -> URL {
         if let out { return URL(fileURLWithPath: out) }
         let name = loaded.checkpointURL.deletingPathExtension().lastPathComponent
         if let run = loaded.runURL {

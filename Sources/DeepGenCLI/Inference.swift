@@ -1,0 +1,70 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenModels
+import DeepGenTraining
+import Foundation
+
+/// Writes `images` as a PNG grid, or as a `.npy` array `[N, C, H, W]` (float32), by extension.
+func writeImages(_ images: Tensor, to path: String, range: PixelRange, nrow: Int = 8) throws {
+    let url = URL(fileURLWithPath: path)
+    switch url.pathExtension.lowercased() {
+    case "npy":
+        try NPYArray(images).write(to: url)
+    case "png":
+        let upscale = images.rank == 4 && images.shape[2] <= 32 ? 2 : 1
+        try ImageGrid.save(images, to: url, nrow: nrow, range: range, upscale: upscale)
+    default:
+        throw RuntimeError("--out must end in .png or .npy, got \(path)")
+    }
+}
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate samples from a trained model.")
+
+    @Argument(help: "A run folder or a checkpoint file.") var source: String
+    @Option(help: "How many samples.") var count: Int = 64
+    @Option(help: "Output file: .png (a grid) or .npy (an array).") var out: String
+    @Option(name: .customLong("class"), help: "The class to sample (conditional models).") var classLabel: Int?
+    @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+
+    func validate() throws {
+        if count < 1 { throw ValidationError("--count must be at least 1") }
+        if !["png", "npy"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
+            throw ValidationError("--out must end in .png or .npy, got \(out)")
+        }
+    }
+
+    func run() throws {
+        let loaded = try load(source)
+        var rng = RandomGenerator(seed: seed)
+        guard let sampler = loaded.model as? PriorSampling else {
+            let hint = loaded.model is DomainTranslating ? "; use `deepgen translate`" : ""
+            throw RuntimeError("\(loaded.config.model) does not sample from noise\(hint)")
+        }
+        if let classLabel {
+            guard let classes = sampler.conditioningClasses else {
+                throw RuntimeError("--class needs a conditional model (cdcgan); this is \(loaded.config.model)")
+            }
+            guard classes.contains(classLabel) else {
+                throw RuntimeError("--class must be one of the trained classes \(classes.map(String.init).joined(separator: ", ")), got \(classLabel)")
+            }
+        }
+        let images = sampler.sample(count: count, label: classLabel, using: &rng)
+        if loaded.config.data.kind == .points {
+            guard out.hasSuffix(".npy") else {
+                let plot = ScatterPlot(extent: ScatterPlot.extent(of: images))
+                try Data(plot.png([(images, (31, 90, 200))])).write(to: URL(fileURLWithPath: out))
+                print("wrote \(count) points to \(out)")
+                return
+            }
+        }
+        try writeImages(images, to: out, range: loaded.config.data.range ?? .minusOneToOne)
+        print("wrote \(count) samples to \(out)")
+    }
+}
+
+/// Loads a run folder or checkpoint, with a message for the user when it cannot.
+func load(_ path: String) throws -> TrainedModel {
+    do { return try TrainedModel(path) } catch { throw RuntimeError("\(error)") }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import DeepGen
+import DeepGenKernels
+import DeepGenModels
+import DeepGenTraining
+import Foundation
+
+struct Train: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            abstract: "Train a model, writing checkpoints, sample grids and metrics into a run folder.",
+            discussion: """
+            Each model is a subcommand with its own options (`deepgen train MODEL --help`). \
+            `deepgen train --resume RUN` continues a run exactly where it stopped; only --epochs, \
+            --threads and --max-steps go with it, since everything else is the run's.
+
+            Examples:
+              deepgen train dcgan --data shapes --epochs 1 --out runs/shapes-dcgan
+              deepgen train vae --data fashion-mnist --epochs 10
+              deepgen train cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 5
+              deepgen train --resume runs/shapes-dcgan
+            """,
+            // Options of `train` itself would take the same-named options of every model's
+            // subcommand, so resuming is a subcommand too: the one run without a model name.
+            subcommands: [Resume.self] + trainCommands(),
+            defaultSubcommand: Resume.self)
+    }
+}
+
+/// `deepgen train --resume RUN`: continues a run from its latest checkpoint.
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a run from its latest checkpoint (the default when no model is named: deepgen train --resume RUN).")
+
+    @Option(help: "The run folder to continue.") var resume: String?
+    @Option(help: "The run's epochs at a constant rate, when extending (or shortening) it.") var epochs: Int?
+    @Option(help: "Kernel threads (default: the run's; bit-identical resumption needs the same count).") var threads: Int?
+    @Option(help: "Stop after this many steps with a checkpoint.") var maxSteps: Int?
+    /// Whatever else was given: a model name that is not one, or a model's option.
+    @Argument(parsing: .allUnrecognized, help: .hidden) var unrecognized: [String] = []
+
+    func validate() throws {
+        if let first = unrecognized.first {
+            if !first.hasPrefix("-") {
+                throw ValidationError("unknown model '\(first)'; the models are \(ModelFamilies.variants.map(\.name).joined(separator: ", "))")
+            }
+            throw ValidationError("\(first) is not an option of --resume: a run keeps its settings (only --epochs, --threads and --max-steps go with --resume)")
+        }
+        guard resume != nil else {
+            throw ValidationError("name a model to train (\(ModelFamilies.variants.map(\.name).joined(separator: ", "))), or --resume RUN_DIR")
+        }
+        for (name, value) in [("--epochs", epochs), ("--threads", threads), ("--max-steps", maxSteps)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+    }
+
+    func run() throws {
+        guard let resume else { return }
+        prepareProcess(threads: threads)
+        let url = URL(fileURLWithPath: resume)
+        let trainer: Trainer
+        do {
+            if let epochs {
+                // Extending (or shortening) a run: the new total is recorded in config.json.
+                let run = RunDirectory(url)
+                var config = try run.readConfig()
+                config.model.training.epochs = epochs
+                try run.writeConfig(config)
+            }
+            trainer = try Trainer(resuming: url)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        if threads == nil { Parallel.threadCount = trainer.config.threads }
+        print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
+        try train(trainer, maxSteps: maxSteps)
+    }
+}
+
+/// `deepgen train NAME` for one model name of a family: the shared option groups and the family's own.
+struct TrainModel<Family: ModelFamily, Slot: VariantSlot>: ParsableCommand {
+    static var variant: ModelVariant { Family.variants[Slot.index] }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: variant.name, abstract: "Train \(variant.name): \(variant.summary).")
+    }
+
+    @OptionGroup(title: "Data") var data: DataArguments
+    @OptionGroup(title: "Training") var training: TrainingArguments
+    @OptionGroup(title: "Model") var model: Family.Options
+    @OptionGroup(title: "Run") var runOptions: RunArguments
+
+    func run() throws {
+        prepareProcess(threads: runOptions.threads)
+        let name = Self.variant.name
+        let trainer: Trainer
+        let folder: String
+        do {
+            let (config, data) = try RunConfig.newRun(
+                Family.self, model: name, data: data.options, seed: training.seed, threads: Parallel.threadCount,
+                evaluation: runOptions.evaluation
+            ) { settings, hyperparameters in
+                training.apply(to: &settings)
+                try model.apply(to: &hyperparameters, variant: name)
+            }
+            folder = runOptions.out ?? "runs/\(name)-\(config.data.spec.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "_"))"
+            trainer = try Trainer(newRun: config, data: data, in: URL(fileURLWithPath: folder))
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+        print("training \(name) on \(trainer.config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads)")
+        try train(trainer, maxSteps: runOptions.maxSteps)
+    }
+}
+
+/// Output line-buffered, the thread count set, Ctrl-C caught.
+func prepareProcess(threads: Int?) {
+    // Line-buffered stdout so messages and the progress lines (written unbuffered) stay in order.
+    setvbuf(stdout, nil, _IOLBF, 0)
+    if let threads { Parallel.threadCount = threads }
+    StopRequest.install()
+}
+
+/// Runs `trainer` to its end (or `maxSteps`), reporting progress; a divergence exits with status 2.
+func train(_ trainer: Trainer, maxSteps: Int?) throws {
+    trainer.stopAfterSteps = maxSteps
+    let outcome: TrainingOutcome
+    do { outcome = try trainer.run(progress: ProgressReporter()) } catch let error as TrainingError {
+        print("error: \(error)")
+        throw ExitCode(2)
+    }
+    if outcome == .finished {
+        print("finished: \(trainer.run.latestCheckpointURL.path), samples in \(trainer.run.samplesURL.path)")
+    }
+}
+
+// A family's model names become subcommands of `train`. swift-argument-parser needs a type per
+// subcommand, so each name is `TrainModel<Family, Slot>` with the slot a type-level index.
+
+protocol VariantSlot { static var index: Int { get } }
+enum Slot0: VariantSlot { static let index = 0 }
+enum Slot1: VariantSlot { static let index = 1 }
+enum Slot2: VariantSlot { static let index = 2 }
+enum Slot3: VariantSlot { static let index = 3 }
+enum Slot4: VariantSlot { static let index = 4 }
+enum Slot5: VariantSlot { static let index = 5 }
+enum Slot6: VariantSlot { static let index = 6 }
+enum Slot7: VariantSlot { static let index = 7 }
+let variantSlots: [any VariantSlot.Type] = [Slot0.self, Slot1.self, Slot2.self, Slot3.self, Slot4.self, Slot5.self, Slot6.self, Slot7.self]
+
+/// One `train` subcommand per model name of every registered family.
+func trainCommands() -> [any ParsableCommand.Type] {
+    func command<F: ModelFamily, S: VariantSlot>(_ family: F.Type, _ slot: S.Type) -> any ParsableCommand.Type {
+        TrainModel<F, S>.self
+    }
+    return ModelFamilies.all.flatMap { family in
+        precondition(family.variants.count <= variantSlots.count, "[train] a family has at most \(variantSlots.count) model names")
+        return variantSlots.prefix(family.variants.count).map { command(family, $0) }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import DeepGenData
+import DeepGenModels
+import DeepGenOptimizers
+import DeepGenTraining
+
+extension OptimizerSettings.Kind: ExpressibleByArgument {}
+
+/// `--data` and how to find and shape it: shared by every model's `train` command.
+struct DataArguments: ParsableArguments {
+    @Option(help: "The dataset (see `deepgen list`).") var data: String
+    @Option(help: "Folder of IDX files for MNIST-format sets, or of Fashion-MNIST if not installed where Debian puts it.")
+    var dataDir: String?
+    @Option(help: "Side images from folders are resized to.") var imageSize: Int = 64
+    @Option(help: "Samples of the procedural and 2-D datasets.") var syntheticCount: Int = 60_000
+
+    func validate() throws {
+        if imageSize < 8 { throw ValidationError("--image-size must be at least 8, got \(imageSize)") }
+        if syntheticCount < 1 { throw ValidationError("--synthetic-count must be at least 1, got \(syntheticCount)") }
+    }
+
+    var options: DataOptions { DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount) }
+}
+
+/// The settings every family trains with (``TrainingSettings``); unset options keep the model's defaults.
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "Epochs at a constant learning rate.") var epochs: Int?
+    @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN's schedule; works for every model).")
+    var decayEpochs: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Seed of everything random in the run.") var seed: UInt64 = 0
+    @Option(help: "Optimizer of every network: \(OptimizerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model's, Adam).")
+    var optimizer: OptimizerSettings.Kind?
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "β₁ of adam and adamw.") var beta1: Double?
+    @Option(help: "β₂ of adam and adamw.") var beta2: Double?
+    @Option(help: "ε of adam, adamw and rmsprop (default 1e-8).") var eps: Double?
+    @Option(help: "Weight decay: an L2 term for adam, sgd and rmsprop (default 0), decoupled for adamw (default 0.01).")
+    var weightDecay: Double?
+    @Option(help: "Momentum of sgd and rmsprop (default 0).") var momentum: Double?
+    @Flag(help: "Nesterov momentum (sgd).") var nesterov = false
+    @Option(help: "Smoothing constant of rmsprop (default 0.99).") var alpha: Double?
+
+    func validate() throws {
+        for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        if let decayEpochs, decayEpochs < 0 { throw ValidationError("--decay-epochs cannot be negative, got \(decayEpochs)") }
+        if let lr, !(lr > 0) || !lr.isFinite { throw ValidationError("--lr must be positive, got \(lr)") }
+    }
+
+    /// Writes the options given over `settings` (the model's defaults). Choosing another
+    /// optimizer starts from its own defaults, keeping the learning rate (and Adam's betas
+    /// between adam and adamw).
+    func apply(to settings: inout TrainingSettings) {
+        if let epochs { settings.epochs = epochs }
+        if let decayEpochs { settings.decayEpochs = decayEpochs }
+        if let batchSize { settings.batchSize = batchSize }
+        var o = settings.optimizer
+        if let optimizer, optimizer != o.kind {
+            let adamLike: Set<OptimizerSettings.Kind> = [.adam, .adamw]
+            var fresh = OptimizerSettings(kind: optimizer, learningRate: o.learningRate)
+            if adamLike.contains(optimizer) && adamLike.contains(o.kind) { (fresh.beta1, fresh.beta2, fresh.epsilon) = (o.beta1, o.beta2, o.epsilon) }
+            o = fresh
+        }
+        if let lr { o.learningRate = lr }
+        if let beta1 { o.beta1 = beta1 }
+        if let beta2 { o.beta2 = beta2 }
+        if let eps { o.epsilon = eps }
+        if let weightDecay { o.weightDecay = weightDecay }
+        if let momentum { o.momentum = momentum }
+        if nesterov { o.nesterov = true }
+        if let alpha { o.alpha = alpha }
+        settings.optimizer = o
+    }
+}
+
+/// Where a run goes and what runs beside training.
+struct RunArguments: ParsableArguments {
+    @Option(help: "Run folder (default runs/<model>-<dataset>).") var out: String?
+    @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+    @Option(help: "Stop after this many steps with a checkpoint (a smoke test).") var maxSteps: Int?
+    @Option(help: "Every this many epochs, log FID and KID (images) or mode coverage (ring8, grid25) to metrics.csv and TensorBoard.")
+    var evalEvery: Int?
+    @Option(help: "Generated samples and test images --eval-every compares.") var evalCount: Int = 2000
+    @Option(help: "Classifier run folder or checkpoint for --eval-every's features (default: the bundled one for the data).")
+    var extractor: String?
+
+    func validate() throws {
+        for (name, value) in [("--threads", threads), ("--max-steps", maxSteps), ("--eval-every", evalEvery)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        if evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+        if extractor != nil && evalEvery == nil { throw ValidationError("--extractor is for --eval-every (deepgen eval takes its own)") }
+    }
+
+    var evaluation: EvaluationSchedule? { evalEvery.map { EvaluationSchedule(every: $0, count: evalCount, extractor: extractor) } }
+}

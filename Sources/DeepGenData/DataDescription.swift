@@ -1,0 +1,51 @@
+/// What one sample of a dataset is.
+public enum SampleKind: String, Codable, Sendable, CaseIterable {
+    /// An image `[C, H, W]`.
+    case image
+    /// A point `[D]` (the 2-D mixtures).
+    case points
+
+    /// How a message names data of this kind.
+    public var noun: String {
+        switch self {
+        case .image: return "images"
+        case .points: return "2-D points"
+        }
+    }
+}
+
+/// What a dataset yields, in the terms a model family states its needs in; recorded with every
+/// run so a checkpoint says what its model was trained on.
+public struct DataDescription: Codable, Equatable, Sendable {
+    public var kind: SampleKind
+    /// One sample's shape (one domain's, for two-domain data): `[C, H, W]` or `[2]`.
+    public var shape: [Int]
+    /// The interval image values are scaled to; `nil` for points.
+    public var range: PixelRange?
+    /// The class labels that occur, ascending; `nil` where labels mean nothing.
+    public var classLabels: [Int]?
+    /// 1, or 2 for unpaired two-domain data (each sample one image of each domain).
+    public var domains: Int
+
+    public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1) {
+        self.kind = kind
+        self.shape = shape
+        self.range = range
+        self.classLabels = classLabels
+        self.domains = domains
+    }
+}
+
+/// What a model asks of the data it trains on; dataset sources honour it without knowing the model.
+public struct DataRequest: Equatable, Sendable {
+    /// The interval images are scaled to.
+    public var range: PixelRange
+    /// 2 asks for two domains: the two classes a spec names (`shapes:square,circle`) or a
+    /// `trainA`/`trainB` folder pair become domains A and B.
+    public var domains: Int
+
+    public init(range: PixelRange, domains: Int = 1) {
+        self.range = range
+        self.domains = domains
+    }
+}

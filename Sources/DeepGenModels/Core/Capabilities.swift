@@ -1,0 +1,73 @@
+import DeepGen
+import DeepGenData
+
+// What a model can do beyond training. The trainer, the evaluator and the commands ask for these
+// (`model as? PriorSampling`), never for a concrete model class, so a new family gets `sample`,
+// `eval` and the rest by conforming.
+
+/// Draws new samples from the model's prior (noise through a generator or decoder).
+public protocol PriorSampling: GenerativeModel {
+    /// The labels a conditional model generates; `nil` for an unconditional one.
+    var conditioningClasses: [Int]? { get }
+    /// `count` samples in the data's units, in evaluation mode: of class `label` for a
+    /// conditional model (classes in turn when `nil`); `label` must be `nil` otherwise.
+    func sample(count: Int, label: Int?, using rng: inout RandomGenerator) -> Tensor
+}
+
+extension PriorSampling {
+    public var conditioningClasses: [Int]? { nil }
+}
+
+/// Translates images between two domains (CycleGAN).
+public protocol DomainTranslating: GenerativeModel {
+    /// Images of domain A as domain B (`aToB`) or back, in evaluation mode.
+    func translate(_ images: Tensor, aToB: Bool) -> Tensor
+}
+
+/// Encodes images to a latent space and decodes them back (VAEs).
+public protocol Reconstructing: GenerativeModel {
+    /// Images through the encoder's mean and the decoder, in evaluation mode.
+    func reconstruct(_ images: Tensor) -> Tensor
+    /// `steps` images along the straight latent line between `a` and `b` (each `[1, C, H, W]`).
+    func interpolate(from a: Tensor, to b: Tensor, steps: Int) -> Tensor
+}
+
+/// Scores the log-likelihood of data: exactly (flows) or by a bound and an estimate (VAEs).
+public protocol LikelihoodScoring: GenerativeModel {
+    /// Per example, a lower bound and an estimate of log p(x) in nats (equal when exact), from
+    /// `samples` importance samples where the model needs them. `indices` are the examples'
+    /// positions in their dataset (a binarizing VAE gives each its fixed bits).
+    func logLikelihood(_ x: Tensor, indices: [Int], samples: Int, using rng: inout RandomGenerator) throws -> (bound: [Double], estimate: [Double])
+}
+
+/// A metric a model reports on the test split after every epoch.
+public struct EpochMetric: Sendable {
+    /// Its `metrics.csv` column.
+    public var column: String
+    /// Its TensorBoard tag.
+    public var tag: String
+    public var value: Float
+    /// The line the progress output shows.
+    public var message: String
+
+    public init(column: String, tag: String, value: Float, message: String) {
+        self.column = column
+        self.tag = tag
+        self.value = value
+        self.message = message
+    }
+}
+
+/// Reports metrics on the test split after every epoch (a VAE's negative ELBO, a classifier's accuracy).
+public protocol TestSetEvaluating: GenerativeModel {
+    /// The `metrics.csv` columns of ``evaluateTestSet(_:)``'s metrics.
+    var testMetricColumns: [String] { get }
+    func evaluateTestSet(_ test: any Dataset) throws -> [EpochMetric]
+}
+
+/// Classifies images (the classifier family): its test accuracy is a metric and a trained one is
+/// the feature extractor of `deepgen eval`.
+public protocol Classifying: GenerativeModel {
+    /// The model as a feature extractor, in evaluation mode.
+    func featureExtractor(source: String) -> FeatureExtractor
+}

@@ -1,0 +1,55 @@
+import DeepGen
+import Foundation
+
+/// The model families DeepGen knows, by command-line name.
+public enum ModelFamilies {
+    /// The families DeepGen ships, in `deepgen list` order: the one list a new family joins.
+    public static let builtIn: [any ModelFamily.Type] = [
+        GANFamily.self, VAEFamily.self, CycleGANFamily.self, ClassifierFamily.self,
+    ]
+
+    nonisolated(unsafe) private static var registered: [any ModelFamily.Type] = []
+    private static let lock = NSLock()
+
+    /// Adds a family defined outside this package (a plug-in, a test). Its names must be new.
+    public static func register(_ family: any ModelFamily.Type) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !registered.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(family) }) else { return }
+        let taken = Set((builtIn + registered).flatMap { f in f.variants.map { $0.name } })
+        let clashes = family.variants.map { $0.name }.filter(taken.contains)
+        precondition(clashes.isEmpty, "[ModelFamilies.register] \(clashes) are names of other families")
+        registered.append(family)
+    }
+
+    /// Every family, built-in first.
+    public static var all: [any ModelFamily.Type] {
+        lock.lock()
+        defer { lock.unlock() }
+        return builtIn + registered
+    }
+
+    /// The family a command-line model name belongs to.
+    public static func family(named name: String) -> (any ModelFamily.Type)? {
+        all.first { $0.hasVariant(name) }
+    }
+
+    /// Every command-line model name, in `deepgen list` order.
+    public static var variants: [ModelVariant] { all.flatMap { $0.variants } }
+
+    /// Fails with the known names when `name` is not one.
+    public static func requireFamily(named name: String) throws -> any ModelFamily.Type {
+        guard let family = family(named: name) else {
+            throw ConfigurationError(message: "unknown model '\(name)'; the models are \(variants.map(\.name).joined(separator: ", "))")
+        }
+        return family
+    }
+}
+
+/// Builds the model a configuration describes, with weights drawn from its seed.
+public func makeModel(_ config: ModelConfig) throws -> any GenerativeModel {
+    let family = try ModelFamilies.requireFamily(named: config.model)
+    try config.validate()
+    var rng = RandomGenerator(seed: config.training.seed)
+    return try family.erasedMakeModel(config, using: &rng)
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+
+/// One command-line name of a family (`dcgan` of the GAN family) with its line in `deepgen list`.
+public struct ModelVariant: Sendable {
+    public var name: String
+    public var summary: String
+
+    public init(_ name: String, _ summary: String) {
+        self.name = name
+        self.summary = summary
+    }
+}
+
+/// A family of models: everything the trainer, the evaluator and the command line need to know
+/// about it, declared in one place. A family is one folder in `DeepGenModels` holding a type
+/// conforming to this, and one line in ``ModelFamilies/builtIn`` (or a call to
+/// ``ModelFamilies/register(_:)`` for a family defined outside the package).
+///
+/// Every requirement takes the variant (the command-line name) so one family can serve several
+/// related models (gan, dcgan, wgan-gp and cdcgan share one training step).
+public protocol ModelFamily {
+    /// The family's own hyperparameters, stored in `config.json` and checkpoints.
+    associatedtype Hyperparameters: ModelHyperparameters & Equatable
+    /// Its command-line options (`deepgen train NAME --help` lists them beside the shared ones).
+    associatedtype Options: FamilyOptions<Hyperparameters>
+
+    /// The command-line names, in `deepgen list` order.
+    static var variants: [ModelVariant] { get }
+    /// What data `variant` trains on.
+    static func dataNeeds(_ variant: String) -> DataNeeds
+    /// The published settings for `variant` on `data`.
+    static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: Hyperparameters)
+    /// Fits hyperparameters to a new run's training data (its label space, its scale); called
+    /// once, after the command line's values are applied. Default: nothing.
+    static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws
+    /// Checks that the combination can work, with a message naming the problem (the shared
+    /// settings are checked already).
+    static func validate(_ hyperparameters: Hyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws
+    /// The metrics `deepgen eval` computes when none are named.
+    static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName]
+    /// Builds the model, drawing its initial weights from `rng`.
+    static func makeModel(_ config: ModelConfig, hyperparameters: Hyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel
+    /// Maps a configuration from before families were plug-ins to this family's
+    /// hyperparameters; `nil` (the default) for families that did not exist then.
+    static func hyperparameters(fromLegacy legacy: LegacyModelConfig) -> Hyperparameters?
+}
+
+extension ModelFamily {
+    public static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {}
+    public static func hyperparameters(fromLegacy legacy: LegacyModelConfig) -> Hyperparameters? { nil }
+
+    /// Whether `name` is one of this family's command-line names.
+    public static func hasVariant(_ name: String) -> Bool { variants.contains { $0.name == name } }
+
+    // Type-erased forms, for callers that hold `any ModelFamily.Type`.
+
+    static func accepts(_ hyperparameters: any ModelHyperparameters) -> Bool { hyperparameters is Hyperparameters }
+
+    static func erasedDefaults(_ variant: String, data: DataDescription) -> (TrainingSettings, any ModelHyperparameters) {
+        let d = defaults(variant, data: data)
+        return (d.training, d.hyperparameters)
+    }
+
+    static func erasedValidate(_ config: ModelConfig) throws {
+        try validate(config.hyperparameters(as: Hyperparameters.self), variant: config.model, data: config.data, training: config.training)
+    }
+
+    static func erasedMakeModel(_ config: ModelConfig, using rng: inout RandomGenerator) throws -> any GenerativeModel {
+        try makeModel(config, hyperparameters: config.hyperparameters(as: Hyperparameters.self), using: &rng)
+    }
+
+    static func decodeHyperparameters(from decoder: any Decoder) throws -> any ModelHyperparameters {
+        try Hyperparameters(from: decoder)
+    }
+
+    static func erasedLegacy(_ legacy: LegacyModelConfig) -> (any ModelHyperparameters)? {
+        hyperparameters(fromLegacy: legacy)
+    }
+}
+
+/// A family's command-line options: a swift-argument-parser option group whose values, when
+/// given, replace the defaults of the family's hyperparameters. The library only declares
+/// them; the `deepgen` command parses them.
+public protocol FamilyOptions<Hyperparameters>: ParsableArguments {
+    associatedtype Hyperparameters
+    /// Writes the options given on the command line over `hyperparameters`.
+    func apply(to hyperparameters: inout Hyperparameters, variant: String) throws
+}
+
+/// What a family's model needs of its data.
+public struct DataNeeds: Sendable {
+    /// The kinds of sample it trains on.
+    public var kinds: [SampleKind]
+    /// The interval images must be scaled to.
+    public var range: PixelRange
+    /// Whether samples must carry class labels (conditional models, classifiers).
+    public var labels: Bool
+    /// 1, or 2 for unpaired two-domain data.
+    public var domains: Int
+
+    public init(kinds: [SampleKind], range: PixelRange = .minusOneToOne, labels: Bool = false, domains: Int = 1) {
+        self.kinds = kinds
+        self.range = range
+        self.labels = labels
+        self.domains = domains
+    }
+
+    /// What to ask the dataset for.
+    public var request: DataRequest { DataRequest(range: range, domains: domains) }
+
+    /// Checks that `data` (of the dataset `dataset`) is what `model` needs.
+    public func check(_ data: DataDescription, model: String, dataset: String) throws {
+        if !kinds.contains(data.kind) {
+            throw ConfigurationError(message: "\(model) trains on \(kinds.map(\.noun).joined(separator: " or ")); \(dataset) gives \(data.kind.noun)")
+        }
+        if labels, data.classLabels?.isEmpty ?? true {
+            throw ConfigurationError(message: "\(model) needs a dataset with class labels (shapes, fashion-mnist, an IDX set); \(dataset) has none")
+        }
+        if data.domains != domains {
+            throw ConfigurationError(message: domains == 2
+                ? "\(model) needs two domains: two classes (shapes:square,circle, fashion-mnist:sneaker,ankle-boot) or unpaired:PATH; \(dataset) gives one"
+                : "\(model) trains on one domain; \(dataset) gives \(data.domains)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import DeepGenOptimizers
+
+/// The settings every family trains with, apart from its own hyperparameters: seed, epochs and
+/// learning-rate schedule, batch size, and the optimizer each network gets.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    /// Seed of everything random in the run: weights, data order, noise.
+    public var seed: UInt64
+    /// Epochs at a constant learning rate.
+    public var epochs: Int
+    /// Further epochs with the rate decaying linearly to zero (CycleGAN's schedule).
+    public var decayEpochs: Int
+    public var batchSize: Int
+    /// The optimizer of every network (each network has its own instance and state).
+    public var optimizer: OptimizerSettings
+
+    public init(seed: UInt64 = 0, epochs: Int = 5, decayEpochs: Int = 0, batchSize: Int = 64,
+                optimizer: OptimizerSettings = .adam(learningRate: 2e-4, betas: (0.5, 0.999))) {
+        self.seed = seed
+        self.epochs = epochs
+        self.decayEpochs = decayEpochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+    }
+
+    /// Every epoch of the run: constant-rate ones, then any linear-decay ones.
+    public var totalEpochs: Int { epochs + decayEpochs }
+
+    /// The learning rate of `epoch` (0-based): constant, or CycleGAN's linear decay.
+    public func learningRate(epoch: Int) -> Double {
+        guard decayEpochs > 0 else { return optimizer.learningRate }
+        return LearningRateSchedule.linearDecay(constantEpochs: epochs, decayEpochs: decayEpochs)
+            .learningRate(base: optimizer.learningRate, epoch: epoch)
+    }
+
+    /// Checks every value, with a message naming the problem.
+    public func validate() throws {
+        if epochs < 1 { throw ConfigurationError(message: "epochs must be at least 1, got \(epochs)") }
+        if decayEpochs < 0 { throw ConfigurationError(message: "decay epochs cannot be negative, got \(decayEpochs)") }
+        if batchSize < 1 { throw ConfigurationError(message: "batch size must be at least 1, got \(batchSize)") }
+        do { try optimizer.validate() } catch { throw ConfigurationError(message: "\(error)") }
+    }
+}
+
+/// A model configuration that cannot work, with a message for the user.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
+}

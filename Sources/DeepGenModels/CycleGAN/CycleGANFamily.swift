@@ -1,0 +1,96 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+
+/// CycleGAN: unpaired translation between two image domains.
+public enum CycleGANFamily: ModelFamily {
+    public typealias Options = CycleGANOptions
+
+    public static let variants = [
+        ModelVariant("cyclegan", "CycleGAN (Zhu 2017): ResNet generators, PatchGAN discriminators, LSGAN, cycle and identity losses"),
+    ]
+
+    public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], domains: 2) }
+
+    public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: CycleGANHyperparameters) {
+        let t = TrainingSettings(epochs: 5, batchSize: 1, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
+        // The authors' sizes for 256×256 (9 blocks) and 128×128 (6); smaller images get smaller networks.
+        let side = data.shape.last ?? 256
+        let h = CycleGANHyperparameters(width: side >= 64 ? 64 : 32, residualBlocks: side >= 256 ? 9 : (side >= 64 ? 6 : 3),
+                                        patchLayers: side >= 64 ? 3 : 2)
+        return (t, h)
+    }
+
+    public static func validate(_ h: CycleGANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 {
+            try fail("cyclegan needs images with sides divisible by 4; the data has shape \(data.shape)")
+        }
+        if h.width < 1 { try fail("width must be at least 1, got \(h.width)") }
+        if h.residualBlocks < 0 { try fail("residual blocks cannot be negative, got \(h.residualBlocks)") }
+        if h.patchLayers < 1 { try fail("PatchGAN layers must be at least 1, got \(h.patchLayers)") }
+        if !(h.cycleWeight >= 0) || !h.cycleWeight.isFinite { try fail("cycle weight λ must be zero or positive, got \(h.cycleWeight)") }
+        if !(h.identityFraction >= 0) || !h.identityFraction.isFinite {
+            try fail("identity weight must be zero or positive, got \(h.identityFraction)")
+        }
+        if h.poolSize < 0 { try fail("pool size cannot be negative, got \(h.poolSize)") }
+    }
+
+    public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] { [.translation] }
+
+    public static func makeModel(_ config: ModelConfig, hyperparameters: CycleGANHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
+        try CycleGANModel(config: config, hyperparameters: hyperparameters, using: &rng)
+    }
+
+    public static func hyperparameters(fromLegacy c: LegacyModelConfig) -> CycleGANHyperparameters? {
+        CycleGANHyperparameters(width: c.width, residualBlocks: c.residualBlocks, patchLayers: c.patchLayers, cycleWeight: c.cycleWeight,
+                                identityFraction: c.identityFraction, poolSize: c.poolSize)
+    }
+}
+
+/// CycleGAN's hyperparameters.
+public struct CycleGANHyperparameters: ModelHyperparameters, Equatable {
+    /// Base channel count of generators and discriminators.
+    public var width: Int
+    /// Residual blocks of each ResNet generator.
+    public var residualBlocks: Int
+    /// Stride-2 layers of each PatchGAN discriminator.
+    public var patchLayers: Int
+    /// λ of the cycle-consistency losses.
+    public var cycleWeight: Float = 10
+    /// Identity loss weight as a fraction of the cycle weight (0.5 in the CycleGAN paper's code).
+    public var identityFraction: Float = 0.5
+    /// Past fakes the discriminators train on (50).
+    public var poolSize = 50
+
+    public init(width: Int, residualBlocks: Int, patchLayers: Int, cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50) {
+        self.width = width
+        self.residualBlocks = residualBlocks
+        self.patchLayers = patchLayers
+        self.cycleWeight = cycleWeight
+        self.identityFraction = identityFraction
+        self.poolSize = poolSize
+    }
+}
+
+/// CycleGAN's command-line options.
+public struct CycleGANOptions: FamilyOptions {
+    @Option(help: "Base channel count (default 64; 32 below 64×64).") var width: Int?
+    @Option(help: "Residual blocks of the generators (default 9 at 256×256, 6 from 64×64, 3 below).") var residualBlocks: Int?
+    @Option(help: "Stride-2 layers of the PatchGAN discriminators (default 3; 2 below 64×64).") var patchLayers: Int?
+    @Option(help: "Cycle-consistency weight λ (default 10).") var cycleWeight: Float?
+    @Option(help: "Identity loss weight as a fraction of λ (default 0.5; 0 turns it off).") var identityWeight: Float?
+    @Option(help: "Image pool of past fakes for the discriminators (default 50).") var poolSize: Int?
+
+    public init() {}
+
+    public func apply(to h: inout CycleGANHyperparameters, variant: String) throws {
+        if let width { h.width = width }
+        if let residualBlocks { h.residualBlocks = residualBlocks }
+        if let patchLayers { h.patchLayers = patchLayers }
+        if let cycleWeight { h.cycleWeight = cycleWeight }
+        if let identityWeight { h.identityFraction = identityWeight }
+        if let poolSize { h.poolSize = poolSize }
+    }
+}

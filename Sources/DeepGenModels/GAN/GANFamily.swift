@@ -1,0 +1,202 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+
+/// The GAN family: `gan` (MLP), `dcgan`, `wgan-gp` and the conditional `cdcgan`, which share
+/// one adversarial training step (``GANModel``).
+public enum GANFamily: ModelFamily {
+    public typealias Options = GANOptions
+
+    public static let variants = [
+        ModelVariant("gan", "classic MLP GAN (Goodfellow 2014): G 100→256→512→1024→image, D image→512→256→1; also 2-D mixtures"),
+        ModelVariant("dcgan", "DCGAN (Radford 2015): 28×28 transposed-conv G / conv D; the 4×4 Radford layout for 32×32 and 64×64"),
+        ModelVariant("wgan-gp", "WGAN-GP (Gulrajani 2017): critic without BatchNorm, gradient penalty λ=10, 5 critic steps per G step"),
+        ModelVariant("cdcgan", "conditional DCGAN: class label embedded into G and D; sample a chosen class"),
+    ]
+
+    public static func dataNeeds(_ variant: String) -> DataNeeds {
+        switch variant {
+        case "gan", "wgan-gp": return DataNeeds(kinds: [.image, .points])
+        case "cdcgan": return DataNeeds(kinds: [.image], labels: true)
+        default: return DataNeeds(kinds: [.image])
+        }
+    }
+
+    public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: GANHyperparameters) {
+        let points = data.kind == .points
+        var t = TrainingSettings(epochs: 5, batchSize: 64, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
+        var h = GANHyperparameters()
+        switch variant {
+        case "gan":
+            if points {
+                h.latentSize = 2
+                h.hiddenSize = 128
+                t.optimizer.learningRate = 1e-3
+            }
+        case "wgan-gp":
+            t.optimizer = .adam(learningRate: 1e-4, betas: (0.5, 0.9))
+            h.objective = .wasserstein
+            h.criticSteps = 5
+            h.gradientPenaltyWeight = 10
+            if points {
+                h.latentSize = 2
+                h.hiddenSize = 128
+                // The WGAN-GP authors' toy experiments use λ = 0.1: with λ = 10 the critic stays too
+                // smooth to pull samples onto modes of σ 0.01–0.05 (measured: one blob, no ring).
+                h.gradientPenaltyWeight = 0.1
+                t.batchSize = 256
+                t.optimizer.learningRate = 5e-4
+            } else {
+                h.width = 64
+            }
+        default:  // dcgan, cdcgan
+            h.width = 64
+        }
+        return (t, h)
+    }
+
+    public static func adapt(_ h: inout GANHyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {
+        if data.kind == .points {
+            let rms = try dataset.rootMeanSquare()
+            guard rms > 0, rms.isFinite else { throw ConfigurationError(message: "the 2-D data has no spread (root-mean-square \(rms))") }
+            h.dataScale = rms
+        }
+        if variant == "cdcgan", let classes = data.classLabels, let last = classes.last {
+            h.classCount = last + 1
+            h.classes = classes == Array(0...last) ? nil : classes
+        }
+    }
+
+    public static func validate(_ h: GANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        let points = data.kind == .points
+        if h.latentSize < 1 { try fail("latent size must be at least 1, got \(h.latentSize)") }
+        if h.criticSteps < 1 { try fail("critic steps must be at least 1, got \(h.criticSteps)") }
+        if let r1 = h.r1Weight {
+            if !(r1 >= 0) || !r1.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1)") }
+            if r1 > 0, variant == "wgan-gp" { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
+        }
+        if let gp = h.gradientPenaltyWeight {
+            if variant != "wgan-gp" { try fail("--gradient-penalty is WGAN-GP's critic penalty; \(variant) does not take it (R1 is --r1)") }
+            if !(gp >= 0) || !gp.isFinite { try fail("gradient penalty weight λ must be zero or positive, got \(gp)") }
+        } else if variant == "wgan-gp" {
+            try fail("wgan-gp needs a gradient penalty weight")
+        }
+        if let s = h.dataScale, !(s > 0) || !s.isFinite { try fail("data scale must be positive, got \(s)") }
+        // The MLPs on 2-D points have `hiddenSize` units; every image network has `width` channels.
+        let mlp = points || variant == "gan"
+        if mlp, h.width != nil { try fail("--width sets convolution channels; \(variant) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
+        if !mlp, h.width == nil { try fail("\(variant) needs a width (base channel count)") }
+        if let w = h.width, w < 1 { try fail("width must be at least 1, got \(w)") }
+        if !points, h.hiddenSize != nil { try fail("--hidden-size sets the MLPs of GANs on 2-D points; \(variant) on images does not take it") }
+        if points, h.hiddenSize == nil { try fail("\(variant) on 2-D points needs a hidden size") }
+        if let n = h.hiddenSize, n < 1 { try fail("hidden size must be at least 1, got \(n)") }
+        if !points {
+            let side = data.shape.count == 3 && data.shape[1] == data.shape[2] ? data.shape[1] : 0
+            let allowed = variant == "cdcgan" ? [28] : (variant == "gan" ? nil : [28, 32, 64])
+            if let allowed, !allowed.contains(side) {
+                try fail("\(variant) needs square images of side \(allowed.map(String.init).joined(separator: ", ")); the data has shape \(data.shape)")
+            }
+        }
+        if variant == "cdcgan" {
+            guard let count = h.classCount, count >= 1 else { try fail("a conditional model needs at least one class"); return }
+            if let classes = h.classes, classes.isEmpty || !classes.allSatisfy({ (0..<count).contains($0) }) {
+                try fail("trained classes \(classes) must be a non-empty subset of 0..<\(count)")
+            }
+        } else if h.classCount != nil || h.classes != nil {
+            try fail("\(variant) is not conditional; only cdcgan takes classes")
+        }
+    }
+
+    public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] {
+        data.kind == .points ? [.modes] : [.fid, .kid, .pr, .score]
+    }
+
+    public static func makeModel(_ config: ModelConfig, hyperparameters: GANHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
+        try GANModel(config: config, hyperparameters: hyperparameters, using: &rng)
+    }
+
+    public static func hyperparameters(fromLegacy c: LegacyModelConfig) -> GANHyperparameters? {
+        let points = c.sampleShape.count == 1
+        var h = GANHyperparameters(latentSize: c.latentSize, objective: c.objective, criticSteps: c.criticSteps,
+                                   r1Weight: c.r1Weight, dataScale: c.dataScale)
+        if !(points || c.model == "gan") { h.width = c.width }
+        if points { h.hiddenSize = c.hiddenSize }
+        if c.model == "wgan-gp" { h.gradientPenaltyWeight = c.gradientPenaltyWeight }
+        if c.model == "cdcgan" {
+            h.classCount = c.classCount
+            h.classes = c.classes
+        }
+        return h
+    }
+}
+
+/// The GAN family's hyperparameters. Fields a variant does not use are `nil`.
+public struct GANHyperparameters: ModelHyperparameters, Equatable {
+    public var latentSize = 100
+    /// Base channel count of the convolutional networks (dcgan, cdcgan, wgan-gp on images).
+    public var width: Int?
+    /// Units in each of the three hidden layers of both MLPs on 2-D points (gan, wgan-gp).
+    public var hiddenSize: Int?
+    public var objective = GANObjective.nonSaturating
+    /// The generator steps every `criticSteps`-th discriminator step (1; WGAN-GP 5).
+    public var criticSteps = 1
+    /// WGAN-GP's gradient penalty weight λ (wgan-gp only).
+    public var gradientPenaltyWeight: Float?
+    /// γ of the R1 penalty (Mescheder et al. 2018), γ/2 · E‖∇ₓD(real)‖², added to a GAN
+    /// discriminator's loss (not WGAN-GP's, which has its own penalty); `nil` or 0 adds none.
+    public var r1Weight: Float?
+    /// GANs on 2-D points train on coordinates divided by this (the data's root-mean-square
+    /// coordinate, √8 for grid25 as in the WGAN-GP authors' toy code) and scale samples back;
+    /// `nil` trains on the data as it is.
+    public var dataScale: Float?
+    /// cdcgan: the size of the label space (labels are `0..<classCount`).
+    public var classCount: Int?
+    /// cdcgan: the labels it was trained on (a subset such as `fashion-mnist:sneaker` keeps the
+    /// file's label numbers); `nil` means all of `0..<classCount`.
+    public var classes: [Int]?
+
+    public init(latentSize: Int = 100, width: Int? = nil, hiddenSize: Int? = nil, objective: GANObjective = .nonSaturating,
+                criticSteps: Int = 1, gradientPenaltyWeight: Float? = nil, r1Weight: Float? = nil, dataScale: Float? = nil,
+                classCount: Int? = nil, classes: [Int]? = nil) {
+        self.latentSize = latentSize
+        self.width = width
+        self.hiddenSize = hiddenSize
+        self.objective = objective
+        self.criticSteps = criticSteps
+        self.gradientPenaltyWeight = gradientPenaltyWeight
+        self.r1Weight = r1Weight
+        self.dataScale = dataScale
+        self.classCount = classCount
+        self.classes = classes
+    }
+
+    /// The labels a conditional model generates: `classes`, or every label.
+    public var trainedClasses: [Int]? { classes ?? classCount.map { Array(0..<$0) } }
+}
+
+extension GANObjective: ExpressibleByArgument {}
+
+/// The GAN family's command-line options.
+public struct GANOptions: FamilyOptions {
+    @Option(help: "Latent size (default 100; 2 on 2-D points).") var latentSize: Int?
+    @Option(help: "Base channel count of the convolutional networks (dcgan, cdcgan, wgan-gp on images; default 64).") var width: Int?
+    @Option(help: "Units in each of the 3 hidden layers of the MLPs on 2-D points (default 128).") var hiddenSize: Int?
+    @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein (wgan-gp's).") var objective: GANObjective?
+    @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
+    @Option(help: "Gradient penalty weight λ (wgan-gp; default 10, 0.1 on 2-D points).") var gradientPenalty: Float?
+    @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients (gan, dcgan, cdcgan).") var r1: Float?
+
+    public init() {}
+
+    public func apply(to h: inout GANHyperparameters, variant: String) throws {
+        if let latentSize { h.latentSize = latentSize }
+        if let width { h.width = width }
+        if let hiddenSize { h.hiddenSize = hiddenSize }
+        if let objective { h.objective = objective }
+        if let criticSteps { h.criticSteps = criticSteps }
+        if let gradientPenalty { h.gradientPenaltyWeight = gradientPenalty }
+        if let r1 { h.r1Weight = r1 }
+    }
+}

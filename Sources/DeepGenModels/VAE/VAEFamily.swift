@@ -1,0 +1,105 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+
+/// The VAE family: the MLP VAE (`vae`) and the convolutional one (`conv-vae`) for 28×28 images.
+public enum VAEFamily: ModelFamily {
+    public typealias Options = VAEOptions
+
+    public static let variants = [
+        ModelVariant("vae", "MLP VAE (Kingma & Welling 2014): 784-400-20, Bernoulli or Gaussian pixels, β-VAE weight"),
+        ModelVariant("conv-vae", "convolutional VAE for 28×28: two stride-2 convs, 20-d latent, transposed-conv decoder"),
+    ]
+
+    public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], range: .zeroToOne) }
+
+    public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: VAEHyperparameters) {
+        let t = TrainingSettings(epochs: 10, batchSize: 128, optimizer: .adam(learningRate: 1e-3, betas: (0.9, 0.999)))
+        var h = VAEHyperparameters()
+        if variant == "conv-vae" { h.width = 32 } else { h.hiddenSize = 400 }
+        return (t, h)
+    }
+
+    public static func validate(_ h: VAEHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        if h.latentSize < 1 { try fail("latent size must be at least 1, got \(h.latentSize)") }
+        if !(h.klWeight >= 0) || !h.klWeight.isFinite { try fail("the KL weight β must be zero or positive, got \(h.klWeight)") }
+        if h.binarize && h.likelihood != .bernoulli {
+            try fail("binarized data is for VAEs with Bernoulli pixels; \(variant) with \(h.likelihood.rawValue) pixels does not take it")
+        }
+        if variant == "conv-vae" {
+            if h.hiddenSize != nil { try fail("--hidden-size sets the MLP VAE's hidden layer; conv-vae has --width") }
+            guard let w = h.width, w >= 1 else { try fail("width must be at least 1, got \(h.width.map(String.init) ?? "none")"); return }
+            if data.shape.count != 3 || data.shape[1] != 28 || data.shape[2] != 28 {
+                try fail("conv-vae needs square images of side 28; the data has shape \(data.shape)")
+            }
+        } else {
+            if h.width != nil { try fail("--width sets conv-vae's channels; vae has --hidden-size") }
+            guard let n = h.hiddenSize, n >= 1 else { try fail("hidden size must be at least 1, got \(h.hiddenSize.map(String.init) ?? "none")"); return }
+        }
+    }
+
+    public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] { [.fid, .kid, .pr, .score, .nll] }
+
+    public static func makeModel(_ config: ModelConfig, hyperparameters: VAEHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
+        try VAEModel(config: config, hyperparameters: hyperparameters, using: &rng)
+    }
+
+    public static func hyperparameters(fromLegacy c: LegacyModelConfig) -> VAEHyperparameters? {
+        var h = VAEHyperparameters(latentSize: c.latentSize, likelihood: c.likelihood, klWeight: c.klWeight, binarize: c.binarize ?? false)
+        // The conv VAE read the shared default width 64 as its own default, 32.
+        if c.model == "conv-vae" { h.width = c.width == 64 ? 32 : c.width } else { h.hiddenSize = c.hiddenSize }
+        return h
+    }
+}
+
+/// The VAE family's hyperparameters. Fields a variant does not use are `nil`.
+public struct VAEHyperparameters: ModelHyperparameters, Equatable {
+    public var latentSize = 20
+    /// vae: units of the encoder's and decoder's hidden layer.
+    public var hiddenSize: Int?
+    /// conv-vae: channels of the first convolution (the second has twice as many).
+    public var width: Int?
+    public var likelihood = VAELikelihood.bernoulli
+    /// β, the weight of the KL term (1 is the VAE, above 1 a β-VAE).
+    public var klWeight: Float = 1
+    /// Train on pixels drawn as Bernoulli(intensity) afresh for every batch (dynamic
+    /// binarization, the setting of the VAE likelihood literature); the test set is binarized
+    /// once with a fixed seed.
+    public var binarize = false
+
+    public init(latentSize: Int = 20, hiddenSize: Int? = nil, width: Int? = nil, likelihood: VAELikelihood = .bernoulli,
+                klWeight: Float = 1, binarize: Bool = false) {
+        self.latentSize = latentSize
+        self.hiddenSize = hiddenSize
+        self.width = width
+        self.likelihood = likelihood
+        self.klWeight = klWeight
+        self.binarize = binarize
+    }
+}
+
+extension VAELikelihood: ExpressibleByArgument {}
+
+/// The VAE family's command-line options.
+public struct VAEOptions: FamilyOptions {
+    @Option(help: "Latent size (default 20).") var latentSize: Int?
+    @Option(help: "vae: units of the hidden layer (default 400).") var hiddenSize: Int?
+    @Option(help: "conv-vae: channels of the first convolution (default 32).") var width: Int?
+    @Option(help: "Pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
+    @Option(help: "β, the weight of the KL term (default 1).") var klWeight: Float?
+    @Flag(help: "Train on pixels binarized afresh each batch (dynamic binarization); the test set is binarized with a fixed seed.")
+    var binarize = false
+
+    public init() {}
+
+    public func apply(to h: inout VAEHyperparameters, variant: String) throws {
+        if let latentSize { h.latentSize = latentSize }
+        if let hiddenSize { h.hiddenSize = hiddenSize }
+        if let width { h.width = width }
+        if let likelihood { h.likelihood = likelihood }
+        if let klWeight { h.klWeight = klWeight }
+        if binarize { h.binarize = true }
+    }
+}

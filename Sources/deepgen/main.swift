@@ -1,0 +1,3 @@
+import DeepGenCLI
+
+DeepGenCommand.main()

@@ -75,21 +75,21 @@ extension Tensor {
         let n = x.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let y = Tensor(uninitializedShape: [n, cout, geo.outHeight, geo.outWidth])
-        // A phase-read input (`inputPhases`) only the Winograd kernels take.
-        if !geo.inputPhases && DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        switch geo.algorithm(outChannels: cout, for: .forward) {
+        case .direct:
             DirectConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
-        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+        case .winograd:
             WinogradConvolution.forward(x.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: y.storage.pointer)
-        } else if geo.inputPhases {
-            preconditionFailure("[conv2d] phase input needs Winograd: \(geo)")
-        } else if n == 1 {
-            sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
-                             geometry: geo, batch: n, c: y.storage.pointer, ldc: ohw)
-        } else {
-            let yc = TensorStorage(uninitializedCount: cout * n * ohw)
-            sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
-                             geometry: geo, batch: n, c: yc.pointer, ldc: n * ohw)
-            swapLeadingAxes(yc.pointer, y.storage.pointer, cout, n, ohw)
+        case .columnGEMM:
+            if n == 1 {
+                sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
+                                 geometry: geo, batch: n, c: y.storage.pointer, ldc: ohw)
+            } else {
+                let yc = TensorStorage(uninitializedCount: cout * n * ohw)
+                sgemmConvolution(m: cout, a: w.storage.pointer, lda: geo.patchSize, input: x.storage.pointer,
+                                 geometry: geo, batch: n, c: yc.pointer, ldc: n * ohw)
+                swapLeadingAxes(yc.pointer, y.storage.pointer, cout, n, ohw)
+            }
         }
         return record("conv2d", y, inputs: [x, w]) { u in
             [x.needsGradient ? convolveInputAdjoint(u, w, geo) : nil,
@@ -102,12 +102,12 @@ extension Tensor {
         let n = g.shape[0], cout = w.shape[0], ohw = geo.outHeight * geo.outWidth
         precondition(g.shape == [n, cout, geo.outHeight, geo.outWidth], "[convTranspose2d] gradient shape \(g.shape) vs \(geo)")
         let x = Tensor(uninitializedShape: geo.storedInputShape(batch: n))
-        if !geo.inputPhases && DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: geo) {
+        switch geo.algorithm(outChannels: cout, for: .inputAdjoint) {
+        case .direct:
             DirectConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
-        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+        case .winograd:
             WinogradConvolution.inputAdjoint(g.storage.pointer, w.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: x.storage.pointer)
-        } else {
-            precondition(!geo.inputPhases, "[convTranspose2d] phase input needs Winograd: \(geo)")
+        case .columnGEMM:
             let gc = channelMajor(g)
             // A few images at a time, so the column matrix stays small (it is `kh·kw` times the output).
             let group = imagesPerColumnChunk(geo, batch: n)
@@ -132,12 +132,12 @@ extension Tensor {
         let n = x.shape[0], cout = kernel[0], ohw = geo.outHeight * geo.outWidth
         precondition(x.shape == geo.storedInputShape(batch: n), "[conv2d] input shape \(x.shape) vs \(geo)")
         let w = Tensor(uninitializedShape: kernel)
-        if !geo.inputPhases && DirectConvolution.applies(outChannels: cout, geometry: geo) {
+        switch geo.algorithm(outChannels: cout, for: .weightAdjoint) {
+        case .direct:
             DirectConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
-        } else if WinogradConvolution.applies(outChannels: cout, geometry: geo) {
+        case .winograd:
             WinogradConvolution.weightAdjoint(x.storage.pointer, g.storage.pointer, geometry: geo, batch: n, outChannels: cout, output: w.storage.pointer)
-        } else {
-            precondition(!geo.inputPhases, "[conv2d] phase input needs Winograd: \(geo)")
+        case .columnGEMM:
             let gc = channelMajor(g)
             // wᵀ = Σ over groups of images of columns · gcᵀ: the column matrix is the GEMM's A, read
             // in place, and only the smaller gradient is packed; then a small transpose. Groups

@@ -3,6 +3,12 @@
 
     python3 Scripts/bench/ab.py [--models mlp-gan,dcgan,...] [--threads 1,2] [--rounds 3]
                                 [--seconds 10] [--deepgen .build/release/deepgen] [--json-out FILE]
+                                [--baseline OTHER_DEEPGEN]
+
+With --baseline, the second side is another deepgen build (the same `bench train` command)
+instead of PyTorch: a before/after comparison of two commits on the same machine, e.g.
+`git worktree add /tmp/base HEAD~1 && (cd /tmp/base && swift build -c release --product deepgen)`
+then `--baseline /tmp/base/.build/release/deepgen`.
 
 For each model and thread count it alternates the two frameworks, DeepGen first
 (A B A B ..., --rounds runs of each), so slow drifts of the machine's speed hit both alike:
@@ -179,6 +185,8 @@ def main():
                         "(default .build/release/deepgen)")
     p.add_argument("--python", default=sys.executable, help="the Python that runs pytorch_train.py (default this one)")
     p.add_argument("--json-out", metavar="FILE", help="also write every run's raw result to FILE as JSON")
+    p.add_argument("--baseline", metavar="DEEPGEN",
+                   help="compare against this other deepgen executable instead of PyTorch (a build-vs-build A/B)")
     args = p.parse_args()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in ALL_MODELS]
@@ -195,18 +203,25 @@ def main():
     if not args.seconds > 0:
         p.error("--seconds must be positive")
     deepgen = args.deepgen if os.path.isabs(args.deepgen) else os.path.join(ROOT, args.deepgen)
+    baseline = None
+    if args.baseline:
+        baseline = args.baseline if os.path.isabs(args.baseline) else os.path.join(ROOT, args.baseline)
+    other = "baseline" if baseline else "PyTorch"
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    print("# DeepGen vs PyTorch: training throughput")
+    print(f"# DeepGen vs {other}: training throughput")
     print()
     print(f"- Date: {started:%Y-%m-%d %H:%M:%S} UTC")
     print(f"- CPU: {cpu_model()}; os.cpu_count() = {os.cpu_count()}; {platform.system()} {platform.release()}")
-    print(f"- DeepGen: {deepgen} (commit {git_commit()}); PyTorch {torch_version()} on Python "
-          f"{platform.python_version()} ({args.python})")
+    if baseline:
+        print(f"- DeepGen: {deepgen} (commit {git_commit()}); baseline: {baseline}")
+    else:
+        print(f"- DeepGen: {deepgen} (commit {git_commit()}); PyTorch {torch_version()} on Python "
+              f"{platform.python_version()} ({args.python})")
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith(THREADING_ENV_PREFIXES)}
     print(f"- Threading/BLAS environment: {', '.join(f'{k}={v}' for k, v in env.items()) or 'none set'}")
     print(f"- Models {', '.join(models)}; threads {', '.join(map(str, threads))}; {args.rounds} round(s) of "
-          f"{args.seconds:g} s each, alternating DeepGen and PyTorch")
+          f"{args.seconds:g} s each, alternating DeepGen and {other}")
     if not os.path.exists(deepgen):
         print(f"- warning: {deepgen} does not exist (build with `swift build -c release`); its runs will fail")
     print(flush=True)
@@ -222,6 +237,8 @@ def main():
                 "pytorch": [args.python, PYTORCH_SCRIPT, model, "--threads", str(n), "--seconds", f"{args.seconds:g}",
                             "--json"],
             }
+            if baseline:
+                commands["pytorch"] = [baseline] + commands["deepgen"][1:]
             for r in range(args.rounds):
                 for framework in ("deepgen", "pytorch"):
                     busy = busy_share()
@@ -231,16 +248,17 @@ def main():
                         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                         print(f"  warning: machine busy {busy:.0%} before the next run (load average {load}); "
                               f"top: {top_processes()}", flush=True)
-                    res = run_once(framework, commands[framework], expect)
+                    res = run_once(framework if framework == "deepgen" or not baseline else "baseline", commands[framework], expect)
+                    res["side"] = framework
                     res.update(round=r + 1, busy_before=busy)
                     results.append(res)
                     if "error" not in res:
-                        print(f"  {model} x{n} round {r + 1} {framework}: {res['images_per_second']:.1f} images/s, "
+                        print(f"  {model} x{n} round {r + 1} {res['framework']}: {res['images_per_second']:.1f} images/s, "
                               f"peak RSS {res['peak_rss_mb']:.0f} MB (CPU busy before: {busy:.0%})", flush=True)
 
     print()
-    print("| model | batch | threads | DeepGen img/s | PyTorch img/s | DeepGen/PyTorch | DeepGen peak RSS MB | "
-          "PyTorch peak RSS MB | RSS DeepGen/PyTorch |")
+    print(f"| model | batch | threads | DeepGen img/s | {other} img/s | DeepGen/{other} | DeepGen peak RSS MB | "
+          f"{other} peak RSS MB | RSS DeepGen/{other} |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     details = []
     for model in models:
@@ -248,13 +266,13 @@ def main():
             row = [r for r in results if r["model"] == model and r["threads"] == n]
             stats = {}
             for framework in ("deepgen", "pytorch"):
-                ok = [r for r in row if r["framework"] == framework and "error" not in r]
+                ok = [r for r in row if r["side"] == framework and "error" not in r]
                 stats[framework] = {
                     "rate": median_or_none([r["images_per_second"] for r in ok]),
                     "rss": max((r["peak_rss_mb"] for r in ok), default=None),
                     "batches": {r["batch"] for r in ok if r.get("batch") is not None},
                     "all": [("failed" if "error" in r else f"{r['images_per_second']:.1f}")
-                            for r in row if r["framework"] == framework],
+                            for r in row if r["side"] == framework],
                 }
             d, t = stats["deepgen"], stats["pytorch"]
             batches = d["batches"] | t["batches"]
@@ -265,7 +283,7 @@ def main():
             rss_ratio = d["rss"] / t["rss"] if d["rss"] and t["rss"] else None
             print(f"| {model} | {batch} | {n} | {fmt(d['rate'])} | {fmt(t['rate'])} | {fmt(ratio, 2)} | "
                   f"{fmt(d['rss'], 0)} | {fmt(t['rss'], 0)} | {fmt(rss_ratio, 2)} |")
-            details.append(f"- {model} x{n}: DeepGen {', '.join(d['all'])}; PyTorch {', '.join(t['all'])}")
+            details.append(f"- {model} x{n}: DeepGen {', '.join(d['all'])}; {other} {', '.join(t['all'])}")
     print()
     print("Every run's images/s, in order:")
     print("\n".join(details))
@@ -285,7 +303,7 @@ def main():
         record = {
             "date": started.isoformat(), "cpu": cpu_model(), "cpu_count": os.cpu_count(), "torch": torch_version(),
             "deepgen": deepgen, "commit": git_commit(), "environment": env, "seconds": args.seconds,
-            "rounds": args.rounds, "quiet": quiet, "busy_limit": BUSY_LIMIT, "runs": results,
+            "rounds": args.rounds, "quiet": quiet, "busy_limit": BUSY_LIMIT, "baseline": baseline, "runs": results,
         }
         with open(args.json_out, "w") as f:
             json.dump(record, f, indent=1)

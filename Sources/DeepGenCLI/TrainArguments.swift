@@ -22,7 +22,8 @@ struct DataArguments: ParsableArguments {
     var options: DataOptions { DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount) }
 }
 
-/// The settings every family trains with (``TrainingSettings``); unset options keep the model's defaults.
+/// The settings every family trains with (``TrainingSettings``); unset options keep the model's
+/// defaults. Their values are checked once, with the whole configuration (`TrainingSettings.validate`).
 struct TrainingArguments: ParsableArguments {
     @Option(help: "Epochs at a constant learning rate.") var epochs: Int?
     @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN's schedule; works for every model).")
@@ -40,14 +41,6 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Momentum of sgd and rmsprop (default 0).") var momentum: Double?
     @Flag(help: "Nesterov momentum (sgd).") var nesterov = false
     @Option(help: "Smoothing constant of rmsprop (default 0.99).") var alpha: Double?
-
-    func validate() throws {
-        for (name, value) in [("--epochs", epochs), ("--batch-size", batchSize)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
-        }
-        if let decayEpochs, decayEpochs < 0 { throw ValidationError("--decay-epochs cannot be negative, got \(decayEpochs)") }
-        if let lr, !(lr > 0) || !lr.isFinite { throw ValidationError("--lr must be positive, got \(lr)") }
-    }
 
     /// Writes the options given over `settings` (the model's defaults). Choosing another
     /// optimizer starts from its own defaults, keeping the learning rate (and Adam's betas

@@ -62,7 +62,7 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         for flag in setFlags where !Self.flags(of: kind).contains(flag) {
             try fail("\(flag) is not a hyperparameter of \(kind.rawValue) (it has \(Self.flags(of: kind).sorted().joined(separator: ", ")))")
         }
-        if !(learningRate > 0) || !learningRate.isFinite { try fail("learning rate must be positive, got \(learningRate)") }
+        if !(learningRate > 0) || !learningRate.isFinite { try fail("--lr must be positive, got \(learningRate)") }
         for (name, beta) in [("β₁ (--beta1)", beta1), ("β₂ (--beta2)", beta2)] {
             if let beta, !(0..<1).contains(beta) { try fail("\(name) must be in [0, 1), got \(beta)") }
         }

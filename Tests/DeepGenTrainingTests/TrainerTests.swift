@@ -3,6 +3,7 @@ import Testing
 import DeepGen
 import DeepGenData
 import DeepGenModels
+import DeepGenOptimizers
 @testable import DeepGenTraining
 
 /// Small networks so runs are quick in a debug build (seed 21).
@@ -49,9 +50,38 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
         ("cyclegan", "shapes:square,circle", 24, 4),
     ] as [(String, String, Int, Int)])
     func resumeIsBitIdentical(_ kind: String, _ data: String, _ count: Int, _ batch: Int) throws {
-        let config = try tinyRun(kind, data: data, count: count, batch: batch)
+        let run = try expectResumeIsBitIdentical(tinyRun(kind, data: data, count: count, batch: batch))
+        try? FileManager.default.removeItem(at: run)
+    }
+
+    /// Every optimizer trains every model and resumes exactly: its state and hyperparameters
+    /// round-trip through checkpoints.
+    @Test(arguments: [
+        ("gan", "ring8", 256, 32, OptimizerSettings(kind: .sgd, learningRate: 0.01, momentum: 0.9, nesterov: true)),
+        ("vae", "shapes", 32, 16, OptimizerSettings(kind: .rmsprop, learningRate: 1e-3, weightDecay: 1e-4, momentum: 0.5, alpha: 0.9)),
+        ("dcgan", "shapes", 48, 16, OptimizerSettings(kind: .adamw, learningRate: 2e-4, beta1: 0.5, weightDecay: 0.05)),
+    ] as [(String, String, Int, Int, OptimizerSettings)])
+    func everyOptimizerResumesExactly(_ kind: String, _ data: String, _ count: Int, _ batch: Int, _ optimizer: OptimizerSettings) throws {
+        let config = try RunConfig.newRun(model: kind, data: DataOptions(spec: data, syntheticCount: count), seed: 21, threads: 2) { training, h in
+            training.batchSize = batch
+            training.epochs = 2
+            training.optimizer = optimizer
+            shrink(&h)
+        }.config
+        let run = try expectResumeIsBitIdentical(config)
+        defer { try? FileManager.default.removeItem(at: run) }
+        let checkpoint = try Checkpoint.load(from: RunDirectory(run).latestCheckpointURL)
+        let typeName = ["sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"][optimizer.kind.rawValue]
+        let model = try makeModel(config.model)
+        for network in model.networks { #expect(checkpoint.metadata["optimizer.\(network.name).type"] == typeName) }
+        #expect(try RunDirectory(run).readConfig().model.training.optimizer == optimizer)
+    }
+
+    /// Two epochs in one go equal one epoch, a stop, and a resumed second epoch, bit for bit.
+    /// Returns the resumed run's folder, for the caller to inspect and remove.
+    @discardableResult
+    func expectResumeIsBitIdentical(_ config: RunConfig) throws -> URL {
         let straight = temporaryDirectory(), split = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: split) }
         try FileManager.default.removeItem(at: straight)
         try FileManager.default.removeItem(at: split)
 
@@ -75,6 +105,8 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
         }
         #expect(try rows(straight) == rows(split))
         for e in 1...2 { #expect(FileManager.default.fileExists(atPath: RunDirectory(straight).sampleURL(e).path)) }
+        try? FileManager.default.removeItem(at: straight)
+        return split
     }
 
     @Test func refusesToOverwriteARun() throws {

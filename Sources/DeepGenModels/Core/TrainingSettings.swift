@@ -32,11 +32,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
             .learningRate(base: optimizer.learningRate, epoch: epoch)
     }
 
-    /// Checks every value, with a message naming the problem.
+    /// Checks every value, with a message naming the option at fault (the one check of each).
     public func validate() throws {
-        if epochs < 1 { throw ConfigurationError(message: "epochs must be at least 1, got \(epochs)") }
-        if decayEpochs < 0 { throw ConfigurationError(message: "decay epochs cannot be negative, got \(decayEpochs)") }
-        if batchSize < 1 { throw ConfigurationError(message: "batch size must be at least 1, got \(batchSize)") }
+        if epochs < 1 { throw ConfigurationError(message: "--epochs must be at least 1, got \(epochs)") }
+        if decayEpochs < 0 { throw ConfigurationError(message: "--decay-epochs cannot be negative, got \(decayEpochs)") }
+        if batchSize < 1 { throw ConfigurationError(message: "--batch-size must be at least 1, got \(batchSize)") }
         do { try optimizer.validate() } catch { throw ConfigurationError(message: "\(error)") }
     }
 }

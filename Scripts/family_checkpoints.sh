@@ -6,7 +6,7 @@
 #   python3 Scripts/compare_checkpoints.py /tmp/before /tmp/after
 set -euo pipefail
 bin="$1"; out="$2"
-pngsuite="$(cd "$(dirname "$0")/../.." && pwd)/shared/testdata/pngsuite"
+pngsuite="$(cd "$(dirname "$0")/.." && pwd)/Tests/DeepGenDataTests/Fixtures/pngsuite"
 mkdir -p "$out"
 common=(--max-steps 3 --threads 2 --synthetic-count 512)
 run() {

@@ -10,7 +10,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/deepgen-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # Seed corpora: the test fixtures and PngSuite (its corrupt x* files included).
-pngsuite="../shared/testdata/pngsuite/png"
+pngsuite="Tests/DeepGenDataTests/Fixtures/pngsuite/png"
 mkdir -p "$work"/{idx,png,jpeg,npy} "$work/artifacts"
 cp Tests/DeepGenDataTests/Fixtures/*-ubyte* "$work/idx/"
 cp Tests/DeepGenDataTests/Fixtures/*.npy "$work/npy/"

@@ -8,14 +8,22 @@ import Testing
     static func listing() throws -> [String] {
         let folder = Paths.pngSuite.appendingPathComponent("png")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-            throw DataError.notFound(what: "PngSuite (expected the shared/ folder beside the package root)", searched: [folder.path])
+            throw DataError.notFound(what: "PngSuite (the test fixture Fixtures/pngsuite)", searched: [folder.path])
         }
         return names.filter { $0.hasSuffix(".png") }.sorted()
     }
 
+    /// The expected pixel values of image `name`: one byte each, or little-endian 16-bit words.
     static func reference(_ name: String) throws -> [Int] {
-        let url = Paths.pngSuite.appendingPathComponent("json/\(name).json")
-        return try JSONDecoder().decode([Int].self, from: Data(contentsOf: url))
+        let folder = Paths.pngSuite.appendingPathComponent("reference")
+        if let bytes = try? Data(contentsOf: folder.appendingPathComponent("\(name).u8")) { return bytes.map(Int.init) }
+        let words = try Data(contentsOf: folder.appendingPathComponent("\(name).u16"))
+        return stride(from: 0, to: words.count - 1, by: 2).map { Int(words[$0]) | Int(words[$0 + 1]) << 8 }
+    }
+
+    static func hasReference(_ name: String) -> Bool {
+        let folder = Paths.pngSuite.appendingPathComponent("reference")
+        return ["u8", "u16"].contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name).\($0)").path) }
     }
 
     /// These gray 16-bit references were not made with the high-byte rule the other `_to8` files
@@ -38,7 +46,7 @@ import Testing
             if image.bitDepth == 16 {
                 #expect(image.rgba16().map(Int.init) == expected, "\(name) (16-bit)")
                 checked16 += 1
-                guard FileManager.default.fileExists(atPath: Paths.pngSuite.appendingPathComponent("json/\(stem)_to8.json").path) else { continue }
+                guard Self.hasReference(stem + "_to8") else { continue }
                 let to8 = try Self.reference(stem + "_to8"), ours = image.rgba8().map(Int.init)
                 if Self.inconsistentTo8.contains(stem) {
                     #expect(zip(ours, to8).allSatisfy { abs($0 - $1) <= 1 } && ours.count == to8.count, "\(name) (to 8-bit)")

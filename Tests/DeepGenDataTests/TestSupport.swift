@@ -7,10 +7,8 @@ enum Paths {
 
     static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
 
-    /// `shared/` sits beside the package root (here and in CI).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let pngSuite = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/pngsuite")
+    /// PngSuite with its expected pixels (`Scripts/pngsuite_references.py` made the fixture).
+    static let pngSuite = fixture("pngsuite")
 
     /// A fresh empty folder under the temporary directory.
     static func temporaryFolder(_ name: String = #function) throws -> URL {

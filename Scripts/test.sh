@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up what the tests need on a fresh machine, then runs them: the README's test command
+# (`.ci/run` calls it too). Extra arguments go to `swift test` (e.g. `--filter Trainer`).
+#   - Fashion-MNIST from Debian (`dataset-fashion-mnist`), which the data, training and
+#     evaluation tests read;
+#   - python3 with safetensors, numpy and tensorboard, with which the interop tests check that
+#     Python reads DeepGen's files (without them those tests are skipped, saying why).
+# PngSuite and every other fixture are in the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "test.sh: Fashion-MNIST is missing and installing it needs root: apt-get install dataset-fashion-mnist" >&2
+    exit 1
+  fi
+  $sudo apt-get update
+  $sudo apt-get install -y dataset-fashion-mnist
+fi
+
+modules="safetensors numpy tensorboard"
+if ! python3 -c "import ${modules// /, }" 2>/dev/null; then
+  if ! python3 -m pip install --quiet $modules 2>/dev/null; then
+    # Debian's own python3 refuses pip installs (PEP 668): a virtual environment under .build.
+    if python3 -m venv .build/test-python >/dev/null 2>&1 && .build/test-python/bin/pip install --quiet $modules; then
+      export PATH="$PWD/.build/test-python/bin:$PATH"
+    else
+      echo "test.sh: could not install $modules for python3 (apt-get install python3-venv, or pip install them);" \
+           "the Python interop tests will be skipped" >&2
+    fi
+  fi
+fi
+
+swift test "$@"

@@ -71,9 +71,12 @@ struct Resume: ParsableCommand {
         } catch {
             throw RuntimeError("\(error)")
         }
-        if threads == nil { Parallel.threadCount = trainer.config.threads }
+        let count = threads ?? trainer.config.threads
         print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
-        try train(trainer, maxSteps: maxSteps)
+        if count != trainer.config.threads {
+            print("warning: the run was trained with \(trainer.config.threads) threads; with \(count) its results are not bit-identical to an uninterrupted run's")
+        }
+        try Parallel.withThreadCount(count) { try train(trainer, maxSteps: maxSteps) }
     }
 }
 

@@ -14,10 +14,21 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Number of threads kernels may use (default: `DEEPGEN_THREADS` or the number of active cores).
+    /// A thread count bound for one task and what it calls (``withThreadCount(_:_:)``).
+    @TaskLocal static var scopedThreadCount: Int?
+
+    /// Number of threads kernels may use: the count bound by ``withThreadCount(_:_:)`` for the
+    /// current task, else the process's (default: `DEEPGEN_THREADS` or the number of active cores).
+    /// Setting it sets the process's.
     public static var threadCount: Int {
-        get { _threadCount }
+        get { scopedThreadCount ?? _threadCount }
         set { _threadCount = max(1, newValue) }
+    }
+
+    /// Runs `body` with kernels using `count` threads, in this task only: concurrent tasks (tests
+    /// running side by side) keep their own counts, which a process-wide setting could not.
+    public static func withThreadCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        try $scopedThreadCount.withValue(max(1, count), operation: body)
     }
 
     /// Runs `body(chunkIndex, range)` over `0..<count` split into at most `threadCount` contiguous

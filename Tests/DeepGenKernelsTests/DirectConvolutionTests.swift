@@ -50,20 +50,19 @@ import Testing
             y[yi] += w[wi] * x[xi]; dx[xi] += w[wi] * dy[yi]; dw[wi] += dy[yi] * x[xi]
         }
         for threads in [1, 2] {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = threads
-            defer { Parallel.threadCount = saved }
-            #expect(DirectConvolution.applies(outChannels: cout, geometry: g))
-            var fast = [Float](repeating: .nan, count: y.count)
-            DirectConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &fast)
-            #expect(close(fast, y), "forward \(g) threads \(threads)")
-            var fastW = [Float](repeating: .nan, count: w.count)
-            DirectConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &fastW)
-            #expect(close(fastW, dw), "weight adjoint \(g) threads \(threads)")
-            if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: g) {
-                var fastX = [Float](repeating: .nan, count: x.count)
-                DirectConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &fastX)
-                #expect(close(fastX, dx), "input adjoint \(g) threads \(threads)")
+            Parallel.withThreadCount(threads) {
+                #expect(DirectConvolution.applies(outChannels: cout, geometry: g))
+                var fast = [Float](repeating: .nan, count: y.count)
+                DirectConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &fast)
+                #expect(close(fast, y), "forward \(g) threads \(threads)")
+                var fastW = [Float](repeating: .nan, count: w.count)
+                DirectConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &fastW)
+                #expect(close(fastW, dw), "weight adjoint \(g) threads \(threads)")
+                if DirectConvolution.appliesToInputAdjoint(outChannels: cout, geometry: g) {
+                    var fastX = [Float](repeating: .nan, count: x.count)
+                    DirectConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &fastX)
+                    #expect(close(fastX, dx), "input adjoint \(g) threads \(threads)")
+                }
             }
         }
     }

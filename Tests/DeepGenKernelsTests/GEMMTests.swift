@@ -152,7 +152,7 @@ private let thinCases: [GEMMCase] = {
 }
 
 /// Runs with 1 and 2 threads on problems big enough to be split (≥ `sgemmMinParallelFlops`),
-/// restoring `Parallel.threadCount` afterwards. Serialized because the thread count is global.
+/// with the count bound to the test (`Parallel.withThreadCount`).
 @Suite(.serialized) struct GEMMThreadTests {
     static let cases: [GEMMCase] =
         allTransposes(GEMMCase(m: 136, n: 100, k: 80, alpha: 1.5, beta: 0.25, padA: 2, padB: 1, padC: 3))  // row split
@@ -161,12 +161,11 @@ private let thinCases: [GEMMCase] = {
         + allTransposes(GEMMCase(m: 9, n: 290, k: 400, alpha: -1))  // thin M
 
     @Test(arguments: [1, 2]) func threadCounts(_ threads: Int) {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        Parallel.threadCount = threads
-        for t in Self.cases {
-            #expect(2 * t.m * t.n * t.k >= max(sgemmMinParallelFlops, sgemmThinMinParallelFlops))
-            check(t)
+        Parallel.withThreadCount(threads) {
+            for t in Self.cases {
+                #expect(2 * t.m * t.n * t.k >= max(sgemmMinParallelFlops, sgemmThinMinParallelFlops))
+                check(t)
+            }
         }
     }
 

@@ -18,21 +18,20 @@ import Testing
     func matchesReference(_ index: Int) {
         let (g, batch) = Self.geometries[index]
         for threads in [1, 2] {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = threads
-            defer { Parallel.threadCount = saved }
-            let inCount = batch * g.inChannels * g.inHeight * g.inWidth
-            let colCount = g.patchSize * batch * g.outHeight * g.outWidth
-            let input = (0..<inCount).map { Float(($0 * 7919) % 101) - 50 }
-            let columns = (0..<colCount).map { Float(($0 * 104729) % 89) - 44 }
-            var fast = [Float](repeating: .nan, count: colCount), slow = fast
-            im2col(input, geometry: g, batch: batch, output: &fast)
-            Reference.im2col(input, geometry: g, batch: batch, output: &slow)
-            #expect(fast == slow, "im2col \(g) batch \(batch) threads \(threads)")
-            var back = [Float](repeating: .nan, count: inCount), backRef = back
-            col2im(columns, geometry: g, batch: batch, output: &back)
-            Reference.col2im(columns, geometry: g, batch: batch, output: &backRef)
-            #expect(back == backRef, "col2im \(g) batch \(batch) threads \(threads)")
+            Parallel.withThreadCount(threads) {
+                let inCount = batch * g.inChannels * g.inHeight * g.inWidth
+                let colCount = g.patchSize * batch * g.outHeight * g.outWidth
+                let input = (0..<inCount).map { Float(($0 * 7919) % 101) - 50 }
+                let columns = (0..<colCount).map { Float(($0 * 104729) % 89) - 44 }
+                var fast = [Float](repeating: .nan, count: colCount), slow = fast
+                im2col(input, geometry: g, batch: batch, output: &fast)
+                Reference.im2col(input, geometry: g, batch: batch, output: &slow)
+                #expect(fast == slow, "im2col \(g) batch \(batch) threads \(threads)")
+                var back = [Float](repeating: .nan, count: inCount), backRef = back
+                col2im(columns, geometry: g, batch: batch, output: &back)
+                Reference.col2im(columns, geometry: g, batch: batch, output: &backRef)
+                #expect(back == backRef, "col2im \(g) batch \(batch) threads \(threads)")
+            }
         }
     }
 }

@@ -22,13 +22,12 @@ import Testing
         im2col(x, geometry: g, batch: batch, output: &columns)
         var expected = [Float](repeating: .nan, count: m * n)
         for threads in [1, 2] {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = threads
-            defer { Parallel.threadCount = saved }
-            sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: columns, ldb: n, c: &expected, ldc: n)
-            var implicit = [Float](repeating: .nan, count: m * n)
-            sgemmConvolution(m: m, a: a, lda: k, input: x, geometry: g, batch: batch, c: &implicit, ldc: n)
-            #expect(implicit == expected, "\(g) batch \(batch) m \(m) threads \(threads)")
+            Parallel.withThreadCount(threads) {
+                sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: columns, ldb: n, c: &expected, ldc: n)
+                var implicit = [Float](repeating: .nan, count: m * n)
+                sgemmConvolution(m: m, a: a, lda: k, input: x, geometry: g, batch: batch, c: &implicit, ldc: n)
+                #expect(implicit == expected, "\(g) batch \(batch) m \(m) threads \(threads)")
+            }
         }
     }
 }

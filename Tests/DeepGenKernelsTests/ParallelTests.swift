@@ -56,4 +56,18 @@ import Testing
             }
         }
     }
+
+    /// A count bound with `withThreadCount` holds in its task only: a test that compares one thread
+    /// with two does not change what concurrently running tests use.
+    @Test func aBoundThreadCountIsTheTasksOwn() async {
+        let process = Parallel.threadCount
+        let bound = process == 1 ? 3 : 1
+        await withTaskGroup(of: (Int, Int).self) { group in
+            group.addTask { Parallel.withThreadCount(bound) { usleep(50_000); return (bound, Parallel.threadCount) } }
+            group.addTask { usleep(10_000); return (process, Parallel.threadCount) }
+            for await (expected, seen) in group { #expect(seen == expected) }
+        }
+        #expect(Parallel.threadCount == process)
+        #expect(Parallel.withThreadCount(0) { Parallel.threadCount } == 1)
+    }
 }

@@ -55,18 +55,17 @@ import Testing
         let ref = reference(g, batch: batch, cout: cout, x: x, w: w, dy: dy)
         // The default holds the whole batch in one group; 1 float makes one image per group.
         for (threads, chunk) in [(1, WinogradConvolution.groupFloats), (2, WinogradConvolution.groupFloats), (2, 1)] {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = threads
-            defer { Parallel.threadCount = saved }
-            var y = [Float](repeating: .nan, count: dy.count)
-            WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y, groupFloats: chunk)
-            #expect(close(y, ref.y, scale: ref.yScale), "forward \(g) threads \(threads) chunk \(chunk)")
-            var dx = [Float](repeating: .nan, count: x.count)
-            WinogradConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &dx, groupFloats: chunk)
-            #expect(close(dx, ref.dx, scale: ref.dxScale), "input adjoint \(g) threads \(threads) chunk \(chunk)")
-            var dw = [Float](repeating: .nan, count: w.count)
-            WinogradConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &dw, groupFloats: chunk)
-            #expect(close(dw, ref.dw, scale: ref.dwScale), "weight adjoint \(g) threads \(threads) chunk \(chunk)")
+            Parallel.withThreadCount(threads) {
+                var y = [Float](repeating: .nan, count: dy.count)
+                WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y, groupFloats: chunk)
+                #expect(close(y, ref.y, scale: ref.yScale), "forward \(g) threads \(threads) chunk \(chunk)")
+                var dx = [Float](repeating: .nan, count: x.count)
+                WinogradConvolution.inputAdjoint(dy, w, geometry: g, batch: batch, outChannels: cout, output: &dx, groupFloats: chunk)
+                #expect(close(dx, ref.dx, scale: ref.dxScale), "input adjoint \(g) threads \(threads) chunk \(chunk)")
+                var dw = [Float](repeating: .nan, count: w.count)
+                WinogradConvolution.weightAdjoint(x, dy, geometry: g, batch: batch, outChannels: cout, output: &dw, groupFloats: chunk)
+                #expect(close(dw, ref.dw, scale: ref.dwScale), "weight adjoint \(g) threads \(threads) chunk \(chunk)")
+            }
         }
     }
 
@@ -75,14 +74,13 @@ import Testing
         let x = (0..<(batch * g.inChannels * g.inHeight * g.inWidth)).map { Float(($0 * 13) % 29) / 14 - 1 }
         let w = (0..<(cout * g.patchSize)).map { Float(($0 * 17) % 31) / 15 - 1 }
         func run(_ threads: Int) -> [Float] {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = threads
-            defer { Parallel.threadCount = saved }
-            var y = [Float](repeating: 0, count: batch * cout * g.outHeight * g.outWidth)
-            WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y)
-            var dw = [Float](repeating: 0, count: w.count)
-            WinogradConvolution.weightAdjoint(x, y, geometry: g, batch: batch, outChannels: cout, output: &dw)
-            return y + dw
+            return Parallel.withThreadCount(threads) {
+                var y = [Float](repeating: 0, count: batch * cout * g.outHeight * g.outWidth)
+                WinogradConvolution.forward(x, w, geometry: g, batch: batch, outChannels: cout, output: &y)
+                var dw = [Float](repeating: 0, count: w.count)
+                WinogradConvolution.weightAdjoint(x, y, geometry: g, batch: batch, outChannels: cout, output: &dw)
+                return y + dw
+            }
         }
         #expect(run(1) == run(2))
     }

@@ -73,9 +73,9 @@ let package = Package(
             dependencies: ["CLibPNG", "CLibJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
-        // Fuzzes the IDX, PNG, JPEG and .npy readers: libFuzzer when Scripts/fuzz.sh builds it
+        // Fuzzes the IDX, PNG, JPEG, .npy and safetensors readers and checkpoint restoring: libFuzzer when Scripts/fuzz.sh builds it
         // with coverage, otherwise a deterministic mutation loop.
-        .executableTarget(name: "deepgen-fuzz", dependencies: ["DeepGenData"]),
+        .executableTarget(name: "deepgen-fuzz", dependencies: ["DeepGen", "DeepGenData", "DeepGenModels"]),
         .testTarget(
             name: "DeepGenDataTests",
             dependencies: ["DeepGenData", "DeepGen"],

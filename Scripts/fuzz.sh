@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the IDX, PNG, JPEG and .npy readers for FUZZ_SECONDS (default 20) each and fails on a
+# Fuzzes the IDX, PNG, JPEG, .npy and safetensors readers and checkpoint restoring for
+# FUZZ_SECONDS (default 20) each and fails on a
 # crash. Uses libFuzzer (with AddressSanitizer and coverage) when the toolchain ships its runtime;
 # otherwise runs deepgen-fuzz's deterministic mutation loop and says so.
 set -euo pipefail
@@ -11,12 +12,17 @@ trap 'rm -rf "$work"' EXIT
 
 # Seed corpora: the test fixtures and PngSuite (its corrupt x* files included).
 pngsuite="Tests/DeepGenDataTests/Fixtures/pngsuite/png"
-mkdir -p "$work"/{idx,png,jpeg,npy} "$work/artifacts"
+mkdir -p "$work"/{idx,png,jpeg,npy,safetensors,checkpoint} "$work/artifacts"
 cp Tests/DeepGenDataTests/Fixtures/*-ubyte* "$work/idx/"
 cp Tests/DeepGenDataTests/Fixtures/*.npy "$work/npy/"
 cp Tests/DeepGenDataTests/Fixtures/*.jpg "$work/jpeg/"
 if [ -d "$pngsuite" ]; then cp "$pngsuite"/*.png "$work/png/"; else echo "fuzz.sh: $pngsuite missing; seeding PNG with the fixtures only" >&2; fi
 cp Tests/DeepGenDataTests/Fixtures/*.png "$work/png/" 2>/dev/null || true
+# A small GAN checkpoint (the model the checkpoint target restores into) and a plain tensor file.
+seed_checkpoint=Tests/DeepGenTrainingTests/Fixtures/legacy-runs/gan-ring8/checkpoints/latest.safetensors
+cp "$seed_checkpoint" "$work/checkpoint/gan-ring8.safetensors"
+cp "$seed_checkpoint" "$work/safetensors/gan-ring8.safetensors"
+cp Tests/DeepGenTrainingTests/Fixtures/legacy-runs/gan-ring8/expected-after-resume.safetensors "$work/safetensors/weights.safetensors"
 
 runtime="$(ls "$(dirname "$(command -v swiftc)")"/../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-"$(uname -m)".a 2>/dev/null | head -n 1 || true)"
 mode=mutation
@@ -36,7 +42,7 @@ else
   binary="$(swift build --scratch-path "$scratch" --show-bin-path)/deepgen-fuzz"
 fi
 
-for target in idx png jpeg npy; do
+for target in idx png jpeg npy safetensors checkpoint; do
   echo "fuzz.sh: $target ($mode, ${seconds}s)"
   set +e
   if [ "$mode" = libfuzzer ]; then

@@ -44,13 +44,20 @@ public struct Checkpoint {
     /// - Throws: ``SafetensorsError`` for a truncated or corrupt file, ``CheckpointError`` for a
     ///   format version this build does not know.
     public static func load(from url: URL) throws -> Checkpoint {
-        let file = try SafetensorsFile(contentsOf: url)
+        try validated(SafetensorsFile(contentsOf: url), source: url.path)
+    }
+
+    /// Reads and validates a checkpoint held in memory (`source` names it in errors).
+    public init(decoding data: Data, source: String = "<memory>") throws {
+        self = try Self.validated(SafetensorsFile(decoding: data, file: source), source: source)
+    }
+
+    private static func validated(_ file: SafetensorsFile, source: String) throws -> Checkpoint {
         var checkpoint = Checkpoint(tensors: file.tensors, metadata: file.metadata)
-        checkpoint.metadata = file.metadata
-        checkpoint.source = url.path
+        checkpoint.source = source
         if let version = try checkpoint.metadataValue(Int.self, forKey: CheckpointKey.formatVersion),
            version > formatVersion {
-            throw CheckpointError.unsupportedVersion(file: url.path, version: version, newestSupported: formatVersion)
+            throw CheckpointError.unsupportedVersion(file: source, version: version, newestSupported: formatVersion)
         }
         return checkpoint
     }

@@ -128,34 +128,84 @@ extension NPYArray {
         try parse(FileBytes.read(url), file: url.path)
     }
 
-    /// Parses the Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
+    /// Parses the Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`
+    /// strictly, as `numpy.lib.format` writes it: the three keys once each and nothing else, a
+    /// shape tuple of non-negative integers (`()`, `(3,)`, `(2, 3)`), and after the closing
+    /// brace only spaces and the final newline.
     static func parseHeader(_ header: String, file: String) throws -> (descr: String, fortran: Bool, shape: [Int]) {
         func fail(_ why: String) -> DataError { .corrupt(file: file, reason: "npy header \(why): \(header.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))") }
-        func value(of key: String) throws -> Substring {
-            let patterns = ["'\(key)'", "\"\(key)\""]
-            guard let keyRange = patterns.lazy.compactMap({ header.range(of: $0) }).first else { throw fail("has no '\(key)'") }
-            var rest = header[keyRange.upperBound...].drop { $0 == " " }
-            guard rest.first == ":" else { throw fail("has no ':' after '\(key)'") }
-            rest = rest.dropFirst().drop { $0 == " " }
-            return rest
+        let text = Array(header.unicodeScalars)
+        var i = 0
+        func skipSpaces() { while i < text.count, text[i] == " " || text[i] == "\t" { i += 1 } }
+        func expect(_ c: Unicode.Scalar, _ what: String) throws {
+            skipSpaces()
+            guard i < text.count, text[i] == c else { throw fail("expects \(what)") }
+            i += 1
         }
-        let descrText = try value(of: "descr")
-        guard let quote = descrText.first, quote == "'" || quote == "\"",
-              let end = descrText.dropFirst().firstIndex(of: quote) else { throw fail("'descr' is not a string") }
-        let descr = String(descrText[descrText.index(after: descrText.startIndex)..<end])
-        let fortranText = try value(of: "fortran_order")
-        let fortran: Bool
-        if fortranText.hasPrefix("True") { fortran = true } else if fortranText.hasPrefix("False") { fortran = false } else { throw fail("'fortran_order' is not True or False") }
-        let shapeText = try value(of: "shape")
-        guard shapeText.first == "(", let close = shapeText.firstIndex(of: ")") else { throw fail("'shape' is not a tuple") }
-        let inner = shapeText[shapeText.index(after: shapeText.startIndex)..<close]
-        var shape = [Int]()
-        for part in inner.split(separator: ",") {
-            let t = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
-            if t.isEmpty { continue }
-            guard let d = Int(t), d >= 0 else { throw fail("'shape' has a bad dimension '\(t)'") }
-            shape.append(d)
+        func peek() -> Unicode.Scalar? { skipSpaces(); return i < text.count ? text[i] : nil }
+        func string() throws -> String {
+            skipSpaces()
+            guard i < text.count, text[i] == "'" || text[i] == "\"" else { throw fail("expects a quoted string") }
+            let quote = text[i]
+            i += 1
+            let start = i
+            while i < text.count, text[i] != quote { i += 1 }
+            guard i < text.count else { throw fail("has an unterminated string") }
+            defer { i += 1 }
+            return String(String.UnicodeScalarView(text[start..<i]))
         }
+        func word() -> String {
+            skipSpaces()
+            let start = i
+            while i < text.count, text[i].properties.isAlphabetic || ("0"..."9").contains(text[i]) { i += 1 }
+            return String(String.UnicodeScalarView(text[start..<i]))
+        }
+        var descr: String?, fortran: Bool?, shape: [Int]?
+        try expect("{", "'{' first")
+        while peek() != "}" {
+            let key = try string()
+            try expect(":", "':' after '\(key)'")
+            switch key {
+            case "descr" where descr == nil:
+                descr = try string()
+            case "fortran_order" where fortran == nil:
+                switch word() {
+                case "True": fortran = true
+                case "False": fortran = false
+                default: throw fail("'fortran_order' is not True or False")
+                }
+            case "shape" where shape == nil:
+                try expect("(", "'shape' to be a tuple")
+                var dims = [Int](), trailingComma = false
+                while peek() != ")" {
+                    var digits = word()
+                    if digits.hasSuffix("L") { digits.removeLast() }  // Python 2's long literals
+                    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let d = Int(digits), d >= 0 else {
+                        throw fail("'shape' has a bad dimension")
+                    }
+                    dims.append(d)
+                    trailingComma = peek() == ","
+                    if trailingComma { i += 1 } else if peek() != ")" { throw fail("'shape' needs ',' between dimensions") }
+                }
+                // A one-element tuple needs its comma: (3) is an int in Python, not a shape.
+                if dims.count == 1 && !trailingComma { throw fail("'shape' (n) needs a trailing comma to be a tuple") }
+                i += 1
+                shape = dims
+            case "descr", "fortran_order", "shape":
+                throw fail("repeats '\(key)'")
+            default:
+                throw fail("has an unknown key '\(key)'")
+            }
+            if peek() == "," { i += 1 } else if peek() != "}" { throw fail("needs ',' between entries") }
+        }
+        i += 1
+        // Padding: spaces, then one newline at the end.
+        while i < text.count, text[i] == " " { i += 1 }
+        if i < text.count, text[i] == "\n" { i += 1 }
+        guard i == text.count else { throw fail("has text after the closing brace") }
+        guard let descr else { throw fail("has no 'descr'") }
+        guard let fortran else { throw fail("has no 'fortran_order'") }
+        guard let shape else { throw fail("has no 'shape'") }
         return (descr, fortran, shape)
     }
 

@@ -1,4 +1,4 @@
-// deepgen-fuzz <idx|png|jpeg|npy> [libFuzzer options] [corpus folders...]
+// deepgen-fuzz <idx|png|jpeg|npy|safetensors|checkpoint> [libFuzzer options] [corpus folders...]
 //   Built by Scripts/fuzz.sh with coverage and -DDEEPGEN_LIBFUZZER, it hands control to libFuzzer.
 //   Built plainly, it runs a deterministic mutation loop over the files in the corpus folders
 //   (`-runs=N` iterations, default 20000).

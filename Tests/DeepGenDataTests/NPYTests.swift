@@ -74,4 +74,38 @@ import Testing
         guard case .corrupt(let f, _) = shape else { Issue.record("got \(String(describing: shape))"); return }
         #expect(f == "s.npy")
     }
+
+    /// The header is read as strictly as numpy writes it: one tuple syntax, the three keys once,
+    /// nothing but padding after the closing brace.
+    @Test(arguments: [
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [2, 3]),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", [6]),
+        ("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (1, 6)}", [1, 6]),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3,), }", [2, 3]),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,,3), }", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2 3), }", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,), }", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), } x", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'shape': (6,)}", nil),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'extra': 1}", nil),
+        ("{'descr': '<f4', 'shape': (6,)}", nil),
+        ("{'descr': '<f4' 'fortran_order': False, 'shape': (6,)}", nil),
+        ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (6,)}", nil),
+    ] as [(String, [Int]?)])
+    func headersAreReadStrictly(_ dict: String, _ shape: [Int]?) throws {
+        var header = Array(dict.utf8)
+        while (10 + header.count + 1) % 64 != 0 { header.append(UInt8(ascii: " ")) }
+        header.append(UInt8(ascii: "\n"))
+        let count = (shape ?? [6]).reduce(1, *)
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+            + [UInt8](repeating: 0, count: 4 * count)
+        if let shape {
+            #expect(try NPYArray.parse(bytes, file: "h.npy").shape == shape)
+        } else {
+            let error = expectDataError(dict) { _ = try NPYArray.parse(bytes, file: "h.npy") }
+            guard case .corrupt(let file, _) = error else { Issue.record("\(dict): got \(String(describing: error))"); return }
+            #expect(file == "h.npy")
+        }
+    }
 }

@@ -49,4 +49,16 @@ import DeepGen
             #expect(sa.keys.allSatisfy { sa[$0]!.scalars == sb[$0]?.scalars }, "\(a.name) differs after loading format 1")
         }
     }
+
+    /// A checkpoint whose extra state is malformed is refused with a message, never a trap (the
+    /// fuzzer's `checkpoint` target restores such files).
+    @Test func malformedExtraStateIsRefused() throws {
+        let config = tinyConfig("dcgan")
+        let saved = try makeModel(config).checkpoint()
+        for bad in [Tensor(Float.nan), Tensor(Float.infinity), Tensor(-1), Tensor(2.5), Tensor(zeros: [2])] {
+            var c = saved
+            c.tensors["extra.discriminator_steps"] = bad
+            #expect(throws: CheckpointRestoreError.self) { try makeModel(config).restore(from: c) }
+        }
+    }
 }

@@ -165,7 +165,10 @@ public final class GANModel: GenerativeModel, PriorSampling {
         guard let steps = tensors["discriminator_steps"], let last = tensors["last_generator_loss"] else {
             throw CheckpointRestoreError(message: "checkpoint lacks the GAN step counter (extra.discriminator_steps)")
         }
-        discriminatorSteps = Int(steps.scalar)
+        guard steps.count == 1, last.count == 1, let count = Int(exactly: steps.scalar), count >= 0 else {
+            throw CheckpointRestoreError(message: "the GAN step counter in the checkpoint is malformed (extra.discriminator_steps \(steps.shape), extra.last_generator_loss \(last.shape))")
+        }
+        discriminatorSteps = count
         lastGeneratorLoss = last.scalar.isNaN ? nil : last.scalar
     }
 }

@@ -10,7 +10,9 @@ import Foundation
 public struct Checkpoint {
     /// The checkpoint layout version this build writes and the newest it reads.
     /// 2: tensor names are `network.parameter` (format 1 joined them without the dot).
-    public static let formatVersion = 2
+    /// 3: the model configuration holds `data`, `training` and the family's `hyperparameters`
+    /// (2 and 1 held one flat configuration), and optimizers other than Adam may appear.
+    public static let formatVersion = 3
 
     /// All tensors by name.
     public var tensors: [String: Tensor]
@@ -53,7 +55,8 @@ public struct Checkpoint {
     }
 
     private static func validated(_ file: SafetensorsFile, source: String) throws -> Checkpoint {
-        var checkpoint = Checkpoint(tensors: file.tensors, metadata: file.metadata)
+        var checkpoint = Checkpoint(tensors: file.tensors)
+        checkpoint.metadata = file.metadata  // as written, without the current version's stamp
         checkpoint.source = source
         if let version = try checkpoint.metadataValue(Int.self, forKey: CheckpointKey.formatVersion),
            version > formatVersion {

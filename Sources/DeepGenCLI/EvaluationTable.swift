@@ -41,8 +41,7 @@ struct EvaluationTable {
             rows.append(("KL(modes ‖ uniform)", f(modes.meanKLFromUniform, 3)))
         }
         if let nll = r.nll {
-            if nll.negativeELBO == nll.negativeLogLikelihood {
-                // A model with an exact likelihood gives no bound apart from it.
+            if nll.exact == true {
                 rows.append(("−log p(x), exact", "\(f(nll.negativeLogLikelihood)) nats (\(nll.imageCount) test samples)"))
             } else {
                 rows.append(("negative ELBO", "\(f(nll.negativeELBO)) nats (mean over \(nll.samples) draws, \(nll.imageCount) test images)"))

@@ -44,6 +44,9 @@ struct Resume: ParsableCommand {
             if !first.hasPrefix("-") {
                 throw ValidationError("unknown model '\(first)'; the models are \(ModelFamilies.variants.map(\.name).joined(separator: ", "))")
             }
+            guard resume != nil else {
+                throw ValidationError("name the model first: deepgen train MODEL \(unrecognized.joined(separator: " ")) (the models are \(ModelFamilies.variants.map(\.name).joined(separator: ", ")))")
+            }
             throw ValidationError("\(first) is not an option of --resume: a run keeps its settings (only --epochs, --threads and --max-steps go with --resume)")
         }
         guard resume != nil else {
@@ -80,8 +83,9 @@ struct Resume: ParsableCommand {
     }
 }
 
-/// `deepgen train NAME` for one model name of a family: the shared option groups and the family's own.
-struct TrainModel<Family: ModelFamily, Slot: VariantSlot>: ParsableCommand {
+/// `deepgen train NAME` for one model name of a family: the shared option groups and the model's own.
+struct TrainModel<Family: ModelFamily, Slot: VariantSlot, Options: FamilyOptions>: ParsableCommand
+where Options.Hyperparameters == Family.Hyperparameters {
     static var variant: ModelVariant { Family.variants[Slot.index] }
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: variant.name, abstract: "Train \(variant.name): \(variant.summary).")
@@ -89,7 +93,7 @@ struct TrainModel<Family: ModelFamily, Slot: VariantSlot>: ParsableCommand {
 
     @OptionGroup(title: "Data") var data: DataArguments
     @OptionGroup(title: "Training") var training: TrainingArguments
-    @OptionGroup(title: "Model") var model: Family.Options
+    @OptionGroup(title: "Model") var model: Options
     @OptionGroup(title: "Run") var runOptions: RunArguments
 
     func run() throws {
@@ -137,7 +141,8 @@ func train(_ trainer: Trainer, maxSteps: Int?) throws {
 }
 
 // A family's model names become subcommands of `train`. swift-argument-parser needs a type per
-// subcommand, so each name is `TrainModel<Family, Slot>` with the slot a type-level index.
+// subcommand, so each name is `TrainModel<Family, Slot, Options>`, the slot a type-level index
+// into the family's names and `Options` the name's own option group.
 
 protocol VariantSlot { static var index: Int { get } }
 enum Slot0: VariantSlot { static let index = 0 }
@@ -150,13 +155,13 @@ enum Slot6: VariantSlot { static let index = 6 }
 enum Slot7: VariantSlot { static let index = 7 }
 let variantSlots: [any VariantSlot.Type] = [Slot0.self, Slot1.self, Slot2.self, Slot3.self, Slot4.self, Slot5.self, Slot6.self, Slot7.self]
 
-/// One `train` subcommand per model name of every registered family.
+/// One `train` subcommand per model name of every registered family (``ModelFamilies/maxVariants`` at most each).
 func trainCommands() -> [any ParsableCommand.Type] {
     func command<F: ModelFamily, S: VariantSlot>(_ family: F.Type, _ slot: S.Type) -> any ParsableCommand.Type {
-        TrainModel<F, S>.self
+        func withOptions<O: FamilyOptions>(_ options: O.Type) -> any ParsableCommand.Type where O.Hyperparameters == F.Hyperparameters {
+            TrainModel<F, S, O>.self
+        }
+        return withOptions(F.options(for: F.variants[S.index].name))
     }
-    return ModelFamilies.all.flatMap { family in
-        precondition(family.variants.count <= variantSlots.count, "[train] a family has at most \(variantSlots.count) model names")
-        return variantSlots.prefix(family.variants.count).map { command(family, $0) }
-    }
+    return ModelFamilies.all.flatMap { family in variantSlots.prefix(family.variants.count).map { command(family, $0) } }
 }

@@ -18,7 +18,7 @@ public struct Batch: @unchecked Sendable {
     /// The number of samples.
     public var count: Int { labels.count }
 
-    /// Splits an ``UnpairedDataset`` batch `[N, 2, C, H, W]` into its domains, each `[N, C, H, W]`.
+    /// Splits a ``TwoDomainDataset`` batch `[N, 2, C, H, W]` into its domains, each `[N, C, H, W]`.
     public func domains() -> (a: Tensor, b: Tensor) {
         precondition(images.rank >= 2 && images.shape[1] == 2, "[Batch.domains] expects [N, 2, ...], got \(images.shape)")
         let rest = Array(images.shape.dropFirst(2))

@@ -27,6 +27,13 @@ public struct DataDescription: Codable, Equatable, Sendable {
     /// 1, or 2 for unpaired two-domain data (each sample one image of each domain).
     public var domains: Int
 
+    /// The label space a model conditioned on (or classifying) these labels needs: labels
+    /// `0..<count`, of which `subset` occur (`nil` when all do; `shapes:circle,cross` keeps 1 and 3).
+    public var labelSpace: (count: Int, subset: [Int]?)? {
+        guard let labels = classLabels, let last = labels.last else { return nil }
+        return (last + 1, labels == Array(0...last) ? nil : labels)
+    }
+
     public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1) {
         self.kind = kind
         self.shape = shape

@@ -56,6 +56,21 @@ extension Dataset {
     }
 }
 
+/// Two unpaired domains: each sample stacks one sample of domain A and one of domain B (values
+/// of shape `[2] + domain shape`, `label` A's and `secondLabel` B's); ``Batch/domains()`` splits a
+/// batch of them. Models that translate between domains ask for this.
+public protocol TwoDomainDataset: Dataset {
+    var domainA: any Dataset { get }
+    var domainB: any Dataset { get }
+}
+
+/// Points drawn from a mixture with discrete modes, which mode coverage measures against.
+public protocol ModalDataset: Dataset {
+    /// The modes' centres and their common standard deviation; `nil` when the data has no
+    /// discrete modes (a spiral).
+    var modes: (centers: [(x: Float, y: Float)], standardDeviation: Float)? { get }
+}
+
 /// Derives independent seeds from a base seed and counters (SplitMix64 finaliser), so epoch `e`'s
 /// order or sample `i`'s augmentation can be computed directly without replaying earlier draws.
 public enum SeedMixer {

@@ -81,7 +81,7 @@ public enum Mixture2D: String, Sendable, Codable, CaseIterable {
 
 /// A fixed set of points drawn once from a ``Mixture2D`` with a seed, so epochs and the loader
 /// work as for image datasets. (For a fresh draw each step, call ``Mixture2D/sample(_:using:)``.)
-public struct Mixture2DDataset: Dataset {
+public struct Mixture2DDataset: ModalDataset {
     public let mixture: Mixture2D
     private let points: [Float]
     private let labels: [Int]
@@ -98,6 +98,10 @@ public struct Mixture2DDataset: Dataset {
 
     public var count: Int { labels.count }
     public var sampleShape: [Int] { [2] }
+
+    public var modes: (centers: [(x: Float, y: Float)], standardDeviation: Float)? {
+        mixture.centers.isEmpty ? nil : (mixture.centers, mixture.standardDeviation)
+    }
 
     public func sample(at index: Int, using rng: inout RandomGenerator) throws -> Sample {
         checkIndex(index)

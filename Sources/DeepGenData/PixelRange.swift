@@ -4,6 +4,9 @@ public enum PixelRange: String, Sendable, Codable, CaseIterable {
     case zeroToOne
     case minusOneToOne
 
+    /// The interval as a reader writes it: `[0, 1]` or `[−1, 1]`.
+    public var interval: String { self == .zeroToOne ? "[0, 1]" : "[−1, 1]" }
+
     /// Maps an intensity in [0, 1] into this range.
     @inlinable
     public func scale(_ unit: Float) -> Float {

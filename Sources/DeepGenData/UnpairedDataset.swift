@@ -7,7 +7,7 @@ import Foundation
 /// `[2, C, H, W]` (split a batch with ``Batch/domains()``), its `label` is A's label and its
 /// `secondLabel` B's. Index `i` takes A's image `i % countA` and, as CycleGAN's unaligned dataset
 /// does, a B image drawn at random (from the loader's generator), so the pairing changes every epoch.
-public struct UnpairedDataset: Dataset {
+public struct UnpairedDataset: TwoDomainDataset {
     /// Domain A and domain B; their samples must have the same shape.
     public let domainA: any Dataset
     public let domainB: any Dataset

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A VAE's log-likelihood bounds on a set of images, in nats per image.
+/// A model's negative log-likelihood on a set of examples, in nats per example: a bound and an
+/// estimate (a VAE), or the exact value twice (`exact`).
 public struct LikelihoodEstimate: Codable, Equatable, Sendable {
     /// −ELBO averaged over the `samples` posterior draws per image (an upper bound on −log p(x)).
     public var negativeELBO: Double
@@ -9,12 +10,16 @@ public struct LikelihoodEstimate: Codable, Equatable, Sendable {
     public var negativeLogLikelihood: Double
     public var samples: Int
     public var imageCount: Int
+    /// Whether the value is exact (then `negativeELBO` equals it); `nil` in reports from before
+    /// it was recorded, which were all VAE bounds.
+    public var exact: Bool?
 
-    public init(negativeELBO: Double, negativeLogLikelihood: Double, samples: Int, imageCount: Int) {
+    public init(negativeELBO: Double, negativeLogLikelihood: Double, samples: Int, imageCount: Int, exact: Bool = false) {
         self.negativeELBO = negativeELBO
         self.negativeLogLikelihood = negativeLogLikelihood
         self.samples = samples
         self.imageCount = imageCount
+        self.exact = exact
     }
 }
 

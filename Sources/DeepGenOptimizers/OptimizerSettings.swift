@@ -69,7 +69,8 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         if let epsilon, !(epsilon >= 0) || !epsilon.isFinite { try fail("--eps must be zero or positive, got \(epsilon)") }
         if let weightDecay, !(weightDecay >= 0) || !weightDecay.isFinite { try fail("--weight-decay must be zero or positive, got \(weightDecay)") }
         if let momentum, !(momentum >= 0) || !momentum.isFinite { try fail("--momentum must be zero or positive, got \(momentum)") }
-        if let alpha, !(0...1).contains(alpha) { try fail("--alpha must be in [0, 1], got \(alpha)") }
+        // At 1 the squared-gradient average never leaves zero and every step is lr·g/ε.
+        if let alpha, !(0..<1).contains(alpha) { try fail("--alpha must be in [0, 1), got \(alpha)") }
         if nesterov == true, !((momentum ?? 0) > 0) { try fail("--nesterov needs --momentum above 0") }
     }
 

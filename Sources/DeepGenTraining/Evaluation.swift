@@ -136,10 +136,9 @@ public func defaultMetrics(for config: ModelConfig) throws -> [MetricName] {
     try config.family().defaultMetrics(config.model, data: config.data)
 }
 
-/// The mixture of a 2-D dataset with discrete modes (ring8, grid25), for mode coverage.
-public func modalMixture(of dataset: any Dataset) -> Mixture2D? {
-    guard let mixture = (dataset as? Mixture2DDataset)?.mixture, !mixture.centers.isEmpty else { return nil }
-    return mixture
+/// The modes of a 2-D dataset with discrete ones (ring8, grid25), for mode coverage.
+public func modes(of dataset: any Dataset) -> (centers: [(x: Float, y: Float)], standardDeviation: Float)? {
+    (dataset as? any ModalDataset)?.modes
 }
 
 /// Evaluates a trained model: generates samples, extracts features of samples and test images,
@@ -186,7 +185,7 @@ public final class ModelEvaluator {
             results.pr = scores.pr
             results.score = scores.score
             if options.reference {
-                let images = try firstSamples(of: data.train, count: n)
+                let images = try firstSamples(of: data.train(), count: n)
                 results.reference = try featureScores(real: real, fake: extractor!.outputs(images, range: range), metrics: metrics, options: options)
             }
             if metrics.contains(.score) {
@@ -265,7 +264,7 @@ public final class ModelEvaluator {
     }
 
     func modeCoverage(_ options: EvaluationOptions) throws -> ModeCoverageSummary {
-        guard let mixture = modalMixture(of: data.train) else {
+        guard let modes = try modes(of: data.train()) else {
             throw MetricError.unsupported("mode coverage needs a model trained on ring8 or grid25; this one was trained on \(data.options.spec)")
         }
         guard let sampler = model as? PriorSampling, config.data.kind == .points else {
@@ -275,7 +274,7 @@ public final class ModelEvaluator {
         let seeds = (0..<max(options.repeats, 1)).map { options.seed &+ UInt64($0) }
         let perSeed = try seeds.map { seed -> ModeCoverage in
             var rng = RandomGenerator(seed: seed)
-            return try ModeCoverage(points: sampler.sample(count: n, label: nil, using: &rng), means: mixture.centers, sigma: mixture.standardDeviation)
+            return try ModeCoverage(points: sampler.sample(count: n, label: nil, using: &rng), means: modes.centers, sigma: modes.standardDeviation)
         }
         let k = Double(perSeed.count)
         return ModeCoverageSummary(perSeed: perSeed, seeds: seeds,
@@ -304,12 +303,12 @@ public final class ModelEvaluator {
             seen += take
         }
         return LikelihoodEstimate(negativeELBO: -bound / Double(seen), negativeLogLikelihood: -estimate / Double(seen),
-                                  samples: options.importanceSamples, imageCount: seen)
+                                  samples: options.importanceSamples, imageCount: seen, exact: scorer.likelihoodIsExact)
     }
 
     func translation(_ options: EvaluationOptions) throws -> [TranslationResult] {
         guard let translator = model as? DomainTranslating else { throw MetricError.unsupported("translation is for models between two domains (cyclegan); this is \(config.model)") }
-        guard let test = try data.test() as? UnpairedDataset else { throw MetricError.unsupported("translation needs the two test domains") }
+        guard let test = try data.test() as? any TwoDomainDataset else { throw MetricError.unsupported("translation needs the two test domains") }
         let limit = options.count ?? 10_000
         let a = try firstSamples(of: test.domainA, count: limit), b = try firstSamples(of: test.domainB, count: limit)
         let classA = test.domainA.classLabels?.count == 1 ? test.domainA.classLabels?.first : nil

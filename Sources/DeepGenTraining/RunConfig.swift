@@ -53,11 +53,12 @@ extension RunConfig {
         var (training, hyperparameters) = family.defaults(name, data: data.description)
         training.seed = seed
         try customize(&training, &hyperparameters)
-        try family.adapt(&hyperparameters, variant: name, data: data.description, dataset: data.train)
+        try family.adapt(&hyperparameters, variant: name, data: data.description, dataset: data.train())
         let model = ModelConfig(model: name, dataset: options.spec, data: data.description, training: training, hyperparameters: hyperparameters)
-        try model.validate()
-        if data.train.count < training.batchSize {
-            throw ConfigurationError(message: "the dataset has \(data.train.count) samples, fewer than one batch of \(training.batchSize)")
+        try model.validate(newRun: true)
+        let count = try data.train().count
+        if count < training.batchSize {
+            throw ConfigurationError(message: "the dataset has \(count) samples, fewer than one batch of \(training.batchSize)")
         }
         return (RunConfig(model: model, data: options, threads: threads, evaluation: evaluation), data)
     }

@@ -18,7 +18,9 @@ public struct RunDirectory {
         checkpointsURL.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch))
     }
 
-    public func sampleURL(_ epoch: Int) -> URL { samplesURL.appendingPathComponent(String(format: "epoch-%03d.png", epoch)) }
+    public func sampleURL(_ epoch: Int, fileExtension: String = "png") -> URL {
+        samplesURL.appendingPathComponent(String(format: "epoch-%03d.", epoch) + fileExtension)
+    }
 
     /// Creates the folder for a new run, refusing one that already holds a run so nothing a user
     /// trained is overwritten.

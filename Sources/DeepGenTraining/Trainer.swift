@@ -23,7 +23,6 @@ public final class Trainer {
     public let model: any GenerativeModel
     /// The run's data: the training split, and the test split the per-epoch metrics use.
     public let data: RunData
-    public var dataset: any Dataset { data.train }
     public let loader: DataLoader
     /// Draws everything random in training steps (noise, penalties' α, image-pool choices).
     public private(set) var rng: RandomGenerator
@@ -45,12 +44,9 @@ public final class Trainer {
     /// Starts a new run in `runDirectory` (which must not hold a run already); `data`, when
     /// given, is the run's data built already (``RunConfig/newRun(_:model:data:seed:threads:evaluation:customize:)``).
     public convenience init(newRun config: RunConfig, data: RunData? = nil, in runDirectory: URL) throws {
-        try config.model.validate()
+        try config.model.validate(newRun: true)
         let run = RunDirectory(runDirectory)
         let data = try data ?? RunData(for: config.model, options: config.data)
-        guard data.description.shape == config.model.sampleShape, data.description.kind == config.model.data.kind else {
-            throw TrainingError.invalidConfiguration("the data has \(data.description.kind.noun) of shape \(data.description.shape), the model was configured for \(config.model.data.kind.noun) of shape \(config.model.sampleShape)")
-        }
         let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         try run.createForNewRun()
         try run.writeConfig(config)
@@ -78,8 +74,15 @@ public final class Trainer {
         self.run = run
         self.config = config
         self.data = data
+        let train = try data.loadedTrain()
+        // The data must still be what the model was made for (a dataset's files can change).
+        let made = config.model.data, found = train.description
+        guard found.kind == made.kind, found.shape == made.shape, found.range == made.range, found.domains == made.domains,
+              made.classLabels == nil || found.classLabels == made.classLabels else {
+            throw TrainingError.invalidConfiguration("\(config.data.spec) gives \(found.kind.noun) of shape \(found.shape)\(found.classLabels.map { " labelled \($0)" } ?? ""); the model was made for \(made.kind.noun) of shape \(made.shape)\(made.classLabels.map { " labelled \($0)" } ?? "")")
+        }
         model = try makeModel(config.model)
-        try model.prepare(trainingData: data.train)
+        try model.prepare(trainingData: train.dataset)
         let seed = config.model.training.seed
         rng = RandomGenerator(seed: SeedMixer.mix(seed, 0x7124_1A))
         var loaderState = LoaderState(seed: SeedMixer.mix(seed, 0x10AD))
@@ -94,7 +97,7 @@ public final class Trainer {
             loaderState = state
             rng = savedRNG
         }
-        loader = try DataLoader(dataset: data.train, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
+        loader = try DataLoader(dataset: train.dataset, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
                                 prefetch: true, state: loaderState)
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []
@@ -106,7 +109,7 @@ public final class Trainer {
                 throw TrainingError.invalidConfiguration("--eval-every logs FID/KID of generated images or 2-D mode coverage; \(config.model.model) does not sample from noise (use `deepgen eval`)")
             }
             if config.model.data.kind == .points {
-                guard modalMixture(of: data.train) != nil else {
+                guard modes(of: train.dataset) != nil else {
                     throw TrainingError.invalidConfiguration("--eval-every on 2-D data measures mode coverage, which needs ring8 or grid25; the data is \(config.data.spec)")
                 }
                 evaluator = try ModelEvaluator(model: model, data: data, extractor: nil)
@@ -200,13 +203,13 @@ public final class Trainer {
         switch model.preview() {
         case .none:
             return
+        case .file(let bytes, let fileExtension):
+            try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
+            try bytes.write(to: run.sampleURL(epoch, fileExtension: fileExtension), options: .atomic)
+            return
         case .points(let samples):
             // 2-D data: real points in grey under generated ones in blue.
-            var reference = try loader.batch(epoch: 0, step: 0).images
-            if let mixture = data.train as? Mixture2DDataset {
-                let n = min(2000, mixture.count)
-                reference = Tensor(shape: [n, 2], scalars: try (0..<n).flatMap { try mixture.sample(at: $0).values })
-            }
+            let reference = try firstSamples(of: data.train(), count: 2000)
             let plot = ScatterPlot(extent: ScatterPlot.extent(of: reference))
             png = try plot.png([(reference, (190, 190, 190)), (samples, (31, 90, 200))])
         case .images(let samples, let columns):

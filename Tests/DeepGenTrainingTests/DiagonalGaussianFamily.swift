@@ -12,9 +12,9 @@ import Foundation
 
 /// The family's descriptor: names, data, defaults, rules, metrics, construction.
 enum DiagonalGaussianFamily: ModelFamily {
-    typealias Options = GaussianOptions
-
     static let variants = [ModelVariant("gaussian", "diagonal Gaussian fitted by maximum likelihood (a test family)")]
+
+    static func options(for variant: String) -> any FamilyOptions<GaussianHyperparameters>.Type { GaussianOptions.self }
 
     static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.points, .image]) }
 
@@ -96,6 +96,8 @@ final class DiagonalGaussianModel: GenerativeModel, PriorSampling, LikelihoodSco
         let samples = sample(count: points ? 500 : 16, label: nil, using: &rng)
         return points ? .points(samples) : .images(samples, columns: 4)
     }
+
+    var likelihoodIsExact: Bool { true }
 
     func logLikelihood(_ x: Tensor, indices: [Int], samples: Int, using rng: inout RandomGenerator) throws -> (bound: [Double], estimate: [Double]) {
         let exact = withoutGrad { gaussian.negativeLogLikelihood(x) }.scalars.map { -Double($0) }

@@ -26,12 +26,12 @@ import DeepGenModels
     @Test func flatConfigurationsBecomeEachFamilysHyperparameters() throws {
         for name in Self.runs { try config(name).validate() }
 
-        let cdcgan = try config("cdcgan-shapes"), c = cdcgan.hyperparameters(as: GANHyperparameters.self)
+        let cdcgan = try config("cdcgan-shapes"), c = try cdcgan.hyperparameters(as: GANHyperparameters.self)
         #expect(c == GANHyperparameters(latentSize: 8, width: 4, classCount: 4, classes: [1, 3]))
         #expect(cdcgan.data == DataDescription(kind: .image, shape: [1, 28, 28], range: .minusOneToOne, classLabels: [1, 3]))
         #expect(cdcgan.training == TrainingSettings(seed: 0, epochs: 2, batchSize: 8, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999))))
 
-        let wgan = try config("wgan-gp-ring8"), w = wgan.hyperparameters(as: GANHyperparameters.self)
+        let wgan = try config("wgan-gp-ring8"), w = try wgan.hyperparameters(as: GANHyperparameters.self)
         #expect(wgan.data.kind == .points && w.width == nil && w.hiddenSize == 8 && w.latentSize == 2 && w.criticSteps == 5)
         #expect(w.gradientPenaltyWeight == 0.1 && w.objective == .wasserstein && abs((w.dataScale ?? 0) - 0.7072) < 1e-3)
         #expect(wgan.training.optimizer == .adam(learningRate: 5e-4, betas: (0.5, 0.9)))
@@ -40,12 +40,12 @@ import DeepGenModels
         #expect(gan.gradientPenaltyWeight == nil && gan.classCount == nil && gan.hiddenSize == 8)
 
         let vae = try config("vae-shapes")
-        #expect(vae.hyperparameters(as: VAEHyperparameters.self) == VAEHyperparameters(latentSize: 4, hiddenSize: 16, binarize: true))
+        #expect(try vae.hyperparameters(as: VAEHyperparameters.self) == VAEHyperparameters(latentSize: 4, hiddenSize: 16, binarize: true))
         #expect(vae.data.range == .zeroToOne)
         #expect(try config("conv-vae-shapes").hyperparameters(as: VAEHyperparameters.self) == VAEHyperparameters(latentSize: 4, width: 4))
 
         let cycle = try config("cyclegan-shapes")
-        #expect(cycle.hyperparameters(as: CycleGANHyperparameters.self) == CycleGANHyperparameters(width: 4, residualBlocks: 1, patchLayers: 2))
+        #expect(try cycle.hyperparameters(as: CycleGANHyperparameters.self) == CycleGANHyperparameters(width: 4, residualBlocks: 1, patchLayers: 2))
         #expect(cycle.data.domains == 2 && cycle.training.decayEpochs == 1 && cycle.training.batchSize == 2)
 
         #expect(try config("classifier-shapes").hyperparameters(as: ClassifierHyperparameters.self)

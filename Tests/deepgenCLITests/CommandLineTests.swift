@@ -163,9 +163,13 @@ func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
             (["train", "dcgan", "--data", "shapes", "--epochs", "0"], "--epochs must be at least 1"),
             (["train", "dcgan", "--data", "ring8"], "dcgan trains on images; ring8 gives 2-D points"),
             (["train", "cdcgan", "--data", "folder:/nonexistent"], "/nonexistent"),
-            (["train", "gan", "--data", "shapes", "--width", "8"], "--width sets convolution channels; gan on images is an MLP"),
+            (["train", "gan", "--data", "shapes", "--width", "8"], "Unknown option '--width'"),
+            (["train", "wgan-gp", "--data", "ring8", "--width", "8"], "--width sets convolution channels; wgan-gp on 2-D points is an MLP"),
+            (["train", "--data", "shapes", "dcgan"], "name the model first: deepgen train MODEL --data shapes dcgan"),
+            (["train", "dcgan", "--data", "shapes", "--batch-size", "1"], "dcgan has BatchNorm layers, which need a batch of at least 2"),
+            (["train", "cyclegan", "--data", "shapes:square,circle", "--patch-layers", "4"], "--patch-layers 4 halves 28×28 images below"),
             (["train", "dcgan", "--data", "shapes", "--optimizer", "sgd", "--beta1", "0.5"], "--beta1 is not a hyperparameter of sgd"),
-            (["train", "vae", "--data", "shapes", "--optimizer", "rmsprop", "--alpha", "2"], "--alpha must be in [0, 1]"),
+            (["train", "vae", "--data", "shapes", "--optimizer", "rmsprop", "--alpha", "2"], "--alpha must be in [0, 1)"),
             (["train", "vae", "--data", "shapes", "--kl-weight", "nan"], "the KL weight β must be zero or positive"),
             (["train", "gan", "--data", "fashion-mnist", "--data-dir", "/nonexistent"], "/nonexistent"),
             (["train", "--resume", "/nonexistent-run"], "no config.json"),
@@ -173,7 +177,7 @@ func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
             (["sample", "/tmp", "--out", "x.gif"], "--out must end in .png or .npy"),
             (["train", "cyclegan", "--data", "shapes"], "two domains need two classes, e.g. shapes:A,B"),
             (["train", "cyclegan", "--data", "ring8"], "cyclegan trains on images; ring8 gives 2-D points"),
-            (["train", "wgan-gp", "--data", "ring8", "--r1", "1"], "--r1 regularizes a GAN discriminator"),
+            (["train", "wgan-gp", "--data", "ring8", "--r1", "1"], "Unknown option '--r1'"),
             (["train", "gan", "--data", "ring8", "--r1=-1"], "R1 weight γ must be zero or positive"),
         ]
         for (args, message) in cases {
@@ -182,6 +186,23 @@ func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
             #expect(r.output.contains(message), "\(args): \(r.output)")
             #expect(!r.output.contains("Fatal error") && !r.output.contains("Stack dump"), "\(args) crashed")
         }
+    }
+
+    /// Each model's `--help` lists its own options, not its family's others.
+    @Test(arguments: [
+        ("gan", ["--latent-size", "--hidden-size", "--r1", "--objective"], ["--width", "--gradient-penalty"]),
+        ("dcgan", ["--latent-size", "--width", "--r1", "--critic-steps"], ["--hidden-size", "--gradient-penalty"]),
+        ("wgan-gp", ["--width", "--hidden-size", "--gradient-penalty"], ["--r1"]),
+        ("vae", ["--hidden-size", "--kl-weight", "--binarize"], ["--width"]),
+        ("conv-vae", ["--width", "--likelihood"], ["--hidden-size"]),
+        ("cyclegan", ["--residual-blocks", "--patch-layers", "--identity-fraction", "--pool-size"], ["--latent-size"]),
+        ("classifier", ["--feature-size", "--width"], ["--latent-size"]),
+    ] as [(String, [String], [String])])
+    func eachModelsHelpListsItsOptions(_ model: String, _ present: [String], _ absent: [String]) throws {
+        let r = try CLI.run(["train", model, "--help"])
+        #expect(r.status == 0)
+        for option in present + ["--data", "--epochs", "--optimizer", "--lr", "--out"] { #expect(r.output.contains(option), "\(model) --help lacks \(option)") }
+        for option in absent { #expect(!r.output.contains(option + " "), "\(model) --help lists \(option)") }
     }
 
     @Test func ctrlCFinishesTheStepAndWritesACheckpoint() throws {

@@ -36,7 +36,10 @@ public enum DatasetRegistry {
     public static func register(_ source: any DatasetSource.Type) {
         lock.lock()
         defer { lock.unlock() }
-        if !registered.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(source) }) { registered.append(source) }
+        guard !registered.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(source) }) else { return }
+        let clashes = source.names.filter { name in (builtIn + registered).contains { $0.names.contains(name) } }
+        precondition(clashes.isEmpty, "[DatasetRegistry.register] \(clashes) are names of other datasets")
+        registered.append(source)
     }
 
     /// Every dataset, built-in first.
@@ -60,7 +63,7 @@ public enum DatasetRegistry {
             throw DataError.invalidArgument("unknown dataset '\(spec.name)'; `deepgen list` shows the datasets")
         }
         let dataset = try source.make(spec, options: options, request: request, split: split, seed: seed)
-        let unpaired = dataset is UnpairedDataset
+        let unpaired = dataset is any TwoDomainDataset
         let description = DataDescription(
             kind: source.sampleKind,
             shape: unpaired ? Array(dataset.sampleShape.dropFirst()) : dataset.sampleShape,

@@ -5,11 +5,11 @@ import DeepGenMetrics
 
 /// Not generative: the CNN classifier that `deepgen eval` uses as its feature extractor.
 public enum ClassifierFamily: ModelFamily {
-    public typealias Options = ClassifierOptions
-
     public static let variants = [
         ModelVariant("classifier", "CNN classifier (2 conv blocks, 128 features): the feature extractor of `deepgen eval` for a dataset"),
     ]
+
+    public static func options(for variant: String) -> any FamilyOptions<ClassifierHyperparameters>.Type { ClassifierOptions.self }
 
     public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], labels: true) }
 
@@ -18,9 +18,7 @@ public enum ClassifierFamily: ModelFamily {
     }
 
     public static func adapt(_ h: inout ClassifierHyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {
-        guard let classes = data.classLabels, let last = classes.last else { return }
-        h.classCount = last + 1
-        h.classes = classes == Array(0...last) ? nil : classes
+        if let space = data.labelSpace { (h.classCount, h.classes) = (space.count, space.subset) }
     }
 
     public static func validate(_ h: ClassifierHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
@@ -55,7 +53,8 @@ public struct ClassifierHyperparameters: ModelHyperparameters, Equatable {
     public var featureSize = 128
     /// The size of the label space (labels are `0..<classCount`; the data's).
     public var classCount = 10
-    /// The labels it was trained on when a subset; `nil` means all of `0..<classCount`.
+    /// The labels it was trained on when a subset (recorded, like a conditional GAN's); `nil`
+    /// means all of `0..<classCount`.
     public var classes: [Int]?
 
     public init(width: Int = 32, featureSize: Int = 128, classCount: Int = 10, classes: [Int]? = nil) {

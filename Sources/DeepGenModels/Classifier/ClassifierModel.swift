@@ -50,8 +50,9 @@ public final class ClassifierModel: GenerativeModel, Classifying, TestSetEvaluat
 }
 
 extension ClassifierModel {
-    /// The model `config` describes (its hyperparameters must be ClassifierHyperparameters).
+    /// The model `config` describes, checked first (its hyperparameters must be ClassifierHyperparameters).
     public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try config.validate()
         try self.init(config: config, hyperparameters: config.hyperparameters(as: ClassifierHyperparameters.self), using: &rng)
     }
 }

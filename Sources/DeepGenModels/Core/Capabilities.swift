@@ -34,10 +34,17 @@ public protocol Reconstructing: GenerativeModel {
 
 /// Scores the log-likelihood of data: exactly (flows) or by a bound and an estimate (VAEs).
 public protocol LikelihoodScoring: GenerativeModel {
+    /// Whether ``logLikelihood(_:indices:samples:using:)``'s estimate is exact (a flow, a
+    /// Gaussian) rather than a bound and an importance-sampled estimate (a VAE).
+    var likelihoodIsExact: Bool { get }
     /// Per example, a lower bound and an estimate of log p(x) in nats (equal when exact), from
     /// `samples` importance samples where the model needs them. `indices` are the examples'
     /// positions in their dataset (a binarizing VAE gives each its fixed bits).
     func logLikelihood(_ x: Tensor, indices: [Int], samples: Int, using rng: inout RandomGenerator) throws -> (bound: [Double], estimate: [Double])
+}
+
+extension LikelihoodScoring {
+    public var likelihoodIsExact: Bool { false }
 }
 
 /// A metric a model reports on the test split after every epoch.

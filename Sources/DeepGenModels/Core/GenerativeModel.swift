@@ -26,6 +26,8 @@ public enum Preview {
     case images(Tensor, columns: Int)
     /// Points, drawn over the training data.
     case points(Tensor)
+    /// A file the model encodes itself (audio, text), written as `samples/epoch-NNN.<fileExtension>`.
+    case file(Data, fileExtension: String)
     /// Nothing to show (a classifier).
     case none
 }

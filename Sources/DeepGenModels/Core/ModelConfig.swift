@@ -41,9 +41,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public func family() throws -> any ModelFamily.Type { try ModelFamilies.requireFamily(named: model) }
 
     /// The hyperparameters as the family's own type.
-    public func hyperparameters<H: ModelHyperparameters>(as type: H.Type) -> H {
+    /// - Throws: ``ConfigurationError`` when they are of another type.
+    public func hyperparameters<H: ModelHyperparameters>(as type: H.Type) throws -> H {
         guard let h = hyperparameters as? H else {
-            preconditionFailure("[ModelConfig] \(model) holds \(Swift.type(of: hyperparameters)), not \(H.self)")
+            throw ConfigurationError(message: "\(model) holds \(Swift.type(of: hyperparameters)), not \(H.self)")
         }
         return h
     }
@@ -55,15 +56,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         hyperparameters = h
     }
 
-    /// Checks the shared settings, the data against the family's needs, and the family's own rules.
-    public func validate() throws {
+    /// Checks the shared settings, the data against the family's needs, and the family's own
+    /// rules; `newRun` adds the rules for starting a run (``ModelFamily/validateNewRun(_:variant:data:training:)``),
+    /// which runs of earlier releases need not meet to load.
+    public func validate(newRun: Bool = false) throws {
         let family = try family()
         guard family.accepts(hyperparameters) else {
             throw ConfigurationError(message: "\(model) does not take \(Swift.type(of: hyperparameters))")
         }
         try training.validate()
         try family.dataNeeds(model).check(data, model: model, dataset: dataset)
-        try family.erasedValidate(self)
+        try family.erasedValidate(self, newRun: newRun)
     }
 
     public static func == (a: ModelConfig, b: ModelConfig) -> Bool {

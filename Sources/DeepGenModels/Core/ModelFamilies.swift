@@ -11,14 +11,22 @@ public enum ModelFamilies {
     nonisolated(unsafe) private static var registered: [any ModelFamily.Type] = []
     private static let lock = NSLock()
 
+    /// Names no family may take: `deepgen train` subcommands of its own.
+    public static let reservedNames: Set<String> = ["resume"]
+    /// The most names one family may have (the command line has this many subcommand slots).
+    public static let maxVariants = 8
+
     /// Adds a family defined outside this package (a plug-in, a test). Its names must be new.
     public static func register(_ family: any ModelFamily.Type) {
         lock.lock()
         defer { lock.unlock() }
         guard !registered.contains(where: { ObjectIdentifier($0) == ObjectIdentifier(family) }) else { return }
-        let taken = Set((builtIn + registered).flatMap { f in f.variants.map { $0.name } })
-        let clashes = family.variants.map { $0.name }.filter(taken.contains)
-        precondition(clashes.isEmpty, "[ModelFamilies.register] \(clashes) are names of other families")
+        let taken = Set((builtIn + registered).flatMap { f in f.variants.map { $0.name } }).union(reservedNames)
+        let names = family.variants.map { $0.name }
+        let clashes = names.filter(taken.contains)
+        precondition(clashes.isEmpty, "[ModelFamilies.register] \(clashes) are names of other families or reserved")
+        precondition((1...maxVariants).contains(names.count) && Set(names).count == names.count,
+                     "[ModelFamilies.register] a family has 1 to \(maxVariants) distinct names, got \(names)")
         registered.append(family)
     }
 

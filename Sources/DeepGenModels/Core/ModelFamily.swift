@@ -24,11 +24,12 @@ public struct ModelVariant: Sendable {
 public protocol ModelFamily {
     /// The family's own hyperparameters, stored in `config.json` and checkpoints.
     associatedtype Hyperparameters: ModelHyperparameters & Equatable
-    /// Its command-line options (`deepgen train NAME --help` lists them beside the shared ones).
-    associatedtype Options: FamilyOptions<Hyperparameters>
 
     /// The command-line names, in `deepgen list` order.
     static var variants: [ModelVariant] { get }
+    /// The command-line options of `variant` (`deepgen train NAME --help` lists them beside the
+    /// shared ones): the hyperparameters that model has.
+    static func options(for variant: String) -> any FamilyOptions<Hyperparameters>.Type
     /// What data `variant` trains on.
     static func dataNeeds(_ variant: String) -> DataNeeds
     /// The published settings for `variant` on `data`.
@@ -36,9 +37,13 @@ public protocol ModelFamily {
     /// Fits hyperparameters to a new run's training data (its label space, its scale); called
     /// once, after the command line's values are applied. Default: nothing.
     static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws
-    /// Checks that the combination can work, with a message naming the problem (the shared
-    /// settings are checked already).
+    /// Checks that the model can be built and trained as configured, with a message naming the
+    /// problem (the shared settings are checked already). Runs for every configuration loaded,
+    /// so it must accept whatever earlier releases let a run start with.
     static func validate(_ hyperparameters: Hyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws
+    /// Further rules for starting a new run: values that make no sense but that runs of earlier
+    /// releases may hold and must still load with. Default: none.
+    static func validateNewRun(_ hyperparameters: Hyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws
     /// The metrics `deepgen eval` computes when none are named.
     static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName]
     /// Builds the model, drawing its initial weights from `rng`.
@@ -49,6 +54,8 @@ public protocol ModelFamily {
 }
 
 extension ModelFamily {
+    public static func validateNewRun(_ hyperparameters: Hyperparameters, variant: String, data: DataDescription,
+                                      training: TrainingSettings) throws {}
     public static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {}
     public static func hyperparameters(fromLegacy legacy: LegacyModelConfig) -> Hyperparameters? { nil }
 
@@ -64,8 +71,10 @@ extension ModelFamily {
         return (d.training, d.hyperparameters)
     }
 
-    static func erasedValidate(_ config: ModelConfig) throws {
-        try validate(config.hyperparameters(as: Hyperparameters.self), variant: config.model, data: config.data, training: config.training)
+    static func erasedValidate(_ config: ModelConfig, newRun: Bool) throws {
+        let h = try config.hyperparameters(as: Hyperparameters.self)
+        try validate(h, variant: config.model, data: config.data, training: config.training)
+        if newRun { try validateNewRun(h, variant: config.model, data: config.data, training: config.training) }
     }
 
     static func erasedMakeModel(_ config: ModelConfig, using rng: inout RandomGenerator) throws -> any GenerativeModel {
@@ -115,6 +124,9 @@ public struct DataNeeds: Sendable {
     public func check(_ data: DataDescription, model: String, dataset: String) throws {
         if !kinds.contains(data.kind) {
             throw ConfigurationError(message: "\(model) trains on \(kinds.map(\.noun).joined(separator: " or ")); \(dataset) gives \(data.kind.noun)")
+        }
+        if data.kind == .image, data.range != range {
+            throw ConfigurationError(message: "\(model) trains on images scaled to \(range.interval); the data is described as \(data.range?.interval ?? "unscaled")")
         }
         if labels, data.classLabels?.isEmpty ?? true {
             throw ConfigurationError(message: "\(model) needs a dataset with class labels (shapes, fashion-mnist, an IDX set); \(dataset) has none")

@@ -5,11 +5,11 @@ import DeepGenMetrics
 
 /// CycleGAN: unpaired translation between two image domains.
 public enum CycleGANFamily: ModelFamily {
-    public typealias Options = CycleGANOptions
-
     public static let variants = [
         ModelVariant("cyclegan", "CycleGAN (Zhu 2017): ResNet generators, PatchGAN discriminators, LSGAN, cycle and identity losses"),
     ]
+
+    public static func options(for variant: String) -> any FamilyOptions<CycleGANHyperparameters>.Type { CycleGANOptions.self }
 
     public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], domains: 2) }
 
@@ -24,17 +24,28 @@ public enum CycleGANFamily: ModelFamily {
 
     public static func validate(_ h: CycleGANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
-        if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 {
-            try fail("cyclegan needs images with sides divisible by 4; the data has shape \(data.shape)")
+        // The generator works at a quarter of the size, where its residual blocks pad by reflection.
+        if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 || min(data.shape[1], data.shape[2]) < 8 {
+            try fail("cyclegan needs images with sides divisible by 4 and at least 8; the data has shape \(data.shape)")
         }
         if h.width < 1 { try fail("width must be at least 1, got \(h.width)") }
         if h.residualBlocks < 0 { try fail("residual blocks cannot be negative, got \(h.residualBlocks)") }
         if h.patchLayers < 1 { try fail("PatchGAN layers must be at least 1, got \(h.patchLayers)") }
-        if !(h.cycleWeight >= 0) || !h.cycleWeight.isFinite { try fail("cycle weight λ must be zero or positive, got \(h.cycleWeight)") }
-        if !(h.identityFraction >= 0) || !h.identityFraction.isFinite {
-            try fail("identity weight must be zero or positive, got \(h.identityFraction)")
+        let side = min(data.shape[1], data.shape[2])
+        if PatchDiscriminator.outputSide(inputSide: side, layers: h.patchLayers) == nil {
+            let most = (1...16).last { PatchDiscriminator.outputSide(inputSide: side, layers: $0) != nil } ?? 0
+            try fail("--patch-layers \(h.patchLayers) halves \(side)×\(side) images below the discriminator's last 4×4 convolutions; at most \(most) fit")
         }
         if h.poolSize < 0 { try fail("pool size cannot be negative, got \(h.poolSize)") }
+    }
+
+    public static func validateNewRun(_ h: CycleGANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        if !(h.cycleWeight >= 0) || !h.cycleWeight.isFinite {
+            throw ConfigurationError(message: "cycle weight λ must be zero or positive, got \(h.cycleWeight)")
+        }
+        if !(h.identityFraction >= 0) || !h.identityFraction.isFinite {
+            throw ConfigurationError(message: "identity fraction must be zero or positive, got \(h.identityFraction)")
+        }
     }
 
     public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] { [.translation] }
@@ -80,7 +91,8 @@ public struct CycleGANOptions: FamilyOptions {
     @Option(help: "Residual blocks of the generators (default 9 at 256×256, 6 from 64×64, 3 below).") var residualBlocks: Int?
     @Option(help: "Stride-2 layers of the PatchGAN discriminators (default 3; 2 below 64×64).") var patchLayers: Int?
     @Option(help: "Cycle-consistency weight λ (default 10).") var cycleWeight: Float?
-    @Option(help: "Identity loss weight as a fraction of λ (default 0.5; 0 turns it off).") var identityWeight: Float?
+    @Option(help: "Identity loss weight as a fraction of λ (default 0.5, the reference's --lambda_identity; 0 turns it off).")
+    var identityFraction: Float?
     @Option(help: "Image pool of past fakes for the discriminators (default 50).") var poolSize: Int?
 
     public init() {}
@@ -90,7 +102,7 @@ public struct CycleGANOptions: FamilyOptions {
         if let residualBlocks { h.residualBlocks = residualBlocks }
         if let patchLayers { h.patchLayers = patchLayers }
         if let cycleWeight { h.cycleWeight = cycleWeight }
-        if let identityWeight { h.identityFraction = identityWeight }
+        if let identityFraction { h.identityFraction = identityFraction }
         if let poolSize { h.poolSize = poolSize }
     }
 }

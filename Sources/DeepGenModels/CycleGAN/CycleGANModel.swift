@@ -98,7 +98,7 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
 
     /// Keeps the first four images of each domain for the preview grid.
     public func prepare(trainingData: any Dataset) throws {
-        guard let unpaired = trainingData as? UnpairedDataset else { throw ConfigurationError(message: "cyclegan needs two domains") }
+        guard let unpaired = trainingData as? any TwoDomainDataset else { throw ConfigurationError(message: "cyclegan needs two domains") }
         func take(_ d: any Dataset) throws -> Tensor {
             let n = min(4, d.count)
             return Tensor(shape: [n] + d.sampleShape, scalars: try (0..<n).flatMap { try d.sample(at: $0).values })
@@ -138,8 +138,9 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
 }
 
 extension CycleGANModel {
-    /// The model `config` describes (its hyperparameters must be CycleGANHyperparameters).
+    /// The model `config` describes, checked first (its hyperparameters must be CycleGANHyperparameters).
     public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try config.validate()
         try self.init(config: config, hyperparameters: config.hyperparameters(as: CycleGANHyperparameters.self), using: &rng)
     }
 }

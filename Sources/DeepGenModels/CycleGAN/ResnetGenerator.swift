@@ -58,4 +58,16 @@ public final class PatchDiscriminator: Module, Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor { model(x) }
+
+    /// The side of the patch map for inputs of side `inputSide`, or `nil` when a 4×4 convolution
+    /// would meet an input smaller than itself (padding included).
+    public static func outputSide(inputSide: Int, layers n: Int) -> Int? {
+        func conv(_ side: Int?, stride: Int) -> Int? {
+            guard let side, side + 2 >= 4 else { return nil }
+            return (side + 2 - 4) / stride + 1
+        }
+        var side: Int? = inputSide
+        for _ in 0..<max(n, 1) { side = conv(side, stride: 2) }
+        return conv(conv(side, stride: 1), stride: 1)
+    }
 }

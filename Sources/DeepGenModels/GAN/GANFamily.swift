@@ -3,11 +3,23 @@ import DeepGen
 import DeepGenData
 import DeepGenMetrics
 
+/// The models of the GAN family by their command-line names.
+public enum GANVariant: String, CaseIterable, Sendable {
+    case gan
+    case dcgan
+    case wganGP = "wgan-gp"
+    case cdcgan
+
+    /// The variant `name` names (a name of another family is a programming error).
+    init(_ name: String) throws {
+        guard let v = GANVariant(rawValue: name) else { throw ConfigurationError(message: "\(name) is not a GAN") }
+        self = v
+    }
+}
+
 /// The GAN family: `gan` (MLP), `dcgan`, `wgan-gp` and the conditional `cdcgan`, which share
 /// one adversarial training step (``GANModel``).
 public enum GANFamily: ModelFamily {
-    public typealias Options = GANOptions
-
     public static let variants = [
         ModelVariant("gan", "classic MLP GAN (Goodfellow 2014): G 100→256→512→1024→image, D image→512→256→1; also 2-D mixtures"),
         ModelVariant("dcgan", "DCGAN (Radford 2015): 28×28 transposed-conv G / conv D; the 4×4 Radford layout for 32×32 and 64×64"),
@@ -15,10 +27,18 @@ public enum GANFamily: ModelFamily {
         ModelVariant("cdcgan", "conditional DCGAN: class label embedded into G and D; sample a chosen class"),
     ]
 
+    public static func options(for variant: String) -> any FamilyOptions<GANHyperparameters>.Type {
+        switch GANVariant(rawValue: variant) {
+        case .gan: return MLPGANOptions.self
+        case .wganGP: return WGANGPOptions.self
+        default: return DCGANOptions.self
+        }
+    }
+
     public static func dataNeeds(_ variant: String) -> DataNeeds {
-        switch variant {
-        case "gan", "wgan-gp": return DataNeeds(kinds: [.image, .points])
-        case "cdcgan": return DataNeeds(kinds: [.image], labels: true)
+        switch GANVariant(rawValue: variant) {
+        case .gan, .wganGP: return DataNeeds(kinds: [.image, .points])
+        case .cdcgan: return DataNeeds(kinds: [.image], labels: true)
         default: return DataNeeds(kinds: [.image])
         }
     }
@@ -27,14 +47,14 @@ public enum GANFamily: ModelFamily {
         let points = data.kind == .points
         var t = TrainingSettings(epochs: 5, batchSize: 64, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
         var h = GANHyperparameters()
-        switch variant {
-        case "gan":
+        switch GANVariant(rawValue: variant) {
+        case .gan:
             if points {
                 h.latentSize = 2
                 h.hiddenSize = 128
                 t.optimizer.learningRate = 1e-3
             }
-        case "wgan-gp":
+        case .wganGP:
             t.optimizer = .adam(learningRate: 1e-4, betas: (0.5, 0.9))
             h.objective = .wasserstein
             h.criticSteps = 5
@@ -62,50 +82,59 @@ public enum GANFamily: ModelFamily {
             guard rms > 0, rms.isFinite else { throw ConfigurationError(message: "the 2-D data has no spread (root-mean-square \(rms))") }
             h.dataScale = rms
         }
-        if variant == "cdcgan", let classes = data.classLabels, let last = classes.last {
-            h.classCount = last + 1
-            h.classes = classes == Array(0...last) ? nil : classes
+        if variant == GANVariant.cdcgan.rawValue, let space = data.labelSpace {
+            (h.classCount, h.classes) = (space.count, space.subset)
         }
     }
 
-    public static func validate(_ h: GANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+    public static func validate(_ h: GANHyperparameters, variant name: String, data: DataDescription, training: TrainingSettings) throws {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        let variant = try GANVariant(name)
         let points = data.kind == .points
         if h.latentSize < 1 { try fail("latent size must be at least 1, got \(h.latentSize)") }
         if h.criticSteps < 1 { try fail("critic steps must be at least 1, got \(h.criticSteps)") }
         if let r1 = h.r1Weight {
             if !(r1 >= 0) || !r1.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1)") }
-            if r1 > 0, variant == "wgan-gp" { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
+            if r1 > 0, variant == .wganGP { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
         }
-        if let gp = h.gradientPenaltyWeight {
-            if variant != "wgan-gp" { try fail("--gradient-penalty is WGAN-GP's critic penalty; \(variant) does not take it (R1 is --r1)") }
-            if !(gp >= 0) || !gp.isFinite { try fail("gradient penalty weight λ must be zero or positive, got \(gp)") }
-        } else if variant == "wgan-gp" {
+        if h.gradientPenaltyWeight != nil, variant != .wganGP {
+            try fail("--gradient-penalty is WGAN-GP's critic penalty; \(name) does not take it (R1 is --r1)")
+        } else if h.gradientPenaltyWeight == nil, variant == .wganGP {
             try fail("wgan-gp needs a gradient penalty weight")
         }
         if let s = h.dataScale, !(s > 0) || !s.isFinite { try fail("data scale must be positive, got \(s)") }
         // The MLPs on 2-D points have `hiddenSize` units; every image network has `width` channels.
-        let mlp = points || variant == "gan"
-        if mlp, h.width != nil { try fail("--width sets convolution channels; \(variant) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
-        if !mlp, h.width == nil { try fail("\(variant) needs a width (base channel count)") }
+        let mlp = points || variant == .gan
+        if mlp, h.width != nil { try fail("--width sets convolution channels; \(name) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
+        if !mlp, h.width == nil { try fail("\(name) needs a width (base channel count)") }
         if let w = h.width, w < 1 { try fail("width must be at least 1, got \(w)") }
-        if !points, h.hiddenSize != nil { try fail("--hidden-size sets the MLPs of GANs on 2-D points; \(variant) on images does not take it") }
-        if points, h.hiddenSize == nil { try fail("\(variant) on 2-D points needs a hidden size") }
+        if !points, h.hiddenSize != nil { try fail("--hidden-size sets the MLPs of GANs on 2-D points; \(name) on images does not take it") }
+        if points, h.hiddenSize == nil { try fail("\(name) on 2-D points needs a hidden size") }
         if let n = h.hiddenSize, n < 1 { try fail("hidden size must be at least 1, got \(n)") }
         if !points {
             let side = data.shape.count == 3 && data.shape[1] == data.shape[2] ? data.shape[1] : 0
-            let allowed = variant == "cdcgan" ? [28] : (variant == "gan" ? nil : [28, 32, 64])
+            let allowed: [Int]? = variant == .cdcgan ? [28] : (variant == .gan ? nil : [28, 32, 64])
             if let allowed, !allowed.contains(side) {
-                try fail("\(variant) needs square images of side \(allowed.map(String.init).joined(separator: ", ")); the data has shape \(data.shape)")
+                try fail("\(name) needs square images of side \(allowed.map(String.init).joined(separator: ", ")); the data has shape \(data.shape)")
             }
         }
-        if variant == "cdcgan" {
+        // The 28×28 generators' BatchNorm1d normalizes over the batch: one sample has no variance.
+        if variant == .dcgan || variant == .cdcgan, data.shape.last == 28, training.batchSize < 2 {
+            try fail("\(name) has BatchNorm layers, which need a batch of at least 2; got --batch-size \(training.batchSize)")
+        }
+        if variant == .cdcgan {
             guard let count = h.classCount, count >= 1 else { try fail("a conditional model needs at least one class"); return }
             if let classes = h.classes, classes.isEmpty || !classes.allSatisfy({ (0..<count).contains($0) }) {
                 try fail("trained classes \(classes) must be a non-empty subset of 0..<\(count)")
             }
         } else if h.classCount != nil || h.classes != nil {
-            try fail("\(variant) is not conditional; only cdcgan takes classes")
+            try fail("\(name) is not conditional; only cdcgan takes classes")
+        }
+    }
+
+    public static func validateNewRun(_ h: GANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        if let gp = h.gradientPenaltyWeight, !(gp >= 0) || !gp.isFinite {
+            throw ConfigurationError(message: "gradient penalty weight λ must be zero or positive, got \(gp)")
         }
     }
 
@@ -118,13 +147,14 @@ public enum GANFamily: ModelFamily {
     }
 
     public static func hyperparameters(fromLegacy c: LegacyModelConfig) -> GANHyperparameters? {
-        let points = c.sampleShape.count == 1
+        guard let variant = GANVariant(rawValue: c.model) else { return nil }
+        let points = c.data.kind == .points
         var h = GANHyperparameters(latentSize: c.latentSize, objective: c.objective, criticSteps: c.criticSteps,
                                    r1Weight: c.r1Weight, dataScale: c.dataScale)
-        if !(points || c.model == "gan") { h.width = c.width }
+        if !(points || variant == .gan) { h.width = c.width }
         if points { h.hiddenSize = c.hiddenSize }
-        if c.model == "wgan-gp" { h.gradientPenaltyWeight = c.gradientPenaltyWeight }
-        if c.model == "cdcgan" {
+        if variant == .wganGP { h.gradientPenaltyWeight = c.gradientPenaltyWeight }
+        if variant == .cdcgan {
             h.classCount = c.classCount
             h.classes = c.classes
         }
@@ -178,25 +208,64 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
 
 extension GANObjective: ExpressibleByArgument {}
 
-/// The GAN family's command-line options.
-public struct GANOptions: FamilyOptions {
+/// Options every GAN variant has.
+public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Latent size (default 100; 2 on 2-D points).") var latentSize: Int?
-    @Option(help: "Base channel count of the convolutional networks (dcgan, cdcgan, wgan-gp on images; default 64).") var width: Int?
-    @Option(help: "Units in each of the 3 hidden layers of the MLPs on 2-D points (default 128).") var hiddenSize: Int?
-    @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein (wgan-gp's).") var objective: GANObjective?
+    @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
     @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
-    @Option(help: "Gradient penalty weight λ (wgan-gp; default 10, 0.1 on 2-D points).") var gradientPenalty: Float?
-    @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients (gan, dcgan, cdcgan).") var r1: Float?
+
+    public init() {}
+
+    func apply(to h: inout GANHyperparameters) {
+        if let latentSize { h.latentSize = latentSize }
+        if let objective { h.objective = objective }
+        if let criticSteps { h.criticSteps = criticSteps }
+    }
+}
+
+/// `gan`'s options: an MLP, whose hidden layers are fixed on images and `--hidden-size` on 2-D points.
+public struct MLPGANOptions: FamilyOptions {
+    @OptionGroup var common: GANCommonOptions
+    @Option(help: "Units in each of the 3 hidden layers of both MLPs on 2-D points (default 128).") var hiddenSize: Int?
+    @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
 
     public init() {}
 
     public func apply(to h: inout GANHyperparameters, variant: String) throws {
-        if let latentSize { h.latentSize = latentSize }
+        common.apply(to: &h)
+        if let hiddenSize { h.hiddenSize = hiddenSize }
+        if let r1 { h.r1Weight = r1 }
+    }
+}
+
+/// `dcgan`'s and `cdcgan`'s options.
+public struct DCGANOptions: FamilyOptions {
+    @OptionGroup var common: GANCommonOptions
+    @Option(help: "Base channel count (default 64).") var width: Int?
+    @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
+
+    public init() {}
+
+    public func apply(to h: inout GANHyperparameters, variant: String) throws {
+        common.apply(to: &h)
+        if let width { h.width = width }
+        if let r1 { h.r1Weight = r1 }
+    }
+}
+
+/// `wgan-gp`'s options: convolutional on images (`--width`), an MLP on 2-D points (`--hidden-size`).
+public struct WGANGPOptions: FamilyOptions {
+    @OptionGroup var common: GANCommonOptions
+    @Option(help: "Base channel count on images (default 64).") var width: Int?
+    @Option(help: "Units in each of the 3 hidden layers of both MLPs on 2-D points (default 128).") var hiddenSize: Int?
+    @Option(help: "Gradient penalty weight λ (default 10; 0.1 on 2-D points).") var gradientPenalty: Float?
+
+    public init() {}
+
+    public func apply(to h: inout GANHyperparameters, variant: String) throws {
+        common.apply(to: &h)
         if let width { h.width = width }
         if let hiddenSize { h.hiddenSize = hiddenSize }
-        if let objective { h.objective = objective }
-        if let criticSteps { h.criticSteps = criticSteps }
         if let gradientPenalty { h.gradientPenaltyWeight = gradientPenalty }
-        if let r1 { h.r1Weight = r1 }
     }
 }

@@ -17,8 +17,9 @@ public final class GANModel: GenerativeModel, PriorSampling {
         isWGAN ? ["loss_d", "loss_g", "gradient_penalty", "wasserstein"]
             : ["loss_d", "loss_g", "d_real", "d_fake"] + ((hyperparameters.r1Weight ?? 0) > 0 ? ["r1"] : [])
     }
+    public let variant: GANVariant
     /// WGAN-GP: a critic without BatchNorm or dropout, trained with the gradient penalty.
-    var isWGAN: Bool { config.model == "wgan-gp" }
+    var isWGAN: Bool { variant == .wganGP }
     /// Counts discriminator steps so the generator steps every `criticSteps`-th one; saved with
     /// the model so a resumed run keeps the rhythm.
     public private(set) var discriminatorSteps = 0
@@ -32,16 +33,18 @@ public final class GANModel: GenerativeModel, PriorSampling {
     public init(config: ModelConfig, hyperparameters h: GANHyperparameters, using rng: inout RandomGenerator) throws {
         self.config = config
         hyperparameters = h
+        let variant = try GANVariant(config.model)
+        self.variant = variant
         let shape = config.sampleShape
         let isPoints = config.data.kind == .points
         let seed = config.training.seed
         let g: Module, d: Module
         // The classic GAN is an MLP; WGAN-GP is an MLP on 2-D points and convolutional on images.
-        let useMLP = config.model == "gan" || (config.model == "wgan-gp" && isPoints)
         let width = h.width ?? 64
-        let isWGAN = config.model == "wgan-gp"
-        switch config.model {
-        case _ where useMLP:
+        let wgan = variant == .wganGP
+        switch variant {
+        // The classic GAN is an MLP everywhere; WGAN-GP on 2-D points.
+        case .gan, .wganGP where isPoints:
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
             let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
             let gen = MLPGenerator(latentSize: h.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
@@ -50,11 +53,11 @@ public final class GANModel: GenerativeModel, PriorSampling {
             g = gen; d = dis
             generate = { z, _ in gen(z) }
             discriminate = { x, _ in dis(x) }
-        case "dcgan", "wgan-gp":
+        case .dcgan, .wganGP:
             let channels = shape[0], side = shape[1]
             if side == 28 {
                 let gen = DCGAN28Generator(latentSize: h.latentSize, width: width, channels: channels, using: &rng)
-                let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: isWGAN ? 0 : 0.3,
+                let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: wgan ? 0 : 0.3,
                                                seed: seed &+ 101, using: &rng)
                 g = gen; d = dis
                 generate = { z, _ in gen(z) }
@@ -62,14 +65,14 @@ public final class GANModel: GenerativeModel, PriorSampling {
             } else {
                 let gen = DCGANGenerator(latentSize: h.latentSize, imageSize: side, width: width, channels: channels, using: &rng)
                 let dis = DCGANDiscriminator(imageSize: side, width: width, channels: channels,
-                                             batchNorm: !isWGAN, using: &rng)
+                                             batchNorm: !wgan, using: &rng)
                 gen.apply { Initializer.dcgan($0, using: &rng) }
                 dis.apply { Initializer.dcgan($0, using: &rng) }
                 g = gen; d = dis
                 generate = { z, _ in gen(z) }
                 discriminate = { x, _ in dis(x) }
             }
-        case "cdcgan":
+        case .cdcgan:
             let classCount = h.classCount ?? 1
             let gen = ConditionalDCGAN28Generator(latentSize: h.latentSize, classCount: classCount, width: width,
                                                   channels: shape[0], using: &rng)
@@ -78,14 +81,12 @@ public final class GANModel: GenerativeModel, PriorSampling {
             g = gen; d = dis
             generate = { z, labels in gen(z, labels: labels) }
             discriminate = { x, labels in dis(x, labels: labels) }
-        default:
-            throw ConfigurationError(message: "\(config.model) is not a GAN")
         }
         generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
         discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
     }
 
-    public var isConditional: Bool { config.model == "cdcgan" }
+    public var isConditional: Bool { variant == .cdcgan }
     public var conditioningClasses: [Int]? { isConditional ? hyperparameters.trainedClasses : nil }
     /// The labels the generator draws from (an unconditional model ignores them).
     private var classes: [Int] { hyperparameters.trainedClasses ?? [0] }
@@ -174,8 +175,9 @@ public final class GANModel: GenerativeModel, PriorSampling {
 }
 
 extension GANModel {
-    /// The model `config` describes (its hyperparameters must be GANHyperparameters).
+    /// The model `config` describes, checked first (its hyperparameters must be GANHyperparameters).
     public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try config.validate()
         try self.init(config: config, hyperparameters: config.hyperparameters(as: GANHyperparameters.self), using: &rng)
     }
 }

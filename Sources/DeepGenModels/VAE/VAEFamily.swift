@@ -5,12 +5,14 @@ import DeepGenMetrics
 
 /// The VAE family: the MLP VAE (`vae`) and the convolutional one (`conv-vae`) for 28×28 images.
 public enum VAEFamily: ModelFamily {
-    public typealias Options = VAEOptions
-
     public static let variants = [
         ModelVariant("vae", "MLP VAE (Kingma & Welling 2014): 784-400-20, Bernoulli or Gaussian pixels, β-VAE weight"),
         ModelVariant("conv-vae", "convolutional VAE for 28×28: two stride-2 convs, 20-d latent, transposed-conv decoder"),
     ]
+
+    public static func options(for variant: String) -> any FamilyOptions<VAEHyperparameters>.Type {
+        variant == "conv-vae" ? ConvVAEOptions.self : MLPVAEOptions.self
+    }
 
     public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], range: .zeroToOne) }
 
@@ -24,7 +26,6 @@ public enum VAEFamily: ModelFamily {
     public static func validate(_ h: VAEHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
         if h.latentSize < 1 { try fail("latent size must be at least 1, got \(h.latentSize)") }
-        if !(h.klWeight >= 0) || !h.klWeight.isFinite { try fail("the KL weight β must be zero or positive, got \(h.klWeight)") }
         if h.binarize && h.likelihood != .bernoulli {
             try fail("binarized data is for VAEs with Bernoulli pixels; \(variant) with \(h.likelihood.rawValue) pixels does not take it")
         }
@@ -37,6 +38,12 @@ public enum VAEFamily: ModelFamily {
         } else {
             if h.width != nil { try fail("--width sets conv-vae's channels; vae has --hidden-size") }
             guard let n = h.hiddenSize, n >= 1 else { try fail("hidden size must be at least 1, got \(h.hiddenSize.map(String.init) ?? "none")"); return }
+        }
+    }
+
+    public static func validateNewRun(_ h: VAEHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        if !(h.klWeight >= 0) || !h.klWeight.isFinite {
+            throw ConfigurationError(message: "the KL weight β must be zero or positive, got \(h.klWeight)")
         }
     }
 
@@ -82,11 +89,9 @@ public struct VAEHyperparameters: ModelHyperparameters, Equatable {
 
 extension VAELikelihood: ExpressibleByArgument {}
 
-/// The VAE family's command-line options.
-public struct VAEOptions: FamilyOptions {
+/// Options both VAEs have.
+public struct VAECommonOptions: ParsableArguments {
     @Option(help: "Latent size (default 20).") var latentSize: Int?
-    @Option(help: "vae: units of the hidden layer (default 400).") var hiddenSize: Int?
-    @Option(help: "conv-vae: channels of the first convolution (default 32).") var width: Int?
     @Option(help: "Pixel likelihood: bernoulli or gaussian.") var likelihood: VAELikelihood?
     @Option(help: "β, the weight of the KL term (default 1).") var klWeight: Float?
     @Flag(help: "Train on pixels binarized afresh each batch (dynamic binarization); the test set is binarized with a fixed seed.")
@@ -94,12 +99,36 @@ public struct VAEOptions: FamilyOptions {
 
     public init() {}
 
-    public func apply(to h: inout VAEHyperparameters, variant: String) throws {
+    func apply(to h: inout VAEHyperparameters) {
         if let latentSize { h.latentSize = latentSize }
-        if let hiddenSize { h.hiddenSize = hiddenSize }
-        if let width { h.width = width }
         if let likelihood { h.likelihood = likelihood }
         if let klWeight { h.klWeight = klWeight }
         if binarize { h.binarize = true }
+    }
+}
+
+/// `vae`'s options.
+public struct MLPVAEOptions: FamilyOptions {
+    @OptionGroup var common: VAECommonOptions
+    @Option(help: "Units of the encoder's and decoder's hidden layer (default 400).") var hiddenSize: Int?
+
+    public init() {}
+
+    public func apply(to h: inout VAEHyperparameters, variant: String) throws {
+        common.apply(to: &h)
+        if let hiddenSize { h.hiddenSize = hiddenSize }
+    }
+}
+
+/// `conv-vae`'s options.
+public struct ConvVAEOptions: FamilyOptions {
+    @OptionGroup var common: VAECommonOptions
+    @Option(help: "Channels of the first convolution (default 32; the second has twice as many).") var width: Int?
+
+    public init() {}
+
+    public func apply(to h: inout VAEHyperparameters, variant: String) throws {
+        common.apply(to: &h)
+        if let width { h.width = width }
     }
 }

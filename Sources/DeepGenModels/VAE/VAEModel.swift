@@ -97,8 +97,9 @@ public final class VAEModel: GenerativeModel, PriorSampling, Reconstructing, Lik
 }
 
 extension VAEModel {
-    /// The model `config` describes (its hyperparameters must be VAEHyperparameters).
+    /// The model `config` describes, checked first (its hyperparameters must be VAEHyperparameters).
     public convenience init(config: ModelConfig, using rng: inout RandomGenerator) throws {
+        try config.validate()
         try self.init(config: config, hyperparameters: config.hyperparameters(as: VAEHyperparameters.self), using: &rng)
     }
 }

@@ -1,3 +1,5 @@
+import DeepGenKernels
+
 // Comparisons give 0/1 masks and carry no gradient; `where` routes gradients by a mask.
 
 extension Tensor {
@@ -22,4 +24,9 @@ extension Tensor {
              b.needsGradient ? (g * (1 - mask)).sum(toShape: b.shape) : nil]
         }
     }
+}
+
+extension Tensor {
+    /// Whether no element is NaN or infinite (one vectorized pass).
+    public var isFinite: Bool { VectorMath.allFinite(storage.pointer, count: count) }
 }

@@ -28,9 +28,9 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if warmupSteps < 0 { throw ValidationError("--warmup-steps cannot be negative") }
-        if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
+        if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+        if !(0...100_000).contains(warmupSteps) { throw ValidationError("--warmup-steps must be between 0 and 100,000, got \(warmupSteps)") }
+        if !(seconds > 0 && seconds <= 3600) { throw ValidationError("--seconds must be positive and at most 3600, got \(seconds)") }
     }
 
     func run() throws {

@@ -56,11 +56,17 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         _ = try parsedMetrics()
-        if let count, count < 2 { throw ValidationError("--count must be at least 2, got \(count)") }
-        if repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
-        if iwaeSamples < 1 { throw ValidationError("--iwae-samples must be at least 1, got \(iwaeSamples)") }
-        if kidSubsets < 1 || kidSubsetSize < 2 { throw ValidationError("--kid-subsets must be at least 1 and --kid-subset-size at least 2") }
-        if neighbours < 1 { throw ValidationError("--neighbours must be at least 1, got \(neighbours)") }
+        func check(_ value: Int?, _ range: ClosedRange<Int>, _ name: String) throws {
+            if let value, !range.contains(value) {
+                throw ValidationError("\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
+        }
+        try check(count, 2...1_000_000, "--count")
+        try check(repeats, 1...1000, "--repeats")
+        try check(iwaeSamples, 1...1_000_000, "--iwae-samples")
+        try check(kidSubsets, 1...10_000, "--kid-subsets")
+        try check(kidSubsetSize, 2...1_000_000, "--kid-subset-size")
+        try check(neighbours, 1...1000, "--neighbours")
     }
 
     func run() throws {

@@ -5,6 +5,13 @@ import DeepGenModels
 import DeepGenTraining
 import Foundation
 
+/// Checks before any work that `--out` names a format ``writeImages(_:to:range:nrow:)`` writes.
+func validateImageOutput(_ out: String) throws {
+    if !["png", "npy"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
+        throw ValidationError("--out must end in .png or .npy, got \(out)")
+    }
+}
+
 /// Writes `images` as a PNG grid, or as a `.npy` array `[N, C, H, W]` (float32), by extension.
 func writeImages(_ images: Tensor, to path: String, range: PixelRange, nrow: Int = 8) throws {
     let url = URL(fileURLWithPath: path)
@@ -29,10 +36,8 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
 
     func validate() throws {
-        if count < 1 { throw ValidationError("--count must be at least 1") }
-        if !["png", "npy"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) {
-            throw ValidationError("--out must end in .png or .npy, got \(out)")
-        }
+        if count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
+        try validateImageOutput(out)
     }
 
     func run() throws {
@@ -50,7 +55,7 @@ struct Sample: ParsableCommand {
                 throw RuntimeError("--class must be one of the trained classes \(classes.map(String.init).joined(separator: ", ")), got \(classLabel)")
             }
         }
-        let images = sampler.sample(count: count, label: classLabel, using: &rng)
+        let images = Self.sample(sampler, count: count, label: classLabel, using: &rng)
         if loaded.config.data.kind == .points {
             guard out.hasSuffix(".npy") else {
                 let plot = ScatterPlot(extent: ScatterPlot.extent(of: images))
@@ -61,6 +66,24 @@ struct Sample: ParsableCommand {
         }
         try writeImages(images, to: out, range: loaded.config.data.range ?? .minusOneToOne)
         print("wrote \(count) samples to \(out)")
+    }
+}
+
+extension Sample {
+    /// `count` samples generated a few hundred at a time, so the networks' activations stay
+    /// small whatever the count (a whole count at once held gigabytes). Chunks are a multiple of
+    /// the class count, so a conditional model's classes still take turns across them.
+    static func sample(_ sampler: any PriorSampling, count: Int, label: Int?, using rng: inout RandomGenerator) -> Tensor {
+        let classes = sampler.conditioningClasses?.count ?? 1
+        let chunk = max(classes, 500 - 500 % classes)
+        var parts: [Tensor] = []
+        var done = 0
+        while done < count {
+            let n = min(chunk, count - done)
+            parts.append(sampler.sample(count: n, label: label, using: &rng))
+            done += n
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
     }
 }
 

@@ -52,7 +52,7 @@ struct Resume: ParsableCommand {
         guard resume != nil else {
             throw ValidationError("name a model to train (\(ModelFamilies.variants.map(\.name).joined(separator: ", "))), or --resume RUN_DIR")
         }
-        for (name, value) in [("--epochs", epochs), ("--threads", threads), ("--max-steps", maxSteps)] {
+        for (name, value) in [("--threads", threads), ("--max-steps", maxSteps)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
     }
@@ -60,20 +60,9 @@ struct Resume: ParsableCommand {
     func run() throws {
         guard let resume else { return }
         prepareProcess(threads: threads)
-        let url = URL(fileURLWithPath: resume)
         let trainer: Trainer
-        do {
-            if let epochs {
-                // Extending (or shortening) a run: the new total is recorded in config.json.
-                let run = RunDirectory(url)
-                var config = try run.readConfig()
-                config.model.training.epochs = epochs
-                try run.writeConfig(config)
-            }
-            trainer = try Trainer(resuming: url)
-        } catch {
-            throw RuntimeError("\(error)")
-        }
+        do { trainer = try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs) } catch { throw RuntimeError("\(error)") }
+        for note in trainer.notes { print("note: \(note)") }
         let count = threads ?? trainer.config.threads
         print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
         if count != trainer.config.threads {
@@ -102,18 +91,23 @@ where Options.Hyperparameters == Family.Hyperparameters {
         let trainer: Trainer
         let folder: String
         do {
-            let (config, data) = try RunConfig.newRun(
+            var (config, data) = try RunConfig.newRun(
                 Family.self, model: name, data: data.options, seed: training.seed, threads: Parallel.threadCount,
                 evaluation: runOptions.evaluation
             ) { settings, hyperparameters in
                 training.apply(to: &settings)
                 try model.apply(to: &hyperparameters, variant: name)
             }
+            let arguments = CommandLine.arguments
+            if arguments.first.map({ URL(fileURLWithPath: $0).lastPathComponent == "deepgen" }) == true {
+                config.command = ["deepgen"] + arguments.dropFirst()
+            }
             folder = runOptions.out ?? "runs/\(name)-\(config.data.spec.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "_"))"
             trainer = try Trainer(newRun: config, data: data, in: URL(fileURLWithPath: folder))
         } catch {
             throw RuntimeError("\(error)")
         }
+        for note in trainer.notes { print("note: \(note)") }
         print("training \(name) on \(trainer.config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads)")
         try train(trainer, maxSteps: runOptions.maxSteps)
     }
@@ -127,13 +121,18 @@ func prepareProcess(threads: Int?) {
     StopRequest.install()
 }
 
-/// Runs `trainer` to its end (or `maxSteps`), reporting progress; a divergence exits with status 2.
+/// Runs `trainer` to its end (or `maxSteps`), reporting progress. A divergence exits with
+/// status 2, a file that cannot be written with status 3, each after its message.
 func train(_ trainer: Trainer, maxSteps: Int?) throws {
     trainer.stopAfterSteps = maxSteps
     let outcome: TrainingOutcome
     do { outcome = try trainer.run(progress: ProgressReporter()) } catch let error as TrainingError {
         print("error: \(error)")
+        if case .cannotWrite = error { throw ExitCode(3) }
         throw ExitCode(2)
+    } catch {
+        print("error: \(error)")
+        throw ExitCode(1)
     }
     if outcome == .finished {
         print("finished: \(trainer.run.latestCheckpointURL.path), samples in \(trainer.run.samplesURL.path)")

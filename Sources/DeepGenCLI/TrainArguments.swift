@@ -15,8 +15,8 @@ struct DataArguments: ParsableArguments {
     @Option(help: "Samples of the procedural and 2-D datasets.") var syntheticCount: Int = 60_000
 
     func validate() throws {
-        if imageSize < 8 { throw ValidationError("--image-size must be at least 8, got \(imageSize)") }
-        if syntheticCount < 1 { throw ValidationError("--synthetic-count must be at least 1, got \(syntheticCount)") }
+        if !(8...4096).contains(imageSize) { throw ValidationError("--image-size must be between 8 and 4096, got \(imageSize)") }
+        if !(1...2_000_000).contains(syntheticCount) { throw ValidationError("--synthetic-count must be between 1 and 2,000,000, got \(syntheticCount)") }
     }
 
     var options: DataOptions { DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount) }
@@ -83,7 +83,8 @@ struct RunArguments: ParsableArguments {
         for (name, value) in [("--threads", threads), ("--max-steps", maxSteps), ("--eval-every", evalEvery)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
-        if evalCount < 2 { throw ValidationError("--eval-count must be at least 2, got \(evalCount)") }
+        if let threads, threads > 1024 { throw ValidationError("--threads must be at most 1024, got \(threads)") }
+        if !(2...1_000_000).contains(evalCount) { throw ValidationError("--eval-count must be between 2 and 1,000,000, got \(evalCount)") }
         if extractor != nil && evalEvery == nil { throw ValidationError("--extractor is for --eval-every (deepgen eval takes its own)") }
     }
 

@@ -72,6 +72,11 @@ struct Reconstruct: ParsableCommand {
     @Option(help: "Folder of IDX files, as for train.") var dataDir: String?
     @Option(help: "Output .png grid or .npy array.") var out: String
 
+    func validate() throws {
+        if !(1...10_000).contains(count) { throw ValidationError("--count must be between 1 and 10,000, got \(count)") }
+        try validateImageOutput(out)
+    }
+
     func run() throws {
         let loaded = try load(source)
         guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) does not reconstruct images (it is \(loaded.config.model); a VAE does)") }
@@ -93,8 +98,9 @@ struct Interpolate: ParsableCommand {
     @Option(help: "Output .png grid or .npy array.") var out: String
 
     func validate() throws {
-        if steps < 2 { throw ValidationError("--steps must be at least 2") }
-        if pairs < 1 { throw ValidationError("--pairs must be at least 1") }
+        if !(2...1000).contains(steps) { throw ValidationError("--steps must be between 2 and 1000, got \(steps)") }
+        if !(1...1000).contains(pairs) { throw ValidationError("--pairs must be between 1 and 1000, got \(pairs)") }
+        try validateImageOutput(out)
     }
 
     func run() throws {

@@ -17,11 +17,23 @@ public enum AdamUpdate {
         }
     }
 
-    /// Updates `p`, `m`, `v` (and `vmax` with AMSGrad) in place for `count` elements.
+    /// What the pass saw that was not finite.
+    public struct NonFinite: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        /// A gradient element was NaN or infinite.
+        public static let gradient = NonFinite(rawValue: 1)
+        /// An updated parameter was.
+        public static let parameter = NonFinite(rawValue: 2)
+    }
+
+    /// Updates `p`, `m`, `v` (and `vmax` with AMSGrad) in place for `count` elements, and says
+    /// whether it met a non-finite gradient or produced a non-finite parameter.
+    @discardableResult
     public static func run(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                            expAvg m: UnsafeMutablePointer<Float>, expAvgSq v: UnsafeMutablePointer<Float>,
-                           maxExpAvgSq vmax: UnsafeMutablePointer<Float>?, count: Int, _ scalars: Scalars) {
+                           maxExpAvgSq vmax: UnsafeMutablePointer<Float>?, count: Int, _ scalars: Scalars) -> NonFinite {
         var c = scalars.c
-        deepgen_adam_update(p, g, m, v, vmax, count, &c)
+        return NonFinite(rawValue: deepgen_adam_update(p, g, m, v, vmax, count, &c))
     }
 }

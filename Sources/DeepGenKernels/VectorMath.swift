@@ -98,3 +98,19 @@ public enum VectorMath {
         }
     }
 }
+
+extension VectorMath {
+    /// Whether none of the `count` floats at `x` is NaN or infinite (one vectorized pass, split
+    /// over threads for long arrays).
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        guard count >= 1 << 18 else { return deepgen_all_finite(x, count) != 0 }
+        var finite = [Bool](repeating: true, count: Parallel.chunkCount(count, minChunk: 1 << 16))
+        finite.withUnsafeMutableBufferPointer { flags in
+            let flags = flags
+            Parallel.forEachChunk(count, minChunk: 1 << 16) { c, r in
+                flags[c] = deepgen_all_finite(x + r.lowerBound, r.count) != 0
+            }
+        }
+        return finite.allSatisfy { $0 }
+    }
+}

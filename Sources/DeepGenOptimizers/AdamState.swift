@@ -48,7 +48,7 @@ public struct AdamState: ParameterState {
 func adamStep(
     gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState, learningRate lr: Double, beta1: Double,
     beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool, amsgrad: Bool
-) -> (parameter: Tensor, state: AdamState) {
+) -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
     var p = consume parameter, s = consume state
     s.step += 1
     let t = Double(s.step)
@@ -62,6 +62,7 @@ func adamStep(
     if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
     // Taken out of the state so the buffer has one owner and is updated in place.
     var maximum = amsgrad ? s.maxExpAvgSq.take()! : Tensor(zeros: [0])
+    var flags: AdamUpdate.NonFinite = []
 
     gradient.withUnsafeBufferPointer { g in
         p.withUnsafeMutableBufferPointer { p in
@@ -72,10 +73,14 @@ func adamStep(
                               let v = v.baseAddress else { return }
                         let vmax = amsgrad ? vmax.baseAddress : nil
                         // Elements are independent, so chunks on several threads give the same bits.
-                        Parallel.forEachChunk(gradient.count, minChunk: 1 << 15) { _, range in
-                            let i = range.lowerBound
-                            AdamUpdate.run(parameter: p + i, gradient: g + i, expAvg: m + i, expAvgSq: v + i,
-                                           maxExpAvgSq: vmax.map { $0 + i }, count: range.count, scalars)
+                        let chunks = Parallel.chunkCount(gradient.count, minChunk: 1 << 15)
+                        withUnsafeTemporaryAllocation(of: AdamUpdate.NonFinite.self, capacity: chunks) { seen in
+                            Parallel.forEachChunk(gradient.count, minChunk: 1 << 15) { c, range in
+                                let i = range.lowerBound
+                                seen[c] = AdamUpdate.run(parameter: p + i, gradient: g + i, expAvg: m + i, expAvgSq: v + i,
+                                                         maxExpAvgSq: vmax.map { $0 + i }, count: range.count, scalars)
+                            }
+                            for c in 0..<chunks { flags.formUnion(seen[c]) }
                         }
                     }
                 }
@@ -83,5 +88,7 @@ func adamStep(
         }
     }
     if amsgrad { s.maxExpAvgSq = maximum }
-    return (p, s)
+    let nonFinite: NonFiniteUpdate? = flags.contains(.gradient) ? .gradient(gradient.scalars.first { !$0.isFinite } ?? .nan)
+        : flags.contains(.parameter) ? .parameter : nil
+    return (p, s, nonFinite)
 }

@@ -47,7 +47,8 @@ public struct AdamW: ParameterwiseOptimizer {
         AdamState(zerosLike: parameter.shape, amsgrad: amsgrad)
     }
 
-    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState) -> (parameter: Tensor, state: AdamState) {
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState)
+        -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
         adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
                  beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true, amsgrad: amsgrad)
     }

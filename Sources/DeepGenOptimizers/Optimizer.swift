@@ -14,7 +14,10 @@ public protocol Optimizer {
     /// Applies one step to every parameter that has a gradient, replacing each with a fresh leaf
     /// that requires gradients. A parameter without a gradient is left alone (as PyTorch skips a
     /// parameter whose `.grad` is `None`); a gradient without a parameter is a programming error.
-    mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor])
+    /// - Returns: the parameters whose gradient was not finite, or whose update was not (found in
+    ///   the update's own pass where the optimizer can): a diverging run, for the caller to stop.
+    @discardableResult
+    mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate]
 
     /// The state tensors, named `<parameter>.<slot>` (`main.0.weight.exp_avg`).
     func stateTensors() -> [String: Tensor]
@@ -27,6 +30,28 @@ public protocol Optimizer {
     ///
     /// - Throws: ``OptimizerStateError`` listing every problem found; the optimizer is unchanged then.
     mutating func loadState(tensors: [String: Tensor], metadata: [String: String]) throws
+}
+
+/// What was not finite in one parameter's update.
+public enum NonFiniteUpdate: Equatable, Sendable, CustomStringConvertible {
+    /// The gradient held this NaN or infinite value.
+    case gradient(Float)
+    /// The gradient was finite; the updated parameter is not (the step overflowed).
+    case parameter
+
+    public var description: String {
+        switch self {
+        case .gradient(let v): return "gradient is \(v)"
+        case .parameter: return "update is not finite"
+        }
+    }
+
+    /// What `gradient` and `parameter` (a parameter after its update) hold; `nil` when both are
+    /// finite. For optimizers whose update pass does not check (two read passes).
+    public static func check(gradient: Tensor, parameter: Tensor) -> NonFiniteUpdate? {
+        if !gradient.isFinite { return .gradient(gradient.scalars.first { !$0.isFinite } ?? .nan) }
+        return parameter.isFinite ? nil : .parameter
+    }
 }
 
 /// Why saved optimizer state could not be restored; lists every problem at once.

@@ -36,14 +36,18 @@ public protocol ParameterwiseOptimizer: Optimizer, Codable {
     /// The state before the first update of `parameter`.
     func initialState(for parameter: Tensor) -> State
 
-    /// One update of one parameter: returns the new parameter and state and changes nothing else.
+    /// One update of one parameter: returns the new parameter and state and changes nothing else,
+    /// and what was not finite in it (a NaN gradient, an overflowing step), if anything.
     /// Parameter and state are `consuming` so that, when the caller hands over its only copy,
     /// the update writes into their buffers instead of copying them.
-    func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming State) -> (parameter: Tensor, state: State)
+    func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming State)
+        -> (parameter: Tensor, state: State, nonFinite: NonFiniteUpdate?)
 }
 
 extension ParameterwiseOptimizer {
-    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) {
+    @discardableResult
+    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate] {
+        var nonFinite: [String: NonFiniteUpdate] = [:]
         withoutGrad {
             // Sorted: a fixed order keeps runs reproducible whatever the dictionary's layout.
             for name in gradients.keys.sorted() {
@@ -61,13 +65,15 @@ extension ParameterwiseOptimizer {
                 // Handing over the only references lets the update write in place (unless the
                 // caller keeps another copy of the parameter).
                 parameters[name] = nil
-                let (p, s) = applySingle(gradient: gradient.detached(), parameter: (consume parameter).detached(),
-                                         state: consume state)
+                let (p, s, problem) = applySingle(gradient: gradient.detached(), parameter: (consume parameter).detached(),
+                                                  state: consume state)
                 parameters[name] = p.requiringGrad()
                 states[name] = s
+                if let problem { nonFinite[name] = problem }
             }
             stepCount += 1
         }
+        return nonFinite
     }
 
     public func stateTensors() -> [String: Tensor] {

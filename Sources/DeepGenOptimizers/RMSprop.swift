@@ -57,7 +57,8 @@ public struct RMSprop: ParameterwiseOptimizer {
                      gradientAverage: centered ? Tensor(zeros: parameter.shape) : nil)
     }
 
-    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming RMSpropState) -> (parameter: Tensor, state: RMSpropState) {
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming RMSpropState)
+        -> (parameter: Tensor, state: RMSpropState, nonFinite: NonFiniteUpdate?) {
         var p = consume parameter, s = consume state
         s.step += 1
         let wd = Float(weightDecay), a = Float(alpha), oneMinusA = Float(1 - alpha), eps = Float(epsilon)
@@ -103,7 +104,8 @@ public struct RMSprop: ParameterwiseOptimizer {
         }
         if useMomentum { s.momentumBuffer = buffer }
         if centered { s.gradientAverage = average }
-        return (p, s)
+        // Checked in passes of their own: these optimizers are not on a benchmark's hot path.
+        return (p, s, NonFiniteUpdate.check(gradient: gradient, parameter: p))
     }
 }
 

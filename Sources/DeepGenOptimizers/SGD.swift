@@ -48,7 +48,8 @@ public struct SGD: ParameterwiseOptimizer {
 
     public func initialState(for parameter: Tensor) -> SGDState { SGDState(step: 0, momentumBuffer: nil) }
 
-    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming SGDState) -> (parameter: Tensor, state: SGDState) {
+    public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming SGDState)
+        -> (parameter: Tensor, state: SGDState, nonFinite: NonFiniteUpdate?) {
         var p = consume parameter, s = consume state
         s.step += 1
         let wd = Float(weightDecay), mu = Float(momentum), negLR = Float(-learningRate)
@@ -74,7 +75,8 @@ public struct SGD: ParameterwiseOptimizer {
             }
         }
         if useMomentum { s.momentumBuffer = buffer }
-        return (p, s)
+        // Checked in passes of their own: these optimizers are not on a benchmark's hot path.
+        return (p, s, NonFiniteUpdate.check(gradient: gradient, parameter: p))
     }
 }
 

@@ -37,19 +37,3 @@ public final class MetricsLog {
         try handle.write(contentsOf: Data((fields.joined(separator: ",") + "\n").utf8))
     }
 }
-
-/// Problems with a run folder or a training run, with messages for the user.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case invalidRun(String)
-    case diverged(loss: String, step: Int, value: Float)
-    case invalidConfiguration(String)
-
-    public var description: String {
-        switch self {
-        case .invalidRun(let m): return "invalid run folder: \(m)"
-        case .diverged(let loss, let step, let value):
-            return "training diverged: \(loss) loss is \(value) at step \(step); the last good checkpoint is kept"
-        case .invalidConfiguration(let m): return "invalid configuration: \(m)"
-        }
-    }
-}

@@ -11,12 +11,15 @@ public struct RunConfig: Codable, Equatable {
     public var threads: Int
     /// Metrics computed during training (`--eval-every`); `nil` computes none.
     public var evaluation: EvaluationSchedule? = nil
+    /// The command line that started the run, when it came from one (to start it again).
+    public var command: [String]? = nil
 
-    public init(model: ModelConfig, data: DataOptions, threads: Int, evaluation: EvaluationSchedule? = nil) {
+    public init(model: ModelConfig, data: DataOptions, threads: Int, evaluation: EvaluationSchedule? = nil, command: [String]? = nil) {
         self.model = model
         self.data = data
         self.threads = threads
         self.evaluation = evaluation
+        self.command = command
     }
 }
 

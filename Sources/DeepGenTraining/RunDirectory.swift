@@ -22,18 +22,43 @@ public struct RunDirectory {
         samplesURL.appendingPathComponent(String(format: "epoch-%03d.", epoch) + fileExtension)
     }
 
-    /// Creates the folder for a new run, refusing one that already holds a run so nothing a user
-    /// trained is overwritten.
-    public func createForNewRun() throws {
+    /// The checkpoints a resume may start from, best first: `latest`, then `epoch-NNN` newest first.
+    public func checkpointFiles() -> [URL] {
+        let fm = FileManager.default
+        let epochs = ((try? fm.contentsOfDirectory(atPath: checkpointsURL.path)) ?? [])
+            .filter { $0.hasPrefix("epoch-") && $0.hasSuffix(".safetensors") }
+            .compactMap { name in Int(name.dropFirst(6).dropLast(12)).map { ($0, name) } }
+            .sorted { $0.0 > $1.0 }
+            .map { checkpointsURL.appendingPathComponent($0.1) }
+        return (fm.fileExists(atPath: latestCheckpointURL.path) ? [latestCheckpointURL] : []) + epochs
+    }
+
+    /// Creates the folder for a new run. A folder that holds a run is refused, so nothing a user
+    /// trained is overwritten, unless that run never wrote a checkpoint (it was killed or diverged
+    /// before its first): then its config, log, event and sample files, all of which a new run
+    /// writes again, are removed and `true` returned.
+    @discardableResult
+    public func createForNewRun() throws -> Bool {
         let fm = FileManager.default
         var isDir: ObjCBool = false
+        var replaced = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw TrainingError.invalidRun("\(url.path) exists and is not a folder") }
             if fm.fileExists(atPath: configURL.path) || fm.fileExists(atPath: checkpointsURL.path) {
-                throw TrainingError.invalidRun("\(url.path) already holds a run; resume it with --resume \(url.path) or choose another --out")
+                guard checkpointFiles().isEmpty else {
+                    throw TrainingError.invalidRun("\(url.path) already holds a run; resume it with --resume \(url.path) or choose another --out")
+                }
+                let events = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }
+                let samples = ((try? fm.contentsOfDirectory(atPath: samplesURL.path)) ?? []).filter { $0.hasPrefix("epoch-") }
+                for file in [configURL, metricsURL] + events.map({ url.appendingPathComponent($0) }) + samples.map({ samplesURL.appendingPathComponent($0) })
+                where fm.fileExists(atPath: file.path) {
+                    try fm.removeItem(at: file)
+                }
+                replaced = true
             }
         }
         for dir in [url, checkpointsURL, samplesURL] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
+        return replaced
     }
 
     /// Undoes ``createForNewRun()`` and ``writeConfig(_:)`` for a run that failed before its first

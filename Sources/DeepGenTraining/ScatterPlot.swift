@@ -23,8 +23,11 @@ public struct ScatterPlot {
         for (points, colour) in layers {
             let p = points.scalars
             for k in 0..<(p.count / 2) {
-                let x = Int(((p[2 * k] / extent) + 1) / 2 * Float(size - 1))
-                let y = Int((1 - ((p[2 * k + 1] / extent) + 1) / 2) * Float(size - 1))
+                let fx = ((p[2 * k] / extent) + 1) / 2 * Float(size - 1)
+                let fy = (1 - ((p[2 * k + 1] / extent) + 1) / 2) * Float(size - 1)
+                // Points far outside (or NaN, from a diverged model) are not drawn; Int() would trap.
+                guard fx > -2, fx < Float(size + 1), fy > -2, fy < Float(size + 1) else { continue }
+                let x = Int(fx), y = Int(fy)
                 for dy in -1...1 { for dx in -1...1 {
                     let px = x + dx, py = y + dy
                     guard px >= 0, px < size, py >= 0, py < size else { continue }

@@ -7,23 +7,43 @@ public final class TensorBoardWriter {
     public let url: URL
     private let handle: FileHandle
 
-    /// Creates `events.out.tfevents.<time>.<host>` in `directory` and writes the file-version event.
-    public init(directory: URL, wallTime: Date = Date()) throws {
+    /// Creates a new events file in `directory`, `events.out.tfevents.<time>.<host>.<pid>.<n>` with
+    /// the first `n` not taken (as PyTorch names them; an existing file is never replaced), and
+    /// writes the file-version event. With `purgeFromStep` (a resumed run), it also writes the
+    /// marker TensorBoard reads as a restart at that step — a `SessionLog` START, as PyTorch's
+    /// `SummaryWriter(purge_step:)` does — so events an earlier writer logged from that step on,
+    /// after the checkpoint the run resumed from, are dropped.
+    public init(directory: URL, wallTime: Date = Date(), purgeFromStep: Int? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
-        url = directory.appendingPathComponent("events.out.tfevents.\(Int(wallTime.timeIntervalSince1970)).\(host)")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        handle = try FileHandle(forWritingTo: url)
+        let stem = "events.out.tfevents.\(Int(wallTime.timeIntervalSince1970)).\(host).\(getpid())"
+        var n = 0, fd: Int32 = -1
+        var candidate = directory
+        repeat {
+            candidate = directory.appendingPathComponent("\(stem).\(n)")
+            fd = open(candidate.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            n += 1
+        } while fd < 0 && errno == EEXIST && n < 10_000
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        url = candidate
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var event = Protobuf()
         event.double(field: 1, wallTime.timeIntervalSince1970)
-        event.varint(field: 2, 0)
+        event.varint(field: 2, UInt64(purgeFromStep ?? 0))
         event.bytes(field: 3, Array("brain.Event:2".utf8))
         try writeRecord(event.data)
+        if let purgeFromStep {
+            var log = Protobuf()
+            log.varint(field: 1, 1)  // SessionLog.START
+            var restart = Protobuf()
+            restart.double(field: 1, wallTime.timeIntervalSince1970)
+            restart.varint(field: 2, UInt64(purgeFromStep))
+            restart.bytes(field: 7, log.data)
+            try writeRecord(restart.data)
+        }
     }
 
-    deinit { try? handle.close() }
+    deinit {}
 
     /// Logs scalar values (tag → value) at `step`.
     public func addScalars(_ values: [(String, Float)], step: Int, wallTime: Date = Date()) throws {

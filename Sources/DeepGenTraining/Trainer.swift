@@ -30,25 +30,38 @@ public final class Trainer {
     public private(set) var globalStep = 0
     /// Stop (with a checkpoint) after this many steps of this call; for tests and smoke runs.
     public var stopAfterSteps: Int?
+    /// What resuming had to work around (a corrupt latest checkpoint, a missing config.json), for the user.
+    public private(set) var notes: [String] = []
+    /// The last checkpoint written or resumed from, with its step; `nil` before the first.
+    public private(set) var lastCheckpoint: (url: URL, step: Int)?
     private let metrics: MetricsLog
     private let events: TensorBoardWriter
     /// Computes the scheduled metrics (`RunConfig.evaluation`).
     private let evaluator: ModelEvaluator?
+    /// Fails writes on purpose, for tests of full disks and permissions: called with each file
+    /// before it is written.
+    var failWrite: ((URL) throws -> Void)?
 
     static let stepKey = CheckpointKey.step
     static let loaderKey = "deepgen.loader"
     static let rngKey = CheckpointKey.randomGenerator
     /// The run's ``DataOptions`` in every checkpoint's metadata.
     public static let dataKey = "deepgen.data"
+    /// The whole ``RunConfig`` in every checkpoint's metadata: what resuming rebuilds the run from.
+    public static let runConfigKey = "deepgen.run_config"
+    /// The kernel thread count that wrote the checkpoint.
+    public static let threadsKey = "deepgen.threads"
 
-    /// Starts a new run in `runDirectory` (which must not hold a run already); `data`, when
-    /// given, is the run's data built already (``RunConfig/newRun(_:model:data:seed:threads:evaluation:customize:)``).
+    /// Starts a new run in `runDirectory`; `data`, when given, is the run's data built already
+    /// (``RunConfig/newRun(_:model:data:seed:threads:evaluation:customize:)``). A folder that holds
+    /// a run is refused unless that run never wrote a checkpoint (it stopped or diverged before
+    /// its first), which is then replaced.
     public convenience init(newRun config: RunConfig, data: RunData? = nil, in runDirectory: URL) throws {
         try config.model.validate(newRun: true)
         let run = RunDirectory(runDirectory)
         let data = try data ?? RunData(for: config.model, options: config.data)
         let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
-        try run.createForNewRun()
+        let replaced = try run.createForNewRun()
         try run.writeConfig(config)
         do {
             try self.init(run: run, config: config, data: data, checkpoint: nil)
@@ -57,17 +70,28 @@ public final class Trainer {
             run.removeUnstartedRun(removeFolder: !folderExisted)
             throw error
         }
+        if replaced { notes.append("replaced the run in \(run.url.path), which had not written a checkpoint") }
     }
 
-    /// Continues the run in `runDirectory` from its latest checkpoint.
-    public convenience init(resuming runDirectory: URL) throws {
+    /// Continues the run in `runDirectory` from its latest checkpoint, rebuilt from the
+    /// configuration the checkpoint holds (a `config.json` that disagrees is reported field by
+    /// field). A latest checkpoint that cannot be used gives way to the newest `epoch-NNN` that
+    /// can (``notes`` says so). `epochs` replaces the run's constant-rate epochs. Nothing in the
+    /// folder changes until the checkpoint has loaded.
+    public convenience init(resuming runDirectory: URL, epochs: Int? = nil) throws {
         let run = RunDirectory(runDirectory)
-        let config = try run.readConfig()
-        guard FileManager.default.fileExists(atPath: run.latestCheckpointURL.path) else {
-            throw TrainingError.invalidRun("\(runDirectory.path) has no checkpoint to resume from (\(run.latestCheckpointURL.path))")
+        let point = try ResumePoint(run)
+        var config = point.config
+        if let epochs {
+            config.model.training.epochs = epochs
+            do { try config.model.training.validate() } catch { throw TrainingError.invalidConfiguration("\(error)") }
         }
-        let checkpoint = try Checkpoint.load(from: run.latestCheckpointURL)
-        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: checkpoint)
+        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: point.checkpoint)
+        lastCheckpoint = (point.url, globalStep)
+        notes = point.notes
+        if (try? run.readConfig()) != config {
+            do { try run.writeConfig(config) } catch { throw cannotWrite(run.configURL, error) }
+        }
     }
 
     private init(run: RunDirectory, config: RunConfig, data: RunData, checkpoint: Checkpoint?) throws {
@@ -88,14 +112,10 @@ public final class Trainer {
         var loaderState = LoaderState(seed: SeedMixer.mix(seed, 0x10AD))
         if let checkpoint {
             try model.restore(from: checkpoint)
-            guard let step = try checkpoint.metadataValue(Int.self, forKey: Self.stepKey),
-                  let state = try checkpoint.metadataValue(LoaderState.self, forKey: Self.loaderKey),
-                  let savedRNG = try checkpoint.metadataValue(RandomGenerator.self, forKey: Self.rngKey) else {
-                throw TrainingError.invalidRun("\(run.latestCheckpointURL.path) lacks the trainer's position (step, loader or generator state)")
-            }
-            globalStep = step
-            loaderState = state
-            rng = savedRNG
+            let position = try ResumePoint.position(of: checkpoint)
+            globalStep = position.step
+            loaderState = position.loader
+            rng = position.rng
         }
         loader = try DataLoader(dataset: train.dataset, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
                                 prefetch: true, state: loaderState)
@@ -123,7 +143,8 @@ public final class Trainer {
             evaluator = nil
         }
         metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
-        events = try TensorBoardWriter(directory: run.url)
+        // Events past the checkpoint's step were superseded: TensorBoard drops them when it reads this marker.
+        events = try TensorBoardWriter(directory: run.url, purgeFromStep: checkpoint == nil ? nil : globalStep + 1)
     }
 
     /// All epochs of the run: constant-rate ones, then any linear-decay ones.
@@ -133,8 +154,9 @@ public final class Trainer {
     public func learningRate(epoch: Int) -> Double { config.model.training.learningRate(epoch: epoch) }
 
     /// Trains until the last epoch, a stop request (Ctrl-C) or `stopAfterSteps`.
-    /// - Throws: ``TrainingError/diverged(loss:step:value:)`` when a loss turns NaN or infinite;
-    ///   the checkpoint on disk is then the last good one.
+    /// - Throws: ``TrainingError/diverged(_:)`` when a loss, gradient or weight turns NaN or
+    ///   infinite (the checkpoint on disk is then the last good one), ``TrainingError/cannotWrite(_:)``
+    ///   when a file of the run cannot be written.
     public func run(progress: ProgressReporter? = nil) throws -> TrainingOutcome {
         var stepsThisCall = 0
         while loader.state.epoch < totalEpochs {
@@ -147,8 +169,11 @@ public final class Trainer {
                 let losses = model.trainStep(trainingBatch(batch), using: &rng)
                 globalStep += 1
                 stepsThisCall += 1
+                if let what = model.networks.lazy.compactMap(\.divergence).first {
+                    throw diverged(what, epoch: epoch)
+                }
                 for name in model.lossNames {
-                    if let v = losses[name], !v.isFinite { throw TrainingError.diverged(loss: name, step: globalStep, value: v) }
+                    if let v = losses[name], !v.isFinite { throw diverged("\(name) is \(v)", epoch: epoch) }
                 }
                 windowImages += batch.count
                 let elapsed = Date().timeIntervalSince(windowStart)
@@ -156,45 +181,105 @@ public final class Trainer {
                 var row = losses
                 row["learning_rate"] = Float(lr)
                 row["images_per_second"] = rate > 0 ? rate : nil
-                try metrics.append(step: globalStep, epoch: epoch, values: row)
-                try events.addScalars(model.lossNames.compactMap { n in losses[n].map { ("loss/\(n)", $0) } } + [("learning_rate", Float(lr))],
-                                      step: globalStep)
+                try writing(run.metricsURL) { try metrics.append(step: globalStep, epoch: epoch, values: row) }
+                try writing(events.url) {
+                    try events.addScalars(model.lossNames.compactMap { n in losses[n].map { ("loss/\(n)", $0) } } + [("learning_rate", Float(lr))],
+                                          step: globalStep)
+                }
                 progress?.step(epoch: epoch, epochs: totalEpochs, step: batch.step, stepsPerEpoch: stepsPerEpoch, images: batch.count,
                                losses: model.lossNames.prefix(3).compactMap { n in losses[n].map { (n, $0) } })
                 if StopRequest.isRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false) {
                     try saveCheckpoint(epochFile: nil)
-                    try events.flush()
+                    try writing(events.url) { try events.flush() }
                     progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with --resume \(run.url.path)")
                     return .stopped(epoch: epoch, step: batch.step + 1)
                 }
             }
-            try writeSamples(epoch: epoch + 1)
+            // Before anything of the epoch is written: an update can overflow with a finite gradient.
+            try checkFinite(epoch: epoch)
+            try writing(run.sampleURL(epoch + 1)) { try writeSamples(epoch: epoch + 1) }
             if let evaluator, let schedule = config.evaluation, (epoch + 1) % schedule.every == 0 || epoch + 1 == totalEpochs {
-                try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress)
+                try writing(run.metricsURL) { try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress) }
             }
             if let scored = model as? TestSetEvaluating {
                 for m in try scored.evaluateTestSet(data.test()) {
-                    try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value])
-                    try events.addScalars([(m.tag, m.value)], step: globalStep)
+                    try writing(run.metricsURL) {
+                        try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value])
+                        try events.addScalars([(m.tag, m.value)], step: globalStep)
+                    }
                     progress?.message("epoch \(epoch + 1): \(m.message)")
                 }
             }
             try saveCheckpoint(epochFile: epoch + 1)
-            try events.flush()
+            try writing(events.url) { try events.flush() }
         }
         return .finished
     }
 
-    /// Writes the latest checkpoint (and, at an epoch's end, `epoch-NNN`), atomically.
+    /// Writes the latest checkpoint (and, at an epoch's end, `epoch-NNN` first), atomically.
+    /// - Throws: ``TrainingError/diverged(_:)`` when a weight or optimizer state is not finite
+    ///   (nothing is written then), ``TrainingError/cannotWrite(_:)`` when a file cannot be
+    ///   written (the previous latest checkpoint is intact).
     public func saveCheckpoint(epochFile: Int?) throws {
         var c = try model.checkpoint()
+        try checkFinite(c, epoch: epochFile.map { $0 - 1 } ?? loader.state.epoch)
         try c.setMetadataValue(globalStep, forKey: Self.stepKey)
         try c.setMetadataValue(loader.state, forKey: Self.loaderKey)
         try c.setMetadataValue(loader.state.epoch, forKey: CheckpointKey.epoch)
         try c.setMetadataValue(rng, forKey: Self.rngKey)
         try c.setMetadataValue(config.data, forKey: Self.dataKey)
-        try c.save(to: run.latestCheckpointURL)
-        if let epochFile { try c.save(to: run.epochCheckpointURL(epochFile)) }
+        try c.setMetadataValue(config, forKey: Self.runConfigKey)
+        try c.setMetadataValue(Parallel.threadCount, forKey: Self.threadsKey)
+        // The epoch file first: if the disk fills up, the latest checkpoint is still the previous one.
+        var files = [run.latestCheckpointURL]
+        if let epochFile { files.insert(run.epochCheckpointURL(epochFile), at: 0) }
+        for url in files {
+            do {
+                try failWrite?(url)
+                try c.save(to: url)
+            } catch {
+                throw cannotWrite(url, error)
+            }
+        }
+        lastCheckpoint = (run.latestCheckpointURL, globalStep)
+    }
+
+    /// Stops with a divergence when a weight, buffer or optimizer state of `checkpoint` (the
+    /// model's, by default) is NaN or infinite. Extra state may hold NaN as "none yet" (the GAN's
+    /// last generator loss).
+    func checkFinite(_ checkpoint: Checkpoint? = nil, epoch: Int) throws {
+        let c = try checkpoint ?? model.checkpoint()
+        if let name = c.tensors.keys.sorted().first(where: { !$0.hasPrefix("extra.") && !c.tensors[$0]!.isFinite }) {
+            throw diverged("\(name) holds non-finite values", epoch: epoch)
+        }
+    }
+
+    /// Runs a write to `url`, turning its failure into a message that says what is intact.
+    func writing(_ url: URL, _ body: () throws -> Void) throws {
+        do {
+            try failWrite?(url)
+            try body()
+        } catch let e as TrainingError {
+            throw e
+        } catch {
+            throw cannotWrite(url, error)
+        }
+    }
+
+    func cannotWrite(_ url: URL, _ error: any Error) -> TrainingError {
+        Self.cannotWrite(url, error, kept: lastCheckpoint?.url)
+    }
+
+    static func cannotWrite(_ url: URL, _ error: any Error, kept: URL?) -> TrainingError {
+        let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
+            ?? (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error)"
+        return .cannotWrite("cannot write \(url.path): \(reason). Training stopped; "
+            + (kept.map { "the last checkpoint, \($0.path), is intact." } ?? "no checkpoint had been written yet."))
+    }
+
+    func diverged(_ what: String, epoch: Int) -> TrainingError {
+        .diverged(Divergence(what: what, step: globalStep, epoch: epoch, run: run.url.path,
+                             kept: lastCheckpoint.map { ($0.url.path, $0.step) }, restart: config.command?.joined(separator: " ")))
     }
 
     /// The model's preview after an epoch: `samples/epoch-NNN.png` (nothing for a model without one).

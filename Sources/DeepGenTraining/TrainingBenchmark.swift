@@ -80,7 +80,7 @@ extension TrainingWorkload {
             let losses = model.trainStep(batches[step % batches.count], using: &rng)
             step += 1
             if let bad = losses.first(where: { !$0.value.isFinite }) {
-                throw TrainingError.diverged(loss: bad.key, step: step, value: bad.value)
+                throw TrainingError.diverged(Divergence(what: "\(bad.key) is \(bad.value)", step: step, epoch: 0, run: "benchmark"))
             }
         }
         for _ in 0..<warmupSteps { try trainOne() }

@@ -131,8 +131,9 @@ private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
         let rule = Adam(learningRate: 0.1)
         let parameter = Tensor([1, 2, 3]), gradient = Tensor([0.1, -0.2, 0.3])
         let state = rule.initialState(for: parameter)
-        let (p1, s1) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
-        let (p2, s2) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
+        let (p1, s1, problem) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
+        let (p2, s2, _) = rule.applySingle(gradient: gradient, parameter: parameter, state: state)
+        #expect(problem == nil)
         #expect(parameter.scalars == [1, 2, 3])
         #expect(state.step == 0 && state.expAvg.scalars == [0, 0, 0])
         #expect(p1.scalars == p2.scalars && s1.expAvgSq.scalars == s2.expAvgSq.scalars && s1.step == 1)
@@ -181,5 +182,20 @@ private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
         #expect(adam.learningRate == back.learningRate)
         // Past the end the rate holds at zero instead of turning negative.
         #expect(LearningRateSchedule.linearDecay(constantEpochs: 2, decayEpochs: 2).learningRate(base: 1, epoch: 9) == 0)
+    }
+
+    /// Every optimizer reports a non-finite gradient, and an update that overflows, by parameter.
+    @Test(arguments: [OptimizerSettings.Kind.adam, .adamw, .sgd, .rmsprop])
+    func nonFiniteGradientsAndUpdatesAreReported(_ kind: OptimizerSettings.Kind) {
+        var optimizer = OptimizerSettings(kind: kind, learningRate: 0.1).makeOptimizer()
+        var parameters = ["a": Tensor([1, 2, 3]), "b": Tensor([1, 2])]
+        let clean = optimizer.update(&parameters, gradients: ["a": Tensor([0.1, 0.2, 0.3]), "b": Tensor([1, 1])])
+        #expect(clean.isEmpty)
+        let report = optimizer.update(&parameters, gradients: ["a": Tensor([0.1, .nan, 0.3]), "b": Tensor([1, 1])])
+        #expect(report.count == 1 && report["a"].map { "\($0)" } == "gradient is nan", "\(kind): \(report)")
+        // A finite gradient with a step past Float's range.
+        var overflowing = OptimizerSettings(kind: kind, learningRate: 1e39).makeOptimizer()
+        var weights = ["w": Tensor([1, 2])]
+        #expect(overflowing.update(&weights, gradients: ["w": Tensor([1, -1])]) == ["w": .parameter], "\(kind)")
     }
 }

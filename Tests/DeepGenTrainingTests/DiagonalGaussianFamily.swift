@@ -39,6 +39,8 @@ enum DiagonalGaussianFamily: ModelFamily {
 struct GaussianHyperparameters: ModelHyperparameters, Equatable {
     /// log σ of every coordinate before training.
     var initialLogScale: Float = 0
+    /// For the divergence tests: the optimizer step whose gradient is NaN (the loss stays finite).
+    var nanGradientAtStep: Int? = nil
 }
 
 /// Its own command-line options (`deepgen train gaussian --help` lists them).
@@ -76,14 +78,22 @@ final class DiagonalGaussianModel: GenerativeModel, PriorSampling, LikelihoodSco
     var networks: [TrainableNetwork] { [network] }
     var lossNames: [String] { ["nll"] }
 
+    let nanGradientAtStep: Int?
+
     init(config: ModelConfig, hyperparameters: GaussianHyperparameters) {
         self.config = config
+        nanGradientAtStep = hyperparameters.nanGradientAtStep
         gaussian = GaussianModule(shape: config.sampleShape, logScale: hyperparameters.initialLogScale)
         network = TrainableNetwork(name: "gaussian", module: gaussian, optimizer: config.training.optimizer.makeOptimizer())
     }
 
     func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
-        ["nll": optimize(gaussian.negativeLogLikelihood(batch.inputs).mean(), [network])]
+        var loss = gaussian.negativeLogLikelihood(batch.inputs).mean()
+        if network.optimizer.stepCount + 1 == nanGradientAtStep {
+            // √(μ − μ) is 0, its derivative 0·∞: a finite loss with a NaN gradient.
+            loss = loss + (gaussian.mean.value - gaussian.mean.value).sqrt().sum()
+        }
+        return ["nll": optimize(loss, [network])]
     }
 
     func sample(count: Int, label: Int?, using rng: inout RandomGenerator) -> Tensor {

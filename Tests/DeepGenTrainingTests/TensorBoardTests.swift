@@ -44,4 +44,41 @@ import _DeepGenTestSupport
             "image samples 20 2 1 \(Self.tinyPNG.count)",
         ])
     }
+
+    /// Two writers never share a file, even within one second.
+    @Test func everyWriterHasItsOwnFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = Date()
+        let a = try TensorBoardWriter(directory: dir, wallTime: now), b = try TensorBoardWriter(directory: dir, wallTime: now)
+        #expect(a.url != b.url)
+        try a.addScalars([("x", 1)], step: 1)
+        try a.flush()
+        _ = try TensorBoardWriter(directory: dir, wallTime: now)
+        #expect(try Data(contentsOf: a.url).count > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
+    }
+
+    /// A resumed run's writer marks a restart: TensorBoard drops what the earlier writer logged
+    /// from that step on (the steps after the checkpoint, trained again).
+    @Test(.enabled(if: pythonHasModules(["tensorboard"]), "needs python3 with the tensorboard package"))
+    func tensorBoardDropsEventsAResumedRunSuperseded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try TensorBoardWriter(directory: dir, wallTime: Date(timeIntervalSinceNow: -10))
+        for step in 1...10 { try first.addScalars([("loss", Float(step))], step: step, wallTime: Date(timeIntervalSinceNow: -10)) }
+        try first.flush()
+        let resumed = try TensorBoardWriter(directory: dir, purgeFromStep: 7)
+        for step in 7...8 { try resumed.addScalars([("loss", Float(100 + step))], step: step) }
+        try resumed.flush()
+        let script = """
+        import sys
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        acc = EventAccumulator(sys.argv[1], size_guidance={'scalars': 0})
+        acc.Reload()
+        print(' '.join(f'{e.step}:{e.value:g}' for e in acc.Scalars('loss')))
+        """
+        let output = try #require(try runPython(script, arguments: [dir.path]))
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "1:1 2:2 3:3 4:4 5:5 6:6 7:107 8:108")
+    }
 }

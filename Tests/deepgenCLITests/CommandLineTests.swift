@@ -14,8 +14,15 @@ struct CLI {
         return dir.appendingPathComponent("deepgen")
     }()
 
-    /// Exit status and combined output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    struct Result {
+        var status: Int32
+        var output: String
+        /// The signal that ended the process (a trap, or the timeout's SIGKILL), if one did.
+        var signal: Int32?
+    }
+
+    /// Exit status and combined output; a process still running after `timeout` seconds is killed.
+    static func run(_ arguments: [String], timeout: Double = 600) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
@@ -23,9 +30,14 @@ struct CLI {
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
+        let pid = p.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        watchdog.cancel()
+        let signal = p.terminationReason == .uncaughtSignal ? p.terminationStatus : nil
+        return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self), signal: signal)
     }
 }
 

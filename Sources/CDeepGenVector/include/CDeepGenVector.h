@@ -57,7 +57,12 @@ struct deepgen_adam_scalars {
 /// with AMSGrad (`vmax` not NULL) `vmax = max(vmax, v)` is used in place of `v`;
 /// `p += neg_step_size · m / (sqrt(v) / bias_correction2_sqrt + eps)`. One vectorized pass
 /// (Swift's SIMD `squareRoot()` runs lane by lane; this loop uses the vector square root).
-void deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vmax, size_t n,
-                         const struct deepgen_adam_scalars *s);
+/// Returns 0, or bit 0 set when a gradient element is NaN or infinite and bit 1 when an updated
+/// parameter is (checked in the same pass, so a diverging run is caught without another one).
+int deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vmax, size_t n,
+                        const struct deepgen_adam_scalars *s);
+
+/// 1 when none of the `n` floats at `x` is NaN or infinite, else 0 (one vectorized pass).
+int deepgen_all_finite(const float *x, long n);
 
 #endif

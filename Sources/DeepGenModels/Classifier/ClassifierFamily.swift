@@ -26,8 +26,8 @@ public enum ClassifierFamily: ModelFamily {
         if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 {
             try fail("classifier needs images with sides divisible by 4; the data has shape \(data.shape)")
         }
-        if h.width < 1 { try fail("width must be at least 1, got \(h.width)") }
-        if h.featureSize < 1 { try fail("feature size must be at least 1, got \(h.featureSize)") }
+        try checkRange(h.width, 1...4096, "--width")
+        try checkRange(h.featureSize, 1...65_536, "--feature-size")
         if h.classCount < 2 { try fail("a classifier needs at least two classes, got \(h.classCount)") }
         if let classes = h.classes, classes.isEmpty || !classes.allSatisfy({ (0..<h.classCount).contains($0) }) {
             try fail("trained classes \(classes) must be a non-empty subset of 0..<\(h.classCount)")

@@ -8,6 +8,10 @@ public final class TrainableNetwork {
     public let name: String
     public let module: Module
     public var optimizer: any Optimizer
+    /// What was not finite in the last ``optimize(_:_:)`` through this network, when something
+    /// was: "the gradient of generator.main.0.weight is nan". Its weights are then not usable and
+    /// the trainer stops before writing anything.
+    public internal(set) var divergence: String?
 
     public init(name: String, module: Module, optimizer: any Optimizer) {
         self.name = name
@@ -16,18 +20,28 @@ public final class TrainableNetwork {
     }
 
     /// Applies gradients keyed by this network's parameter names to `parameters`, the module's
-    /// `namedParameters(trainableOnly: true)`.
+    /// `namedParameters(trainableOnly: true)`, and notes what came out non-finite.
     func apply(_ gradients: [String: Tensor], to parameters: [(String, Parameter)]) {
-        Module.lend(parameters) { optimizer.update(&$0, gradients: gradients) }
+        var nonFinite: [String: NonFiniteUpdate] = [:]
+        Module.lend(parameters) { nonFinite = optimizer.update(&$0, gradients: gradients) }
+        if let name = nonFinite.keys.sorted().first {
+            switch nonFinite[name]! {
+            case .gradient(let value): divergence = "the gradient of \(self.name).\(name) is \(value)"
+            case .parameter: divergence = "\(self.name).\(name) is not finite after its update"
+            }
+        }
     }
 }
 
 /// Differentiates `loss` once with respect to every trainable parameter of `networks` and steps
-/// each network's optimizer. Returns the loss value; a NaN or infinite loss updates nothing, so
-/// the weights stay the last good ones and the caller can stop. The pass frees the graph's saved
-/// tensors (PyTorch's `backward()`), so `loss`'s graph cannot be differentiated again.
+/// each network's optimizer. Returns the loss value. A NaN or infinite loss updates nothing (the
+/// caller sees the value); a non-finite gradient or update is found in the update's own pass and
+/// noted in the network's ``TrainableNetwork/divergence``, after which its weights are not usable:
+/// the caller stops without writing them. The pass frees the graph's saved tensors (PyTorch's
+/// `backward()`), so `loss`'s graph cannot be differentiated again.
 @discardableResult
 public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
+    for net in networks { net.divergence = nil }
     let value = loss.scalar
     guard value.isFinite else { return value }
     let named = networks.map { $0.module.namedParameters(trainableOnly: true) }

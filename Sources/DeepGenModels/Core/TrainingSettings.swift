@@ -34,9 +34,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 
     /// Checks every value, with a message naming the option at fault (the one check of each).
     public func validate() throws {
-        if epochs < 1 { throw ConfigurationError(message: "--epochs must be at least 1, got \(epochs)") }
-        if decayEpochs < 0 { throw ConfigurationError(message: "--decay-epochs cannot be negative, got \(decayEpochs)") }
-        if batchSize < 1 { throw ConfigurationError(message: "--batch-size must be at least 1, got \(batchSize)") }
+        try checkRange(epochs, 1...1_000_000, "--epochs")
+        try checkRange(decayEpochs, 0...1_000_000, "--decay-epochs")
+        try checkRange(batchSize, 1...65_536, "--batch-size")
         do { try optimizer.validate() } catch { throw ConfigurationError(message: "\(error)") }
     }
 }

@@ -28,15 +28,15 @@ public enum CycleGANFamily: ModelFamily {
         if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 || min(data.shape[1], data.shape[2]) < 8 {
             try fail("cyclegan needs images with sides divisible by 4 and at least 8; the data has shape \(data.shape)")
         }
-        if h.width < 1 { try fail("width must be at least 1, got \(h.width)") }
-        if h.residualBlocks < 0 { try fail("residual blocks cannot be negative, got \(h.residualBlocks)") }
-        if h.patchLayers < 1 { try fail("PatchGAN layers must be at least 1, got \(h.patchLayers)") }
+        try checkRange(h.width, 1...1024, "--width")
+        try checkRange(h.residualBlocks, 0...64, "--residual-blocks")
+        try checkRange(h.patchLayers, 1...16, "--patch-layers")
         let side = min(data.shape[1], data.shape[2])
         if PatchDiscriminator.outputSide(inputSide: side, layers: h.patchLayers) == nil {
             let most = (1...16).last { PatchDiscriminator.outputSide(inputSide: side, layers: $0) != nil } ?? 0
             try fail("--patch-layers \(h.patchLayers) halves \(side)×\(side) images below the discriminator's last 4×4 convolutions; at most \(most) fit")
         }
-        if h.poolSize < 0 { try fail("pool size cannot be negative, got \(h.poolSize)") }
+        try checkRange(h.poolSize, 0...10_000, "--pool-size")
     }
 
     public static func validateNewRun(_ h: CycleGANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {

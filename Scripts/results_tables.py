@@ -17,7 +17,8 @@ def load(path):
     if os.path.isdir(path):
         path = os.path.join(path, "eval.json")
     with open(path) as f:
-        return json.load(f)
+        # `deepgen eval` writes non-finite numbers as the strings "nan", "inf", "-inf".
+        return json.load(f, object_hook=lambda d: {k: float(v) if v in ("nan", "inf", "-inf") else v for k, v in d.items()})
 
 
 def images(report, name):

@@ -5,7 +5,8 @@
 #     evaluation tests read;
 #   - python3 with safetensors, numpy and tensorboard, with which the interop tests check that
 #     Python reads DeepGen's files (without them those tests are skipped, saying why).
-# PngSuite and every other fixture are in the repository.
+# PngSuite and every other fixture are in the repository. After the unit tests it checks the
+# README's cheap figures (Scripts/check_figures.sh, release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +33,5 @@ if ! python3 -c "import ${modules// /, }" 2>/dev/null; then
 fi
 
 swift test "$@"
+# The README's figures that are cheap to recompute (release build); skipped when only some tests ran.
+if [ $# -eq 0 ]; then Scripts/check_figures.sh; fi

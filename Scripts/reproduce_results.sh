@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Reproduces the figures of README.md and docs/RESULTS.md at the current commit: trains each
+# recipe with the release build, evaluates it, and prints each run's wall time and peak memory
+# (/usr/bin/time) and the tables of docs/RESULTS.md (Scripts/results_tables.py). Training is
+# deterministic for a thread count, so the metrics are the commands' own; wall times need a
+# quiet machine.
+#
+#   Scripts/reproduce_results.sh OUT [GROUP ...]
+#
+# Groups (default: all but torch):
+#   shapes      the README's first command (conv VAE on shapes, 5 epochs)
+#   fmnist-gan  DCGAN 5 epochs and cDCGAN 3 epochs on Fashion-MNIST, with `deepgen eval`
+#   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs, conv VAE 10 epochs, with `deepgen eval`
+#   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
+#   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
+#   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
+#   torch       the PyTorch VAEs of RESULTS (needs torch), evaluated by `deepgen eval`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:?usage: Scripts/reproduce_results.sh OUT [GROUP ...]}"
+shift
+groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier}"
+mkdir -p "$out"
+swift build -c release --product deepgen >/dev/null
+deepgen="$PWD/.build/release/deepgen"
+echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (uncommitted changes)'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+
+# Runs `deepgen ARGS…` with its output in OUT/NAME.log and prints the wall time and peak memory.
+timed() {
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$out/$name.time" "$deepgen" "$@" >"$out/$name.log" 2>&1 || { tail -n 20 "$out/$name.log"; exit 1; }
+  read -r seconds kb <"$out/$name.time"
+  printf '%-28s %6.0f s  %5d MB   deepgen %s\n' "$name" "$seconds" $((kb / 1024)) "$*"
+}
+train() { local name="$1"; shift; rm -rf "$out/$name"; timed "$name" train "$@" --out "$out/$name"; }
+evaluate() { local name="$1"; shift; timed "$name-eval" eval "$out/$name" "$@"; }
+last() { grep -E "$2" "$out/$1.log" | tail -n 1; }
+
+for group in $groups; do
+  case "$group" in
+    shapes)
+      train shapes conv-vae --data shapes --epochs 5
+      last shapes "test negative ELBO"
+      ;;
+    fmnist-gan)
+      train dcgan-fmnist dcgan --data fashion-mnist --epochs 5
+      evaluate dcgan-fmnist
+      train cdcgan-fmnist cdcgan --data fashion-mnist --epochs 3 --width 32
+      evaluate cdcgan-fmnist
+      python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist"
+      ;;
+    fmnist-vae)
+      train vae-fmnist vae --data fashion-mnist --epochs 10
+      last vae-fmnist "test negative ELBO"
+      evaluate vae-fmnist
+      train vae-fmnist-bin vae --data fashion-mnist --epochs 100 --binarize
+      evaluate vae-fmnist-bin
+      train conv-vae-fmnist conv-vae --data fashion-mnist --epochs 10
+      evaluate conv-vae-fmnist --metrics fid,kid,pr,score
+      timed conv-vae-fmnist-nll eval "$out/conv-vae-fmnist" --metrics nll --count 1000 --iwae-samples 1000 --out "$out/conv-vae-fmnist/eval-nll.json"
+      python3 Scripts/results_tables.py images "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/conv-vae-fmnist"
+      python3 Scripts/results_tables.py nll "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/conv-vae-fmnist/eval-nll.json"
+      ;;
+    cyclegan)
+      train cyclegan-sneaker-boot cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4
+      evaluate cyclegan-sneaker-boot
+      python3 Scripts/results_tables.py translation "$out/cyclegan-sneaker-boot"
+      train cyclegan-readme cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4
+      ;;
+    mixtures)
+      train gan-ring8-r1 gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0.1
+      train gan-ring8 gan --data ring8 --epochs 30 --decay-epochs 10
+      train wgan-gp-ring8 wgan-gp --data ring8 --epochs 100 --decay-epochs 50
+      train gan-grid25-r1 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0.1
+      train gan-grid25 gan --data grid25 --epochs 40 --decay-epochs 20
+      train wgan-gp-grid25 wgan-gp --data grid25 --epochs 200 --decay-epochs 100
+      for run in gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-r1 gan-grid25 wgan-gp-grid25; do evaluate "$run"; done
+      python3 Scripts/results_tables.py modes "$out"/gan-ring8-r1 "$out"/gan-ring8 "$out"/wgan-gp-ring8 \
+        "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
+      ;;
+    classifier)
+      train classifier-fmnist classifier --data fashion-mnist --epochs 10
+      evaluate classifier-fmnist
+      last classifier-fmnist-eval "test accuracy"
+      ;;
+    torch)
+      python3 Scripts/pytorch/train_vae.py --epochs 10 --out "$out/torch-vae.safetensors"
+      python3 Scripts/pytorch/train_vae.py --epochs 100 --binarize --out "$out/torch-vae-bin.safetensors"
+      timed torch-vae-eval eval "$out/torch-vae.safetensors" --out "$out/eval-torch-vae.json"
+      timed torch-vae-bin-eval eval "$out/torch-vae-bin.safetensors" --out "$out/eval-torch-vae-bin.json"
+      python3 Scripts/results_tables.py images "$out/eval-torch-vae.json" "$out/eval-torch-vae-bin.json"
+      python3 Scripts/results_tables.py nll "$out/eval-torch-vae.json" "$out/eval-torch-vae-bin.json"
+      ;;
+    *) echo "unknown group $group" >&2; exit 2 ;;
+  esac
+done

@@ -197,16 +197,14 @@ public final class Trainer {
             }
             // Before anything of the epoch is written: an update can overflow with a finite gradient.
             try checkFinite(epoch: epoch)
-            try writing(run.sampleURL(epoch + 1)) { try writeSamples(epoch: epoch + 1) }
+            try writeSamples(epoch: epoch + 1)
             if let evaluator, let schedule = config.evaluation, (epoch + 1) % schedule.every == 0 || epoch + 1 == totalEpochs {
-                try writing(run.metricsURL) { try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress) }
+                try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress)
             }
             if let scored = model as? TestSetEvaluating {
                 for m in try scored.evaluateTestSet(data.test()) {
-                    try writing(run.metricsURL) {
-                        try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value])
-                        try events.addScalars([(m.tag, m.value)], step: globalStep)
-                    }
+                    try writing(run.metricsURL) { try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value]) }
+                    try writing(events.url) { try events.addScalars([(m.tag, m.value)], step: globalStep) }
                     progress?.message("epoch \(epoch + 1): \(m.message)")
                 }
             }
@@ -289,8 +287,11 @@ public final class Trainer {
         case .none:
             return
         case .file(let bytes, let fileExtension):
-            try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
-            try bytes.write(to: run.sampleURL(epoch, fileExtension: fileExtension), options: .atomic)
+            let url = run.sampleURL(epoch, fileExtension: fileExtension)
+            try writing(url) {
+                try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
+                try bytes.write(to: url, options: .atomic)
+            }
             return
         case .points(let samples):
             // 2-D data: real points in grey under generated ones in blue.
@@ -301,10 +302,14 @@ public final class Trainer {
             let upscale = config.model.sampleShape[1] <= 32 ? 2 : 1
             let grid = try ImageGrid(samples, nrow: columns, padding: 2, range: config.model.data.range ?? .minusOneToOne, upscale: upscale)
             png = try grid.pngData()
-            try events.addImage(tag: "samples", png: png, height: grid.height, width: grid.width, channels: grid.channels, step: globalStep)
+            try writing(events.url) {
+                try events.addImage(tag: "samples", png: png, height: grid.height, width: grid.width, channels: grid.channels, step: globalStep)
+            }
         }
-        try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
-        try Data(png).write(to: run.sampleURL(epoch), options: .atomic)
+        try writing(run.sampleURL(epoch)) {
+            try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
+            try Data(png).write(to: run.sampleURL(epoch), options: .atomic)
+        }
     }
 
     /// The scheduled metrics on a fixed noise seed, logged as the epoch's last row.
@@ -314,8 +319,10 @@ public final class Trainer {
             options.repeats = 1
             guard let modes = try evaluator.evaluate(options).modes?.perSeed.first else { return }
             let values: [String: Float] = ["modes_covered": Float(modes.modesCovered), "high_quality": Float(modes.highQualityFraction)]
-            try metrics.append(step: globalStep, epoch: epoch, values: values)
-            try events.addScalars([("eval/modes_covered", values["modes_covered"]!), ("eval/high_quality", values["high_quality"]!)], step: globalStep)
+            try writing(run.metricsURL) { try metrics.append(step: globalStep, epoch: epoch, values: values) }
+            try writing(events.url) {
+                try events.addScalars([("eval/modes_covered", values["modes_covered"]!), ("eval/high_quality", values["high_quality"]!)], step: globalStep)
+            }
             progress?.message(String(format: "epoch %d: %d of %d modes covered, %.1f%% high-quality samples (%d samples)",
                                      epoch + 1, modes.modesCovered, modes.modeCount, 100 * modes.highQualityFraction, count))
             return
@@ -326,8 +333,8 @@ public final class Trainer {
         options.kidSubsets = 50
         let results = try evaluator.evaluate(options)
         guard let fid = results.fid, let kid = results.kid else { return }
-        try metrics.append(step: globalStep, epoch: epoch, values: ["fid": Float(fid), "kid": Float(kid.mean)])
-        try events.addScalars([("eval/fid", Float(fid)), ("eval/kid", Float(kid.mean))], step: globalStep)
+        try writing(run.metricsURL) { try metrics.append(step: globalStep, epoch: epoch, values: ["fid": Float(fid), "kid": Float(kid.mean)]) }
+        try writing(events.url) { try events.addScalars([("eval/fid", Float(fid)), ("eval/kid", Float(kid.mean))], step: globalStep) }
         progress?.message(String(format: "epoch %d: FID %.2f, KID×10³ %.3f (%d samples)", epoch + 1, fid, 1000 * kid.mean, count))
     }
 

@@ -71,6 +71,7 @@ struct SplitMix: RandomNumberGenerator {
                 failures.append("\(args.joined(separator: " ")) → status \(r.status), signal \(String(describing: r.signal)): \(r.output.suffix(300))")
             }
         }
+        print("FlagFuzzTests: \(tried) combinations, \(failures.count) failures")
         #expect(tried >= 100, "only \(tried) combinations in the time")
         #expect(failures.isEmpty, "\(failures.count) of \(tried) crashed or gave no message:\n\(failures.prefix(5).joined(separator: "\n"))")
     }

@@ -93,7 +93,7 @@ let package = Package(
             name: "DeepGenTrainingTests",
             dependencies: ["DeepGenTraining", "DeepGenCLI", "DeepGenModels", "DeepGenData", "DeepGenMetrics", "DeepGenOptimizers", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "deepgenCLITests", dependencies: ["deepgen"]),
+        .testTarget(name: "deepgenCLITests", dependencies: ["deepgen", "DeepGen"]),
         .testTarget(
             name: "DeepGenMetricsTests",
             dependencies: ["DeepGenMetrics", "DeepGenData", "DeepGen", "_DeepGenTestSupport"],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import DeepGen
 import DeepGenCLI
 
 /// A few hundred random and invalid flag combinations per subcommand through the command parser
@@ -38,7 +39,7 @@ import DeepGenCLI
     @Test(arguments: 0..<subcommands.count)
     func randomFlagsParseOrSayWhy(_ index: Int) {
         let (prefix, flags) = Self.subcommands[index]
-        var rng = SplitMix64(state: 0xC0DE &+ UInt64(index))
+        var rng = RandomGenerator(seed: 0xC0DE &+ UInt64(index))
         var parsed = 0, refused = 0
         for _ in 0..<300 {
             var args = prefix
@@ -56,17 +57,5 @@ import DeepGenCLI
             }
         }
         #expect(parsed + refused == 300)
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failing combination can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

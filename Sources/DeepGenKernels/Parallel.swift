@@ -1,3 +1,4 @@
+import CDeepGenVector
 import Dispatch
 import Foundation
 
@@ -16,31 +17,20 @@ public enum Parallel {
 
     /// A thread count bound for one task and what it calls (``withThreadCount(_:_:)``).
     @TaskLocal static var scopedThreadCount: Int?
-    /// How many ``withThreadCount(_:_:)`` scopes are open in the process: while none is, the
-    /// count is read without the task-local lookup. A thread inside a scope has seen its own
-    /// increment; another thread reading a stale value is outside any scope of its own.
-    nonisolated(unsafe) private static var openScopes = 0
-    private static let scopeLock = NSLock()
-
     /// Number of threads kernels may use: the count bound by ``withThreadCount(_:_:)`` for the
     /// current task, else the process's (default: `DEEPGEN_THREADS` or the number of active cores).
-    /// Setting it sets the process's.
+    /// Setting it sets the process's. While no scope is open anywhere (an atomic count; a thread
+    /// inside a scope has seen its own increment) the task-local lookup is skipped.
     public static var threadCount: Int {
-        get { openScopes == 0 ? _threadCount : (scopedThreadCount ?? _threadCount) }
+        get { deepgen_open_scopes() == 0 ? _threadCount : (scopedThreadCount ?? _threadCount) }
         set { _threadCount = max(1, newValue) }
     }
 
     /// Runs `body` with kernels using `count` threads, in this task only: concurrent tasks (tests
     /// running side by side) keep their own counts, which a process-wide setting could not.
     public static func withThreadCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
-        scopeLock.lock()
-        openScopes += 1
-        scopeLock.unlock()
-        defer {
-            scopeLock.lock()
-            openScopes -= 1
-            scopeLock.unlock()
-        }
+        deepgen_scope_enter()
+        defer { deepgen_scope_exit() }
         return try $scopedThreadCount.withValue(max(1, count), operation: body)
     }
 

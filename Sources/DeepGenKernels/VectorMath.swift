@@ -104,10 +104,11 @@ extension VectorMath {
     /// over threads for long arrays).
     public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
         guard count >= 1 << 18 else { return deepgen_all_finite(x, count) != 0 }
-        var finite = [Bool](repeating: true, count: Parallel.chunkCount(count, minChunk: 1 << 16))
+        let chunks = Parallel.chunkCount(count, minChunk: 1 << 16)  // read once: it sizes the flags
+        var finite = [Bool](repeating: true, count: chunks)
         finite.withUnsafeMutableBufferPointer { flags in
             let flags = flags
-            Parallel.forEachChunk(count, minChunk: 1 << 16) { c, r in
+            Parallel.forEachChunk(count, chunks: chunks) { c, r in
                 flags[c] = deepgen_all_finite(x + r.lowerBound, r.count) != 0
             }
         }

@@ -73,9 +73,10 @@ func adamStep(
                               let v = v.baseAddress else { return }
                         let vmax = amsgrad ? vmax.baseAddress : nil
                         // Elements are independent, so chunks on several threads give the same bits.
+                        // The chunk count is read once: the buffer below is sized by it.
                         let chunks = Parallel.chunkCount(gradient.count, minChunk: 1 << 15)
                         withUnsafeTemporaryAllocation(of: AdamUpdate.NonFinite.self, capacity: chunks) { seen in
-                            Parallel.forEachChunk(gradient.count, minChunk: 1 << 15) { c, range in
+                            Parallel.forEachChunk(gradient.count, chunks: chunks) { c, range in
                                 let i = range.lowerBound
                                 seen[c] = AdamUpdate.run(parameter: p + i, gradient: g + i, expAvg: m + i, expAvgSq: v + i,
                                                          maxExpAvgSq: vmax.map { $0 + i }, count: range.count, scalars)

@@ -178,17 +178,16 @@ private let thinCases: [GEMMCase] = {
     }
 
     @Test func sameResultForAnyThreadCount() {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
         let m = 72, n = 96, k = 200
         var rng = LCG(state: 7)
         let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<(k * n)).map { _ in rng.next() }
         var results: [[Float]] = []
         for threads in [1, 2, 3] {
-            Parallel.threadCount = threads
-            var c = [Float](repeating: 0, count: m * n)
-            sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
-            results.append(c)
+            Parallel.withThreadCount(threads) {
+                var c = [Float](repeating: 0, count: m * n)
+                sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+                results.append(c)
+            }
         }
         #expect(results[0] == results[1])
         #expect(results[0] == results[2])

@@ -65,11 +65,8 @@ import _DeepGenTestSupport
 
     @Test func resultDoesNotDependOnThreadCount() {
         let x = smooth([8, 24, 9, 9], seed: 70)
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        Parallel.threadCount = 1
-        let one = x.channelNormalized(eps: 1e-5).output
-        Parallel.threadCount = 2
-        #expect(x.channelNormalized(eps: 1e-5).output.scalars == one.scalars)
+        let one = Parallel.withThreadCount(1) { x.channelNormalized(eps: 1e-5).output }
+        let two = Parallel.withThreadCount(2) { x.channelNormalized(eps: 1e-5).output }
+        #expect(two.scalars == one.scalars)
     }
 }

@@ -159,14 +159,14 @@ import _DeepGenTestSupport
     }
 
     @Test func independentOfThreadCount() {
-        let saved = DeepGenKernels.Parallel.threadCount
-        defer { DeepGenKernels.Parallel.threadCount = saved }
-        DeepGenKernels.Parallel.threadCount = 1
-        var r1 = RandomGenerator(seed: 5)
-        let a = Tensor.uniform([100_000], using: &r1).exp()
-        DeepGenKernels.Parallel.threadCount = 2
-        var r2 = RandomGenerator(seed: 5)
-        let b = Tensor.uniform([100_000], using: &r2).exp()
+        let a = DeepGenKernels.Parallel.withThreadCount(1) {
+            var r1 = RandomGenerator(seed: 5)
+            return Tensor.uniform([100_000], using: &r1).exp()
+        }
+        let b = DeepGenKernels.Parallel.withThreadCount(2) {
+            var r2 = RandomGenerator(seed: 5)
+            return Tensor.uniform([100_000], using: &r2).exp()
+        }
         #expect(a.scalars == b.scalars)
     }
 

@@ -65,4 +65,9 @@ int deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vma
 /// 1 when none of the `n` floats at `x` is NaN or infinite, else 0 (one vectorized pass).
 int deepgen_all_finite(const float *x, long n);
 
+/// The count of open thread-count scopes (`Parallel.withThreadCount`), kept atomically.
+void deepgen_scope_enter(void);
+void deepgen_scope_exit(void);
+long deepgen_open_scopes(void);
+
 #endif

@@ -41,6 +41,35 @@ public struct SafetensorsFile {
         (tensors, metadata) = try data.withUnsafeBytes { try SafetensorsFile.decode($0, file: file) }
     }
 
+    /// The `__metadata__` of the file at `url`, reading only its header (a checkpoint's step
+    /// without its tensors).
+    public static func metadata(contentsOf url: URL) throws -> [String: String] {
+        let file = url.path
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw SafetensorsError(file: file, problem: .io("cannot read"))
+        }
+        defer { try? handle.close() }
+        let prefix = try handle.read(upToCount: 8) ?? Data()
+        guard prefix.count == 8 else { throw SafetensorsError(file: file, problem: .fileTooShort(byteCount: prefix.count)) }
+        let headerLength = prefix.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= maxHeaderLength else { throw SafetensorsError(file: file, problem: .headerTooLarge(headerLength: headerLength)) }
+        let header = try handle.read(upToCount: Int(headerLength)) ?? Data()
+        guard header.count == Int(headerLength) else {
+            throw SafetensorsError(file: file, problem: .headerExceedsFile(headerLength: headerLength, bytesAfterLength: header.count))
+        }
+        let json: JSONValue
+        do { json = try header.withUnsafeBytes { try StrictJSON.parse($0) } } catch let e as JSONParseError {
+            throw SafetensorsError(file: file, problem: .invalidJSON(message: e.message, offset: 8 + e.offset))
+        }
+        guard case .object(let members) = json else { throw SafetensorsError(file: file, problem: .invalidHeader("the header is not an object")) }
+        var metadata: [String: String] = [:]
+        for (name, value) in members where name == "__metadata__" {
+            guard case .object(let pairs) = value else { continue }
+            for (k, v) in pairs { if case .string(let text) = v { metadata[k] = text } }
+        }
+        return metadata
+    }
+
     /// The file's bytes.
     public func encoded() throws -> Data {
         try SafetensorsFile.encode(tensors: tensors, metadata: metadata, file: "<memory>")

@@ -15,9 +15,10 @@ public final class MetricsLog {
         let header = (["step", "epoch"] + columns).joined(separator: ",")
         let fm = FileManager.default
         if let keepUpTo = truncateAfterStep, let text = try? String(contentsOf: url, encoding: .utf8) {
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            // Any line ending (a file saved on Windows has CRLF) splits a line.
+            var lines = text.split(whereSeparator: \.isNewline).map(String.init)
             guard lines.first == header else {
-                throw TrainingError.invalidRun("\(url.path) has columns '\(lines.first ?? "")', expected '\(header)'")
+                throw TrainingError.invalidRun("\(url.path) has columns '\((lines.first ?? "").prefix(300))', expected '\(header)'")
             }
             lines = [header] + lines.dropFirst().filter { Int($0.split(separator: ",").first ?? "") ?? Int.max <= keepUpTo }
             try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 import DeepGen
 import DeepGenData
+import DeepGenKernels
 import DeepGenModels
 import Foundation
 
@@ -7,10 +8,12 @@ import Foundation
 ///
 /// The configuration comes from the checkpoint itself (checkpoints since 2026-12-05 hold the whole
 /// ``RunConfig``; earlier ones the model's and the data's, with `config.json` for the rest), so an
-/// edited `config.json` cannot change a run silently: where it disagrees, resuming stops and names
-/// the fields. Only the epochs may differ (`--resume RUN --epochs N` records a new total there),
-/// and the data's folder (files that moved). A latest checkpoint that cannot be read or does not
-/// fit the model gives way to the newest `epoch-NNN` that does.
+/// edited `config.json` cannot change a run silently: where the two disagree, resuming names the
+/// fields. Only the epochs may differ (`--resume RUN --epochs N` records a new total there), and
+/// the data's folder (files that moved). The candidates are tried newest first by the step they
+/// record (`latest`, or an `epoch-NNN` written after it by a process that died before `latest`);
+/// one that cannot be read, does not fit the model, holds non-finite values or belongs to another
+/// configuration gives way to the next, with a note.
 struct ResumePoint {
     let url: URL
     let checkpoint: Checkpoint
@@ -21,16 +24,22 @@ struct ResumePoint {
         let fm = FileManager.default
         var notes: [String] = []
         var fileConfig: RunConfig?
-        do { fileConfig = try run.readConfig() } catch {
-            guard fm.fileExists(atPath: run.checkpointsURL.path) else { throw error }
-            notes.append("\(error); using the configuration saved in the checkpoint")
+        do { fileConfig = try run.readConfig() } catch TrainingError.invalidRun(let problem) {
+            guard !run.checkpointFiles().isEmpty else {
+                throw TrainingError.invalidRun(fm.fileExists(atPath: run.configURL.path) ? problem
+                    : "\(run.url.path) is not a DeepGen run folder: it has no config.json and no checkpoint")
+            }
+            notes.append("\(problem); using the configuration saved in the checkpoint")
         }
-        let candidates = run.checkpointFiles()
-        guard !candidates.isEmpty else {
+        let files = run.checkpointFiles()
+        guard !files.isEmpty else {
             throw TrainingError.invalidRun("\(run.url.path) has no checkpoint to resume from: it stopped before writing its first. "
-                + "Start it again in the same folder with the command that made it (deepgen train MODEL … --out \(run.url.path)), which replaces it")
+                + "Start it again in the same folder (the same command, or other settings: deepgen train MODEL … --out \(run.url.path)); "
+                + "the files of the stopped attempt are kept in \(run.url.path)/.replaced-…")
         }
-        var problems: [String] = []
+        let (candidates, unreadable) = Self.newestFirst(files)
+        var problems = unreadable.map { "\($0.url.lastPathComponent) cannot be used (\(Self.message($0.error)))" }
+        var disagreements: [(file: String, differences: [String])] = []
         for url in candidates {
             let checkpoint: Checkpoint, saved: RunConfig
             do {
@@ -39,29 +48,64 @@ struct ResumePoint {
                 // Everything a resume reads must be there and fit: build the model and restore it.
                 _ = try Self.position(of: checkpoint)
                 try makeModel(saved.model).restore(from: checkpoint)
+                if let name = checkpoint.tensors.keys.sorted().first(where: { !$0.hasPrefix("extra.") && !checkpoint.tensors[$0]!.isFinite }) {
+                    throw TrainingError.invalidRun("\(name) holds non-finite values")
+                }
             } catch {
-                problems.append("\(url.lastPathComponent) cannot be used (\(error))")
+                problems.append("\(url.lastPathComponent) cannot be used (\(Self.message(error)))")
                 continue
             }
             var config = saved
             if let fileConfig {
                 let differences = Self.differences(fileConfig, saved)
                 guard differences.isEmpty else {
-                    throw TrainingError.invalidRun("config.json disagrees with the configuration saved in \(url.lastPathComponent): "
-                        + differences.joined(separator: "; ")
-                        + ". A run keeps the settings it started with: restore config.json, or start a new run with the new settings")
+                    disagreements.append((url.lastPathComponent, differences))
+                    continue
                 }
                 config.model.training.epochs = fileConfig.model.training.epochs
                 config.data.directory = fileConfig.data.directory
             }
-            if !problems.isEmpty { notes.append(problems.joined(separator: "; ") + "; resuming from \(url.lastPathComponent) instead") }
+            let skipped = problems + disagreements.map { "\($0.file) holds another configuration than config.json (\($0.differences.joined(separator: "; ")))" }
+            if !skipped.isEmpty { notes.append(skipped.joined(separator: "; ") + "; resuming from \(url.lastPathComponent) instead") }
             self.url = url
             self.checkpoint = checkpoint
             self.config = config
             self.notes = notes
             return
         }
+        if let first = disagreements.first {
+            throw TrainingError.invalidRun("config.json and the configuration saved in \(first.file) disagree: "
+                + first.differences.joined(separator: "; ")
+                + ". A run keeps the settings it started with: if config.json was edited, restore it; if the checkpoint comes from another run, remove it"
+                + (problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"))
+        }
         throw TrainingError.invalidRun("no checkpoint of \(run.url.path) can be resumed: " + problems.joined(separator: "; "))
+    }
+
+    /// `files` by the global step their metadata records, newest first (`latest` first among
+    /// equals; one without a step last), and the files whose header cannot be read, with why.
+    static func newestFirst(_ files: [URL]) -> (candidates: [URL], unreadable: [(url: URL, error: any Error)]) {
+        var steps: [(url: URL, step: Int?)] = [], unreadable: [(url: URL, error: any Error)] = []
+        for url in files {
+            do { steps.append((url, try SafetensorsFile.metadata(contentsOf: url)[Trainer.stepKey].flatMap { Int($0) })) } catch {
+                unreadable.append((url, error))
+            }
+        }
+        let ordered = steps.indices.sorted { a, b in
+            switch (steps[a].step, steps[b].step) {
+            case let (x?, y?) where x != y: return x > y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a < b
+            }
+        }
+        return (ordered.map { steps[$0].url }, unreadable)
+    }
+
+    /// An error's message without the "invalid run folder:" that reads oddly inside a note.
+    static func message(_ error: any Error) -> String {
+        if case TrainingError.invalidRun(let m) = error { return m }
+        return "\(error)"
     }
 
     /// The run configuration a checkpoint holds; for checkpoints from before it held the whole
@@ -72,7 +116,11 @@ struct ResumePoint {
             throw TrainingError.invalidRun("it has no model configuration")
         }
         let data = try checkpoint.metadataValue(DataOptions.self, forKey: Trainer.dataKey) ?? fallback?.data ?? DataOptions(spec: model.dataset)
-        guard let fallback else { return RunConfig(model: model, data: data, threads: 1) }
+        guard let fallback else {
+            // Neither config.json nor a saved run configuration: the thread count the checkpoint was written with.
+            let threads = (try? checkpoint.metadataValue(Int.self, forKey: Trainer.threadsKey)).flatMap { $0 } ?? Parallel.threadCount
+            return RunConfig(model: model, data: data, threads: threads)
+        }
         return RunConfig(model: model, data: data, threads: fallback.threads, evaluation: fallback.evaluation, command: fallback.command)
     }
 

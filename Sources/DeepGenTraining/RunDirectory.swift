@@ -22,7 +22,8 @@ public struct RunDirectory {
         samplesURL.appendingPathComponent(String(format: "epoch-%03d.", epoch) + fileExtension)
     }
 
-    /// The checkpoints a resume may start from, best first: `latest`, then `epoch-NNN` newest first.
+    /// The checkpoints a resume may start from: `latest`, then `epoch-NNN` newest first (see
+    /// ``ResumePoint`` for the order it tries them in).
     public func checkpointFiles() -> [URL] {
         let fm = FileManager.default
         let epochs = ((try? fm.contentsOfDirectory(atPath: checkpointsURL.path)) ?? [])
@@ -34,9 +35,10 @@ public struct RunDirectory {
     }
 
     /// Creates the folder for a new run. A folder that holds a run is refused, so nothing a user
-    /// trained is overwritten, unless that run never wrote a checkpoint (it was killed or diverged
-    /// before its first): then its config, log, event and sample files, all of which a new run
-    /// writes again, are removed and `true` returned.
+    /// trained is overwritten, unless it is a DeepGen run (its `config.json` reads as one) that
+    /// never wrote a checkpoint and no process trains in: it was killed or diverged before its
+    /// first. Then its config, log, event and sample files are moved into
+    /// `.replaced-<time>/` (nothing is deleted) and `true` returned.
     @discardableResult
     public func createForNewRun() throws -> Bool {
         let fm = FileManager.default
@@ -45,20 +47,36 @@ public struct RunDirectory {
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw TrainingError.invalidRun("\(url.path) exists and is not a folder") }
             if fm.fileExists(atPath: configURL.path) || fm.fileExists(atPath: checkpointsURL.path) {
+                guard (try? readConfig()) != nil else {
+                    throw TrainingError.invalidRun("\(url.path) holds files that are not a DeepGen run's (no readable config.json); choose another --out")
+                }
                 guard checkpointFiles().isEmpty else {
                     throw TrainingError.invalidRun("\(url.path) already holds a run; resume it with --resume \(url.path) or choose another --out")
                 }
+                try RunLock.checkFree(self)
                 let events = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter { $0.hasPrefix("events.out.tfevents.") }
                 let samples = ((try? fm.contentsOfDirectory(atPath: samplesURL.path)) ?? []).filter { $0.hasPrefix("epoch-") }
-                for file in [configURL, metricsURL] + events.map({ url.appendingPathComponent($0) }) + samples.map({ samplesURL.appendingPathComponent($0) })
-                where fm.fileExists(atPath: file.path) {
-                    try fm.removeItem(at: file)
+                let files = [configURL, metricsURL] + events.map { url.appendingPathComponent($0) } + samples.map { samplesURL.appendingPathComponent($0) }
+                let aside = url.appendingPathComponent(".replaced-\(Int(Date().timeIntervalSince1970))")
+                try fm.createDirectory(at: aside, withIntermediateDirectories: true)
+                for file in files where fm.fileExists(atPath: file.path) {
+                    try fm.moveItem(at: file, to: aside.appendingPathComponent(file.lastPathComponent))
                 }
                 replaced = true
             }
         }
         for dir in [url, checkpointsURL, samplesURL] { try fm.createDirectory(at: dir, withIntermediateDirectories: true) }
         return replaced
+    }
+
+    /// Removes the temporary files of checkpoint writes a killed process left behind
+    /// (`.NAME.tmp-PID-N` whose process is gone).
+    public func removeStaleTemporaryFiles() {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: checkpointsURL.path)) ?? [] where name.hasPrefix(".") {
+            guard let range = name.range(of: ".tmp-"), let pid = Int32(name[range.upperBound...].prefix { $0.isNumber }) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? fm.removeItem(at: checkpointsURL.appendingPathComponent(name)) }
+        }
     }
 
     /// Undoes ``createForNewRun()`` and ``writeConfig(_:)`` for a run that failed before its first

@@ -61,8 +61,16 @@ public final class Trainer {
         let run = RunDirectory(runDirectory)
         let data = try data ?? RunData(for: config.model, options: config.data)
         let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
-        let replaced = try run.createForNewRun()
-        try run.writeConfig(config)
+        let replaced: Bool
+        do {
+            replaced = try run.createForNewRun()
+            try run.writeConfig(config)
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            run.removeUnstartedRun(removeFolder: !folderExisted)
+            throw Self.cannotWrite(run.configURL, error, kept: nil)
+        }
         do {
             try self.init(run: run, config: config, data: data, checkpoint: nil)
         } catch {
@@ -70,7 +78,7 @@ public final class Trainer {
             run.removeUnstartedRun(removeFolder: !folderExisted)
             throw error
         }
-        if replaced { notes.append("replaced the run in \(run.url.path), which had not written a checkpoint") }
+        if replaced { notes.append("replaced the run in \(run.url.path), which had not written a checkpoint (its files are in .replaced-…)") }
     }
 
     /// Continues the run in `runDirectory` from its latest checkpoint, rebuilt from the
@@ -80,15 +88,22 @@ public final class Trainer {
     /// folder changes until the checkpoint has loaded.
     public convenience init(resuming runDirectory: URL, epochs: Int? = nil) throws {
         let run = RunDirectory(runDirectory)
+        try RunLock.checkFree(run)
         let point = try ResumePoint(run)
         var config = point.config
         if let epochs {
             config.model.training.epochs = epochs
             do { try config.model.training.validate() } catch { throw TrainingError.invalidConfiguration("\(error)") }
+            // A shorter run may end where it stands, not before it.
+            let at = try ResumePoint.position(of: point.checkpoint).loader, total = config.model.training.totalEpochs
+            if total < at.epoch || (total == at.epoch && at.step > 0) {
+                throw TrainingError.invalidConfiguration("--epochs \(epochs) would end the run before where it stands (epoch \(at.epoch + 1)\(at.step > 0 ? ", step \(at.step + 1)" : "")); it can be extended, not cut short")
+            }
         }
         try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: point.checkpoint)
         lastCheckpoint = (point.url, globalStep)
         notes = point.notes
+        run.removeStaleTemporaryFiles()
         if (try? run.readConfig()) != config {
             do { try run.writeConfig(config) } catch { throw cannotWrite(run.configURL, error) }
         }
@@ -142,9 +157,14 @@ public final class Trainer {
         } else {
             evaluator = nil
         }
-        metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: checkpoint == nil ? nil : globalStep)
+        let resumedStep = checkpoint == nil ? nil : globalStep
+        do {
+            metrics = try MetricsLog(url: run.metricsURL, columns: columns, truncateAfterStep: resumedStep)
+        } catch let error as TrainingError { throw error } catch { throw Self.cannotWrite(run.metricsURL, error, kept: nil) }
         // Events past the checkpoint's step were superseded: TensorBoard drops them when it reads this marker.
-        events = try TensorBoardWriter(directory: run.url, purgeFromStep: checkpoint == nil ? nil : globalStep + 1)
+        do {
+            events = try TensorBoardWriter(directory: run.url, purgeFromStep: resumedStep.map { $0 + 1 })
+        } catch { throw Self.cannotWrite(run.url.appendingPathComponent("events.out.tfevents.…"), error, kept: nil) }
     }
 
     /// All epochs of the run: constant-rate ones, then any linear-decay ones.
@@ -158,6 +178,9 @@ public final class Trainer {
     ///   infinite (the checkpoint on disk is then the last good one), ``TrainingError/cannotWrite(_:)``
     ///   when a file of the run cannot be written.
     public func run(progress: ProgressReporter? = nil) throws -> TrainingOutcome {
+        // No second process (or trainer) trains in the folder meanwhile.
+        let lock = try RunLock(run)
+        defer { withExtendedLifetime(lock) {} }
         var stepsThisCall = 0
         while loader.state.epoch < totalEpochs {
             let epoch = loader.state.epoch
@@ -269,10 +292,18 @@ public final class Trainer {
     }
 
     static func cannotWrite(_ url: URL, _ error: any Error, kept: URL?) -> TrainingError {
-        let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
-            ?? (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? "\(error)"
+        let reason = posixReason(error) ?? "\(error)"
         return .cannotWrite("cannot write \(url.path): \(reason). Training stopped; "
             + (kept.map { "the last checkpoint, \($0.path), is intact." } ?? "no checkpoint had been written yet."))
+    }
+
+    /// The system's words for a file error ("No space left on device"), however Foundation wraps it.
+    static func posixReason(_ error: any Error) -> String? {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error { return posixReason(underlying) }
+        return nil
     }
 
     func diverged(_ what: String, epoch: Int) -> TrainingError {

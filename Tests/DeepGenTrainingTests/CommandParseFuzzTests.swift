@@ -12,18 +12,20 @@ import DeepGenCLI
                          "99999999999999999999", "nan", "inf", "-inf", "1e-3", "0.5", "1e39", "abc", "", " ", "shapes", "ring8",
                          "shapes:circle,cross", "fashion-mnist:nosuch", "folder:", "/nonexistent", "o.png", "o.npy", "o.gif",
                          "adam", "sgd", "lsgan", "bernoulli", "AtoB", "fid,kid,nope", "--", "-", "--help-not"]
+    // Each prefix holds the required arguments, so combinations also reach the commands' own checks.
     static let subcommands: [(prefix: [String], flags: [String])] = [
-        (["train", "gan"], trainFlags), (["train", "dcgan"], trainFlags), (["train", "wgan-gp"], trainFlags),
-        (["train", "cdcgan"], trainFlags), (["train", "vae"], trainFlags), (["train", "conv-vae"], trainFlags),
-        (["train", "cyclegan"], trainFlags), (["train", "classifier"], trainFlags),
-        (["train"], ["--resume", "--epochs", "--threads", "--max-steps", "--lr"]),
-        (["sample", "RUN"], ["--count", "--out", "--class", "--seed"]),
+        (["train", "gan", "--data", "ring8"], trainFlags), (["train", "dcgan", "--data", "shapes"], trainFlags),
+        (["train", "wgan-gp", "--data", "shapes"], trainFlags), (["train", "cdcgan", "--data", "shapes"], trainFlags),
+        (["train", "vae", "--data", "shapes"], trainFlags), (["train", "conv-vae", "--data", "shapes"], trainFlags),
+        (["train", "cyclegan", "--data", "shapes:square,circle"], trainFlags), (["train", "classifier", "--data", "shapes"], trainFlags),
+        (["train", "--resume", "RUN"], ["--resume", "--epochs", "--threads", "--max-steps", "--lr"]),
+        (["sample", "RUN", "--out", "o.png"], ["--count", "--out", "--class", "--seed"]),
         (["eval", "RUN"], ["--metrics", "--count", "--seed", "--repeats", "--iwae-samples", "--kid-subsets", "--kid-subset-size",
                            "--neighbours", "--no-reference", "--extractor", "--data-dir", "--out"]),
-        (["translate", "RUN"], ["--direction", "--input", "--out"]),
-        (["reconstruct", "RUN"], ["--count", "--data", "--data-dir", "--out"]),
-        (["interpolate", "RUN"], ["--steps", "--pairs", "--data", "--data-dir", "--out"]),
-        (["export", "RUN"], ["--out", "--force"]),
+        (["translate", "RUN", "--direction", "AtoB", "--input", "in", "--out", "out"], ["--direction", "--input", "--out"]),
+        (["reconstruct", "RUN", "--out", "o.png"], ["--count", "--data", "--data-dir", "--out"]),
+        (["interpolate", "RUN", "--out", "o.npy"], ["--steps", "--pairs", "--data", "--data-dir", "--out"]),
+        (["export", "RUN", "--out", "o.safetensors"], ["--out", "--force"]),
         (["bench", "train", "mlp-vae"], ["--threads", "--warmup-steps", "--seconds", "--json"]),
         (["list"], ["--nope"]),
     ]
@@ -41,7 +43,7 @@ import DeepGenCLI
         let (prefix, flags) = Self.subcommands[index]
         var rng = RandomGenerator(seed: 0xC0DE &+ UInt64(index))
         var parsed = 0, refused = 0
-        for _ in 0..<300 {
+        for _ in 0..<150 {
             var args = prefix
             for _ in 0..<Int(rng.next() % 6) {
                 args.append(flags[Int(rng.next() % UInt64(flags.count))])
@@ -56,6 +58,7 @@ import DeepGenCLI
                 refused += 1
             }
         }
-        #expect(parsed + refused == 300)
+        // Both outcomes occur: the combinations reach past the parser into the commands' validation.
+        #expect(parsed > 0 && refused > 0, "\(prefix): \(parsed) parsed, \(refused) refused")
     }
 }

@@ -167,4 +167,108 @@ import DeepGenModels
             #expect(bytes(run.latestCheckpointURL) == kept)
         }
     }
+
+    @Test func aFolderThatIsNotADeepGenRunIsNeverReplaced() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let foreign = ["config.json": "{\"lr\": 0.1}", "metrics.csv": "epoch,loss\n", "checkpoints/epoch-10.ckpt": "weights"]
+        for (name, text) in foreign {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        do { _ = try Trainer(newRun: try gaussianRun(), in: dir); Issue.record("replaced a folder that is not a DeepGen run") } catch {
+            #expect("\(error)".contains("holds files that are not a DeepGen run's"), "\(error)")
+        }
+        for (name, text) in foreign { #expect(try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) == text) }
+        do { _ = try Trainer(resuming: dir); Issue.record("resumed a folder that is not a DeepGen run") } catch {
+            #expect("\(error)".contains("config.json cannot be read"), "\(error)")
+        }
+    }
+
+    @Test func aRunBeingTrainedIsNeitherReplacedNorResumedBeside() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        let first = try Trainer(newRun: try gaussianRun(nanAt: 3), in: dir)
+        _ = try? first.run()  // diverges before its first checkpoint: a run a new `train` may replace…
+        do {
+            let lock = try RunLock(RunDirectory(dir))  // …unless a process trains in it
+            do { _ = try Trainer(newRun: try gaussianRun(), in: dir); Issue.record("replaced a live run") } catch {
+                #expect("\(error)".contains("another deepgen process is training in"), "\(error)")
+            }
+            do { _ = try Trainer(resuming: dir); Issue.record("resumed beside a live run") } catch {
+                #expect("\(error)".contains("another deepgen process is training in"), "\(error)")
+            }
+            withExtendedLifetime(lock) {}
+        }
+        let again = try Trainer(newRun: try gaussianRun(), in: dir)
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".replaced-") }
+        #expect(aside.count == 1)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(aside[0])/config.json").path))
+        #expect(try again.run() == .finished)
+    }
+
+    @Test func resumingSkipsCheckpointsThatCannotBeTrustedAndTakesTheNewest() throws {
+        let dir = temporaryDirectory(), other = temporaryDirectory()
+        defer { for d in [dir, other] { try? FileManager.default.removeItem(at: d) } }
+        for d in [dir, other] { try FileManager.default.removeItem(at: d) }
+        let straight = try Trainer(newRun: try gaussianRun(epochs: 3), in: dir)
+        straight.stopAfterSteps = 9
+        _ = try straight.run()  // epochs 1 and 2 written, latest one step into epoch 3
+        let run = RunDirectory(dir)
+
+        // A latest older than an epoch file (the process died between them): the newer one wins.
+        try FileManager.default.removeItem(at: run.latestCheckpointURL)
+        try FileManager.default.copyItem(at: run.epochCheckpointURL(1), to: run.latestCheckpointURL)
+        #expect(try Trainer(resuming: dir).globalStep == 8)
+
+        // NaN weights in the newest: the next one, with a note.
+        var poisoned = try Checkpoint.load(from: run.epochCheckpointURL(2))
+        poisoned.tensors["gaussian.mean"] = Tensor([.nan, 0])
+        try poisoned.save(to: run.epochCheckpointURL(2))
+        let afterNaN = try Trainer(resuming: dir)
+        #expect(afterNaN.globalStep == 4, "\(afterNaN.notes)")
+        #expect(afterNaN.notes.first?.contains("epoch-002.safetensors cannot be used (gaussian.mean holds non-finite values)") == true, "\(afterNaN.notes)")
+
+        // A checkpoint of another run (another seed) gives way to one of this run, with a note.
+        let foreign = try Trainer(newRun: try RunConfig.newRun(model: "gaussian", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 9,
+                                                               threads: 2) { t, _ in t.epochs = 3 }.config, in: other)
+        foreign.stopAfterSteps = 12
+        _ = try foreign.run()
+        try FileManager.default.removeItem(at: run.epochCheckpointURL(2))
+        try FileManager.default.copyItem(at: RunDirectory(other).latestCheckpointURL, to: run.epochCheckpointURL(2))
+        let afterForeign = try Trainer(resuming: dir)
+        #expect(afterForeign.globalStep == 4)
+        #expect(afterForeign.notes.first?.contains("epoch-002.safetensors holds another configuration than config.json (model.training.seed is 4 in config.json, 9 in the checkpoint)") == true,
+                "\(afterForeign.notes)")
+    }
+
+    @Test func aShorterRunCannotEndBeforeWhereItStands() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        let first = try Trainer(newRun: try gaussianRun(epochs: 3), in: dir)
+        first.stopAfterSteps = 6  // one epoch and two steps
+        _ = try first.run()
+        let config = try Data(contentsOf: RunDirectory(dir).configURL)
+        do { _ = try Trainer(resuming: dir, epochs: 1); Issue.record("cut a run short behind where it stands") } catch {
+            #expect("\(error)".contains("--epochs 1 would end the run before where it stands (epoch 2, step 3)"), "\(error)")
+        }
+        #expect(try Data(contentsOf: RunDirectory(dir).configURL) == config)
+        #expect(try Trainer(resuming: dir, epochs: 2).run() == .finished)
+    }
+
+    @Test func aMetricsLogWithWindowsLineEndingsStillResumes() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        let first = try Trainer(newRun: try gaussianRun(epochs: 2), in: dir)
+        first.stopAfterSteps = 5
+        _ = try first.run()
+        let log = RunDirectory(dir).metricsURL
+        let text = try String(contentsOf: log, encoding: .utf8)
+        try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: log, atomically: true, encoding: .utf8)
+        #expect(try Trainer(resuming: dir).run() == .finished)
+        #expect(try String(contentsOf: log, encoding: .utf8).split(whereSeparator: \.isNewline).count == 1 + 8)
+    }
 }

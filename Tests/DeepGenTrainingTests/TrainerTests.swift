@@ -149,7 +149,7 @@ func finalWeights(_ run: URL) throws -> [String: [Float]] {
     @Test func missingRunFolderAndCorruptCheckpointGiveMessages() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: TrainingError.invalidRun("\(dir.path) has no config.json (is it a DeepGen run folder?)")) {
+        #expect(throws: TrainingError.invalidRun("\(dir.path) is not a DeepGen run folder: it has no config.json and no checkpoint")) {
             try Trainer(resuming: dir)
         }
         try FileManager.default.removeItem(at: dir)

@@ -26,12 +26,17 @@ public enum ClassifierFamily: ModelFamily {
         if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 {
             try fail("classifier needs images with sides divisible by 4; the data has shape \(data.shape)")
         }
-        try checkRange(h.width, 1...4096, "--width")
-        try checkRange(h.featureSize, 1...65_536, "--feature-size")
+        try checkRange(h.width, 1..., "--width")
+        try checkRange(h.featureSize, 1..., "--feature-size")
         if h.classCount < 2 { try fail("a classifier needs at least two classes, got \(h.classCount)") }
         if let classes = h.classes, classes.isEmpty || !classes.allSatisfy({ (0..<h.classCount).contains($0) }) {
             try fail("trained classes \(classes) must be a non-empty subset of 0..<\(h.classCount)")
         }
+    }
+
+    public static func validateNewRun(_ h: ClassifierHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        try checkRange(h.width, ...4096, "--width")
+        try checkRange(h.featureSize, ...65_536, "--feature-size")
     }
 
     public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] { [.accuracy] }

@@ -6,11 +6,22 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 }
 
 /// Checks that `value` is in `range`, with a message naming `what` (an option or a field).
-/// The upper ends guard against sizes that could only exhaust memory, never train.
+/// The upper ends guard against sizes that could only exhaust memory, never train; they belong in
+/// `validateNewRun` (a run of an earlier release may exceed them), the lower ends in `validate`.
 public func checkRange(_ value: Int, _ range: ClosedRange<Int>, _ what: String) throws {
     guard range.contains(value) else {
         throw ConfigurationError(message: value < range.lowerBound
             ? "\(what) must be at least \(range.lowerBound), got \(value)"
             : "\(what) must be at most \(range.upperBound), got \(value)")
     }
+}
+
+/// `value` is at least `range.lowerBound` (see ``checkRange(_:_:_:)-(_,ClosedRange<Int>,_)``).
+public func checkRange(_ value: Int, _ range: PartialRangeFrom<Int>, _ what: String) throws {
+    try checkRange(value, range.lowerBound...Int.max, what)
+}
+
+/// `value` is at most `range.upperBound`.
+public func checkRange(_ value: Int, _ range: PartialRangeThrough<Int>, _ what: String) throws {
+    try checkRange(value, Int.min...range.upperBound, what)
 }

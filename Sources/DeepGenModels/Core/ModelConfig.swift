@@ -64,7 +64,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard family.accepts(hyperparameters) else {
             throw ConfigurationError(message: "\(model) does not take \(Swift.type(of: hyperparameters))")
         }
-        try training.validate()
+        try training.validate(newRun: newRun)
         try family.dataNeeds(model).check(data, model: model, dataset: dataset)
         try family.erasedValidate(self, newRun: newRun)
     }

@@ -33,10 +33,16 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 
     /// Checks every value, with a message naming the option at fault (the one check of each).
-    public func validate() throws {
-        try checkRange(epochs, 1...1_000_000, "--epochs")
-        try checkRange(decayEpochs, 0...1_000_000, "--decay-epochs")
-        try checkRange(batchSize, 1...65_536, "--batch-size")
+    /// `newRun` adds the upper bounds, which runs of earlier releases need not meet.
+    public func validate(newRun: Bool = false) throws {
+        try checkRange(epochs, 1..., "--epochs")
+        try checkRange(decayEpochs, 0..., "--decay-epochs")
+        try checkRange(batchSize, 1..., "--batch-size")
+        if newRun {
+            try checkRange(epochs, ...1_000_000, "--epochs")
+            try checkRange(decayEpochs, ...1_000_000, "--decay-epochs")
+            try checkRange(batchSize, ...65_536, "--batch-size")
+        }
         do { try optimizer.validate() } catch { throw ConfigurationError(message: "\(error)") }
     }
 }

@@ -28,18 +28,22 @@ public enum CycleGANFamily: ModelFamily {
         if data.shape.count != 3 || data.shape[1] % 4 != 0 || data.shape[2] % 4 != 0 || min(data.shape[1], data.shape[2]) < 8 {
             try fail("cyclegan needs images with sides divisible by 4 and at least 8; the data has shape \(data.shape)")
         }
-        try checkRange(h.width, 1...1024, "--width")
-        try checkRange(h.residualBlocks, 0...64, "--residual-blocks")
-        try checkRange(h.patchLayers, 1...16, "--patch-layers")
+        try checkRange(h.width, 1..., "--width")
+        try checkRange(h.residualBlocks, 0..., "--residual-blocks")
+        try checkRange(h.patchLayers, 1..., "--patch-layers")
         let side = min(data.shape[1], data.shape[2])
         if PatchDiscriminator.outputSide(inputSide: side, layers: h.patchLayers) == nil {
             let most = (1...16).last { PatchDiscriminator.outputSide(inputSide: side, layers: $0) != nil } ?? 0
             try fail("--patch-layers \(h.patchLayers) halves \(side)×\(side) images below the discriminator's last 4×4 convolutions; at most \(most) fit")
         }
-        try checkRange(h.poolSize, 0...10_000, "--pool-size")
+        try checkRange(h.poolSize, 0..., "--pool-size")
     }
 
     public static func validateNewRun(_ h: CycleGANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        try checkRange(h.width, ...1024, "--width")
+        try checkRange(h.residualBlocks, ...64, "--residual-blocks")
+        try checkRange(h.patchLayers, ...16, "--patch-layers")
+        try checkRange(h.poolSize, ...10_000, "--pool-size")
         if !(h.cycleWeight >= 0) || !h.cycleWeight.isFinite {
             throw ConfigurationError(message: "cycle weight λ must be zero or positive, got \(h.cycleWeight)")
         }

@@ -91,8 +91,8 @@ public enum GANFamily: ModelFamily {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
         let variant = try GANVariant(name)
         let points = data.kind == .points
-        try checkRange(h.latentSize, 1...65_536, "--latent-size")
-        try checkRange(h.criticSteps, 1...1000, "--critic-steps")
+        try checkRange(h.latentSize, 1..., "--latent-size")
+        try checkRange(h.criticSteps, 1..., "--critic-steps")
         if let r1 = h.r1Weight {
             if !(r1 >= 0) || !r1.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1)") }
             if r1 > 0, variant == .wganGP { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
@@ -107,10 +107,10 @@ public enum GANFamily: ModelFamily {
         let mlp = points || variant == .gan
         if mlp, h.width != nil { try fail("--width sets convolution channels; \(name) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
         if !mlp, h.width == nil { try fail("\(name) needs a width (base channel count)") }
-        if let w = h.width { try checkRange(w, 1...4096, "--width") }
+        if let w = h.width { try checkRange(w, 1..., "--width") }
         if !points, h.hiddenSize != nil { try fail("--hidden-size sets the MLPs of GANs on 2-D points; \(name) on images does not take it") }
         if points, h.hiddenSize == nil { try fail("\(name) on 2-D points needs a hidden size") }
-        if let n = h.hiddenSize { try checkRange(n, 1...65_536, "--hidden-size") }
+        if let n = h.hiddenSize { try checkRange(n, 1..., "--hidden-size") }
         if !points {
             let side = data.shape.count == 3 && data.shape[1] == data.shape[2] ? data.shape[1] : 0
             let allowed: [Int]? = variant == .cdcgan ? [28] : (variant == .gan ? nil : [28, 32, 64])
@@ -124,7 +124,7 @@ public enum GANFamily: ModelFamily {
         }
         if variant == .cdcgan {
             guard let count = h.classCount, count >= 1 else { try fail("a conditional model needs at least one class"); return }
-            try checkRange(count, 1...65_536, "the number of classes")
+            try checkRange(count, 1..., "the number of classes")
             if let classes = h.classes, classes.isEmpty || !classes.allSatisfy({ (0..<count).contains($0) }) {
                 try fail("trained classes \(classes) must be a non-empty subset of 0..<\(count)")
             }
@@ -134,6 +134,11 @@ public enum GANFamily: ModelFamily {
     }
 
     public static func validateNewRun(_ h: GANHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        try checkRange(h.latentSize, ...65_536, "--latent-size")
+        try checkRange(h.criticSteps, ...1000, "--critic-steps")
+        if let w = h.width { try checkRange(w, ...4096, "--width") }
+        if let n = h.hiddenSize { try checkRange(n, ...65_536, "--hidden-size") }
+        if let count = h.classCount { try checkRange(count, ...65_536, "the number of classes") }
         if let gp = h.gradientPenaltyWeight, !(gp >= 0) || !gp.isFinite {
             throw ConfigurationError(message: "gradient penalty weight λ must be zero or positive, got \(gp)")
         }

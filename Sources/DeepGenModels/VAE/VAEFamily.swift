@@ -25,25 +25,28 @@ public enum VAEFamily: ModelFamily {
 
     public static func validate(_ h: VAEHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
-        try checkRange(h.latentSize, 1...65_536, "--latent-size")
+        try checkRange(h.latentSize, 1..., "--latent-size")
         if h.binarize && h.likelihood != .bernoulli {
             try fail("binarized data is for VAEs with Bernoulli pixels; \(variant) with \(h.likelihood.rawValue) pixels does not take it")
         }
         if variant == "conv-vae" {
             if h.hiddenSize != nil { try fail("--hidden-size sets the MLP VAE's hidden layer; conv-vae has --width") }
             guard let w = h.width else { try fail("conv-vae needs a width"); return }
-            try checkRange(w, 1...4096, "--width")
+            try checkRange(w, 1..., "--width")
             if data.shape.count != 3 || data.shape[1] != 28 || data.shape[2] != 28 {
                 try fail("conv-vae needs square images of side 28; the data has shape \(data.shape)")
             }
         } else {
             if h.width != nil { try fail("--width sets conv-vae's channels; vae has --hidden-size") }
             guard let n = h.hiddenSize else { try fail("vae needs a hidden size"); return }
-            try checkRange(n, 1...65_536, "--hidden-size")
+            try checkRange(n, 1..., "--hidden-size")
         }
     }
 
     public static func validateNewRun(_ h: VAEHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        try checkRange(h.latentSize, ...65_536, "--latent-size")
+        if let w = h.width { try checkRange(w, ...4096, "--width") }
+        if let n = h.hiddenSize { try checkRange(n, ...65_536, "--hidden-size") }
         if !(h.klWeight >= 0) || !h.klWeight.isFinite {
             throw ConfigurationError(message: "the KL weight β must be zero or positive, got \(h.klWeight)")
         }

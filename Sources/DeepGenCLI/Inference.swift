@@ -38,6 +38,9 @@ struct Sample: ParsableCommand {
     func validate() throws {
         if count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
         try validateImageOutput(out)
+        if count > 10_000 && URL(fileURLWithPath: out).pathExtension.lowercased() == "png" {
+            throw ValidationError("a grid of \(count) samples is too large to view: --count above 10,000 needs --out FILE.npy")
+        }
     }
 
     func run() throws {
@@ -55,7 +58,19 @@ struct Sample: ParsableCommand {
                 throw RuntimeError("--class must be one of the trained classes \(classes.map(String.init).joined(separator: ", ")), got \(classLabel)")
             }
         }
-        let images = Self.sample(sampler, count: count, label: classLabel, using: &rng)
+        if URL(fileURLWithPath: out).pathExtension.lowercased() == "npy" {
+            // Written as generated: memory stays that of one chunk, whatever the count.
+            do {
+                let writer = try NPYStreamWriter(url: URL(fileURLWithPath: out), shape: [count] + loaded.config.sampleShape)
+                try Self.sample(sampler, count: count, label: classLabel, using: &rng) { try writer.append($0) }
+                try writer.finish()
+            } catch { throw RuntimeError("cannot write \(out): \(error)") }
+            print("wrote \(count) samples to \(out)")
+            return
+        }
+        var parts: [Tensor] = []
+        try Self.sample(sampler, count: count, label: classLabel, using: &rng) { parts.append($0) }
+        let images = parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
         if loaded.config.data.kind == .points {
             guard out.hasSuffix(".npy") else {
                 let plot = ScatterPlot(extent: ScatterPlot.extent(of: images))
@@ -70,20 +85,20 @@ struct Sample: ParsableCommand {
 }
 
 extension Sample {
-    /// `count` samples generated a few hundred at a time, so the networks' activations stay
-    /// small whatever the count (a whole count at once held gigabytes). Chunks are a multiple of
-    /// the class count, so a conditional model's classes still take turns across them.
-    static func sample(_ sampler: any PriorSampling, count: Int, label: Int?, using rng: inout RandomGenerator) -> Tensor {
+    /// `count` samples generated a few hundred at a time and handed to `body` chunk by chunk, so
+    /// the networks' activations stay small whatever the count (a whole count at once held
+    /// gigabytes). Chunks are a multiple of the class count, so a conditional model's classes
+    /// still take turns across them.
+    static func sample(_ sampler: any PriorSampling, count: Int, label: Int?, using rng: inout RandomGenerator,
+                       _ body: (Tensor) throws -> Void) rethrows {
         let classes = sampler.conditioningClasses?.count ?? 1
         let chunk = max(classes, 500 - 500 % classes)
-        var parts: [Tensor] = []
         var done = 0
         while done < count {
             let n = min(chunk, count - done)
-            parts.append(sampler.sample(count: n, label: label, using: &rng))
+            try body(sampler.sample(count: n, label: label, using: &rng))
             done += n
         }
-        return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
     }
 }
 

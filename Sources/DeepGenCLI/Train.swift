@@ -55,16 +55,19 @@ struct Resume: ParsableCommand {
         for (name, value) in [("--threads", threads), ("--max-steps", maxSteps)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
+        if let threads, threads > 1024 { throw ValidationError("--threads must be at most 1024, got \(threads)") }
     }
 
     func run() throws {
         guard let resume else { return }
         prepareProcess(threads: threads)
         let trainer: Trainer
-        do { trainer = try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs) } catch { throw RuntimeError("\(error)") }
+        do { trainer = try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs) } catch { throw setupFailure(error) }
         for note in trainer.notes { print("note: \(note)") }
         let count = threads ?? trainer.config.threads
-        print("resuming \(resume) at epoch \(trainer.loader.state.epoch + 1), step \(trainer.loader.state.step + 1)")
+        // A checkpoint written at an epoch's last step continues with the next epoch's first.
+        let state = trainer.loader.state, next = state.step >= trainer.loader.batchesPerEpoch ? (state.epoch + 1, 0) : (state.epoch, state.step)
+        print("resuming \(resume) at epoch \(next.0 + 1), step \(next.1 + 1)")
         if count != trainer.config.threads {
             print("warning: the run was trained with \(trainer.config.threads) threads; with \(count) its results are not bit-identical to an uninterrupted run's")
         }
@@ -105,7 +108,7 @@ where Options.Hyperparameters == Family.Hyperparameters {
             folder = runOptions.out ?? "runs/\(name)-\(config.data.spec.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "_"))"
             trainer = try Trainer(newRun: config, data: data, in: URL(fileURLWithPath: folder))
         } catch {
-            throw RuntimeError("\(error)")
+            throw setupFailure(error)
         }
         for note in trainer.notes { print("note: \(note)") }
         print("training \(name) on \(trainer.config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads)")
@@ -121,8 +124,19 @@ func prepareProcess(threads: Int?) {
     StopRequest.install()
 }
 
+/// What a failure before training becomes: a file that cannot be written exits with status 3
+/// after its message (as during training), anything else is a plain error.
+func setupFailure(_ error: any Error) -> any Error {
+    if case TrainingError.cannotWrite = error {
+        print("error: \(error)")
+        return ExitCode(3)
+    }
+    return RuntimeError("\(error)")
+}
+
 /// Runs `trainer` to its end (or `maxSteps`), reporting progress. A divergence exits with
-/// status 2, a file that cannot be written with status 3, each after its message.
+/// status 2, a file that cannot be written with status 3, each after its message; Ctrl-C, after
+/// its checkpoint, with 130 (the shell's status for an interrupt), so `train … && eval` stops.
 func train(_ trainer: Trainer, maxSteps: Int?) throws {
     trainer.stopAfterSteps = maxSteps
     let outcome: TrainingOutcome
@@ -134,6 +148,7 @@ func train(_ trainer: Trainer, maxSteps: Int?) throws {
         print("error: \(error)")
         throw ExitCode(1)
     }
+    if case .stopped = outcome, StopRequest.isRequested { throw ExitCode(130) }
     if outcome == .finished {
         print("finished: \(trainer.run.latestCheckpointURL.path), samples in \(trainer.run.samplesURL.path)")
     }

@@ -212,9 +212,21 @@ extension NPYArray {
     /// The `.npy` encoding: version 1.0, or 2.0 when the header exceeds 65535 bytes; the header is
     /// padded so the data starts on a 64-byte boundary, as numpy writes it.
     public func encoded() -> [UInt8] {
+        var out = NPYArray.preamble(descr: elements.descr, shape: shape)
+        switch elements {
+        case .float32(let a): for v in a { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        case .uint8(let a): out += a
+        case .int64(let a): for v in a { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        }
+        return out
+    }
+
+    /// Magic string, version and header of a C-order `.npy` array of `shape` and dtype `descr`:
+    /// everything before the data.
+    public static func preamble(descr: String, shape: [Int]) -> [UInt8] {
         let dims = shape.map(String.init)
         let tuple = shape.count == 1 ? "(\(dims[0]),)" : "(\(dims.joined(separator: ", ")))"
-        var header = "{'descr': '\(elements.descr)', 'fortran_order': False, 'shape': \(tuple), }"
+        let header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(tuple), }"
         var major: UInt8 = 1, lengthBytes = 2
         func padded(_ prefix: Int) -> String {
             let total = prefix + header.utf8.count + 1
@@ -226,17 +238,10 @@ extension NPYArray {
             lengthBytes = 4
             full = padded(8 + lengthBytes)
         }
-        header = full
         var out = NPYArray.magic + [major, 0]
-        let length = header.utf8.count
+        let length = full.utf8.count
         for i in 0..<lengthBytes { out.append(UInt8(length >> (8 * i) & 0xFF)) }
-        out += Array(header.utf8)
-        switch elements {
-        case .float32(let a): for v in a { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
-        case .uint8(let a): out += a
-        case .int64(let a): for v in a { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        }
-        return out
+        return out + Array(full.utf8)
     }
 
     /// Writes the array as a `.npy` file.

@@ -28,7 +28,12 @@ import Testing
                       "o.gif", "adam", "sgd", "rmsprop", "lsgan", "gaussian", "AtoB", "BtoA", "fid,kid", "nll", "modes", "nosuch"]
         let commands: [(prefix: () -> [String], flags: [String], fast: [String])] = [
             ({ ["train", Self.models.randomElement()!] }, Self.trainFlags, ["--max-steps", "1", "--synthetic-count", "32", "--batch-size", "8"]),
-            ({ ["train", "--resume", run.path] }, ["--epochs", "--threads", "--max-steps", "--lr", "--seed"], ["--max-steps", "1"]),
+            // Each resume works on a fresh copy, so every combination starts from the same run.
+            ({
+                let copy = dir.appendingPathComponent("resume-\(UUID().uuidString)")
+                try? FileManager.default.copyItem(at: run, to: copy)
+                return ["train", "--resume", copy.path]
+            }, ["--epochs", "--threads", "--max-steps", "--lr", "--seed"], ["--max-steps", "1"]),
             ({ ["sample", run.path] }, ["--count", "--out", "--class", "--seed", "--nope"], []),
             ({ ["eval", run.path] }, ["--metrics", "--count", "--seed", "--repeats", "--iwae-samples", "--kid-subsets", "--kid-subset-size",
                                       "--neighbours", "--no-reference", "--extractor", "--data-dir", "--out"],

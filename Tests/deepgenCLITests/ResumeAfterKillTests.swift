@@ -1,3 +1,4 @@
+import DeepGen
 import Foundation
 import Testing
 
@@ -45,8 +46,11 @@ func safetensorsTensors(_ url: URL) throws -> [String: Data] {
         let total = steps(straight)
         try #require(total >= 3, "\(model) ran \(total) steps")
 
-        // Kill once the run has logged a random number of its steps.
-        let target = Int.random(in: 1..<total)
+        // Kill once the run has logged a random number of its steps: seeded by the model's name
+        // (DEEPGEN_KILL_SEED varies it), so a failure can be repeated.
+        let seed = UInt64(ProcessInfo.processInfo.environment["DEEPGEN_KILL_SEED"] ?? "") ?? model.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }
+        var rng = RandomGenerator(seed: seed)
+        let target = 1 + rng.nextInt(below: total - 1)
         let p = Process()
         p.executableURL = CLI.binary
         p.arguments = train + ["--out", killed.path]
@@ -58,7 +62,9 @@ func safetensorsTensors(_ url: URL) throws -> [String: Data] {
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
 
-        let hasCheckpoint = FileManager.default.fileExists(atPath: killed.appendingPathComponent("checkpoints/latest.safetensors").path)
+        // Any checkpoint (an epoch's may be written before `latest`) makes the run resumable.
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("checkpoints").path)) ?? []
+        let hasCheckpoint = files.contains { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }
         let finish = hasCheckpoint ? try CLI.run(["train", "--resume", killed.path]) : try CLI.run(train + ["--out", killed.path])
         #expect(finish.status == 0, "\(model) killed after \(steps(killed)) of \(total) steps: \(finish.output)")
         let a = try safetensorsTensors(straight.appendingPathComponent("checkpoints/latest.safetensors"))

@@ -22,6 +22,13 @@ import DeepGenModels
 
     func bytes(_ url: URL) -> Data? { try? Data(contentsOf: url) }
 
+    /// Trains a new Gaussian run in `dir` (which must not exist) and stops it after `steps` steps.
+    func stoppedRun(in dir: URL, epochs: Int, after steps: Int) throws {
+        let trainer = try Trainer(newRun: try gaussianRun(epochs: epochs), in: dir)
+        trainer.stopAfterSteps = steps
+        _ = try trainer.run()
+    }
+
     func divergence(_ body: () throws -> Void) -> Divergence? {
         do { try body() } catch TrainingError.diverged(let d) { return d } catch {
             Issue.record("expected a divergence, got \(error)")
@@ -82,9 +89,7 @@ import DeepGenModels
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        let first = try Trainer(newRun: try gaussianRun(epochs: 2), in: dir)
-        first.stopAfterSteps = 5
-        _ = try first.run()
+        try stoppedRun(in: dir, epochs: 2, after: 5)
         let run = RunDirectory(dir)
         let original = try #require(bytes(run.configURL))
 
@@ -122,9 +127,7 @@ import DeepGenModels
         for d in [straight, dir] { try FileManager.default.removeItem(at: d) }
         #expect(try Trainer(newRun: try gaussianRun(epochs: 3), in: straight).run() == .finished)
 
-        let first = try Trainer(newRun: try gaussianRun(epochs: 3), in: dir)
-        first.stopAfterSteps = 9  // epochs 1 and 2 written, one step into epoch 3
-        _ = try first.run()
+        try stoppedRun(in: dir, epochs: 3, after: 9)  // epochs 1 and 2 written, one step into epoch 3
         let run = RunDirectory(dir)
         var latest = try #require(bytes(run.latestCheckpointURL))
         latest = latest.prefix(latest.count / 2)
@@ -141,10 +144,8 @@ import DeepGenModels
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        let trainer = try Trainer(newRun: try gaussianRun(epochs: 3), in: dir)
+        try stoppedRun(in: dir, epochs: 3, after: 5)  // epoch 1 written, then a stop one step into epoch 2
         let run = RunDirectory(dir)
-        trainer.stopAfterSteps = 5
-        _ = try trainer.run()  // epoch 1 written, then a stop one step into epoch 2
         let kept = try #require(bytes(run.latestCheckpointURL))
         let resumed = try Trainer(resuming: dir)
         resumed.failWrite = { url in
@@ -247,9 +248,7 @@ import DeepGenModels
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        let first = try Trainer(newRun: try gaussianRun(epochs: 3), in: dir)
-        first.stopAfterSteps = 6  // one epoch and two steps
-        _ = try first.run()
+        try stoppedRun(in: dir, epochs: 3, after: 6)  // one epoch and two steps
         let config = try Data(contentsOf: RunDirectory(dir).configURL)
         do { _ = try Trainer(resuming: dir, epochs: 1); Issue.record("cut a run short behind where it stands") } catch {
             #expect("\(error)".contains("--epochs 1 would end the run before where it stands (epoch 2, step 3)"), "\(error)")
@@ -262,9 +261,7 @@ import DeepGenModels
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.removeItem(at: dir)
-        let first = try Trainer(newRun: try gaussianRun(epochs: 2), in: dir)
-        first.stopAfterSteps = 5
-        _ = try first.run()
+        try stoppedRun(in: dir, epochs: 2, after: 5)
         let log = RunDirectory(dir).metricsURL
         let text = try String(contentsOf: log, encoding: .utf8)
         try text.replacingOccurrences(of: "\n", with: "\r\n").write(to: log, atomically: true, encoding: .utf8)

@@ -41,6 +41,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Momentum of sgd and rmsprop (default 0).") var momentum: Double?
     @Flag(help: "Nesterov momentum (sgd).") var nesterov = false
     @Option(help: "Smoothing constant of rmsprop (default 0.99).") var alpha: Double?
+    @Option(help: "Clip each network's gradients to this global L2 norm before every step (any optimizer; default: the model's, none for most).")
+    var clipGradNorm: Double?
 
     /// Writes the options given over `settings` (the model's defaults). Choosing another
     /// optimizer starts from its own defaults, keeping the learning rate (and Adam's betas
@@ -52,7 +54,7 @@ struct TrainingArguments: ParsableArguments {
         var o = settings.optimizer
         if let optimizer, optimizer != o.kind {
             let adamLike: Set<OptimizerSettings.Kind> = [.adam, .adamw]
-            var fresh = OptimizerSettings(kind: optimizer, learningRate: o.learningRate)
+            var fresh = OptimizerSettings(kind: optimizer, learningRate: o.learningRate, maxGradientNorm: o.maxGradientNorm)
             if adamLike.contains(optimizer) && adamLike.contains(o.kind) { (fresh.beta1, fresh.beta2, fresh.epsilon) = (o.beta1, o.beta2, o.epsilon) }
             o = fresh
         }
@@ -64,6 +66,7 @@ struct TrainingArguments: ParsableArguments {
         if let momentum { o.momentum = momentum }
         if nesterov { o.nesterov = true }
         if let alpha { o.alpha = alpha }
+        if let clipGradNorm { o.maxGradientNorm = clipGradNorm }
         settings.optimizer = o
     }
 }

@@ -16,10 +16,11 @@ import Foundation
 @discardableResult
 public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Double, normType: Double = 2) -> Float {
     precondition(normType > 0, "[clipGradientNorm] norm type \(normType) must be positive")
-    // Accumulated in Double: a large model's sum of squares loses digits in Float.
+    // Accumulated in Double: a large model's sum of squares loses digits in Float. In name
+    // order: a dictionary's order changes between processes, and a resumed run must clip alike.
     var total = 0.0
-    for g in gradients.values {
-        g.withUnsafeBufferPointer { b in
+    for name in gradients.keys.sorted() {
+        gradients[name]!.withUnsafeBufferPointer { b in
             for x in b {
                 let m = Double(abs(x))
                 if normType == .infinity { total = max(total, m) } else if normType == 2 { total += m * m } else { total += pow(m, normType) }
@@ -35,4 +36,38 @@ public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Doubl
         }
     }
     return norm
+}
+
+/// An optimizer whose every step first clips the gradients it is given to a combined norm of at
+/// most `maxNorm` (``clipGradientNorm(_:maxNorm:normType:)``): what `--clip-grad-norm` makes.
+/// Its state and checkpoint entries are the wrapped optimizer's.
+public struct GradientClippedOptimizer: Optimizer {
+    public var base: any Optimizer
+    public let maxNorm: Double
+
+    public init(_ base: any Optimizer, maxNorm: Double) {
+        precondition(maxNorm > 0 && maxNorm.isFinite, "[GradientClippedOptimizer] maxNorm \(maxNorm) must be positive")
+        self.base = base
+        self.maxNorm = maxNorm
+    }
+
+    public var learningRate: Double {
+        get { base.learningRate }
+        set { base.learningRate = newValue }
+    }
+
+    public var stepCount: Int { base.stepCount }
+
+    @discardableResult
+    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate] {
+        var clipped = gradients
+        clipGradientNorm(&clipped, maxNorm: maxNorm)
+        return base.update(&parameters, gradients: clipped)
+    }
+
+    public func stateTensors() -> [String: Tensor] { base.stateTensors() }
+    public func stateMetadata() -> [String: String] { base.stateMetadata() }
+    public mutating func loadState(tensors: [String: Tensor], metadata: [String: String]) throws {
+        try base.loadState(tensors: tensors, metadata: metadata)
+    }
 }

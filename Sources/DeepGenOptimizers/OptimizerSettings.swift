@@ -22,9 +22,13 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
     public var nesterov: Bool?
     /// RMSprop: smoothing constant of the squared-gradient average (default 0.99).
     public var alpha: Double?
+    /// Every optimizer: each network's gradients are scaled together to at most this L2 norm
+    /// before its step (`torch.nn.utils.clip_grad_norm_`); `nil` clips nothing.
+    public var maxGradientNorm: Double?
 
     public init(kind: Kind, learningRate: Double, beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil,
-                weightDecay: Double? = nil, momentum: Double? = nil, nesterov: Bool? = nil, alpha: Double? = nil) {
+                weightDecay: Double? = nil, momentum: Double? = nil, nesterov: Bool? = nil, alpha: Double? = nil,
+                maxGradientNorm: Double? = nil) {
         self.kind = kind
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -34,6 +38,7 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         self.momentum = momentum
         self.nesterov = nesterov
         self.alpha = alpha
+        self.maxGradientNorm = maxGradientNorm
     }
 
     /// Adam with the given rate and betas.
@@ -72,10 +77,18 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         // At 1 the squared-gradient average never leaves zero and every step is lr·g/ε.
         if let alpha, !(0..<1).contains(alpha) { try fail("--alpha must be in [0, 1), got \(alpha)") }
         if nesterov == true, !((momentum ?? 0) > 0) { try fail("--nesterov needs --momentum above 0") }
+        if let maxGradientNorm, !(maxGradientNorm > 0) || !maxGradientNorm.isFinite {
+            try fail("--clip-grad-norm must be positive, got \(maxGradientNorm)")
+        }
     }
 
     /// A fresh optimizer with these settings (call ``validate()`` first: invalid values trap).
     public func makeOptimizer() -> any Optimizer {
+        guard let maxGradientNorm else { return makeBaseOptimizer() }
+        return GradientClippedOptimizer(makeBaseOptimizer(), maxNorm: maxGradientNorm)
+    }
+
+    private func makeBaseOptimizer() -> any Optimizer {
         switch kind {
         case .adam:
             return Adam(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 0)

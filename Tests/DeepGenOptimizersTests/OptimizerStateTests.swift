@@ -198,4 +198,29 @@ private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
         var weights = ["w": Tensor([1, 2])]
         #expect(overflowing.update(&weights, gradients: ["w": Tensor([1, -1])]) == ["w": .parameter], "\(kind)")
     }
+
+    /// `--clip-grad-norm`: every optimizer's step sees the gradients clipped as
+    /// `clipGradientNorm` clips them, and its state and checkpoint entries are the base's.
+    @Test(arguments: [OptimizerSettings.Kind.adam, .adamw, .sgd, .rmsprop])
+    func clippingSettingClipsBeforeEveryStep(_ kind: OptimizerSettings.Kind) throws {
+        var clipped = OptimizerSettings(kind: kind, learningRate: 0.1, maxGradientNorm: 0.5).makeOptimizer()
+        var plain = OptimizerSettings(kind: kind, learningRate: 0.1).makeOptimizer()
+        var a = ["w": Tensor([1, 2, 3]), "v": Tensor([4])], b = a
+        for step in 0..<3 {
+            let grads = ["w": Tensor([3, -4, Float(step)]), "v": Tensor([12])]
+            var byHand = grads
+            clipGradientNorm(&byHand, maxNorm: 0.5)
+            clipped.update(&a, gradients: grads)
+            plain.update(&b, gradients: byHand)
+            #expect(a["w"]!.scalars == b["w"]!.scalars && a["v"]!.scalars == b["v"]!.scalars, "\(kind) step \(step)")
+        }
+        #expect(clipped.stepCount == 3 && clipped.stateTensors().keys.sorted() == plain.stateTensors().keys.sorted())
+        clipped.learningRate = 0.01
+        #expect(clipped.learningRate == 0.01)
+        // Round trip through JSON (config.json, checkpoints) and its validation.
+        let settings = OptimizerSettings(kind: kind, learningRate: 0.1, maxGradientNorm: 2.5)
+        #expect(try JSONDecoder().decode(OptimizerSettings.self, from: JSONEncoder().encode(settings)) == settings)
+        #expect(throws: (any Error).self) { try OptimizerSettings(kind: kind, learningRate: 0.1, maxGradientNorm: 0).validate() }
+        #expect(throws: (any Error).self) { try OptimizerSettings(kind: kind, learningRate: 0.1, maxGradientNorm: .nan).validate() }
+    }
 }

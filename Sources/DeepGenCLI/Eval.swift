@@ -74,8 +74,17 @@ struct Eval: ParsableCommand {
         let loaded = try load(source)
         var data = loaded.data
         if let dataDir { data.directory = dataDir }
+        let runData: RunData
+        do { runData = try loaded.runData(directory: dataDir) } catch { throw RuntimeError("\(error)") }
         var chosen = try parsedMetrics()
-        if chosen.isEmpty { chosen = try defaultMetrics(for: loaded.config) }
+        if chosen.isEmpty {
+            chosen = try defaultMetrics(for: loaded.config)
+            // Mode coverage needs discrete modes (ring8, grid25), not spiral, swiss-roll or two-moons.
+            if chosen.contains(.modes), (try? modes(of: runData.train())) == nil {
+                chosen.removeAll { $0 == .modes }
+                if chosen.isEmpty { throw RuntimeError("\(data.spec) has no discrete modes to cover and \(loaded.config.model) has no other default metric") }
+            }
+        }
         let featureExtractor = try resolveExtractor(data: data, needed: chosen.contains(where: \.needsExtractor) || chosen.contains(.translation))
         var options = EvaluationOptions(metrics: chosen, count: count, seed: seed)
         options.repeats = repeats
@@ -86,7 +95,7 @@ struct Eval: ParsableCommand {
         options.reference = !noReference
         let results: EvaluationResults
         do {
-            let evaluator = try ModelEvaluator(model: loaded.model, data: loaded.runData(directory: dataDir), extractor: featureExtractor)
+            let evaluator = try ModelEvaluator(model: loaded.model, data: runData, extractor: featureExtractor)
             results = try evaluator.evaluate(options)
         } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
         let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model, dataset: data.spec,

@@ -41,11 +41,12 @@ struct EvaluationTable {
             rows.append(("KL(modes ‖ uniform)", f(modes.meanKLFromUniform, 3)))
         }
         if let nll = r.nll {
+            let bits = nll.bitsPerDimension.map { ", \(f($0, 4)) bits/dim" } ?? ""
             if nll.exact == true {
-                rows.append(("−log p(x), exact", "\(f(nll.negativeLogLikelihood)) nats (\(nll.imageCount) test samples)"))
+                rows.append(("−log p(x), exact", "\(f(nll.negativeLogLikelihood)) nats\(bits) (\(nll.imageCount) test samples)"))
             } else {
                 rows.append(("negative ELBO", "\(f(nll.negativeELBO)) nats (mean over \(nll.samples) draws, \(nll.imageCount) test images)"))
-                rows.append(("−log p(x), IWAE k=\(nll.samples)", "\(f(nll.negativeLogLikelihood)) nats"))
+                rows.append(("−log p(x), IWAE k=\(nll.samples)", "\(f(nll.negativeLogLikelihood)) nats\(bits)"))
             }
         }
         for t in r.translation ?? [] {

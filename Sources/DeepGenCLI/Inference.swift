@@ -34,9 +34,14 @@ struct Sample: ParsableCommand {
     @Option(help: "Output file: .png (a grid) or .npy (an array).") var out: String
     @Option(name: .customLong("class"), help: "The class to sample (conditional models).") var classLabel: Int?
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
+    @Option(help: "Standard deviation of the base noise (flows; default 1): below 1 gives more typical, less varied samples.")
+    var temperature: Float?
 
     func validate() throws {
         if count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
+        if let temperature, !(temperature > 0 && temperature <= 100) {
+            throw ValidationError("--temperature must be above 0 and at most 100, got \(temperature)")
+        }
         try validateImageOutput(out)
         if count > 10_000 && URL(fileURLWithPath: out).pathExtension.lowercased() == "png" {
             throw ValidationError("a grid of \(count) samples is too large to view: --count above 10,000 needs --out FILE.npy")
@@ -50,6 +55,9 @@ struct Sample: ParsableCommand {
             let hint = loaded.model is DomainTranslating ? "; use `deepgen translate`" : ""
             throw RuntimeError("\(loaded.config.model) does not sample from noise\(hint)")
         }
+        if temperature != nil, !(sampler is TemperatureSampling) {
+            throw RuntimeError("--temperature is for flows (realnvp), whose base noise it scales; \(loaded.config.model) does not take it")
+        }
         if let classLabel {
             guard let classes = sampler.conditioningClasses else {
                 throw RuntimeError("--class needs a conditional model (cdcgan); this is \(loaded.config.model)")
@@ -62,14 +70,14 @@ struct Sample: ParsableCommand {
             // Written as generated: memory stays that of one chunk, whatever the count.
             do {
                 let writer = try NPYStreamWriter(url: URL(fileURLWithPath: out), shape: [count] + loaded.config.sampleShape)
-                try Self.sample(sampler, count: count, label: classLabel, using: &rng) { try writer.append($0) }
+                try Self.sample(sampler, count: count, label: classLabel, temperature: temperature, using: &rng) { try writer.append($0) }
                 try writer.finish()
             } catch { throw RuntimeError("cannot write \(out): \(error)") }
             print("wrote \(count) samples to \(out)")
             return
         }
         var parts: [Tensor] = []
-        try Self.sample(sampler, count: count, label: classLabel, using: &rng) { parts.append($0) }
+        try Self.sample(sampler, count: count, label: classLabel, temperature: temperature, using: &rng) { parts.append($0) }
         let images = parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
         if loaded.config.data.kind == .points {
             guard out.hasSuffix(".npy") else {
@@ -89,14 +97,18 @@ extension Sample {
     /// the networks' activations stay small whatever the count (a whole count at once held
     /// gigabytes). Chunks are a multiple of the class count, so a conditional model's classes
     /// still take turns across them.
-    static func sample(_ sampler: any PriorSampling, count: Int, label: Int?, using rng: inout RandomGenerator,
-                       _ body: (Tensor) throws -> Void) rethrows {
+    static func sample(_ sampler: any PriorSampling, count: Int, label: Int?, temperature: Float? = nil,
+                       using rng: inout RandomGenerator, _ body: (Tensor) throws -> Void) rethrows {
         let classes = sampler.conditioningClasses?.count ?? 1
         let chunk = max(classes, 500 - 500 % classes)
         var done = 0
         while done < count {
             let n = min(chunk, count - done)
-            try body(sampler.sample(count: n, label: label, using: &rng))
+            if let temperature, let flow = sampler as? TemperatureSampling {
+                try body(flow.sample(count: n, label: label, temperature: temperature, using: &rng))
+            } else {
+                try body(sampler.sample(count: n, label: label, using: &rng))
+            }
             done += n
         }
     }

@@ -14,6 +14,9 @@ public enum Mixture2D: String, Sendable, Codable, CaseIterable {
     /// scikit-learn's swiss roll projected to (x, z) and divided by 7.5, as in the WGAN-GP toy
     /// experiments: t = 1.5π(1 + 2u), point (t cos t, t sin t) + N(0, 0.25²) noise.
     case swissRoll
+    /// scikit-learn's two moons (`make_moons`, noise 0.05; label = moon): the upper half circle
+    /// (cos t, sin t) and the lower one (1 − cos t, 0.5 − sin t), t uniform in [0, π].
+    case twoMoons
 
     /// The means of the modes (empty for the continuous spiral and swiss roll).
     public var centers: [(x: Float, y: Float)] {
@@ -25,7 +28,7 @@ public enum Mixture2D: String, Sendable, Codable, CaseIterable {
             }
         case .grid25:
             return [-4, -2, 0, 2, 4].flatMap { x in [-4, -2, 0, 2, 4].map { y in (Float(x), Float(y)) } }
-        case .spiral, .swissRoll:
+        case .spiral, .swissRoll, .twoMoons:
             return []
         }
     }
@@ -37,6 +40,7 @@ public enum Mixture2D: String, Sendable, Codable, CaseIterable {
         case .grid25: return 0.05
         case .spiral: return 0.02
         case .swissRoll: return 0.25 / 7.5
+        case .twoMoons: return 0.05
         }
     }
 
@@ -75,6 +79,12 @@ public enum Mixture2D: String, Sendable, Codable, CaseIterable {
             let (nx, ny) = rng.nextNormalPair()
             let x = (t * cos(t) + 0.25 * Double(nx)) / 7.5, y = (t * sin(t) + 0.25 * Double(ny)) / 7.5
             return ((Float(x), Float(y)), 0)
+        case .twoMoons:
+            let moon = rng.nextInt(below: 2)
+            let t = Double.pi * Double(rng.nextUniform())
+            let (nx, ny) = rng.nextNormalPair()
+            let (x, y) = moon == 0 ? (cos(t), sin(t)) : (1 - cos(t), 0.5 - sin(t))
+            return ((Float(x) + 0.05 * nx, Float(y) + 0.05 * ny), moon)
         }
     }
 }

@@ -13,13 +13,23 @@ public struct LikelihoodEstimate: Codable, Equatable, Sendable {
     /// Whether the value is exact (then `negativeELBO` equals it); `nil` in reports from before
     /// it was recorded, which were all VAE bounds.
     public var exact: Bool?
+    /// Values per example (784 for a 28×28 image, 2 for a point); `nil` in older reports.
+    public var dimensions: Int?
+    /// `negativeLogLikelihood` in bits per value, `nats / (dimensions · ln 2)`: the unit in which
+    /// flows, VAEs and autoregressive models are compared. It is the density's figure for the
+    /// values as the model sees them (pixels in [0, 1], points); a discrete-pixel figure needs
+    /// the dequantization accounted for by the model.
+    public var bitsPerDimension: Double?
 
-    public init(negativeELBO: Double, negativeLogLikelihood: Double, samples: Int, imageCount: Int, exact: Bool = false) {
+    public init(negativeELBO: Double, negativeLogLikelihood: Double, samples: Int, imageCount: Int, exact: Bool = false,
+                dimensions: Int? = nil) {
         self.negativeELBO = negativeELBO
         self.negativeLogLikelihood = negativeLogLikelihood
         self.samples = samples
         self.imageCount = imageCount
         self.exact = exact
+        self.dimensions = dimensions
+        bitsPerDimension = dimensions.map { negativeLogLikelihood / (Double($0) * log(2)) }
     }
 }
 

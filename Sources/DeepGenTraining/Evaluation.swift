@@ -284,7 +284,7 @@ public final class ModelEvaluator {
     }
 
     func likelihood(_ options: EvaluationOptions) throws -> LikelihoodEstimate {
-        guard let scorer = model as? LikelihoodScoring else { throw MetricError.unsupported("nll needs a likelihood model (a VAE); this is \(config.model)") }
+        guard let scorer = model as? LikelihoodScoring else { throw MetricError.unsupported("nll needs a likelihood model (a VAE or a flow); this is \(config.model)") }
         let test = try data.test()
         let n = min(options.count ?? test.count, test.count)
         let loader = try DataLoader(dataset: test, batchSize: 100, shuffle: false, dropLast: false, prefetch: true)
@@ -303,7 +303,8 @@ public final class ModelEvaluator {
             seen += take
         }
         return LikelihoodEstimate(negativeELBO: -bound / Double(seen), negativeLogLikelihood: -estimate / Double(seen),
-                                  samples: options.importanceSamples, imageCount: seen, exact: scorer.likelihoodIsExact)
+                                  samples: options.importanceSamples, imageCount: seen, exact: scorer.likelihoodIsExact,
+                                  dimensions: config.sampleShape.reduce(1, *))
     }
 
     func translation(_ options: EvaluationOptions) throws -> [TranslationResult] {

@@ -196,7 +196,10 @@ public final class Trainer {
                     throw diverged(what, epoch: epoch)
                 }
                 for name in model.lossNames {
-                    if let v = losses[name], !v.isFinite { throw diverged("\(name) is \(v)", epoch: epoch) }
+                    if let v = losses[name], !v.isFinite {
+                        let source = (model as? DivergenceExplaining)?.nonFiniteSource.map { " (\($0))" } ?? ""
+                        throw diverged("\(name) is \(v)\(source)", epoch: epoch)
+                    }
                 }
                 windowImages += batch.count
                 let elapsed = Date().timeIntervalSince(windowStart)

@@ -18,6 +18,20 @@ extension PriorSampling {
     public var conditioningClasses: [Int]? { nil }
 }
 
+/// Samples with the base distribution's standard deviation scaled by a temperature (a flow:
+/// below 1 trades variety for typical samples, Kingma & Dhariwal 2018).
+public protocol TemperatureSampling: PriorSampling {
+    /// As ``PriorSampling/sample(count:label:using:)`` with the base noise scaled by `temperature` (> 0).
+    func sample(count: Int, label: Int?, temperature: Float, using rng: inout RandomGenerator) -> Tensor
+}
+
+/// Says where a step's non-finite loss came from (a flow names the first layer whose output
+/// turned non-finite), for the divergence message.
+public protocol DivergenceExplaining: GenerativeModel {
+    /// Where the last step's non-finite loss arose; `nil` when it was finite or is unknown.
+    var nonFiniteSource: String? { get }
+}
+
 /// Translates images between two domains (CycleGAN).
 public protocol DomainTranslating: GenerativeModel {
     /// Images of domain A as domain B (`aToB`) or back, in evaluation mode.

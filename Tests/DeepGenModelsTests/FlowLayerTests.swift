@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import DeepGen
+import DeepGenNN
+@testable import DeepGenModels
+
+/// Every flow layer is invertible to 1e-4 and its own log-determinant equals log |det J| of the
+/// Jacobian autograd computes, on small inputs.
+@Suite struct FlowLayerTests {
+    /// A coupling whose conditioner's last layer is random (a new one is the identity).
+    func coupling(features: Int, parity: Int, seed: UInt64) -> AffineCoupling {
+        var rng = RandomGenerator(seed: seed)
+        let c = AffineCoupling(features: features, hiddenSize: 16, hiddenLayers: 2, parity: parity, using: &rng)
+        let last = c.conditioner.layers.last as! Linear
+        last.weight.value = Tensor.normal(last.weight.shape, std: 0.5, using: &rng)
+        last.bias?.value = Tensor.normal([2 * features], std: 0.5, using: &rng)
+        c.scale.value = Tensor.normal([features], mean: 1, std: 0.3, using: &rng)
+        return c
+    }
+
+    /// An ActNorm initialized from one batch, then moved off its initial values.
+    func actNorm(channels: Int, initializedFrom x: Tensor, seed: UInt64) -> ActNorm {
+        var rng = RandomGenerator(seed: seed)
+        let a = ActNorm(channels: channels)
+        _ = a.forward(x)
+        a.bias.value = a.bias.value + Tensor.normal([channels], std: 0.2, using: &rng)
+        a.logs.value = a.logs.value + Tensor.normal([channels], std: 0.2, using: &rng)
+        return a
+    }
+
+    func linear(channels: Int, seed: UInt64) -> InvertibleLinear {
+        var rng = RandomGenerator(seed: seed)
+        let l = InvertibleLinear(channels: channels, using: &rng)
+        l.lower.value = l.lower.value + Tensor.normal([channels, channels], std: 0.3, using: &rng)
+        l.upper.value = l.upper.value + Tensor.normal([channels, channels], std: 0.3, using: &rng)
+        l.logScale.value = l.logScale.value + Tensor.normal([channels], std: 0.3, using: &rng)
+        return l
+    }
+
+    /// Each layer under test with an input of its shape.
+    func cases() -> [(String, any FlowLayer, Tensor)] {
+        var rng = RandomGenerator(seed: 11)
+        let vectors = Tensor.normal([5, 4], using: &rng) * 2 + 0.5
+        let images = Tensor.normal([3, 2, 3, 2], using: &rng) * 1.5 - 0.3
+        return [
+            ("coupling, even", coupling(features: 4, parity: 0, seed: 1), vectors),
+            ("coupling, odd", coupling(features: 4, parity: 1, seed: 2), vectors),
+            ("coupling, 2-D", coupling(features: 2, parity: 1, seed: 3), vectors.sliced(axis: 1, 0..<2)),
+            ("actnorm, vectors", actNorm(channels: 4, initializedFrom: vectors, seed: 4), vectors),
+            ("actnorm, images", actNorm(channels: 2, initializedFrom: images, seed: 5), images),
+            ("invertible linear, vectors", linear(channels: 4, seed: 6), vectors),
+            ("invertible linear, images", linear(channels: 2, seed: 7), images),
+        ]
+    }
+
+    @Test func inverseUndoesForward() {
+        for (name, layer, x) in cases() {
+            let (y, _) = withoutGrad { layer.forward(x) }
+            let back = withoutGrad { layer.inverse(y) }
+            let error = (back - x).abs().max().scalar
+            #expect(error <= 1e-4, "\(name): |f⁻¹(f(x)) − x| = \(error)")
+            #expect((y - x).abs().max().scalar > 1e-2, "\(name): the layer under test is the identity")
+        }
+    }
+
+    /// log |det J| of each example from autograd: row i of J is the gradient of output value i
+    /// (examples are independent, so one pass serves all of them).
+    func autogradLogDeterminants(_ f: (Tensor) -> Tensor, at x: Tensor) -> [Double] {
+        let n = x.shape[0], d = x.count / n
+        let input = x.requiringGrad()
+        let y = f(input).reshaped([n, d])
+        var jacobians = [[Double]](repeating: [Double](repeating: 0, count: d * d), count: n)
+        for i in 0..<d {
+            let g = gradients(of: y.sliced(axis: 1, i..<(i + 1)).sum(), with: [input])[0].scalars
+            for e in 0..<n { for j in 0..<d { jacobians[e][i * d + j] = Double(g[e * d + j]) } }
+        }
+        return jacobians.map { logAbsDeterminant($0, size: d) }
+    }
+
+    /// log |det m| by Gaussian elimination with partial pivoting, in double precision.
+    func logAbsDeterminant(_ m: [Double], size n: Int) -> Double {
+        var a = m, total = 0.0
+        for k in 0..<n {
+            let p = (k..<n).max { abs(a[$0 * n + k]) < abs(a[$1 * n + k]) }!
+            if p != k { for j in 0..<n { a.swapAt(k * n + j, p * n + j) } }
+            total += log(abs(a[k * n + k]))
+            for i in (k + 1)..<n {
+                let f = a[i * n + k] / a[k * n + k]
+                for j in k..<n { a[i * n + j] -= f * a[k * n + j] }
+            }
+        }
+        return total
+    }
+
+    @Test func logDeterminantMatchesTheAutogradJacobian() {
+        for (name, layer, x) in cases() {
+            let own = withoutGrad { layer.forward(x).logDet }.scalars
+            let reference = autogradLogDeterminants({ layer.forward($0).y }, at: x)
+            #expect(own.count == x.shape[0], "\(name): one log-determinant per example")
+            for (a, b) in zip(own, reference) {
+                #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "\(name): layer says \(a), the Jacobian \(b)")
+            }
+        }
+    }
+
+    @Test func aWholeFlowInvertsAndItsLogDeterminantIsTheJacobians() {
+        var rng = RandomGenerator(seed: 21)
+        let model = RealNVPPoints(features: 2, couplings: 4, hiddenSize: 16, hiddenLayers: 2, actNorm: true, using: &rng)
+        let x = Tensor.normal([6, 2], using: &rng)
+        _ = model.flow.forward(x)  // data-dependent initialization of the ActNorms
+        for layer in model.flow.layers {
+            if let c = layer as? AffineCoupling {
+                let last = c.conditioner.layers.last as! Linear
+                last.weight.value = Tensor.normal(last.weight.shape, std: 0.3, using: &rng)
+            }
+        }
+        let (z, logDet) = withoutGrad { model.flow.forward(x) }
+        #expect((withoutGrad { model.flow.inverse(z) } - x).abs().max().scalar <= 1e-4)
+        let reference = autogradLogDeterminants({ model.flow.forward($0).z }, at: x)
+        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "flow \(a) vs Jacobian \(b)") }
+        // log p(x) is the base density of z plus the log-determinant.
+        let logp = withoutGrad { model.logProbability(x) }.scalars
+        let zs = z.scalars
+        for e in 0..<6 {
+            let base = -0.5 * Double(zs[2 * e] * zs[2 * e] + zs[2 * e + 1] * zs[2 * e + 1]) - log(2 * Double.pi)
+            #expect(abs(Double(logp[e]) - (base + Double(logDet.scalars[e]))) <= 1e-4)
+        }
+    }
+
+    @Test func aNewCouplingIsTheIdentityAndANewInvertibleLinearARotation() {
+        var rng = RandomGenerator(seed: 5)
+        let x = Tensor.normal([4, 6], using: &rng)
+        let (y, logDet) = AffineCoupling(features: 6, hiddenSize: 8, hiddenLayers: 1, parity: 0, using: &rng).forward(x)
+        #expect(y.scalars == x.scalars && logDet.scalars.allSatisfy { $0 == 0 })
+        for c in [1, 2, 3, 8] {
+            let w = InvertibleLinear(channels: c, using: &rng).weight()
+            let gram = w.matmul(w, transposeOther: true).scalars
+            for i in 0..<c { for j in 0..<c { #expect(abs(gram[i * c + j] - (i == j ? 1 : 0)) <= 1e-5, "W·Wᵀ ≠ I for \(c) channels") } }
+        }
+    }
+
+    @Test func actNormInitializesFromTheFirstTrainingBatchOnly() {
+        var rng = RandomGenerator(seed: 9)
+        let x = Tensor.normal([64, 3], mean: 2, std: 3, using: &rng)
+        let a = ActNorm(channels: 3)
+        a.eval()
+        #expect(withoutGrad { a.forward(x).y }.scalars == x.scalars, "evaluation mode does not initialize")
+        a.train()
+        let y = withoutGrad { a.forward(x).y }
+        #expect(y.mean(axis: 0).abs().max().scalar < 1e-4)
+        #expect((y.variance(axes: [0]) - 1).abs().max().scalar < 1e-3)
+        #expect(a.initialized.value.scalar == 1)
+        let before = a.stateDict().mapValues { $0.scalars }
+        _ = a.forward(x * 5)
+        #expect(a.stateDict().mapValues { $0.scalars } == before, "a second batch does not initialize again")
+    }
+
+    @Test func aNonFiniteLayerIsNamed() {
+        var rng = RandomGenerator(seed: 3)
+        let flow = RealNVPPoints(features: 2, couplings: 3, hiddenSize: 8, hiddenLayers: 1, actNorm: true, using: &rng).flow
+        let x = Tensor.normal([8, 2], using: &rng)
+        #expect(flow.firstNonFiniteLayer(x) == nil)
+        (flow.layers[5] as! AffineCoupling).scale.value = Tensor(shape: [2], scalars: [.nan, 1])
+        let last = (flow.layers[5] as! AffineCoupling).conditioner.layers.last as! Linear
+        last.weight.value = Tensor.normal(last.weight.shape, using: &rng)
+        #expect(flow.firstNonFiniteLayer(x) == "layers.5 (affine coupling)")
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import Testing
+import DeepGen
+@testable import DeepGenCLI
+import DeepGenData
+import DeepGenModels
+import DeepGenNN
+@testable import DeepGenTraining
+
+/// The flow family end to end through the `deepgen` commands, run in-process: train, stop,
+/// resume to the same weights, sample with a temperature, evaluate the exact likelihood; and its
+/// errors for configurations that cannot work.
+@Suite(.serialized) struct FlowFamilyTests {
+    init() { ModelFamilies.register(DiagonalGaussianFamily.self) }
+
+    func deepgen(_ arguments: [String]) throws {
+        var command = try DeepGenCommand.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    func report(_ run: URL) throws -> EvaluationReport {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(EvaluationReport.self, from: Data(contentsOf: run.appendingPathComponent("eval.json")))
+    }
+
+    /// The standard deviation of all values of an `.npy` file of float32 samples.
+    func spread(_ url: URL) throws -> Double {
+        let values = try NPYArray.read(url).tensor.scalars.map { Double($0) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+    }
+
+    @Test func trainsResumesSamplesWithATemperatureAndEvaluatesExactly() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
+        let train = ["train", "realnvp", "--data", "two-moons", "--synthetic-count", "2048", "--batch-size", "128", "--epochs", "2",
+                     "--decay-epochs", "1", "--couplings", "4", "--hidden-size", "16", "--lr", "0.005", "--threads", "2"]
+
+        // Stopped mid-run, then resumed: the same weights as one straight run (ActNorm's
+        // data-dependent initialization, the invertible maps and gradient clipping included).
+        try deepgen(train + ["--max-steps", "20", "--out", run.path])
+        let config = try RunDirectory(run).readConfig().model
+        var expected = FlowHyperparameters()
+        (expected.couplings, expected.hiddenSize) = (4, 16)
+        #expect(try config.hyperparameters(as: FlowHyperparameters.self) == expected)
+        #expect(config.training.optimizer.maxGradientNorm == 1, "the family's default clipping is recorded")
+        try deepgen(["train", "--resume", run.path])
+        try deepgen(train + ["--out", straight.path])
+        let a = try finalWeights(run), b = try finalWeights(straight)
+        #expect(a.keys.contains("flow.flow.layers.0.initialized") && a.keys.contains("flow.flow.layers.1.lower")
+                && a.keys.contains("flow.flow.layers.2.conditioner.0.weight") && a.keys.contains("flow.flow.layers.2.scale"))
+        #expect(a == b, "resumed run differs from the straight one")
+
+        // The test NLL fell over the run.
+        let metrics = try String(contentsOf: RunDirectory(run).metricsURL, encoding: .utf8)
+        let header = metrics.split(separator: "\n")[0].split(separator: ",", omittingEmptySubsequences: false)
+        let column = try #require(header.firstIndex(of: "test_nll"))
+        let testNLL = metrics.split(separator: "\n").dropFirst().compactMap { line -> Double? in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return column < cells.count ? Double(cells[column]) : nil
+        }
+        #expect(testNLL.count == 3 && testNLL[2] < testNLL[0] - 0.1, "test NLL per epoch: \(testNLL)")
+
+        // Samples at temperature 0.5 are less spread than at 1.
+        let hot = dir.appendingPathComponent("t1.npy"), cold = dir.appendingPathComponent("t05.npy")
+        try deepgen(["sample", run.path, "--count", "2000", "--out", hot.path])
+        try deepgen(["sample", run.path, "--count", "2000", "--temperature", "0.5", "--out", cold.path])
+        #expect(String(decoding: try Data(contentsOf: cold).prefix(128), as: UTF8.self).contains("'shape': (2000, 2)"))
+        let (s1, s05) = (try spread(hot), try spread(cold))
+        #expect(s05 < 0.9 * s1, "spread at T=0.5 is \(s05), at T=1 \(s1)")
+
+        // `deepgen eval`: two-moons has no discrete modes, so the exact NLL alone, and its bits
+        // per dimension; the value is the mean of the model's own log-densities of the test points.
+        try deepgen(["eval", run.path, "--count", "500"])
+        let r = try report(run).results
+        let nll = try #require(r.nll)
+        #expect(r.modes == nil)
+        #expect(nll.exact == true && nll.negativeELBO == nll.negativeLogLikelihood && nll.imageCount == 500 && nll.dimensions == 2)
+        #expect(abs(try #require(nll.bitsPerDimension) - nll.negativeLogLikelihood / (2 * log(2))) < 1e-12)
+        let trained = try TrainedModel(run.path)
+        let data = try RunData(for: trained.config, options: trained.data)
+        let points = try firstSamples(of: data.test(), count: 500)
+        let model = try #require(trained.model as? FlowModel)
+        let direct = -Double(withoutGrad { model.realNVP.logProbability(points) }.scalars.reduce(0, +)) / 500
+        #expect(abs(direct - nll.negativeLogLikelihood) < 1e-4, "eval \(nll.negativeLogLikelihood), direct \(direct)")
+    }
+
+    @Test func onRing8ItsDefaultMetricsIncludeModeCoverage() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try deepgen(["train", "realnvp", "--data", "ring8", "--synthetic-count", "1024", "--batch-size", "256", "--epochs", "1",
+                     "--couplings", "2", "--hidden-size", "8", "--out", dir.path])
+        try deepgen(["eval", dir.path, "--count", "300", "--repeats", "1"])
+        let r = try report(dir).results
+        #expect(r.modes?.perSeed.first?.modeCount == 8 && r.nll?.exact == true)
+    }
+
+    @Test func aNonFiniteLossNamesTheLayer() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir)
+        let config = try RunConfig.newRun(model: "realnvp", data: DataOptions(spec: "two-moons", syntheticCount: 256), seed: 1, threads: 1) { t, h in
+            t.batchSize = 64
+            if var f = h as? FlowHyperparameters { (f.couplings, f.hiddenSize) = (3, 8); h = f }
+        }.config
+        let trainer = try Trainer(newRun: config, in: dir)
+        let flow = try #require(trainer.model as? FlowModel).realNVP.flow
+        let coupling = try #require(flow.layers[5] as? AffineCoupling)
+        coupling.scale.value = Tensor(shape: [2], scalars: [.infinity, 1])
+        let last = try #require(coupling.conditioner.layers.last as? Linear)
+        last.bias?.value = Tensor(shape: [4], scalars: [1, 1, 0, 0])
+        do {
+            _ = try trainer.run()
+            Issue.record("training did not stop")
+        } catch TrainingError.diverged(let d) {
+            #expect(d.what.hasPrefix("nll is") && d.what.contains("first non-finite output: flow.layers.5 (affine coupling)"), "\(d.what)")
+            #expect(d.step == 1)
+        }
+    }
+
+    @Test func configurationsThatCannotWorkAreRefusedByName() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func refusal(_ arguments: [String]) -> String {
+            do { try deepgen(arguments); return "" } catch { return DeepGenCommand.message(for: error) + " \(error)" }
+        }
+        let out = ["--out", dir.appendingPathComponent("r").path]
+        #expect(refusal(["train", "realnvp", "--data", "shapes"] + out).contains("realnvp trains on 2-D points; shapes gives images"))
+        #expect(refusal(["train", "realnvp", "--data", "ring8", "--couplings", "0"] + out).contains("--couplings"))
+        #expect(refusal(["train", "realnvp", "--data", "ring8", "--hidden-layers", "0"] + out).contains("--hidden-layers"))
+        #expect(refusal(["train", "realnvp", "--data", "ring8", "--clip-grad-norm", "0"] + out).contains("--clip-grad-norm must be positive"))
+        #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "0"]).contains("--temperature must be above 0"))
+        #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "nan"]).contains("--temperature must be above 0"))
+        // A model without a base density to scale.
+        let gaussian = dir.appendingPathComponent("g")
+        try deepgen(["train", "gaussian", "--data", "ring8", "--synthetic-count", "256", "--epochs", "1", "--out", gaussian.path])
+        #expect(refusal(["sample", gaussian.path, "--out", dir.appendingPathComponent("s.npy").path, "--temperature", "0.5"])
+            .contains("--temperature is for flows"))
+    }
+}

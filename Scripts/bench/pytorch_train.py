@@ -6,8 +6,9 @@ Scripts/bench/ab.py alternates the two).
     python3 Scripts/bench/pytorch_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
                                            [--seed 0] [--json]
 
-MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small. Each is
-built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
+MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d.
+Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
+(realnvp-2d: on 2-D points, with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
 synthetic batches generated up front and cycled, so data loading is not measured (DeepGen's
 benchmark does the same). After W warm-up steps (default 5) it trains whole steps until at
@@ -34,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small")
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -297,6 +298,111 @@ class CycleGAN:
 # ---------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------
+# Flows: realnvp-2d (DeepGen's `realnvp` on points: per coupling an ActNorm, an LU-parameterized
+# invertible linear map and an affine coupling with a bounded scale; Adam 1e-3, gradient norm
+# clipped to 1, batch 256)
+
+
+class ActNorm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(c))
+        self.logs = nn.Parameter(torch.zeros(c))
+        self.register_buffer("initialized", torch.tensor(0.0))
+
+    def forward(self, x):
+        if self.training and self.initialized.item() == 0:
+            with torch.no_grad():
+                self.bias.copy_(-x.mean(0))
+                self.logs.copy_(-x.std(0, unbiased=False).clamp_min(1e-6).log())
+                self.initialized.fill_(1)
+        return (x + self.bias) * self.logs.exp(), self.logs.sum().expand(x.shape[0])
+
+
+class InvertibleLinear(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        q = torch.linalg.qr(torch.randn(c, c))[0]
+        p, lower, upper = torch.linalg.lu(q)
+        s = torch.diagonal(upper)
+        self.lower = nn.Parameter(lower)
+        self.upper = nn.Parameter(torch.triu(upper, 1))
+        self.log_scale = nn.Parameter(s.abs().log())
+        self.register_buffer("permutation", p)
+        self.register_buffer("sign", torch.sign(s))
+        self.register_buffer("lower_mask", torch.tril(torch.ones(c, c), -1), persistent=False)
+        self.register_buffer("eye", torch.eye(c), persistent=False)
+
+    def forward(self, x):
+        lower = self.lower * self.lower_mask + self.eye
+        upper = self.upper * self.lower_mask.T + torch.diag(self.sign * self.log_scale.exp())
+        w = self.permutation @ lower @ upper
+        return x @ w.T, self.log_scale.sum().expand(x.shape[0])
+
+
+class AffineCoupling(nn.Module):
+    def __init__(self, d, hidden, hidden_layers, parity):
+        super().__init__()
+        layers = [nn.Linear(d, hidden), nn.ReLU()]
+        for _ in range(hidden_layers - 1):
+            layers += [nn.Linear(hidden, hidden), nn.ReLU()]
+        last = nn.Linear(hidden, 2 * d)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        self.conditioner = nn.Sequential(*layers, last)
+        self.scale = nn.Parameter(torch.ones(d))
+        self.register_buffer("mask", torch.tensor([1.0 if i % 2 == parity else 0.0 for i in range(d)]))
+        self.d = d
+
+    def forward(self, x):
+        transformed = 1 - self.mask
+        h = self.conditioner(x * self.mask)
+        s = self.scale * torch.tanh(h[:, :self.d]) * transformed
+        t = h[:, self.d:] * transformed
+        return x * s.exp() + t, s.sum(1)
+
+
+class FlowSequence(nn.Module):
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x):
+        log_det = torch.zeros(x.shape[0])
+        for layer in self.layers:
+            x, l = layer(x)
+            log_det = log_det + l
+        return x, log_det
+
+
+class RealNVPPoints(nn.Module):
+    def __init__(self, d=2, couplings=8, hidden=64, hidden_layers=2):
+        super().__init__()
+        layers = []
+        for k in range(couplings):
+            layers += [ActNorm(d), InvertibleLinear(d), AffineCoupling(d, hidden, hidden_layers, k % 2)]
+        self.flow = FlowSequence(layers)
+
+    def log_prob(self, x):
+        z, log_det = self.flow(x)
+        return -0.5 * (z * z).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi) + log_det
+
+
+class Flow:
+    def __init__(self, model):
+        self.model = model
+        self.opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+
+    def step(self, x):
+        loss = -self.model.log_prob(x).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        return {"nll": loss.item()}
+
+
 def make_workload(name, rng):
     """Returns (trainer, batch size, (low, high) range of the synthetic data, paired domains)."""
     if name == "mlp-gan":
@@ -314,6 +420,8 @@ def make_workload(name, rng):
         return VAE(ConvVAE()), 128, (0, 1), False
     if name == "cyclegan-small":
         return CycleGAN(rng), 16, (-1, 1), True
+    if name == "realnvp-2d":
+        return Flow(RealNVPPoints()), 256, (-1, 1), False
     raise ValueError(name)
 
 
@@ -341,8 +449,10 @@ def main():
     torch.manual_seed(args.seed)
     trainer, batch, (low, high), paired = make_workload(args.model, random.Random(args.seed))
 
+    sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
+
     def uniform():
-        return torch.rand(batch, 1, 28, 28) * (high - low) + low
+        return torch.rand(batch, *sample_shape) * (high - low) + low
 
     pool = [(uniform(), uniform()) if paired else uniform() for _ in range(POOL_BATCHES)]
 

@@ -16,6 +16,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case mlpVAE = "mlp-vae"
     case convVAE = "conv-vae"
     case cycleGANSmall = "cyclegan-small"
+    case realNVP2D = "realnvp-2d"
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -27,16 +28,19 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .mlpVAE: return ("vae", nil)
         case .convVAE: return ("conv-vae", nil)
         case .cycleGANSmall: return ("cyclegan", 16)  // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN
+        case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
         }
     }
 
-    /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST, with the
-    /// benchmark's batch size.
+    /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST (on 2-D points
+    /// for a model of points only), with the benchmark's batch size.
     public func config() throws -> ModelConfig {
         let (name, batchSize) = model
         let family = try ModelFamilies.requireFamily(named: name)
         let needs = family.dataNeeds(name)
-        let data = DataDescription(kind: .image, shape: [1, 28, 28], range: needs.range, classLabels: nil, domains: needs.domains)
+        let data = needs.kinds.contains(.image)
+            ? DataDescription(kind: .image, shape: [1, 28, 28], range: needs.range, classLabels: nil, domains: needs.domains)
+            : DataDescription(kind: .points, shape: [2], range: nil, classLabels: nil, domains: 1)
         var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: data)
         if let batchSize { c.training.batchSize = batchSize }
         return c

@@ -14,12 +14,13 @@
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
+#   flows       RealNVP on ring8, grid25 and two-moons, with `deepgen eval`
 #   torch       the PyTorch VAEs of RESULTS (needs torch), evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: Scripts/reproduce_results.sh OUT [GROUP ...]}"
 shift
-groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier}"
+groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows}"
 mkdir -p "$out"
 swift build -c release --product deepgen >/dev/null
 deepgen="$PWD/.build/release/deepgen"
@@ -77,6 +78,13 @@ for group in $groups; do
       for run in gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-r1 gan-grid25 wgan-gp-grid25; do evaluate "$run"; done
       python3 Scripts/results_tables.py modes "$out"/gan-ring8-r1 "$out"/gan-ring8 "$out"/wgan-gp-ring8 \
         "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
+      ;;
+    flows)
+      train realnvp-ring8 realnvp --data ring8
+      train realnvp-grid25 realnvp --data grid25
+      train realnvp-two-moons realnvp --data two-moons
+      for run in realnvp-ring8 realnvp-grid25 realnvp-two-moons; do evaluate "$run"; done
+      python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons
       ;;
     classifier)
       train classifier-fmnist classifier --data fashion-mnist --epochs 10

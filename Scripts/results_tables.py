@@ -5,6 +5,7 @@ there is copied by a program from the JSON the evaluation wrote.
 Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, precision/recall, score
        python3 Scripts/results_tables.py nll RUN_OR_JSON...      # VAE likelihoods
        python3 Scripts/results_tables.py modes RUN_OR_JSON...    # 2-D mode coverage
+       python3 Scripts/results_tables.py flows RUN_OR_JSON...    # exact NLL and bits/dim (+ modes)
        python3 Scripts/results_tables.py translation RUN_OR_JSON...
 A RUN is a run folder (its eval.json is read).
 """
@@ -57,6 +58,19 @@ def modes(report, name):
     return [f"| {name} | {m['meanModesCovered']:.2f} of {total} ({covered}) | {100 * m['meanHighQualityFraction']:.1f}% ({hq}) | {m['meanKLFromUniform']:.4f} |"]
 
 
+def flows(report, name):
+    r = report["results"]
+    n = r["nll"]
+    m = r.get("modes")
+    if m:
+        covered = ", ".join(str(p["modesCovered"]) for p in m["perSeed"])
+        modes_cell = f"{m['meanModesCovered']:.2f} of {m['perSeed'][0]['modeCount']} ({covered})"
+        hq_cell = f"{100 * m['meanHighQualityFraction']:.1f}%"
+    else:
+        modes_cell, hq_cell = "–", "–"
+    return [f"| {name} | {n['negativeLogLikelihood']:.3f} | {n['bitsPerDimension']:.3f} | {n['imageCount']} | {modes_cell} | {hq_cell} |"]
+
+
 def translation(report, name):
     rows = []
     for t in report["results"]["translation"]:
@@ -67,7 +81,7 @@ def translation(report, name):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "translation"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "translation"):
         sys.exit(__doc__)
     kind = sys.argv[1]
     for path in sys.argv[2:]:

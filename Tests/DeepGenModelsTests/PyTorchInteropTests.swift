@@ -54,4 +54,22 @@ import _DeepGenTestSupport
         try r.load(stateDict: Self.file("resnet_generator").tensors)
         Self.expectClose(r(try #require(io.tensors["r.x"])), io.tensors["r.out"], "ResNet generator output")
     }
+
+    /// The PyTorch RealNVP of Scripts/bench (Scripts/make_flow_fixtures.py) loads by its names
+    /// into `RealNVPPoints` and gives the same log-densities, latents, inverses and gradients.
+    @Test func realNVPPointsLogDensityInverseAndGradients() throws {
+        let io = try Self.file("realnvp_points_io")
+        var rng = RandomGenerator(seed: 0)
+        let model = RealNVPPoints(features: 2, couplings: 3, hiddenSize: 16, hiddenLayers: 2, actNorm: true, using: &rng)
+        try model.load(stateDict: Self.file("realnvp_points").tensors)
+        model.eval()
+        let x = try #require(io.tensors["x"])
+        Self.expectClose(withoutGrad { model.logProbability(x) }, io.tensors["log_prob"], "log p(x)")
+        Self.expectClose(withoutGrad { model.flow.forward(x).z }, io.tensors["z"], "z = f(x)")
+        Self.expectClose(withoutGrad { model.flow.inverse(try! #require(io.tensors["noise"])) }, io.tensors["inverse"], "f⁻¹(noise)")
+        let named = model.namedParameters(trainableOnly: true)
+        let grads = gradients(of: -model.logProbability(x).mean(), with: named.map(\.1.value))
+        #expect(named.count == io.tensors.keys.filter { $0.hasPrefix("grad.") }.count)
+        for ((name, _), g) in zip(named, grads) { Self.expectClose(g, io.tensors["grad." + name], "gradient of \(name)") }
+    }
 }

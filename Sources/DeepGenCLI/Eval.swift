@@ -32,7 +32,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Generated samples and test images compared (default 10,000; 2,500 for modes; all test images for nll).") var count: Int?
     @Option(help: "Seed of the generator's noise, KID's subsets and the posterior draws.") var seed: UInt64 = 0
     @Option(help: "Sample draws (seeds S, S+1, …) that mode coverage averages.") var repeats: Int = 4
-    @Option(help: "Importance samples per test image for nll.") var iwaeSamples: Int = 5000
+    @Option(help: "Importance samples per test image for nll (default: the model's; a VAE's 5,000, a flow's 1 dequantization draw).")
+    var iwaeSamples: Int?
     @Option(help: "Random subsets KID averages over.") var kidSubsets: Int = 100
     @Option(help: "Size of KID's subsets.") var kidSubsetSize: Int = 1000
     @Option(help: "Neighbours k of precision/recall.") var neighbours: Int = 3

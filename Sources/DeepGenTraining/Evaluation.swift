@@ -14,8 +14,8 @@ public struct EvaluationOptions: Sendable {
     public var seed: UInt64 = 0
     /// Independent draws of 2-D samples (seeds `seed`, `seed + 1`, …) that mode coverage averages.
     public var repeats: Int = 4
-    /// Importance samples per image for `nll` (5,000 for the headline number).
-    public var importanceSamples: Int = 5000
+    /// Importance samples per image for `nll`; `nil`: the model's default (a VAE's 5,000).
+    public var importanceSamples: Int? = nil
     public var kidSubsets: Int = 100
     public var kidSubsetSize: Int = 1000
     public var neighbours: Int = 3
@@ -289,6 +289,7 @@ public final class ModelEvaluator {
         let n = min(options.count ?? test.count, test.count)
         let loader = try DataLoader(dataset: test, batchSize: 100, shuffle: false, dropLast: false, prefetch: true)
         var rng = RandomGenerator(seed: options.seed ^ 0x1_3A7E)
+        let samples = options.importanceSamples ?? scorer.defaultImportanceSamples
         var bound = 0.0, estimate = 0.0, seen = 0
         while seen < n, let batch = try loader.next() {
             let take = min(batch.count, n - seen)
@@ -297,13 +298,13 @@ public final class ModelEvaluator {
                 images = images.sliced(axis: 0, 0..<take)
                 indices = Array(indices.prefix(take))
             }
-            let (b, e) = try scorer.logLikelihood(images, indices: indices, samples: options.importanceSamples, using: &rng)
+            let (b, e) = try scorer.logLikelihood(images, indices: indices, samples: samples, using: &rng)
             bound += b.reduce(0, +)
             estimate += e.reduce(0, +)
             seen += take
         }
         return LikelihoodEstimate(negativeELBO: -bound / Double(seen), negativeLogLikelihood: -estimate / Double(seen),
-                                  samples: options.importanceSamples, imageCount: seen, exact: scorer.likelihoodIsExact,
+                                  samples: samples, imageCount: seen, exact: scorer.likelihoodIsExact,
                                   dimensions: config.sampleShape.reduce(1, *))
     }
 

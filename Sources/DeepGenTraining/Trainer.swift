@@ -231,7 +231,7 @@ public final class Trainer {
                 for m in try scored.evaluateTestSet(data.test()) {
                     try writing(run.metricsURL) { try metrics.append(step: globalStep, epoch: epoch, values: [m.column: m.value]) }
                     try writing(events.url) { try events.addScalars([(m.tag, m.value)], step: globalStep) }
-                    progress?.message("epoch \(epoch + 1): \(m.message)")
+                    if !m.message.isEmpty { progress?.message("epoch \(epoch + 1): \(m.message)") }
                 }
             }
             try saveCheckpoint(epochFile: epoch + 1)

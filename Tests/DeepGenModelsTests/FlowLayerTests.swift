@@ -37,6 +37,16 @@ import DeepGenNN
         return l
     }
 
+    func channelCoupling(channels: Int, seed: UInt64) -> ChannelCoupling {
+        var rng = RandomGenerator(seed: seed)
+        let c = ChannelCoupling(channels: channels, hiddenChannels: 6, using: &rng)
+        let last = c.conditioner.layers.last as! Conv2d
+        last.weight.value = Tensor.normal(last.weight.shape, std: 0.2, using: &rng)
+        last.bias?.value = Tensor.normal(last.bias!.shape, std: 0.2, using: &rng)
+        c.scale.value = Tensor.normal(c.scale.shape, mean: 1, std: 0.3, using: &rng)
+        return c
+    }
+
     /// Each layer under test with an input of its shape.
     func cases() -> [(String, any FlowLayer, Tensor)] {
         var rng = RandomGenerator(seed: 11)
@@ -50,6 +60,9 @@ import DeepGenNN
             ("actnorm, images", actNorm(channels: 2, initializedFrom: images, seed: 5), images),
             ("invertible linear, vectors", linear(channels: 4, seed: 6), vectors),
             ("invertible linear, images", linear(channels: 2, seed: 7), images),
+            ("squeeze", Squeeze(), Tensor.normal([2, 2, 4, 6], using: &rng)),
+            ("channel coupling, 4 channels", channelCoupling(channels: 4, seed: 8), Tensor.normal([3, 4, 3, 2], using: &rng)),
+            ("channel coupling, 3 channels", channelCoupling(channels: 3, seed: 9), Tensor.normal([2, 3, 2, 2], using: &rng)),
         ]
     }
 
@@ -59,7 +72,7 @@ import DeepGenNN
             let back = withoutGrad { layer.inverse(y) }
             let error = (back - x).abs().max().scalar
             #expect(error <= 1e-4, "\(name): |f⁻¹(f(x)) − x| = \(error)")
-            #expect((y - x).abs().max().scalar > 1e-2, "\(name): the layer under test is the identity")
+            if y.shape == x.shape { #expect((y - x).abs().max().scalar > 1e-2, "\(name): the layer under test is the identity") }
         }
     }
 
@@ -125,6 +138,45 @@ import DeepGenNN
             let base = -0.5 * Double(zs[2 * e] * zs[2 * e] + zs[2 * e + 1] * zs[2 * e + 1]) - log(2 * Double.pi)
             #expect(abs(Double(logp[e]) - (base + Double(logDet.scalars[e]))) <= 1e-4)
         }
+    }
+
+    @Test func glowInvertsAndItsLogDeterminantIsTheJacobians() {
+        var rng = RandomGenerator(seed: 31)
+        let glow = GlowImages(shape: [1, 4, 4], levels: 2, steps: 2, hiddenChannels: 6, actNorm: true, using: &rng)
+        let x = Tensor.normal([3, 1, 4, 4], using: &rng)
+        _ = glow.logProbability(x)  // data-dependent initialization of the ActNorms
+        for level in glow.levels {
+            for case let c as ChannelCoupling in level.layers {
+                let last = c.conditioner.layers.last as! Conv2d
+                last.weight.value = Tensor.normal(last.weight.shape, std: 0.2, using: &rng)
+            }
+        }
+        #expect(glow.latentShapes == [[2, 2, 2], [8, 1, 1]])
+        let (latents, logDet) = withoutGrad { glow.encode(x) }
+        #expect(latents.map(\.shape) == [[3, 2, 2, 2], [3, 8, 1, 1]])
+        #expect((withoutGrad { glow.decode(latents) } - x).abs().max().scalar <= 1e-4)
+        let reference = autogradLogDeterminants({ x in
+            Tensor.concat(glow.encode(x).latents.map { $0.flattened(from: 1) }, axis: 1)
+        }, at: x)
+        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "glow \(a) vs Jacobian \(b)") }
+        // Samples at temperature t are the decoded base noise scaled by t.
+        var r1 = RandomGenerator(seed: 2), r2 = RandomGenerator(seed: 2)
+        let s = withoutGrad { glow.sample(count: 2, temperature: 0.5, using: &r1) }
+        let noise = glow.latentShapes.map { Tensor.normal([2] + $0, using: &r2) * 0.5 }
+        #expect((s - withoutGrad { glow.decode(noise) }).abs().max().scalar == 0)
+    }
+
+    @Test func logitDequantizationRoundTripsPixelsAndItsLogDeterminantIsTheJacobians() {
+        let d = LogitDequantization(alpha: 0.05)
+        var rng = RandomGenerator(seed: 4)
+        let y = Tensor.uniform([3, 1, 2, 3], low: 0.01, high: 0.99, using: &rng)
+        let own = withoutGrad { d.logit(y).logDet }.scalars
+        let reference = autogradLogDeterminants({ d.logit($0).v }, at: y)
+        for (a, b) in zip(own, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "logit \(a) vs Jacobian \(b)") }
+        // Pixels k/255 come back within half a level: (k + u)/256 is within 1/255 of k/255.
+        let pixels = Tensor(shape: [1, 1, 2, 4], scalars: [0, 1, 17, 128, 200, 254, 255, 3].map { Float($0) / 255 })
+        let back = d.inverse(d.forward(pixels, using: &rng).v)
+        #expect((back - pixels).abs().max().scalar <= 1.0 / 255)
     }
 
     @Test func aNewCouplingIsTheIdentityAndANewInvertibleLinearARotation() {

@@ -44,7 +44,7 @@ import DeepGenNN
         try deepgen(train + ["--max-steps", "20", "--out", run.path])
         let config = try RunDirectory(run).readConfig().model
         var expected = FlowHyperparameters()
-        (expected.couplings, expected.hiddenSize) = (4, 16)
+        (expected.couplings, expected.hiddenSize, expected.hiddenLayers) = (4, 16, 2)
         #expect(try config.hyperparameters(as: FlowHyperparameters.self) == expected)
         #expect(config.training.optimizer.maxGradientNorm == 1, "the family's default clipping is recorded")
         try deepgen(["train", "--resume", run.path])
@@ -84,8 +84,38 @@ import DeepGenNN
         let data = try RunData(for: trained.config, options: trained.data)
         let points = try firstSamples(of: data.test(), count: 500)
         let model = try #require(trained.model as? FlowModel)
-        let direct = -Double(withoutGrad { model.realNVP.logProbability(points) }.scalars.reduce(0, +)) / 500
+        let direct = -Double(withoutGrad { model.flow.logProbability(points) }.scalars.reduce(0, +)) / 500
         #expect(abs(direct - nll.negativeLogLikelihood) < 1e-4, "eval \(nll.negativeLogLikelihood), direct \(direct)")
+    }
+
+    @Test func glowTrainsOnImagesResumesSamplesAndReportsBitsPerDimension() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
+        let train = ["train", "glow", "--data", "shapes", "--synthetic-count", "96", "--batch-size", "16", "--epochs", "2",
+                     "--levels", "2", "--steps", "1", "--hidden-channels", "8", "--threads", "2"]
+        try deepgen(train + ["--max-steps", "7", "--out", run.path])
+        try deepgen(["train", "--resume", run.path])
+        try deepgen(train + ["--out", straight.path])
+        let a = try finalWeights(run), b = try finalWeights(straight)
+        #expect(a.keys.contains("flow.levels.1.layers.3.conditioner.4.weight") && a.keys.contains("flow.levels.0.layers.2.log_scale"))
+        #expect(a == b, "resumed run differs from the straight one")
+        #expect(FileManager.default.fileExists(atPath: RunDirectory(run).sampleURL(2).path))
+
+        let png = dir.appendingPathComponent("s.png")
+        try deepgen(["sample", run.path, "--count", "16", "--temperature", "0.7", "--out", png.path])
+        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+        // The dequantization bound in nats per image and bits per dimension (784 values); more
+        // dequantization draws give a tighter (higher) log-mean-exp estimate than their mean.
+        try deepgen(["eval", run.path, "--metrics", "nll", "--count", "32"])
+        let one = try #require(try report(run).results.nll)
+        #expect(one.exact == false && one.samples == 1 && one.dimensions == 784 && one.negativeELBO == one.negativeLogLikelihood)
+        #expect(abs(try #require(one.bitsPerDimension) - one.negativeLogLikelihood / (784 * log(2))) < 1e-9)
+        #expect(one.bitsPerDimension! > 0 && one.bitsPerDimension! < 8, "\(one)")
+        try deepgen(["eval", run.path, "--metrics", "nll", "--count", "32", "--iwae-samples", "4"])
+        let four = try #require(try report(run).results.nll)
+        #expect(four.samples == 4 && four.negativeLogLikelihood <= four.negativeELBO)
     }
 
     @Test func onRing8ItsDefaultMetricsIncludeModeCoverage() throws {
@@ -107,7 +137,8 @@ import DeepGenNN
             if var f = h as? FlowHyperparameters { (f.couplings, f.hiddenSize) = (3, 8); h = f }
         }.config
         let trainer = try Trainer(newRun: config, in: dir)
-        let flow = try #require(trainer.model as? FlowModel).realNVP.flow
+        let model = try #require(trainer.model as? FlowModel)
+        let flow = try #require(model.flow as? RealNVPPoints).flow
         let coupling = try #require(flow.layers[5] as? AffineCoupling)
         coupling.scale.value = Tensor(shape: [2], scalars: [.infinity, 1])
         let last = try #require(coupling.conditioner.layers.last as? Linear)
@@ -132,6 +163,11 @@ import DeepGenNN
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--couplings", "0"] + out).contains("--couplings"))
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--hidden-layers", "0"] + out).contains("--hidden-layers"))
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--clip-grad-norm", "0"] + out).contains("--clip-grad-norm must be positive"))
+        #expect(refusal(["train", "glow", "--data", "shapes", "--levels", "3"] + out).contains("needs sides divisible by 8; the images are 28×28"))
+        #expect(refusal(["train", "glow", "--data", "ring8"] + out).contains("glow trains on images"))
+        #expect(refusal(["train", "glow", "--data", "shapes", "--couplings", "3"] + out).contains("Unknown option"))
+        #expect(refusal(["train", "glow", "--data", "shapes", "--logit-alpha", "0.5"] + out).contains("--logit-alpha must be in [0, 0.5)"))
+        #expect(refusal(["train", "glow", "--data", "shapes", "--steps", "0"] + out).contains("--steps"))
         #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "0"]).contains("--temperature must be above 0"))
         #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "nan"]).contains("--temperature must be above 0"))
         // A model without a base density to scale.

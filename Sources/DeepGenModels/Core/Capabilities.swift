@@ -51,6 +51,9 @@ public protocol LikelihoodScoring: GenerativeModel {
     /// Whether ``logLikelihood(_:indices:samples:using:)``'s estimate is exact (a flow, a
     /// Gaussian) rather than a bound and an importance-sampled estimate (a VAE).
     var likelihoodIsExact: Bool { get }
+    /// The importance samples `deepgen eval` uses when `--iwae-samples` is not given (a VAE's
+    /// 5,000; a flow's 1).
+    var defaultImportanceSamples: Int { get }
     /// Per example, a lower bound and an estimate of log p(x) in nats (equal when exact), from
     /// `samples` importance samples where the model needs them. `indices` are the examples'
     /// positions in their dataset (a binarizing VAE gives each its fixed bits).
@@ -59,6 +62,7 @@ public protocol LikelihoodScoring: GenerativeModel {
 
 extension LikelihoodScoring {
     public var likelihoodIsExact: Bool { false }
+    public var defaultImportanceSamples: Int { 5000 }
 }
 
 /// A metric a model reports on the test split after every epoch.
@@ -68,7 +72,7 @@ public struct EpochMetric: Sendable {
     /// Its TensorBoard tag.
     public var tag: String
     public var value: Float
-    /// The line the progress output shows.
+    /// The line the progress output shows (none when empty).
     public var message: String
 
     public init(column: String, tag: String, value: Float, message: String) {

@@ -5,10 +5,12 @@ import DeepGenNN
 /// conditioning features alternate between the even and odd coordinates, each after an ActNorm
 /// (when `actNorm` is set) and an invertible linear map (Glow's step: actnorm, 1×1
 /// convolution, coupling). A standard normal base density.
-public final class RealNVPPoints: Module {
+public final class RealNVPPoints: Module, FlowNetwork {
     public let flow: FlowSequence
+    let features: Int
 
     public init(features: Int, couplings: Int, hiddenSize: Int, hiddenLayers: Int, actNorm: Bool, using rng: inout RandomGenerator) {
+        self.features = features
         var layers: [any FlowLayer] = []
         for k in 0..<couplings {
             if actNorm { layers.append(ActNorm(channels: features)) }
@@ -25,7 +27,9 @@ public final class RealNVPPoints: Module {
     }
 
     /// `count` samples: base noise of standard deviation `temperature` through the inverse.
-    public func sample(count: Int, features: Int, temperature: Float, using rng: inout RandomGenerator) -> Tensor {
+    public func sample(count: Int, temperature: Float, using rng: inout RandomGenerator) -> Tensor {
         flow.inverse(Tensor.normal([count, features], using: &rng) * temperature)
     }
+
+    public func firstNonFiniteLayer(_ x: Tensor) -> String? { flow.firstNonFiniteLayer(x).map { "flow.\($0)" } }
 }

@@ -1,0 +1,12 @@
+import DeepGen
+import DeepGenNN
+
+/// A flow network with its base density: what `FlowModel` trains, scores and samples.
+public protocol FlowNetwork: Module {
+    /// log p(x) of each example, exact (`[N]`).
+    func logProbability(_ x: Tensor) -> Tensor
+    /// `count` samples: base noise of standard deviation `temperature` through the inverse.
+    func sample(count: Int, temperature: Float, using rng: inout RandomGenerator) -> Tensor
+    /// The first layer whose output turns non-finite for `x`, by state-dict path and kind.
+    func firstNonFiniteLayer(_ x: Tensor) -> String?
+}

@@ -5,7 +5,7 @@ import DeepGenModels
 /// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
 @Suite struct TrainingBenchmarkTests {
     @Test func workloadsHaveTheBenchmarksSizes() throws {
-        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16]
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256]
         for w in TrainingWorkload.allCases {
             #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
             try w.config().validate()
@@ -13,6 +13,7 @@ import DeepGenModels
         let cycle = try TrainingWorkload.cycleGANSmall.config().hyperparameters(as: CycleGANHyperparameters.self)
         #expect(cycle.width == 32 && cycle.residualBlocks == 3 && cycle.patchLayers == 2)
         #expect(try TrainingWorkload.wganGP.config().hyperparameters(as: GANHyperparameters.self).criticSteps == 5)
+        #expect(try TrainingWorkload.realNVP2D.config().data.shape == [2])
     }
 
     @Test func measureRunsWholeSteps() throws {

@@ -14,7 +14,7 @@
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
-#   flows       RealNVP on ring8, grid25 and two-moons, with `deepgen eval`
+#   flows       RealNVP on ring8, grid25 and two-moons, Glow on Fashion-MNIST 5 epochs, with `deepgen eval`
 #   torch       the PyTorch VAEs of RESULTS (needs torch), evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,7 +84,10 @@ for group in $groups; do
       train realnvp-grid25 realnvp --data grid25
       train realnvp-two-moons realnvp --data two-moons
       for run in realnvp-ring8 realnvp-grid25 realnvp-two-moons; do evaluate "$run"; done
-      python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons
+      train glow-fmnist glow --data fashion-mnist
+      evaluate glow-fmnist
+      python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons "$out"/glow-fmnist
+      python3 Scripts/results_tables.py images "$out"/glow-fmnist
       ;;
     classifier)
       train classifier-fmnist classifier --data fashion-mnist --epochs 10

@@ -10,8 +10,9 @@
 /// in image order, so no result depends on the thread count.
 public enum DirectConvolution {
     /// Output channels up to which the direct kernels beat im2col + GEMM (measured on the
-    /// CycleGAN and PatchGAN layers; the GEMM wins from a few dozen output rows on).
-    public static let maxOutChannels = 4
+    /// CycleGAN and PatchGAN layers, 1 to 3 outputs; the GEMM wins from a few dozen output rows
+    /// on, and at 4 outputs from 64 inputs, Glow's 64→4 3×3 layer, Winograd beats both).
+    public static let maxOutChannels = 3
 
     /// Whether `forward` and `weightAdjoint` handle this layer (no dilation).
     public static func applies(outChannels: Int, geometry g: Conv2DGeometry) -> Bool {

@@ -47,6 +47,15 @@ import Testing
         expectAlgorithms(g, outChannels: WinogradConvolution.minChannels, [.winograd, .winograd, .winograd])
     }
 
+    @Test func fewOutputsFromManyInputsGoWinograd() {
+        // Glow's coupling output: 64 → 4 (and 8) channels, 3×3.
+        let g = Conv2DGeometry(inChannels: 64, inHeight: 14, inWidth: 14, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1)
+        expectAlgorithms(g, outChannels: 4, [.winograd, .winograd, .winograd])
+        expectAlgorithms(g, outChannels: 8, [.winograd, .winograd, .winograd])
+        var fewer = g; fewer.inChannels = 32
+        expectAlgorithms(fewer, outChannels: 8, [.columnGEMM, .columnGEMM, .columnGEMM])
+    }
+
     @Test func smallChannelsGoColumnGEMM() {
         let rgb = Conv2DGeometry(inChannels: 3, inHeight: 32, inWidth: 32, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1)
         expectAlgorithms(rgb, outChannels: 8, [.columnGEMM, .columnGEMM, .columnGEMM])

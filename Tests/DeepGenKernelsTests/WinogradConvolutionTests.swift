@@ -14,6 +14,9 @@ import Testing
         (Conv2DGeometry(inChannels: 32, inHeight: 6, inWidth: 6, kernelHeight: 5, kernelWidth: 5, padH: 4, padW: 4), 1, 16),
         (Conv2DGeometry(inChannels: 20, inHeight: 8, inWidth: 11, kernelHeight: 2, kernelWidth: 2), 2, 17),
         (Conv2DGeometry(inChannels: 16, inHeight: 9, inWidth: 6, kernelHeight: 2, kernelWidth: 2, padH: 1, padW: 1), 3, 16),
+        // Few output channels from many inputs (Glow's coupling outputs).
+        (Conv2DGeometry(inChannels: 64, inHeight: 7, inWidth: 7, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1), 2, 4),
+        (Conv2DGeometry(inChannels: 70, inHeight: 5, inWidth: 6, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1), 2, 9),
     ]
 
     /// Results and, per element, the sum of the absolute products (the scale of its rounding).
@@ -114,6 +117,11 @@ import Testing
         #expect(!WinogradConvolution.applies(outChannels: 15, geometry: g))
         var s = g; s.inChannels = 8
         #expect(!WinogradConvolution.applies(outChannels: 16, geometry: s), "few input channels")
+        // Fewer than 16 outputs from at least 64 inputs (plain layout), 4 at the least.
+        var many = g; many.inChannels = 64
+        #expect(WinogradConvolution.applies(outChannels: 4, geometry: many) && !WinogradConvolution.applies(outChannels: 3, geometry: many))
+        many.inChannels = 63
+        #expect(!WinogradConvolution.applies(outChannels: 8, geometry: many))
         let strided = Conv2DGeometry(inChannels: 16, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2)
         #expect(!WinogradConvolution.applies(outChannels: 16, geometry: strided))
         let wide = Conv2DGeometry(inChannels: 16, inHeight: 8, inWidth: 8, kernelHeight: 4, kernelWidth: 4)

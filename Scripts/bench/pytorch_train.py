@@ -6,9 +6,9 @@ Scripts/bench/ab.py alternates the two).
     python3 Scripts/bench/pytorch_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
                                            [--seed 0] [--json]
 
-MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d.
+MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow.
 Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
-(realnvp-2d: on 2-D points, with DeepGen's state_dict names)
+(realnvp-2d: on 2-D points; the flows with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
 synthetic batches generated up front and cycled, so data loading is not measured (DeepGen's
 benchmark does the same). After W warm-up steps (default 5) it trains whole steps until at
@@ -35,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d")
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -312,12 +312,15 @@ class ActNorm(nn.Module):
         self.register_buffer("initialized", torch.tensor(0.0))
 
     def forward(self, x):
+        axes = [0] + list(range(2, x.dim()))
+        view = (1, -1) + (1,) * (x.dim() - 2)
         if self.training and self.initialized.item() == 0:
             with torch.no_grad():
-                self.bias.copy_(-x.mean(0))
-                self.logs.copy_(-x.std(0, unbiased=False).clamp_min(1e-6).log())
+                self.bias.copy_(-x.mean(axes))
+                self.logs.copy_(-x.var(axes, unbiased=False).sqrt().clamp_min(1e-6).log())
                 self.initialized.fill_(1)
-        return (x + self.bias) * self.logs.exp(), self.logs.sum().expand(x.shape[0])
+        spatial = x[0, 0].numel()
+        return (x + self.bias.view(view)) * self.logs.exp().view(view), (self.logs.sum() * spatial).expand(x.shape[0])
 
 
 class InvertibleLinear(nn.Module):
@@ -338,7 +341,11 @@ class InvertibleLinear(nn.Module):
         lower = self.lower * self.lower_mask + self.eye
         upper = self.upper * self.lower_mask.T + torch.diag(self.sign * self.log_scale.exp())
         w = self.permutation @ lower @ upper
-        return x @ w.T, self.log_scale.sum().expand(x.shape[0])
+        if x.dim() == 2:
+            return x @ w.T, self.log_scale.sum().expand(x.shape[0])
+        spatial = x.shape[2] * x.shape[3]
+        y = (x.permute(0, 2, 3, 1) @ w.T).permute(0, 3, 1, 2)
+        return y, (self.log_scale.sum() * spatial).expand(x.shape[0])
 
 
 class AffineCoupling(nn.Module):
@@ -389,16 +396,96 @@ class RealNVPPoints(nn.Module):
         return -0.5 * (z * z).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi) + log_det
 
 
+class Squeeze(nn.Module):
+    def forward(self, x):
+        n, c, h, w = x.shape
+        y = x.reshape(n, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(n, 4 * c, h // 2, w // 2)
+        return y, x.new_zeros(n)
+
+
+class ChannelCoupling(nn.Module):
+    def __init__(self, c, hidden):
+        super().__init__()
+        self.kept, self.changed = c // 2, c - c // 2
+        last = nn.Conv2d(hidden, 2 * self.changed, 3, padding=1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        self.conditioner = nn.Sequential(nn.Conv2d(self.kept, hidden, 3, padding=1), nn.ReLU(),
+                                         nn.Conv2d(hidden, hidden, 1), nn.ReLU(), last)
+        self.scale = nn.Parameter(torch.ones(self.changed))
+
+    def forward(self, x):
+        kept, changed = x[:, :self.kept], x[:, self.kept:]
+        h = self.conditioner(kept)
+        s = self.scale.view(1, -1, 1, 1) * torch.tanh(h[:, :self.changed])
+        t = h[:, self.changed:]
+        return torch.cat([kept, changed * s.exp() + t], 1), s.flatten(1).sum(1)
+
+
+class GlowImages(nn.Module):
+    """DeepGen's `glow`: per level a squeeze and `steps` x (ActNorm, invertible 1x1 convolution,
+    channel coupling); all levels but the last factor out half the channels."""
+
+    def __init__(self, shape=(1, 28, 28), levels=2, steps=4, hidden=64):
+        super().__init__()
+        c = shape[0]
+        built = []
+        for level in range(levels):
+            c *= 4
+            layers = [Squeeze()]
+            for _ in range(steps):
+                layers += [ActNorm(c), InvertibleLinear(c), ChannelCoupling(c, hidden)]
+            built.append(FlowSequence(layers))
+            if level < levels - 1:
+                c //= 2
+        self.levels = nn.ModuleList(built)
+
+    def log_prob(self, x):
+        total = x.new_zeros(x.shape[0])
+        h = x
+        for i, level in enumerate(self.levels):
+            h, log_det = level(h)
+            total = total + log_det
+            if i < len(self.levels) - 1:
+                keep = h.shape[1] // 2
+                total = total + standard_normal_log_density(h[:, keep:])
+                h = h[:, :keep]
+        return total + standard_normal_log_density(h)
+
+
+def standard_normal_log_density(z):
+    flat = z.flatten(1)
+    return -0.5 * (flat * flat).sum(1) - 0.5 * flat.shape[1] * math.log(2 * math.pi)
+
+
+def logit_dequantize(x, alpha=0.05):
+    """DeepGen's LogitDequantization: y = (round(255x) + u)/256, v = logit(alpha + (1 - 2 alpha) y)."""
+    y = ((x * 255).round().clamp(0, 255) + torch.rand_like(x)) / 256
+    p = alpha + (1 - 2 * alpha) * y
+    log_p, log_q = p.log(), (1 - p).log()
+    log_det = (math.log(1 - 2 * alpha) - log_p - log_q).flatten(1).sum(1)
+    return log_p - log_q, log_det
+
+
 class Flow:
-    def __init__(self, model):
+    def __init__(self, model, clip=None, images=False):
         self.model = model
+        self.clip = clip
+        self.images = images
         self.opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
 
+    def loss(self, x):
+        if not self.images:
+            return -self.model.log_prob(x).mean()
+        v, log_det = logit_dequantize(x)
+        return -(self.model.log_prob(v) + log_det).mean() + x[0].numel() * math.log(256)
+
     def step(self, x):
-        loss = -self.model.log_prob(x).mean()
+        loss = self.loss(x)
         self.opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        if self.clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
         self.opt.step()
         return {"nll": loss.item()}
 
@@ -421,7 +508,9 @@ def make_workload(name, rng):
     if name == "cyclegan-small":
         return CycleGAN(rng), 16, (-1, 1), True
     if name == "realnvp-2d":
-        return Flow(RealNVPPoints()), 256, (-1, 1), False
+        return Flow(RealNVPPoints(), clip=1.0), 256, (-1, 1), False
+    if name == "glow":
+        return Flow(GlowImages(), images=True), 64, (0, 1), False
     raise ValueError(name)
 
 

@@ -17,6 +17,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case convVAE = "conv-vae"
     case cycleGANSmall = "cyclegan-small"
     case realNVP2D = "realnvp-2d"
+    case glow
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -29,6 +30,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .convVAE: return ("conv-vae", nil)
         case .cycleGANSmall: return ("cyclegan", 16)  // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN
         case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
+        case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
         }
     }
 

@@ -79,7 +79,8 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         let loaded = try load(source)
-        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) does not reconstruct images (it is \(loaded.config.model); a VAE does)") }
+        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) does not reconstruct images (it is \(loaded.config.model); a VAE or a flow does)") }
+        try requireArrayOutputForPoints(loaded, out)
         let x = try testImages(for: loaded, data: data, dataDir: dataDir, count: count)
         let r = model.reconstruct(x)
         try writeImages(Tensor.concat([x, r], axis: 0), to: out, range: loaded.config.data.range ?? .zeroToOne, nrow: x.shape[0])
@@ -88,9 +89,9 @@ struct Reconstruct: ParsableCommand {
 }
 
 struct Interpolate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Decode straight lines between the latent codes of pairs of test images (VAE).")
+    static let configuration = CommandConfiguration(abstract: "Decode straight lines between the latent codes of pairs of test images (VAE, flow).")
 
-    @Argument(help: "A VAE run folder or checkpoint.") var source: String
+    @Argument(help: "A VAE or flow run folder or checkpoint.") var source: String
     @Option(help: "Points on each line, ends included.") var steps: Int = 10
     @Option(help: "How many pairs (one row each).") var pairs: Int = 4
     @Option(help: "Dataset to take images from (default: the run's, test split).") var data: String?
@@ -105,7 +106,8 @@ struct Interpolate: ParsableCommand {
 
     func run() throws {
         let loaded = try load(source)
-        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) has no latent space to interpolate in (it is \(loaded.config.model); a VAE has)") }
+        guard let model = loaded.model as? Reconstructing else { throw RuntimeError("\(source) has no latent space to interpolate in (it is \(loaded.config.model); a VAE or a flow has)") }
+        try requireArrayOutputForPoints(loaded, out)
         let x = try testImages(for: loaded, data: data, dataDir: dataDir, count: 2 * pairs)
         guard x.shape[0] >= 2 else { throw RuntimeError("need at least two images to interpolate") }
         let rows = (0..<(x.shape[0] / 2)).map { i in
@@ -113,5 +115,12 @@ struct Interpolate: ParsableCommand {
         }
         try writeImages(Tensor.concat(rows, axis: 0), to: out, range: loaded.config.data.range ?? .zeroToOne, nrow: steps)
         print("wrote \(rows.count) interpolations of \(steps) steps to \(out)")
+    }
+}
+
+/// Points have no image grid: a model of 2-D points writes `.npy` only.
+func requireArrayOutputForPoints(_ loaded: TrainedModel, _ out: String) throws {
+    if loaded.config.data.kind == .points && URL(fileURLWithPath: out).pathExtension.lowercased() != "npy" {
+        throw RuntimeError("\(loaded.config.model) works on 2-D points, which make no image grid; write --out FILE.npy")
     }
 }

@@ -106,6 +106,20 @@ import DeepGenNN
         try deepgen(["sample", run.path, "--count", "16", "--temperature", "0.7", "--out", png.path])
         #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
 
+        // Through the latents and back: the test images again (their bins' middles), and lines
+        // between latents through `deepgen interpolate`.
+        let trained = try TrainedModel(run.path)
+        let model = try #require(trained.model as? FlowModel)
+        let images = try firstSamples(of: RunData(for: trained.config, options: trained.data).test(), count: 4)
+        #expect((model.reconstruct(images) - images).abs().max().scalar <= 1.0 / 255)
+        let line = model.interpolate(from: images.sliced(axis: 0, 0..<1), to: images.sliced(axis: 0, 1..<2), steps: 5)
+        #expect(line.shape == [5, 1, 28, 28])
+        #expect((line.sliced(axis: 0, 0..<1) - images.sliced(axis: 0, 0..<1)).abs().max().scalar <= 1.0 / 255)
+        #expect((line.sliced(axis: 0, 4..<5) - images.sliced(axis: 0, 1..<2)).abs().max().scalar <= 1.0 / 255)
+        let lines = dir.appendingPathComponent("lines.png")
+        try deepgen(["interpolate", run.path, "--pairs", "2", "--steps", "4", "--out", lines.path])
+        #expect(FileManager.default.fileExists(atPath: lines.path))
+
         // The dequantization bound in nats per image and bits per dimension (784 values); more
         // dequantization draws give a tighter (higher) log-mean-exp estimate than their mean.
         try deepgen(["eval", run.path, "--metrics", "nll", "--count", "32"])
@@ -170,6 +184,14 @@ import DeepGenNN
         #expect(refusal(["train", "glow", "--data", "shapes", "--steps", "0"] + out).contains("--steps"))
         #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "0"]).contains("--temperature must be above 0"))
         #expect(refusal(["sample", dir.path, "--out", "x.npy", "--temperature", "nan"]).contains("--temperature must be above 0"))
+        // Points make no image grid.
+        let points = dir.appendingPathComponent("p")
+        try deepgen(["train", "realnvp", "--data", "two-moons", "--synthetic-count", "256", "--epochs", "1", "--couplings", "2",
+                     "--hidden-size", "8", "--out", points.path])
+        #expect(refusal(["interpolate", points.path, "--out", dir.appendingPathComponent("l.png").path]).contains("write --out FILE.npy"))
+        let pointLines = dir.appendingPathComponent("l.npy")
+        try deepgen(["interpolate", points.path, "--pairs", "2", "--steps", "3", "--out", pointLines.path])
+        #expect(String(decoding: try Data(contentsOf: pointLines).prefix(128), as: UTF8.self).contains("'shape': (6, 2)"))
         // A model without a base density to scale.
         let gaussian = dir.appendingPathComponent("g")
         try deepgen(["train", "gaussian", "--data", "ring8", "--synthetic-count", "256", "--epochs", "1", "--out", gaussian.path])

@@ -8,7 +8,8 @@ import Foundation
 /// On points the likelihood is exact; on 8-bit images the flow models dequantized, logit-
 /// transformed pixels (``LogitDequantization``) and the figures are the discrete pixels'
 /// dequantization bound, in nats per image and bits per dimension.
-public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodScoring, TestSetEvaluating, DivergenceExplaining {
+public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodScoring, TestSetEvaluating, DivergenceExplaining,
+    Reconstructing {
     public let config: ModelConfig
     public let flow: any FlowNetwork
     public let network: TrainableNetwork
@@ -81,6 +82,31 @@ public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodSc
         var rng = RandomGenerator(seed: config.training.seed)
         if dequantization != nil { return .images(sample(count: 64, label: nil, temperature: 0.7, using: &rng), columns: 8) }
         return .points(sample(count: 500, label: nil, using: &rng))
+    }
+
+    /// The latents of examples (images: of each pixel's bin middle).
+    func latents(_ x: Tensor) -> [Tensor] { flow.latents(dequantization?.midpoint(x) ?? x) }
+
+    /// Examples from latents, in the data's units.
+    func decode(_ latents: [Tensor]) -> Tensor {
+        let v = flow.decode(latents)
+        return dequantization?.inverse(v) ?? v
+    }
+
+    /// Through the latents and back: the input again (a flow is invertible; images come back
+    /// as their bins' middles).
+    public func reconstruct(_ images: Tensor) -> Tensor { evaluating { decode(latents(images)) } }
+
+    /// `steps` examples along the straight line between the latents of `a` and `b`.
+    public func interpolate(from a: Tensor, to b: Tensor, steps: Int) -> Tensor {
+        evaluating {
+            let (za, zb) = (latents(a), latents(b))
+            let rows = (0..<steps).map { i -> Tensor in
+                let t = Float(i) / Float(max(steps - 1, 1))
+                return decode(zip(za, zb).map { (1 - t) * $0 + t * $1 })
+            }
+            return Tensor.concat(rows, axis: 0)
+        }
     }
 
     public var likelihoodIsExact: Bool { dequantization == nil }

@@ -9,4 +9,7 @@ public protocol FlowNetwork: Module {
     func sample(count: Int, temperature: Float, using rng: inout RandomGenerator) -> Tensor
     /// The first layer whose output turns non-finite for `x`, by state-dict path and kind.
     func firstNonFiniteLayer(_ x: Tensor) -> String?
+    /// The latents of `x` (one tensor per part of the base density) and their inverse.
+    func latents(_ x: Tensor) -> [Tensor]
+    func decode(_ latents: [Tensor]) -> Tensor
 }

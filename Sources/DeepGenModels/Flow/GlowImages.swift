@@ -75,6 +75,8 @@ public final class GlowImages: Module, FlowNetwork {
         return h
     }
 
+    public func latents(_ x: Tensor) -> [Tensor] { encode(x).latents }
+
     public func logProbability(_ x: Tensor) -> Tensor {
         let (latents, logDet) = encode(x)
         return latents.reduce(logDet) { $0 + standardNormalLogDensity($1) }
@@ -123,6 +125,11 @@ public struct LogitDequantization: Sendable {
         let (logP, logQ) = (p.log(), (1 - p).log())
         let perValue = Float(log(Double(1 - 2 * alpha))) - logP - logQ
         return (logP - logQ, perValue.flattened(from: 1).sum(axis: 1))
+    }
+
+    /// `v` for the middle of each pixel's bin, `u = 1/2`: a deterministic point to encode.
+    public func midpoint(_ x: Tensor) -> Tensor {
+        withoutGrad { logit(((x * 255).map { $0.rounded() }.clamped(min: 0, max: 255) + 0.5) / 256).v }
     }
 
     /// Pixels in [0, 1] from `v` (the inverse, clamped).

@@ -31,5 +31,8 @@ public final class RealNVPPoints: Module, FlowNetwork {
         flow.inverse(Tensor.normal([count, features], using: &rng) * temperature)
     }
 
+    public func latents(_ x: Tensor) -> [Tensor] { [flow.forward(x).z] }
+    public func decode(_ latents: [Tensor]) -> Tensor { flow.inverse(latents[0]) }
+
     public func firstNonFiniteLayer(_ x: Tensor) -> String? { flow.firstNonFiniteLayer(x).map { "flow.\($0)" } }
 }

@@ -216,5 +216,16 @@ import DeepGenNN
         let last = (flow.layers[5] as! AffineCoupling).conditioner.layers.last as! Linear
         last.weight.value = Tensor.normal(last.weight.shape, using: &rng)
         #expect(flow.firstNonFiniteLayer(x) == "layers.5 (affine coupling)")
+
+        // In Glow the path names the level: the second level's first coupling (after its
+        // squeeze, ActNorm and 1×1 convolution).
+        let glow = GlowImages(shape: [1, 4, 4], levels: 2, steps: 1, hiddenChannels: 4, actNorm: true, using: &rng)
+        let images = Tensor.normal([2, 1, 4, 4], using: &rng)
+        #expect(glow.firstNonFiniteLayer(images) == nil)
+        let c = glow.levels[1].layers[3] as! ChannelCoupling
+        c.scale.value = Tensor(shape: [4], scalars: [.infinity, 1, 1, 1])
+        let conv = c.conditioner.layers.last as! Conv2d
+        conv.bias?.value = Tensor(ones: conv.bias!.shape)
+        #expect(glow.firstNonFiniteLayer(images) == "levels.1.layers.3 (affine coupling (channels))")
     }
 }

@@ -10,13 +10,16 @@
 /// in image order, so no result depends on the thread count.
 public enum DirectConvolution {
     /// Output channels up to which the direct kernels beat im2col + GEMM (measured on the
-    /// CycleGAN and PatchGAN layers, 1 to 3 outputs; the GEMM wins from a few dozen output rows
-    /// on, and at 4 outputs from 64 inputs, Glow's 64→4 3×3 layer, Winograd beats both).
-    public static let maxOutChannels = 3
+    /// CycleGAN and PatchGAN layers; the GEMM wins from a few dozen output rows on).
+    public static let maxOutChannels = 4
+    /// At `maxOutChannels` outputs from this many inputs on, the direct kernel gives way (to
+    /// Winograd where it applies: Glow's 64→4 3×3 layer trained 1.6 times as fast).
+    public static let maxInChannelsAtMaxOut = 63
 
     /// Whether `forward` and `weightAdjoint` handle this layer (no dilation).
     public static func applies(outChannels: Int, geometry g: Conv2DGeometry) -> Bool {
-        outChannels <= maxOutChannels && g.dilationH == 1 && g.dilationW == 1
+        outChannels <= maxOutChannels && (outChannels < maxOutChannels || g.inChannels <= maxInChannelsAtMaxOut)
+            && g.dilationH == 1 && g.dilationW == 1
     }
 
     /// Whether `inputAdjoint` handles this layer: stride 1 as well, and padding below the kernel size.

@@ -7,7 +7,7 @@ import Testing
     static let cases: [(Conv2DGeometry, batch: Int, cout: Int)] = [
         (Conv2DGeometry(inChannels: 3, inHeight: 34, inWidth: 34, kernelHeight: 7, kernelWidth: 7), 2, 1),
         (Conv2DGeometry(inChannels: 2, inHeight: 7, inWidth: 9, kernelHeight: 4, kernelWidth: 4, padH: 1, padW: 1), 3, 1),
-        (Conv2DGeometry(inChannels: 3, inHeight: 9, inWidth: 20, kernelHeight: 3, kernelWidth: 5, padH: 2, padW: 4), 2, 3),
+        (Conv2DGeometry(inChannels: 3, inHeight: 9, inWidth: 20, kernelHeight: 3, kernelWidth: 5, padH: 2, padW: 4), 2, 4),
         (Conv2DGeometry(inChannels: 2, inHeight: 11, inWidth: 37, kernelHeight: 5, kernelWidth: 5, strideH: 2, strideW: 2, padH: 2, padW: 2), 2, 2),
         (Conv2DGeometry(inChannels: 1, inHeight: 10, inWidth: 10, kernelHeight: 3, kernelWidth: 2, strideH: 1, strideW: 3, padH: 1, padW: 1), 1, 3),
     ]
@@ -71,6 +71,10 @@ import Testing
         let g = Conv2DGeometry(inChannels: 2, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2)
         #expect(DirectConvolution.applies(outChannels: DirectConvolution.maxOutChannels, geometry: g))
         #expect(!DirectConvolution.applies(outChannels: DirectConvolution.maxOutChannels + 1, geometry: g))
+        // Four outputs from many inputs give way; fewer outputs do not.
+        var wide = g; wide.inChannels = DirectConvolution.maxInChannelsAtMaxOut + 1
+        #expect(!DirectConvolution.applies(outChannels: DirectConvolution.maxOutChannels, geometry: wide))
+        #expect(DirectConvolution.applies(outChannels: DirectConvolution.maxOutChannels - 1, geometry: wide))
         #expect(!DirectConvolution.appliesToInputAdjoint(outChannels: 1, geometry: g), "stride 2")
         let dilated = Conv2DGeometry(inChannels: 2, inHeight: 8, inWidth: 8, kernelHeight: 3, kernelWidth: 3, dilationH: 2, dilationW: 2)
         #expect(!DirectConvolution.applies(outChannels: 1, geometry: dilated))

@@ -13,7 +13,7 @@ root, found from this script's own location):
     cross_entropy.json      log_softmax, softmax, mean cross-entropy and their grads
     gradient_penalty.json   WGAN-GP: gradient penalty and its second-order grads
     pooling.json            max_pool2d / avg_pool2d forward + grad of x
-    misc_ops.json           softplus, log_sigmoid, logsumexp, variance, nearest
+    misc_ops.json           softplus, log_sigmoid, logsumexp, variance, nearest, sin, cos
                             upsampling, reflect padding, instance-norm-like normalization
 
 The outputs are committed to the repository, so the Swift tests need neither Python nor
@@ -404,6 +404,12 @@ def make_misc_ops():
     seed(file, "softplus")
     unary("softplus", {"op": "softplus", "beta": 1, "threshold": 20},
           randn(3, 5, scale=10.0), lambda x: F.softplus(x))
+
+    seed(file, "sin")
+    unary("sin", {"op": "sin"}, randn(3, 5, scale=4.0), lambda x: torch.sin(x))
+
+    seed(file, "cos")
+    unary("cos", {"op": "cos"}, randn(3, 5, scale=4.0), lambda x: torch.cos(x))
 
     seed(file, "log_sigmoid")
     unary("log_sigmoid", {"op": "log_sigmoid"},

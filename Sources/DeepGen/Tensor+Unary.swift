@@ -110,6 +110,16 @@ extension Tensor {
         }
     }
 
+    public func sin() -> Tensor {
+        let x = self, out = map { Foundation.sin($0) }
+        return Tensor.record("sin", out, inputs: [x]) { g in [g * x.cos()] }
+    }
+
+    public func cos() -> Tensor {
+        let x = self, out = map { Foundation.cos($0) }
+        return Tensor.record("cos", out, inputs: [x]) { g in [-(g * x.sin())] }
+    }
+
     /// `log(1 + exp(x))`, computed as `Swift.max(x, 0) + log1p(exp(-|x|))` so it never overflows.
     public func softplus() -> Tensor {
         let x = self, out = mapVector(Tensor.softplusVector)

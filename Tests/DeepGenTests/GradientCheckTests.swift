@@ -45,6 +45,8 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
         expectGradient("sigmoid", { $0[0].sigmoid() }, [x])
         expectGradient("tanh", { $0[0].tanh() }, [x])
         expectGradient("softplus", { $0[0].softplus() }, [x * 3])
+        expectGradient("sin", { $0[0].sin() }, [x * 3])
+        expectGradient("cos", { $0[0].cos() }, [x * 3])
         expectGradient("logSigmoid", { $0[0].logSigmoid() }, [x * 3])
     }
 

@@ -99,11 +99,13 @@ func expectMatches(
 
     @Test func miscellaneousOps() {
         let cases = fixture("misc_ops")
-        #expect(cases.count == 7)
+        #expect(cases.count == 9)
         for c in cases {
             let f: ([Tensor]) -> Tensor
             switch c.name {
             case "softplus": f = { $0[0].softplus() }
+            case "sin": f = { $0[0].sin() }
+            case "cos": f = { $0[0].cos() }
             case "log_sigmoid": f = { $0[0].logSigmoid() }
             case "logsumexp_axis1": f = { $0[0].logSumExp(axis: 1) }
             case "variance_axes02": f = { $0[0].variance(axes: [0, 2], keepDims: true) }

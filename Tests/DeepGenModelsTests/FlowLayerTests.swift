@@ -47,6 +47,25 @@ import DeepGenNN
         return c
     }
 
+    /// A planar flow with weights large enough to bend; `contracting` makes wᵀu very negative,
+    /// where û's correction keeps it invertible.
+    func planar(features: Int, seed: UInt64, contracting: Bool = false) -> PlanarFlow {
+        var rng = RandomGenerator(seed: seed)
+        let p = PlanarFlow(features: features, using: &rng)
+        p.w.value = Tensor.normal([features], std: 1, using: &rng)
+        p.u.value = contracting ? -3 * p.w.value : Tensor.normal([features], std: 1, using: &rng)
+        p.b.value = Tensor([0.3])
+        return p
+    }
+
+    func radial(features: Int, seed: UInt64, contracting: Bool = false) -> RadialFlow {
+        var rng = RandomGenerator(seed: seed)
+        let r = RadialFlow(features: features, using: &rng)
+        r.alphaRaw.value = Tensor([0.5])
+        r.betaRaw.value = Tensor([contracting ? -4 : 1.5])
+        return r
+    }
+
     /// Each layer under test with an input of its shape.
     func cases() -> [(String, any FlowLayer, Tensor)] {
         var rng = RandomGenerator(seed: 11)
@@ -61,6 +80,12 @@ import DeepGenNN
             ("invertible linear, vectors", linear(channels: 4, seed: 6), vectors),
             ("invertible linear, images", linear(channels: 2, seed: 7), images),
             ("squeeze", Squeeze(), Tensor.normal([2, 2, 4, 6], using: &rng)),
+            ("planar, 2-D", planar(features: 2, seed: 12), vectors.sliced(axis: 1, 0..<2)),
+            ("planar, 4-D", planar(features: 4, seed: 13), vectors),
+            ("planar, contracting", planar(features: 2, seed: 14, contracting: true), vectors.sliced(axis: 1, 0..<2)),
+            ("radial, 2-D", radial(features: 2, seed: 15), vectors.sliced(axis: 1, 0..<2)),
+            ("radial, 4-D", radial(features: 4, seed: 16), vectors),
+            ("radial, contracting", radial(features: 2, seed: 17, contracting: true), vectors.sliced(axis: 1, 0..<2)),
             ("channel coupling, 4 channels", channelCoupling(channels: 4, seed: 8), Tensor.normal([3, 4, 3, 2], using: &rng)),
             ("channel coupling, 3 channels", channelCoupling(channels: 3, seed: 9), Tensor.normal([2, 3, 2, 2], using: &rng)),
         ]

@@ -80,6 +80,9 @@ struct Eval: ParsableCommand {
         var chosen = try parsedMetrics()
         if chosen.isEmpty {
             chosen = try defaultMetrics(for: loaded.config)
+            if chosen.isEmpty {
+                throw RuntimeError("\(loaded.config.model) has no `deepgen eval` metric; its test metrics after every epoch are in the run's metrics.csv")
+            }
             // Mode coverage needs discrete modes (ring8, grid25), not spiral, swiss-roll or two-moons.
             if chosen.contains(.modes), (try? modes(of: runData.train())) == nil {
                 chosen.removeAll { $0 == .modes }

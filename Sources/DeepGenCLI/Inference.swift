@@ -79,7 +79,7 @@ struct Sample: ParsableCommand {
         var parts: [Tensor] = []
         try Self.sample(sampler, count: count, label: classLabel, temperature: temperature, using: &rng) { parts.append($0) }
         let images = parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
-        if loaded.config.data.kind == .points {
+        if [.points, .energy].contains(loaded.config.data.kind) {
             guard out.hasSuffix(".npy") else {
                 let plot = ScatterPlot(extent: ScatterPlot.extent(of: images))
                 try Data(plot.png([(images, (31, 90, 200))])).write(to: URL(fileURLWithPath: out))

@@ -4,12 +4,16 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
     case image
     /// A point `[D]` (the 2-D mixtures).
     case points
+    /// An unnormalized 2-D density `exp(−U)` to fit by reverse KL (`energy:u1`…`u4`); its
+    /// samples are base noise `N(0, I)` for the flow to transform.
+    case energy
 
     /// How a message names data of this kind.
     public var noun: String {
         switch self {
         case .image: return "images"
         case .points: return "2-D points"
+        case .energy: return "2-D energy functions"
         }
     }
 }

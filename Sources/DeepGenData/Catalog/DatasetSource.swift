@@ -26,7 +26,7 @@ public struct LoadedDataset {
 public enum DatasetRegistry {
     /// The datasets DeepGen ships, in `deepgen list` order: the one list a new dataset joins.
     public static let builtIn: [any DatasetSource.Type] = [
-        ShapesSource.self, IDXSource.self, MixtureSource.self, ImageFolderSource.self, UnpairedFolderSource.self,
+        ShapesSource.self, IDXSource.self, MixtureSource.self, EnergySource.self, ImageFolderSource.self, UnpairedFolderSource.self,
     ]
 
     nonisolated(unsafe) private static var registered: [any DatasetSource.Type] = []

@@ -10,19 +10,36 @@ public enum FlowFamily: ModelFamily {
     public static let variants = [
         ModelVariant("realnvp", "RealNVP (Dinh et al. 2017) for 2-D points: affine couplings with bounded scales, ActNorm, exact likelihood"),
         ModelVariant("glow", "Glow (Kingma & Dhariwal 2018) for images: multi-scale, ActNorm, 1×1 convolutions, affine couplings; bits/dim"),
+        ModelVariant("planar", "planar flow (Rezende & Mohamed 2015) fitted to a 2-D energy (energy:u1…u4) by reverse KL"),
+        ModelVariant("radial", "radial flow (Rezende & Mohamed 2015) fitted to a 2-D energy (energy:u1…u4) by reverse KL"),
     ]
 
+    static func isEnergyFlow(_ variant: String) -> Bool { variant == "planar" || variant == "radial" }
+
     public static func options(for variant: String) -> any FamilyOptions<FlowHyperparameters>.Type {
-        variant == "glow" ? GlowOptions.self : RealNVPOptions.self
+        if isEnergyFlow(variant) { return EnergyFlowOptions.self }
+        return variant == "glow" ? GlowOptions.self : RealNVPOptions.self
     }
 
     public static func dataNeeds(_ variant: String) -> DataNeeds {
-        variant == "glow" ? DataNeeds(kinds: [.image], range: .zeroToOne) : DataNeeds(kinds: [.points])
+        if isEnergyFlow(variant) { return DataNeeds(kinds: [.energy]) }
+        return variant == "glow" ? DataNeeds(kinds: [.image], range: .zeroToOne) : DataNeeds(kinds: [.points])
+    }
+
+    /// The energy a planar or radial flow fits, from its dataset.
+    public static func adapt(_ h: inout FlowHyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {
+        if let e = dataset as? EnergyDataset { h.energy = e.energy.rawValue }
     }
 
     public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: FlowHyperparameters) {
         var optimizer = OptimizerSettings.adam(learningRate: 1e-3, betas: (0.9, 0.999))
         var h = FlowHyperparameters()
+        if isEnergyFlow(variant) {
+            (h.flowLength, h.annealingSteps) = (32, 2000)
+            optimizer.learningRate = 5e-3
+            optimizer.maxGradientNorm = 10
+            return (TrainingSettings(epochs: 20, batchSize: 256, optimizer: optimizer), h)
+        }
         if variant == "glow" {
             // Unclipped: a clip at norm 50 was active on every step and cost 0.2 bits/dim after one epoch.
             (h.levels, h.stepsPerLevel, h.hiddenChannels, h.logitAlpha) = (2, 4, 64, 0.05)
@@ -37,6 +54,13 @@ public enum FlowFamily: ModelFamily {
 
     public static func validate(_ h: FlowHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
         func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        if isEnergyFlow(variant) {
+            guard let length = h.flowLength, let steps = h.annealingSteps else { try fail("\(variant) needs its flow length and annealing steps"); return }
+            try checkRange(length, 1..., "--flow-length")
+            try checkRange(steps, 1..., "--annealing-steps")
+            if let e = h.energy, Energy2D(rawValue: e) == nil { try fail("unknown energy '\(e)'") }
+            return
+        }
         if variant == "glow" {
             for (flag, set) in [("--couplings", h.couplings != nil), ("--hidden-size", h.hiddenSize != nil), ("--hidden-layers", h.hiddenLayers != nil)] where set {
                 try fail("\(flag) is an option of realnvp; glow has --levels, --steps and --hidden-channels")
@@ -77,14 +101,19 @@ public enum FlowFamily: ModelFamily {
         if let n = h.levels { try checkRange(n, ...8, "--levels") }
         if let n = h.stepsPerLevel { try checkRange(n, ...256, "--steps") }
         if let n = h.hiddenChannels { try checkRange(n, ...4096, "--hidden-channels") }
+        if let n = h.flowLength { try checkRange(n, ...4096, "--flow-length") }
     }
 
+    /// (planar and radial report KL(q‖p) after every epoch in `metrics.csv`; `deepgen eval` has
+    /// no metric for them yet.)
     public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] {
-        variant == "glow" ? [.nll, .fid, .kid, .pr, .score] : [.nll, .modes]
+        if isEnergyFlow(variant) { return [] }
+        return variant == "glow" ? [.nll, .fid, .kid, .pr, .score] : [.nll, .modes]
     }
 
     public static func makeModel(_ config: ModelConfig, hyperparameters: FlowHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
-        try FlowModel(config: config, hyperparameters: hyperparameters, using: &rng)
+        if isEnergyFlow(config.model) { return try EnergyFlowModel(config: config, hyperparameters: hyperparameters, using: &rng) }
+        return try FlowModel(config: config, hyperparameters: hyperparameters, using: &rng)
     }
 }
 
@@ -104,6 +133,12 @@ public struct FlowHyperparameters: ModelHyperparameters, Equatable {
     public var hiddenChannels: Int?
     /// glow: α of the logit transform of the dequantized pixels.
     public var logitAlpha: Float?
+    /// planar, radial: flows in the chain.
+    public var flowLength: Int?
+    /// planar, radial: optimizer steps over which the energy's weight rises from 0.01 to 1.
+    public var annealingSteps: Int?
+    /// planar, radial: the energy fitted (`u1`…`u4`), from the dataset.
+    public var energy: String?
     /// An ActNorm (data-dependent initialization) at the start of every step.
     public var actNorm = true
 
@@ -143,5 +178,18 @@ public struct GlowOptions: FamilyOptions {
         if let hiddenChannels { h.hiddenChannels = hiddenChannels }
         if let logitAlpha { h.logitAlpha = logitAlpha }
         if let actNorm { h.actNorm = actNorm }
+    }
+}
+
+/// `planar`'s and `radial`'s options.
+public struct EnergyFlowOptions: FamilyOptions {
+    @Option(help: "Flows in the chain (default 32).") var flowLength: Int?
+    @Option(help: "Optimizer steps over which the energy's weight rises from 0.01 to 1 (default 2000).") var annealingSteps: Int?
+
+    public init() {}
+
+    public func apply(to h: inout FlowHyperparameters, variant: String) throws {
+        if let flowLength { h.flowLength = flowLength }
+        if let annealingSteps { h.annealingSteps = annealingSteps }
     }
 }

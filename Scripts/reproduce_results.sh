@@ -14,7 +14,8 @@
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
-#   flows       RealNVP on ring8, grid25 and two-moons, Glow on Fashion-MNIST 5 epochs, with `deepgen eval`
+#   flows       RealNVP on ring8, grid25 and two-moons, planar and radial flows on U1–U4, Glow on
+#               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   torch       the PyTorch VAEs of RESULTS (needs torch), evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +85,10 @@ for group in $groups; do
       train realnvp-grid25 realnvp --data grid25
       train realnvp-two-moons realnvp --data two-moons
       for run in realnvp-ring8 realnvp-grid25 realnvp-two-moons; do evaluate "$run"; done
+      for flow in planar radial; do
+        for energy in u1 u2 u3 u4; do train "$flow-$energy" "$flow" --data "energy:$energy"; done
+      done
+      python3 Scripts/results_tables.py kl "$out"/planar-u{1,2,3,4} "$out"/radial-u{1,2,3,4}
       train glow-fmnist glow --data fashion-mnist
       evaluate glow-fmnist
       python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons "$out"/glow-fmnist

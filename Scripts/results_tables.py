@@ -6,6 +6,7 @@ Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, pre
        python3 Scripts/results_tables.py nll RUN_OR_JSON...      # VAE likelihoods
        python3 Scripts/results_tables.py modes RUN_OR_JSON...    # 2-D mode coverage
        python3 Scripts/results_tables.py flows RUN_OR_JSON...    # exact NLL and bits/dim (+ modes)
+       python3 Scripts/results_tables.py kl RUN...               # planar/radial: last epoch's KL(q||p)
        python3 Scripts/results_tables.py translation RUN_OR_JSON...
 A RUN is a run folder (its eval.json is read).
 """
@@ -71,6 +72,15 @@ def flows(report, name):
     return [f"| {name} | {n['negativeLogLikelihood']:.3f} | {n['bitsPerDimension']:.3f} | {n['imageCount']} | {modes_cell} | {hq_cell} |"]
 
 
+def kl_row(path, name):
+    with open(os.path.join(path, "metrics.csv")) as f:
+        rows = [line.rstrip("\n").split(",") for line in f]
+    column = rows[0].index("test_kl")
+    values = [(r[1], float(r[column])) for r in rows[1:] if column < len(r) and r[column]]
+    epoch, kl = values[-1]
+    return [f"| {name} | {int(epoch) + 1} | {kl:.4f} |"]
+
+
 def translation(report, name):
     rows = []
     for t in report["results"]["translation"]:
@@ -81,10 +91,14 @@ def translation(report, name):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "translation"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation"):
         sys.exit(__doc__)
     kind = sys.argv[1]
     for path in sys.argv[2:]:
+        if kind == "kl":
+            for line in kl_row(path, os.path.basename(os.path.normpath(path))):
+                print(line)
+            continue
         report = load(path)
         name = os.path.basename(os.path.normpath(path)).replace(".json", "")
         for line in globals()[kind](report, name):

@@ -11,20 +11,18 @@ Prints each epoch's test bits/dim (one dequantization draw per image) and the im
 torch, numpy and safetensors.
 """
 import argparse
-import json
 import math
 import os
 import sys
 import time
 
 import torch
-from safetensors.torch import save_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "bench"))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "pytorch"))
 from pytorch_train import GlowImages, logit_dequantize  # noqa: E402
-from train_vae import find, load_idx_images  # noqa: E402
+from train_vae import find, load_idx_images, save_deepgen_weights  # noqa: E402
 
 
 def nll_nats(model, x, alpha):
@@ -75,15 +73,7 @@ def main():
         "training": {"batchSize": batch, "decayEpochs": 0, "epochs": args.epochs,
                      "optimizer": {"beta1": 0.9, "beta2": 0.999, "kind": "adam", "learningRate": 1e-3}, "seed": args.seed},
     }
-    metadata = {
-        "deepgen.format_version": "3",
-        "deepgen.model_config": json.dumps(config, sort_keys=True),
-        "deepgen.data": json.dumps({"imageSize": 64, "spec": "fashion-mnist", "syntheticCount": 60000}, sort_keys=True),
-        "deepgen.epoch": str(args.epochs),
-        "trained_by": f"PyTorch {torch.__version__}, Scripts/pytorch/train_flow.py",
-    }
-    tensors = {f"flow.{k}": v.contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, args.out, metadata=metadata)
+    save_deepgen_weights(model, "flow", config, format_version=3, epochs=args.epochs, out=args.out, script="train_flow.py")
     print(f"wrote {args.out} after {time.time() - start:.0f} s")
 
 

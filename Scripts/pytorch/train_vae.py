@@ -97,16 +97,22 @@ def main():
                   poolSize=50, residualBlocks=9, sampleShape=[1, 28, 28], seed=args.seed, width=64)
     if args.binarize:
         config["binarize"] = True
+    save_deepgen_weights(model, "vae", config, format_version=2, epochs=args.epochs, out=args.out, script="train_vae.py")
+    print(f"wrote {args.out} after {time.time() - start:.0f} s")
+
+
+def save_deepgen_weights(model, network, config, format_version, epochs, out, script):
+    """Saves `model`'s state_dict as a DeepGen weights file: tensors under `network.`, the model
+    configuration and Fashion-MNIST data options in the metadata, as `deepgen export` writes."""
     metadata = {
-        "deepgen.format_version": "2",
+        "deepgen.format_version": str(format_version),
         "deepgen.model_config": json.dumps(config, sort_keys=True),
         "deepgen.data": json.dumps({"imageSize": 64, "spec": "fashion-mnist", "syntheticCount": 60000}, sort_keys=True),
-        "deepgen.epoch": str(args.epochs),
-        "trained_by": f"PyTorch {torch.__version__}, Scripts/pytorch/train_vae.py",
+        "deepgen.epoch": str(epochs),
+        "trained_by": f"PyTorch {torch.__version__}, Scripts/pytorch/{script}",
     }
-    tensors = {f"vae.{k}": v.contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, args.out, metadata=metadata)
-    print(f"wrote {args.out} after {time.time() - start:.0f} s")
+    tensors = {f"{network}.{k}": v.contiguous() for k, v in model.state_dict().items()}
+    save_file(tensors, out, metadata=metadata)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,20 @@ extension VariationalAutoencoder {
                             for r in 0..<rows { (dst.baseAddress! + r * pixels).update(from: src.baseAddress! + image * pixels, count: pixels) }
                         }
                     }
-                    let raw = decodeRaw(Tensor(shape: [rows, latent], scalars: z))
+                    var zK = Tensor(shape: [rows, latent], scalars: z)
+                    if let flow = q.flow {
+                        // log q_K(z_K) = log q_0(z_0) − Σ log |det J|; the prior is at z_K.
+                        let (moved, logDet) = flow.repeating(image: image, rows: rows).transform(zK)
+                        zK = moved
+                        let zs = moved.scalars, ld = logDet.scalars
+                        for r in 0..<rows {
+                            var lp: Float = 0
+                            for j in 0..<latent { lp += -0.5 * (zs[r * latent + j] * zs[r * latent + j] + logTwoPi) }
+                            logPrior[r] = lp
+                            logPosterior[r] -= ld[r]
+                        }
+                    }
+                    let raw = decodeRaw(zK)
                     let nll = reconstructionNLL(Tensor(shape: [rows] + imageShape, scalars: repeated), raw: raw).scalars
                     for r in 0..<rows { weights.append(Double(-nll[r] + logPrior[r] - logPosterior[r])) }
                     done += rows

@@ -13,6 +13,11 @@ public enum VAELikelihood: String, Codable, Sendable {
 public struct Posterior {
     public var mean: Tensor
     public var logVariance: Tensor
+    /// Planar flows on top of the Gaussian (`vae --flow planar`), or none.
+    public var flow: PosteriorFlow? = nil
+
+    /// The posterior mean, through the flows when there are any.
+    public var center: Tensor { flow?.transform(mean).z ?? mean }
 
     /// z = μ + σ·ε with ε ~ N(0, 1): the reparameterization trick, differentiable in μ and σ.
     public func sample(using rng: inout RandomGenerator) -> Tensor {
@@ -56,16 +61,27 @@ extension VariationalAutoencoder {
 
     /// The negative ELBO with a β weight on the KL term (β = 1 is the VAE, β > 1 a β-VAE).
     /// The loss is summed over pixels and averaged over images, so it reads in nats per image.
+    /// With posterior flows the KL term is the one-sample estimate
+    /// `log q_0(z_0) − Σ log |det J| − log p(z_K)` (it has no closed form).
     public func elbo(_ x: Tensor, beta: Float = 1, using rng: inout RandomGenerator) -> ELBOTerms {
         let q = encode(x)
-        let raw = decodeRaw(q.sample(using: &rng))
-        let rec = reconstructionNLL(x, raw: raw)
-        let kl = Loss.gaussianKL(mean: q.mean, logVariance: q.logVariance)
+        let z0 = q.sample(using: &rng)
+        guard let flow = q.flow else {
+            let rec = reconstructionNLL(x, raw: decodeRaw(z0))
+            let kl = Loss.gaussianKL(mean: q.mean, logVariance: q.logVariance)
+            return ELBOTerms(reconstruction: rec, kl: kl, loss: (rec + beta * kl).mean())
+        }
+        let (z, logDet) = flow.transform(z0)
+        let rec = reconstructionNLL(x, raw: decodeRaw(z))
+        let eps = (z0 - q.mean) * (-0.5 * q.logVariance).exp()
+        let logQ0 = (-0.5 * (eps * eps + q.logVariance)).sum(axis: 1)  // the 2π terms cancel with the prior's
+        let logPrior = (-0.5 * z * z).sum(axis: 1)
+        let kl = logQ0 - logDet - logPrior
         return ELBOTerms(reconstruction: rec, kl: kl, loss: (rec + beta * kl).mean())
     }
 
-    /// Reconstructs `x` through the posterior mean.
-    public func reconstruct(_ x: Tensor) -> Tensor { decode(encode(x).mean) }
+    /// Reconstructs `x` through the posterior mean (through the flows when there are any).
+    public func reconstruct(_ x: Tensor) -> Tensor { decode(encode(x).center) }
 
     /// Images decoded from z ~ N(0, I).
     public func sample(count: Int, using rng: inout RandomGenerator) -> Tensor {
@@ -76,7 +92,7 @@ extension VariationalAutoencoder {
     /// (each a single image `[1, C, H, W]`).
     public func interpolate(from a: Tensor, to b: Tensor, steps: Int) -> Tensor {
         precondition(steps >= 2, "[interpolate] needs at least 2 steps, got \(steps)")
-        let za = encode(a).mean, zb = encode(b).mean
+        let za = encode(a).center, zb = encode(b).center
         let ts = Tensor(shape: [steps, 1], scalars: (0..<steps).map { Float($0) / Float(steps - 1) })
         return decode((1 - ts) * za + ts * zb)
     }
@@ -87,26 +103,39 @@ extension VariationalAutoencoder {
 /// `pytorch/examples/vae`.
 public final class MLPVAE: Module, VariationalAutoencoder {
     public let fc1: Linear, fc21: Linear, fc22: Linear, fc3: Linear, fc4: Linear
+    /// With `flowLength` > 0: the head giving each image's planar flows (u, w, b of every flow).
+    public let fcFlow: Linear?
     public let latentSize: Int
     public let likelihood: VAELikelihood
     public let imageShape: [Int]
+    public let flowLength: Int
 
     public init(imageShape: [Int] = [1, 28, 28], hidden: Int = 400, latentSize: Int = 20, likelihood: VAELikelihood = .bernoulli,
-                using rng: inout RandomGenerator) {
+                flowLength: Int = 0, using rng: inout RandomGenerator) {
         let n = imageShape.reduce(1, *)
         fc1 = Linear(n, hidden, using: &rng)
         fc21 = Linear(hidden, latentSize, using: &rng)
         fc22 = Linear(hidden, latentSize, using: &rng)
         fc3 = Linear(latentSize, hidden, using: &rng)
         fc4 = Linear(hidden, n, using: &rng)
+        // Drawn after the original layers, so a VAE without flows keeps its initial weights.
+        fcFlow = flowLength > 0 ? Linear(hidden, flowLength * (2 * latentSize + 1), using: &rng) : nil
         self.latentSize = latentSize
         self.likelihood = likelihood
         self.imageShape = imageShape
+        self.flowLength = flowLength
     }
 
     public func encode(_ x: Tensor) -> Posterior {
         let h = fc1(x.flattened(from: 1)).relu()
-        return Posterior(mean: fc21(h), logVariance: fc22(h))
+        var q = Posterior(mean: fc21(h), logVariance: fc22(h))
+        if let fcFlow {
+            let out = fcFlow(h), (n, k, d) = (x.shape[0], flowLength, latentSize)
+            q.flow = PosteriorFlow(u: out.sliced(axis: 1, 0..<(k * d)).reshaped([n, k, d]),
+                                   w: out.sliced(axis: 1, (k * d)..<(2 * k * d)).reshaped([n, k, d]),
+                                   b: out.sliced(axis: 1, (2 * k * d)..<(2 * k * d + k)))
+        }
+        return q
     }
 
     public func decodeRaw(_ z: Tensor) -> Tensor {

@@ -29,6 +29,13 @@ public enum VAEFamily: ModelFamily {
         if h.binarize && h.likelihood != .bernoulli {
             try fail("binarized data is for VAEs with Bernoulli pixels; \(variant) with \(h.likelihood.rawValue) pixels does not take it")
         }
+        if let flow = h.flow {
+            if variant != "vae" { try fail("--flow is an option of vae") }
+            if flow != "planar" { try fail("--flow must be planar, got \(flow)") }
+            try checkRange(h.flowLength ?? 0, 1..., "--flow-length")
+        } else if h.flowLength != nil {
+            try fail("--flow-length needs --flow planar")
+        }
         if variant == "conv-vae" {
             if h.hiddenSize != nil { try fail("--hidden-size sets the MLP VAE's hidden layer; conv-vae has --width") }
             guard let w = h.width else { try fail("conv-vae needs a width"); return }
@@ -47,6 +54,7 @@ public enum VAEFamily: ModelFamily {
         try checkRange(h.latentSize, ...65_536, "--latent-size")
         if let w = h.width { try checkRange(w, ...4096, "--width") }
         if let n = h.hiddenSize { try checkRange(n, ...65_536, "--hidden-size") }
+        if let n = h.flowLength { try checkRange(n, ...1024, "--flow-length") }
         if !(h.klWeight >= 0) || !h.klWeight.isFinite {
             throw ConfigurationError(message: "the KL weight β must be zero or positive, got \(h.klWeight)")
         }
@@ -80,6 +88,10 @@ public struct VAEHyperparameters: ModelHyperparameters, Equatable {
     /// binarization, the setting of the VAE likelihood literature); the test set is binarized
     /// once with a fixed seed.
     public var binarize = false
+    /// vae: flows on the posterior, `planar` (Rezende & Mohamed 2015), or none.
+    public var flow: String?
+    /// vae: how many planar flows (with `flow`).
+    public var flowLength: Int?
 
     public init(latentSize: Int = 20, hiddenSize: Int? = nil, width: Int? = nil, likelihood: VAELikelihood = .bernoulli,
                 klWeight: Float = 1, binarize: Bool = false) {
@@ -116,12 +128,16 @@ public struct VAECommonOptions: ParsableArguments {
 public struct MLPVAEOptions: FamilyOptions {
     @OptionGroup var common: VAECommonOptions
     @Option(help: "Units of the encoder's and decoder's hidden layer (default 400).") var hiddenSize: Int?
+    @Option(help: "Flows on the posterior: planar (Rezende & Mohamed 2015, amortized by the encoder).") var flow: String?
+    @Option(help: "How many planar flows (default 10 with --flow).") var flowLength: Int?
 
     public init() {}
 
     public func apply(to h: inout VAEHyperparameters, variant: String) throws {
         common.apply(to: &h)
         if let hiddenSize { h.hiddenSize = hiddenSize }
+        if let flow { h.flow = flow; h.flowLength = h.flowLength ?? 10 }
+        if let flowLength { h.flowLength = flowLength }
     }
 }
 

@@ -18,7 +18,7 @@ public final class VAEModel: GenerativeModel, PriorSampling, Reconstructing, Lik
         switch config.model {
         case "vae":
             vae = MLPVAE(imageShape: config.sampleShape, hidden: h.hiddenSize ?? 400, latentSize: h.latentSize,
-                         likelihood: h.likelihood, using: &rng)
+                         likelihood: h.likelihood, flowLength: h.flow == nil ? 0 : h.flowLength ?? 0, using: &rng)
         case "conv-vae":
             vae = ConvVAE(channels: config.sampleShape[0], width: h.width ?? 32, latentSize: h.latentSize, likelihood: h.likelihood, using: &rng)
         default:

@@ -10,7 +10,8 @@
 # Groups (default: all but torch):
 #   shapes      the README's first command (conv VAE on shapes, 5 epochs)
 #   fmnist-gan  DCGAN 5 epochs and cDCGAN 3 epochs on Fashion-MNIST, with `deepgen eval`
-#   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs, conv VAE 10 epochs, with `deepgen eval`
+#   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs (plain and with 10 planar flows), conv VAE 10
+#               epochs, with `deepgen eval`
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
@@ -57,11 +58,13 @@ for group in $groups; do
       evaluate vae-fmnist
       train vae-fmnist-bin vae --data fashion-mnist --epochs 100 --binarize
       evaluate vae-fmnist-bin
+      train vae-fmnist-bin-planar10 vae --data fashion-mnist --epochs 100 --binarize --flow planar --flow-length 10
+      evaluate vae-fmnist-bin-planar10 --metrics nll
       train conv-vae-fmnist conv-vae --data fashion-mnist --epochs 10
       evaluate conv-vae-fmnist --metrics fid,kid,pr,score
       timed conv-vae-fmnist-nll eval "$out/conv-vae-fmnist" --metrics nll --count 1000 --iwae-samples 1000 --out "$out/conv-vae-fmnist/eval-nll.json"
       python3 Scripts/results_tables.py images "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/conv-vae-fmnist"
-      python3 Scripts/results_tables.py nll "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/conv-vae-fmnist/eval-nll.json"
+      python3 Scripts/results_tables.py nll "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/vae-fmnist-bin-planar10" "$out/conv-vae-fmnist/eval-nll.json"
       ;;
     cyclegan)
       train cyclegan-sneaker-boot cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4

@@ -49,6 +49,9 @@ struct EvaluationTable {
                 rows.append(("−log p(x), IWAE k=\(nll.samples)", "\(f(nll.negativeLogLikelihood)) nats\(bits)"))
             }
         }
+        if let kl = r.kl {
+            rows.append(("KL(q‖p)", "\(f(kl, 4)) nats (\(r.klSamples ?? 0) samples)"))
+        }
         for t in r.translation ?? [] {
             var parts = ["cycle L1 \(f(t.cycleL1, 4))"]
             if let share = t.targetClassShare { parts.insert("target class \(percent(share))", at: 0) }

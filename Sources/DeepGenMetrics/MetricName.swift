@@ -16,6 +16,8 @@ public enum MetricName: String, CaseIterable, Codable, Sendable {
     case translation
     /// A classifier's test accuracy.
     case accuracy
+    /// KL(q‖p) of a model fitted to an unnormalized target density (planar and radial flows).
+    case kl
 
     /// Whether the metric compares features of the domain classifier.
     public var needsExtractor: Bool { [.fid, .kid, .pr, .score].contains(self) }

@@ -82,6 +82,9 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
     public var nll: LikelihoodEstimate?
     public var translation: [TranslationResult]?
     public var accuracy: Double?
+    /// KL(q‖p) in nats of a model fitted to a target density, and the draws it was estimated from.
+    public var kl: Double?
+    public var klSamples: Int?
     /// The same feature metrics for training images in place of samples (the data's own floor).
     public var reference: FeatureScores?
 
@@ -100,6 +103,8 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
         r.nll = newer.nll ?? nll
         r.translation = newer.translation ?? translation
         r.accuracy = newer.accuracy ?? accuracy
+        r.kl = newer.kl ?? kl
+        r.klSamples = newer.klSamples ?? klSamples
         r.reference = newer.reference ?? reference
         return r
     }
@@ -199,6 +204,14 @@ public final class ModelEvaluator {
         if metrics.contains(.modes) { results.modes = try modeCoverage(options) }
         if metrics.contains(.nll) { results.nll = try likelihood(options) }
         if metrics.contains(.translation) { results.translation = try translation(options) }
+        if metrics.contains(.kl) {
+            guard let fitted = model as? TargetDensityFitting else {
+                throw MetricError.unsupported("kl is for models fitted to a target density (planar, radial); this is \(config.model)")
+            }
+            let n = options.count ?? 100_000
+            var rng = RandomGenerator(seed: options.seed ^ 0x4B1)
+            (results.kl, results.klSamples) = (try fitted.reverseKL(samples: n, using: &rng), n)
+        }
         if metrics.contains(.accuracy) {
             guard let classifier = model as? Classifying else { throw MetricError.unsupported("accuracy is for classifiers; this is \(config.model)") }
             results.accuracy = Double(try classifier.featureExtractor(source: "the evaluated classifier").accuracy(on: data.test(), range: range))

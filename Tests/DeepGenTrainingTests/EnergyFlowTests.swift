@@ -45,9 +45,11 @@ import DeepGenModels
         #expect(String(decoding: try Data(contentsOf: npy).prefix(128), as: UTF8.self).contains("'shape': (300, 2)"))
         try deepgen(["sample", run.path, "--count", "300", "--out", png.path])
         #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
-        do { try deepgen(["eval", run.path]); Issue.record("eval had a metric") } catch {
-            #expect("\(error)".contains("metrics.csv"), "\(error)")
-        }
+        // `deepgen eval`: KL(q‖p) on fresh draws agrees with the last epoch's on the test noise.
+        try deepgen(["eval", run.path, "--count", "5000"])
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: run.appendingPathComponent("eval.json")))
+        let evaluated = try #require(report.results.kl)
+        #expect(report.results.klSamples == 5000 && evaluated > 0 && abs(evaluated - kl[3]) < 0.1, "eval \(evaluated), last epoch \(kl[3])")
     }
 
     @Test func theEnergiesAreThePapersAndTheirNormalizersConverge() {

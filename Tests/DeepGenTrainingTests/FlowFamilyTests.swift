@@ -197,5 +197,6 @@ import DeepGenNN
         try deepgen(["train", "gaussian", "--data", "ring8", "--synthetic-count", "256", "--epochs", "1", "--out", gaussian.path])
         #expect(refusal(["sample", gaussian.path, "--out", dir.appendingPathComponent("s.npy").path, "--temperature", "0.5"])
             .contains("--temperature is for flows"))
+        #expect(refusal(["eval", gaussian.path, "--metrics", "kl"]).contains("kl is for models fitted to a target density"))
     }
 }

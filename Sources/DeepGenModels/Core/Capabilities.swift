@@ -32,6 +32,13 @@ public protocol DivergenceExplaining: GenerativeModel {
     var nonFiniteSource: String? { get }
 }
 
+/// Fits an unnormalized target density `exp(−U)` (planar and radial flows on an energy): its
+/// reverse KL divergence from the target is what `deepgen eval` reports.
+public protocol TargetDensityFitting: GenerativeModel {
+    /// KL(q‖p) in nats, estimated from `samples` draws of the model.
+    func reverseKL(samples: Int, using rng: inout RandomGenerator) throws -> Double
+}
+
 /// Translates images between two domains (CycleGAN).
 public protocol DomainTranslating: GenerativeModel {
     /// Images of domain A as domain B (`aToB`) or back, in evaluation mode.

@@ -7,7 +7,7 @@ import Foundation
 /// divergence `KL(q‖p) = E_q[log q(x) + U(x)] + log Z` (Rezende & Mohamed 2015): base noise `z₀`
 /// through the flow gives `x` and `log q(x) = log N(z₀) − Σ log |det J|`. `U` is weighted by
 /// `β = min(1, 0.01 + step/annealingSteps)` during training, as in the paper.
-public final class EnergyFlowModel: GenerativeModel, TemperatureSampling, TestSetEvaluating {
+public final class EnergyFlowModel: GenerativeModel, TemperatureSampling, TestSetEvaluating, TargetDensityFitting {
     public let config: ModelConfig
     public let flow: FlowSequence
     public let network: TrainableNetwork
@@ -57,18 +57,37 @@ public final class EnergyFlowModel: GenerativeModel, TemperatureSampling, TestSe
 
     public var testMetricColumns: [String] { ["test_kl"] }
 
+    /// KL(q‖p) in nats, `E[log q(x) + U(x)] + log Z`, over the rows of base noise `z0`.
+    func reverseKL(base z0: Tensor) -> Double {
+        let (_, logQ, u) = transport(z0)
+        return (logQ + u).scalars.reduce(0) { $0 + Double($1) } / Double(max(z0.shape[0], 1)) + logNormalizer
+    }
+
+    public func reverseKL(samples: Int, using rng: inout RandomGenerator) throws -> Double {
+        var total = 0.0, done = 0
+        try evaluating {
+            while done < samples {
+                let n = min(10_000, samples - done)
+                let kl = reverseKL(base: Tensor.normal([n, 2], using: &rng))
+                guard kl.isFinite else { throw ConfigurationError(message: "KL(q‖p) is not finite: the flow has diverged") }
+                total += kl * Double(n)
+                done += n
+            }
+        }
+        return total / Double(max(samples, 1))
+    }
+
     /// KL(q‖p) in nats on the test split's base noise (fixed points, so epochs compare).
     public func evaluateTestSet(_ test: any Dataset) throws -> [EpochMetric] {
         let loader = try DataLoader(dataset: test, batchSize: 1000, shuffle: false, dropLast: false, prefetch: false)
         var total = 0.0, count = 0
         try evaluating {
             while let batch = try loader.next() {
-                let (_, logQ, u) = transport(batch.images)
-                total += (logQ + u).scalars.reduce(0) { $0 + Double($1) }
+                total += reverseKL(base: batch.images) * Double(batch.count)
                 count += batch.count
             }
         }
-        let kl = total / Double(max(count, 1)) + logNormalizer
+        let kl = total / Double(max(count, 1))
         return [EpochMetric(column: "test_kl", tag: "test/kl", value: Float(kl), message: String(format: "KL(q‖p) %.4f nats", kl))]
     }
 

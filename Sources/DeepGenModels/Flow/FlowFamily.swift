@@ -104,10 +104,8 @@ public enum FlowFamily: ModelFamily {
         if let n = h.flowLength { try checkRange(n, ...4096, "--flow-length") }
     }
 
-    /// (planar and radial report KL(q‖p) after every epoch in `metrics.csv`; `deepgen eval` has
-    /// no metric for them yet.)
     public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] {
-        if isEnergyFlow(variant) { return [] }
+        if isEnergyFlow(variant) { return [.kl] }
         return variant == "glow" ? [.nll, .fid, .kid, .pr, .score] : [.nll, .modes]
     }
 

@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "bench"))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "pytorch"))
 from pytorch_train import GlowImages, logit_dequantize  # noqa: E402
-from train_vae import find, load_idx_images, save_deepgen_weights  # noqa: E402
+from train_vae import fashion_mnist, save_deepgen_weights  # noqa: E402
 
 
 def nll_nats(model, x, alpha):
@@ -44,8 +44,7 @@ def main():
     args = p.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    train = torch.from_numpy(load_idx_images(find(args.data_dir, "train-images-idx3-ubyte")))
-    test = torch.from_numpy(load_idx_images(find(args.data_dir, "t10k-images-idx3-ubyte")))
+    train, test = fashion_mnist(args.data_dir)
     model = GlowImages((1, 28, 28), args.levels, args.steps, args.hidden_channels)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
     batch, dims = 64, 784

@@ -35,6 +35,12 @@ def find(directory, stem):
     raise SystemExit(f"{stem} not found in {directory}")
 
 
+def fashion_mnist(directory):
+    """The training and test images of Fashion-MNIST in `directory`, [N, 1, 28, 28] in [0, 1]."""
+    return tuple(torch.from_numpy(load_idx_images(find(directory, stem)))
+                 for stem in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"))
+
+
 class VAE(torch.nn.Module):
     """pytorch/examples' VAE: the layer names DeepGen's MLPVAE uses."""
 
@@ -67,8 +73,7 @@ def main():
     args = p.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    train = torch.from_numpy(load_idx_images(find(args.data_dir, "train-images-idx3-ubyte")))
-    test = torch.from_numpy(load_idx_images(find(args.data_dir, "t10k-images-idx3-ubyte")))
+    train, test = fashion_mnist(args.data_dir)
     model = VAE()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
     batch = 128

@@ -9,11 +9,6 @@ import DeepGenModels
 /// Planar and radial flows fitted to the energies of Rezende & Mohamed through the commands:
 /// train, stop, resume to the same weights, KL(q‖p) falling, samples; the energies themselves.
 @Suite(.serialized) struct EnergyFlowTests {
-    func deepgen(_ arguments: [String]) throws {
-        var command = try DeepGenCommand.parseAsRoot(arguments)
-        try command.run()
-    }
-
     func column(_ name: String, of run: URL) throws -> [Double] {
         let lines = try String(contentsOf: RunDirectory(run).metricsURL, encoding: .utf8).split(separator: "\n")
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)

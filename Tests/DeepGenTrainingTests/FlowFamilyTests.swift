@@ -14,11 +14,6 @@ import DeepGenNN
 @Suite(.serialized) struct FlowFamilyTests {
     init() { ModelFamilies.register(DiagonalGaussianFamily.self) }
 
-    func deepgen(_ arguments: [String]) throws {
-        var command = try DeepGenCommand.parseAsRoot(arguments)
-        try command.run()
-    }
-
     func report(_ run: URL) throws -> EvaluationReport {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -13,12 +13,6 @@ import DeepGenModels
 @Suite(.serialized) struct PluginFamilyTests {
     init() { ModelFamilies.register(DiagonalGaussianFamily.self) }
 
-    /// Runs a `deepgen` command line in this process.
-    func deepgen(_ arguments: [String]) throws {
-        var command = try DeepGenCommand.parseAsRoot(arguments)
-        try command.run()
-    }
-
     @Test func itsOptionsAndTheSharedOnesAreItsTrainCommandsHelp() throws {
         #expect(ModelFamilies.family(named: "gaussian") != nil)
         let command = try #require(Train.configuration.subcommands.first { $0.configuration.commandName == "gaussian" })

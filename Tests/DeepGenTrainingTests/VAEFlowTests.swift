@@ -8,11 +8,6 @@ import DeepGenModels
 
 /// `vae --flow planar`: planar flows on the posterior (Rezende & Mohamed 2015, §6).
 @Suite(.serialized) struct VAEFlowTests {
-    func deepgen(_ arguments: [String]) throws {
-        var command = try DeepGenCommand.parseAsRoot(arguments)
-        try command.run()
-    }
-
     /// A small MLP VAE with 3 flows whose flow head is moved off its initial weights.
     func model(seed: UInt64) -> MLPVAE {
         var rng = RandomGenerator(seed: seed)

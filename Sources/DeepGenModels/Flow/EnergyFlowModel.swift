@@ -15,8 +15,8 @@ public final class EnergyFlowModel: GenerativeModel, TemperatureSampling, TestSe
     public var lossNames: [String] { ["loss"] }
     public let energy: Energy2D
     let annealingSteps: Int
-    /// log Z of the target, computed once.
-    public let logNormalizer: Double
+    /// log Z of the target, computed on first use (sampling never needs it).
+    public private(set) lazy var logNormalizer: Double = energy.logNormalizer()
 
     public init(config: ModelConfig, hyperparameters h: FlowHyperparameters, using rng: inout RandomGenerator) throws {
         self.config = config
@@ -31,7 +31,6 @@ public final class EnergyFlowModel: GenerativeModel, TemperatureSampling, TestSe
         }
         flow = FlowSequence(layers)
         network = TrainableNetwork(name: "flow", module: flow, optimizer: config.training.optimizer.makeOptimizer())
-        logNormalizer = energy.logNormalizer()
     }
 
     /// Per example: `x = f(z₀)`, `log q(x)` and `U(x)`.

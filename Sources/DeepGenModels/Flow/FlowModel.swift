@@ -41,27 +41,31 @@ public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodSc
         network = TrainableNetwork(name: "flow", module: flow, optimizer: config.training.optimizer.makeOptimizer())
     }
 
+    /// What the flow models for `x`, and the log-determinant of getting there: for images the
+    /// dequantized logits (one draw from `rng`), for points `x` itself (`nil`).
+    func flowInput(_ x: Tensor, using rng: inout RandomGenerator) -> (v: Tensor, logDet: Tensor?) {
+        guard let dequantization else { return (x, nil) }
+        return dequantization.forward(x, using: &rng)
+    }
+
+    /// D·log 256: what uniform dequantization adds to a density of [0, 1]-scaled pixels to bound
+    /// the discrete pixels' −log P.
+    var discretization: Float { Float(Double(dimensions) * log(256)) }
+
     /// log p of each example in the data's own terms (nats): exact for points; for images the
     /// discrete pixels' bound `log p(y) − D·log 256` for one dequantization draw from `rng`.
     func logLikelihood(_ x: Tensor, using rng: inout RandomGenerator) -> Tensor {
-        guard let dequantization else { return flow.logProbability(x) }
-        let (v, logDet) = dequantization.forward(x, using: &rng)
-        return flow.logProbability(v) + logDet - Float(Double(dimensions) * log(256))
+        let (v, logDet) = flowInput(x, using: &rng)
+        guard let logDet else { return flow.logProbability(v) }
+        return flow.logProbability(v) + logDet - discretization
     }
 
     /// Minimizes the negative log-likelihood in nats per example.
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
-        var inputs = batch.inputs
-        let loss: Tensor
-        if let dequantization {
-            let (v, logDet) = dequantization.forward(batch.inputs, using: &rng)
-            inputs = v
-            loss = -(flow.logProbability(v) + logDet).mean() + Float(Double(dimensions) * log(256))
-        } else {
-            loss = -flow.logProbability(inputs).mean()
-        }
+        let (v, logDet) = flowInput(batch.inputs, using: &rng)
+        let loss = logDet.map { -(flow.logProbability(v) + $0).mean() + discretization } ?? -flow.logProbability(v).mean()
         let value = optimize(loss, [network])
-        nonFiniteSource = value.isFinite ? nil : flow.firstNonFiniteLayer(inputs).map { "first non-finite output: \($0)" }
+        nonFiniteSource = value.isFinite ? nil : flow.firstNonFiniteLayer(v).map { "first non-finite output: \($0)" }
         return ["nll": value]
     }
 

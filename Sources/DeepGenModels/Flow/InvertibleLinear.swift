@@ -19,6 +19,8 @@ public final class InvertibleLinear: Module, FlowLayer {
     /// The permutation matrix `P` and the signs of U's diagonal: fixed at initialization.
     public let permutation: Buffer
     public let sign: Buffer
+    /// Constants of `weight()`: ones strictly below the diagonal, and the identity.
+    private let lowerMask: Tensor, identity: Tensor
 
     public var kind: String { "invertible linear (1×1 convolution)" }
 
@@ -31,22 +33,21 @@ public final class InvertibleLinear: Module, FlowLayer {
         upper = Parameter(Tensor(shape: [c, c], scalars: upperValues.map(Float.init)))
         logScale = Parameter(Tensor(shape: [c], scalars: diagonal.map { Float(Foundation.log(Swift.abs($0))) }))
         sign = Buffer(Tensor(shape: [c], scalars: diagonal.map { $0 < 0 ? -1 : 1 }))
+        var mask = [Float](repeating: 0, count: c * c), eye = [Float](repeating: 0, count: c * c)
+        for i in 0..<c {
+            eye[i * c + i] = 1
+            for j in 0..<i { mask[i * c + j] = 1 }
+        }
+        lowerMask = Tensor(shape: [c, c], scalars: mask)
+        identity = Tensor(shape: [c, c], scalars: eye)
     }
 
     var channels: Int { logScale.shape[0] }
 
     /// `W` from its factors, differentiable.
     public func weight() -> Tensor {
-        let c = channels
-        var lowerMask = [Float](repeating: 0, count: c * c), eye = [Float](repeating: 0, count: c * c)
-        for i in 0..<c {
-            eye[i * c + i] = 1
-            for j in 0..<i { lowerMask[i * c + j] = 1 }
-        }
-        let lm = Tensor(shape: [c, c], scalars: lowerMask), identity = Tensor(shape: [c, c], scalars: eye)
-        let um = lm.transposed()
-        let l = lower.value * lm + identity
-        let u = upper.value * um + identity * (sign.value * logScale.value.exp()).reshaped([1, c])
+        let l = lower.value * lowerMask + identity
+        let u = upper.value * lowerMask.transposed() + identity * (sign.value * logScale.value.exp()).reshaped([1, channels])
         return permutation.value.matmul(l).matmul(u)
     }
 

@@ -19,20 +19,30 @@ public final class PlanarFlow: Module, FlowLayer {
         b = Parameter(Tensor(zeros: [1]))
     }
 
-    /// û, differentiable.
-    func uHat() -> Tensor {
-        let wu = (w.value * u.value).sum()
+    /// û of rows of `u` and `w` (`[N, D]`, or `[1, D]` shared by all rows), differentiable.
+    static func constrained(u: Tensor, w: Tensor) -> Tensor {
+        let rows = u.shape[0]
+        let wu = (w * u).sum(axis: 1)
         let m = -1 + wu.softplus()
-        return u.value + (m - wu) * w.value / ((w.value * w.value).sum() + 1e-12)
+        return u + ((m - wu) / ((w * w).sum(axis: 1) + 1e-12)).reshaped([rows, 1]) * w
     }
 
+    /// One planar flow on the rows of `z` `[N, D]`, with parameters per row (`u`, `w` `[N, D]`,
+    /// `b` `[N]`; an amortized posterior's) or shared (`[1, D]` and `[1]`): `f(z)` and
+    /// `log |det J|` per row.
+    static func step(_ z: Tensor, u: Tensor, w: Tensor, b: Tensor) -> (z: Tensor, logDet: Tensor) {
+        let n = z.shape[0]
+        let uHat = constrained(u: u, w: w)
+        let h = ((w * z).sum(axis: 1) + b).tanh()
+        return (z + uHat * h.reshaped([n, 1]), (1 + (1 - h * h) * (w * uHat).sum(axis: 1)).abs().log())
+    }
+
+    /// û, differentiable.
+    func uHat() -> Tensor { Self.constrained(u: u.value.reshaped([1, -1]), w: w.value.reshaped([1, -1])).reshaped([-1]) }
+
     public func forward(_ x: Tensor) -> (y: Tensor, logDet: Tensor) {
-        let u = uHat()
-        let a = x.matmul(w.value.reshaped([-1, 1])).reshaped([-1]) + b.value  // wᵀz + b, [N]
-        let h = a.tanh()
-        let y = x + h.reshaped([-1, 1]) * u.reshaped([1, -1])
-        let psi = (1 - h * h) * (w.value * u).sum()  // h′(a)·wᵀû
-        return (y, (1 + psi).abs().log())
+        let (y, logDet) = Self.step(x, u: u.value.reshaped([1, -1]), w: w.value.reshaped([1, -1]), b: b.value)
+        return (y, logDet)
     }
 
     public func inverse(_ y: Tensor) -> Tensor {

@@ -2,8 +2,8 @@ import DeepGen
 
 /// Planar flows on a VAE's posterior, amortized as in Rezende & Mohamed (2015, §6): for each
 /// image the encoder gives K flows' `u`, `w` (each `[N, K, D]`) and `b` (`[N, K]`), and
-/// `z_K = f_K ∘ … ∘ f_1(z_0)` with `f(z) = z + û·tanh(wᵀz + b)` (û keeps each flow invertible, as
-/// `PlanarFlow`), so `log q_K(z_K) = log q_0(z_0) − Σ log |1 + ûᵀw·tanh′(wᵀz + b)|`.
+/// `z_K = f_K ∘ … ∘ f_1(z_0)` with `f(z) = z + û·tanh(wᵀz + b)` (`PlanarFlow.step`, whose û keeps
+/// each flow invertible), so `log q_K(z_K) = log q_0(z_0) − Σ log |1 + ûᵀw·tanh′(wᵀz + b)|`.
 public struct PosteriorFlow {
     public var u: Tensor
     public var w: Tensor
@@ -27,12 +27,9 @@ public struct PosteriorFlow {
         for k in 0..<length {
             let uk = u.sliced(axis: 1, k..<(k + 1)).reshaped([n, d]), wk = w.sliced(axis: 1, k..<(k + 1)).reshaped([n, d])
             let bk = b.sliced(axis: 1, k..<(k + 1)).reshaped([n])
-            let wu = (wk * uk).sum(axis: 1)
-            let m = -1 + wu.softplus()
-            let uHat = uk + ((m - wu) / ((wk * wk).sum(axis: 1) + 1e-12)).reshaped([n, 1]) * wk
-            let h = ((wk * z).sum(axis: 1) + bk).tanh()
-            z = z + uHat * h.reshaped([n, 1])
-            logDet = logDet + (1 + (1 - h * h) * (wk * uHat).sum(axis: 1)).abs().log()
+            let (moved, l) = PlanarFlow.step(z, u: uk, w: wk, b: bk)
+            z = moved
+            logDet = logDet + l
         }
         return (z, logDet)
     }

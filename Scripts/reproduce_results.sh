@@ -89,9 +89,12 @@ for group in $groups; do
       train realnvp-two-moons realnvp --data two-moons
       for run in realnvp-ring8 realnvp-grid25 realnvp-two-moons; do evaluate "$run"; done
       for flow in planar radial; do
-        for energy in u1 u2 u3 u4; do train "$flow-$energy" "$flow" --data "energy:$energy"; done
+        for energy in u1 u2 u3 u4; do
+          train "$flow-$energy" "$flow" --data "energy:$energy"
+          for seed in 1 2 3; do train "$flow-$energy-s$seed" "$flow" --data "energy:$energy" --seed "$seed"; done
+        done
       done
-      python3 Scripts/results_tables.py kl "$out"/planar-u{1,2,3,4} "$out"/radial-u{1,2,3,4}
+      python3 Scripts/results_tables.py kl "$out"/planar-u{1,2,3,4}{,-s1,-s2,-s3} "$out"/radial-u{1,2,3,4}{,-s1,-s2,-s3}
       train glow-fmnist glow --data fashion-mnist
       evaluate glow-fmnist
       python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons "$out"/glow-fmnist

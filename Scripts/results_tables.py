@@ -6,12 +6,14 @@ Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, pre
        python3 Scripts/results_tables.py nll RUN_OR_JSON...      # VAE likelihoods
        python3 Scripts/results_tables.py modes RUN_OR_JSON...    # 2-D mode coverage
        python3 Scripts/results_tables.py flows RUN_OR_JSON...    # exact NLL and bits/dim (+ modes)
-       python3 Scripts/results_tables.py kl RUN...               # planar/radial: last epoch's KL(q||p)
+       python3 Scripts/results_tables.py kl RUN...               # planar/radial: last epoch's KL(q||p),
+                                                                 # runs NAME-s1, NAME-s2 … averaged with NAME
        python3 Scripts/results_tables.py translation RUN_OR_JSON...
 A RUN is a run folder (its eval.json is read).
 """
 import json
 import os
+import re
 import sys
 
 
@@ -72,13 +74,27 @@ def flows(report, name):
     return [f"| {name} | {n['negativeLogLikelihood']:.3f} | {n['bitsPerDimension']:.3f} | {n['imageCount']} | {modes_cell} | {hq_cell} |"]
 
 
-def kl_row(path, name):
+def last_kl(path):
+    """The last epoch (1-based) and its test_kl from a run's metrics.csv."""
     with open(os.path.join(path, "metrics.csv")) as f:
         rows = [line.rstrip("\n").split(",") for line in f]
     column = rows[0].index("test_kl")
     values = [(r[1], float(r[column])) for r in rows[1:] if column < len(r) and r[column]]
     epoch, kl = values[-1]
-    return [f"| {name} | {int(epoch) + 1} | {kl:.4f} |"]
+    return int(epoch) + 1, kl
+
+
+def kl_rows(paths):
+    """One row per run name, runs NAME-s1, NAME-s2, … (other seeds) joining NAME's: the mean
+    KL and each seed's in order."""
+    groups = {}
+    for path in paths:
+        name = re.sub(r"-s\d+$", "", os.path.basename(os.path.normpath(path)))
+        groups.setdefault(name, []).append(last_kl(path))
+    for name, runs in groups.items():
+        kls = [kl for _, kl in runs]
+        each = ", ".join(f"{kl:.3f}" for kl in kls)
+        yield f"| {name} | {runs[0][0]} | {sum(kls) / len(kls):.3f} ({each}) |"
 
 
 def translation(report, name):
@@ -94,11 +110,11 @@ def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation"):
         sys.exit(__doc__)
     kind = sys.argv[1]
+    if kind == "kl":
+        for line in kl_rows(sys.argv[2:]):
+            print(line)
+        return
     for path in sys.argv[2:]:
-        if kind == "kl":
-            for line in kl_row(path, os.path.basename(os.path.normpath(path))):
-                print(line)
-            continue
         report = load(path)
         name = os.path.basename(os.path.normpath(path)).replace(".json", "")
         for line in globals()[kind](report, name):

@@ -6,7 +6,7 @@ Scripts/bench/ab.py alternates the two).
     python3 Scripts/bench/pytorch_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
                                            [--seed 0] [--json]
 
-MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow.
+MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow, realnvp-image.
 Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
 (realnvp-2d: on 2-D points; the flows with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
@@ -35,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow")
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -404,25 +404,125 @@ class Squeeze(nn.Module):
 
 
 class ChannelCoupling(nn.Module):
-    def __init__(self, c, hidden):
+    """Glow's coupling (the 3x3-1x1-3x3 CNN) by default; RealNVP's channel coupling with a
+    ResNet conditioner and, when flipped, the last half of the channels conditioning."""
+
+    def __init__(self, c, hidden, conditioner=None, flipped=False):
         super().__init__()
-        self.kept, self.changed = c // 2, c - c // 2
-        last = nn.Conv2d(hidden, 2 * self.changed, 3, padding=1)
-        nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
-        self.conditioner = nn.Sequential(nn.Conv2d(self.kept, hidden, 3, padding=1), nn.ReLU(),
-                                         nn.Conv2d(hidden, hidden, 1), nn.ReLU(), last)
+        self.flipped = flipped
+        self.kept, self.changed = (c - c // 2, c // 2) if flipped else (c // 2, c - c // 2)
+        if conditioner is None:
+            last = nn.Conv2d(hidden, 2 * self.changed, 3, padding=1)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+            conditioner = nn.Sequential(nn.Conv2d(self.kept, hidden, 3, padding=1), nn.ReLU(),
+                                        nn.Conv2d(hidden, hidden, 1), nn.ReLU(), last)
+        self.conditioner = conditioner
         self.scale = nn.Parameter(torch.ones(self.changed))
 
     def forward(self, x):
-        kept, changed = x[:, :self.kept], x[:, self.kept:]
+        c = x.shape[1]
+        if self.flipped:
+            changed, kept = x[:, :c // 2], x[:, c // 2:]
+        else:
+            kept, changed = x[:, :c // 2], x[:, c // 2:]
         h = self.conditioner(kept)
         s = self.scale.view(1, -1, 1, 1) * torch.tanh(h[:, :self.changed])
-        t = h[:, self.changed:]
-        return torch.cat([kept, changed * s.exp() + t], 1), s.flatten(1).sum(1)
+        y = changed * s.exp() + h[:, self.changed:]
+        return torch.cat([y, kept] if self.flipped else [kept, y], 1), s.flatten(1).sum(1)
 
 
-class GlowImages(nn.Module):
+class ConditionerBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.norm1, self.conv1 = nn.BatchNorm2d(c), nn.Conv2d(c, c, 3, padding=1)
+        self.norm2, self.conv2 = nn.BatchNorm2d(c), nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, x):
+        return x + self.conv2(torch.relu(self.norm2(self.conv1(torch.relu(self.norm1(x))))))
+
+
+class ResNetConditioner(nn.Module):
+    def __init__(self, inputs, hidden, outputs, blocks):
+        super().__init__()
+        self.in_conv = nn.Conv2d(inputs, hidden, 3, padding=1)
+        self.blocks = nn.ModuleList([ConditionerBlock(hidden) for _ in range(blocks)])
+        self.out_norm = nn.BatchNorm2d(hidden)
+        self.out_conv = nn.Conv2d(hidden, outputs, 3, padding=1)
+        nn.init.zeros_(self.out_conv.weight)
+        nn.init.zeros_(self.out_conv.bias)
+
+    def forward(self, x):
+        h = self.in_conv(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.out_conv(torch.relu(self.out_norm(h)))
+
+
+class CheckerboardCoupling(nn.Module):
+    def __init__(self, shape, parity, hidden, blocks):
+        super().__init__()
+        c, h, w = shape
+        self.c = c
+        self.conditioner = ResNetConditioner(c, hidden, 2 * c, blocks)
+        self.scale = nn.Parameter(torch.ones(c))
+        grid = torch.arange(h).view(-1, 1) + torch.arange(w).view(1, -1)
+        self.register_buffer("mask", ((grid % 2) == parity).float().view(1, 1, h, w), persistent=False)
+
+    def forward(self, x):
+        transformed = 1 - self.mask
+        h = self.conditioner(x * self.mask)
+        s = self.scale.view(1, -1, 1, 1) * torch.tanh(h[:, :self.c]) * transformed
+        t = h[:, self.c:] * transformed
+        return x * s.exp() + t, s.flatten(1).sum(1)
+
+
+class BatchNormFlow(nn.Module):
+    def __init__(self, c, eps=1e-5, momentum=0.05):
+        super().__init__()
+        self.log_gamma = nn.Parameter(torch.zeros(c))
+        self.beta = nn.Parameter(torch.zeros(c))
+        self.register_buffer("running_mean", torch.zeros(c))
+        self.register_buffer("running_var", torch.ones(c))
+        self.eps, self.momentum = eps, momentum
+
+    def forward(self, x):
+        axes = [0] + list(range(2, x.dim()))
+        view = (1, -1) + (1,) * (x.dim() - 2)
+        if self.training:
+            mean, var = x.mean(axes), x.var(axes, unbiased=False)
+            with torch.no_grad():
+                self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean)
+                self.running_var.mul_(1 - self.momentum).add_(self.momentum * var)
+        else:
+            mean, var = self.running_mean, self.running_var
+        y = (x - mean.view(view)) / (var + self.eps).sqrt().view(view) * self.log_gamma.exp().view(view) + self.beta.view(view)
+        spatial = x[0, 0].numel()
+        return y, ((self.log_gamma - 0.5 * (var + self.eps).log()).sum() * spatial).expand(x.shape[0])
+
+
+def flow_normalization(kind, c):
+    return {"actnorm": lambda: [ActNorm(c)], "batchnorm": lambda: [BatchNormFlow(c)], "none": lambda: []}[kind]()
+
+
+class MultiScaleFlow(nn.Module):
+    """DeepGen's MultiScaleFlow: levels of flow layers; after each level but the last, half the
+    channels are factored out to the standard normal base density."""
+
+    def log_prob(self, x):
+        total = x.new_zeros(x.shape[0])
+        h = x
+        for i, level in enumerate(self.levels):
+            h, log_det = level(h)
+            total = total + log_det
+            if i < len(self.levels) - 1:
+                keep = h.shape[1] // 2
+                total = total + standard_normal_log_density(h[:, keep:])
+                h = h[:, :keep]
+        return total + standard_normal_log_density(h)
+
+
+class GlowImages(MultiScaleFlow):
     """DeepGen's `glow`: per level a squeeze and `steps` x (ActNorm, invertible 1x1 convolution,
     channel coupling); all levels but the last factor out half the channels."""
 
@@ -440,17 +540,32 @@ class GlowImages(nn.Module):
                 c //= 2
         self.levels = nn.ModuleList(built)
 
-    def log_prob(self, x):
-        total = x.new_zeros(x.shape[0])
-        h = x
-        for i, level in enumerate(self.levels):
-            h, log_det = level(h)
-            total = total + log_det
-            if i < len(self.levels) - 1:
-                keep = h.shape[1] // 2
-                total = total + standard_normal_log_density(h[:, keep:])
-                h = h[:, :keep]
-        return total + standard_normal_log_density(h)
+
+class RealNVPImages(MultiScaleFlow):
+    """DeepGen's `realnvp` on images: per scale but the last, 3 checkerboard couplings, a squeeze,
+    3 channel couplings (alternate halves conditioning), half the channels factored out; the last
+    scale 4 checkerboard couplings; ResNet conditioners; a normalization layer before each coupling."""
+
+    def __init__(self, shape=(1, 28, 28), scales=2, hidden=32, blocks=1, norm="actnorm"):
+        super().__init__()
+        c, h, w = shape
+        built = []
+        for scale in range(scales):
+            last = scale == scales - 1
+            layers = []
+            for k in range(4 if last else 3):
+                layers += flow_normalization(norm, c) + [CheckerboardCoupling((c, h, w), k % 2, hidden, blocks)]
+            if not last:
+                layers.append(Squeeze())
+                c, h, w = 4 * c, h // 2, w // 2
+                for k in range(3):
+                    flipped = k % 2 == 1
+                    conditioning, transformed = (c - c // 2, c // 2) if flipped else (c // 2, c - c // 2)
+                    conditioner = ResNetConditioner(conditioning, hidden, 2 * transformed, blocks)
+                    layers += flow_normalization(norm, c) + [ChannelCoupling(c, hidden, conditioner, flipped)]
+                c //= 2
+            built.append(FlowSequence(layers))
+        self.levels = nn.ModuleList(built)
 
 
 def standard_normal_log_density(z):
@@ -511,6 +626,8 @@ def make_workload(name, rng):
         return Flow(RealNVPPoints(), clip=1.0), 256, (-1, 1), False
     if name == "glow":
         return Flow(GlowImages(), images=True), 64, (0, 1), False
+    if name == "realnvp-image":
+        return Flow(RealNVPImages(), images=True), 64, (0, 1), False
     raise ValueError(name)
 
 

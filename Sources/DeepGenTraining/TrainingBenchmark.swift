@@ -18,6 +18,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case cycleGANSmall = "cyclegan-small"
     case realNVP2D = "realnvp-2d"
     case glow
+    case realNVPImage = "realnvp-image"
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -31,16 +32,17 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .cycleGANSmall: return ("cyclegan", 16)  // 28×28 defaults: width 32, 3 residual blocks, 2-layer PatchGAN
         case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
         case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
+        case .realNVPImage: return ("realnvp", nil)  // 28×28: 2 scales (10 couplings), 32-channel 1-block ResNets, batch 64
         }
     }
 
     /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST (on 2-D points
-    /// for a model of points only), with the benchmark's batch size.
+    /// for a model of points only, and for `realnvp-2d`), with the benchmark's batch size.
     public func config() throws -> ModelConfig {
         let (name, batchSize) = model
         let family = try ModelFamilies.requireFamily(named: name)
         let needs = family.dataNeeds(name)
-        let data = needs.kinds.contains(.image)
+        let data = needs.kinds.contains(.image) && self != .realNVP2D
             ? DataDescription(kind: .image, shape: [1, 28, 28], range: needs.range, classLabels: nil, domains: needs.domains)
             : DataDescription(kind: .points, shape: [2], range: nil, classLabels: nil, domains: 1)
         var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: data)

@@ -40,11 +40,37 @@ import DeepGenNN
     func channelCoupling(channels: Int, seed: UInt64) -> ChannelCoupling {
         var rng = RandomGenerator(seed: seed)
         let c = ChannelCoupling(channels: channels, hiddenChannels: 6, using: &rng)
-        let last = c.conditioner.layers.last as! Conv2d
+        let last = (c.conditioner as! Sequential).layers.last as! Conv2d
         last.weight.value = Tensor.normal(last.weight.shape, std: 0.2, using: &rng)
         last.bias?.value = Tensor.normal(last.bias!.shape, std: 0.2, using: &rng)
         c.scale.value = Tensor.normal(c.scale.shape, mean: 1, std: 0.3, using: &rng)
         return c
+    }
+
+    /// A checkerboard coupling (or, with `channels`, a RealNVP channel coupling) whose residual
+    /// conditioner's last layer is no longer zero, in evaluation mode (batch statistics would
+    /// couple the examples of the Jacobian).
+    func residualCoupling(_ make: (inout RandomGenerator) -> any FlowLayer, seed: UInt64) -> any FlowLayer {
+        var rng = RandomGenerator(seed: seed)
+        let layer = make(&rng)
+        let conditioner = (layer as? CheckerboardCoupling)?.conditioner ?? (layer as! ChannelCoupling).conditioner as! ResNetConditioner
+        conditioner.outConv.weight.value = Tensor.normal(conditioner.outConv.weight.shape, std: 0.2, using: &rng)
+        conditioner.outConv.bias?.value = Tensor.normal(conditioner.outConv.bias!.shape, std: 0.2, using: &rng)
+        for block in conditioner.blocks { block.norm1.runningVar!.value = Tensor(ones: block.norm1.runningVar!.shape) * 2 }
+        layer.eval()
+        return layer
+    }
+
+    /// Batch normalization as a flow layer, in evaluation mode with running statistics away from 0 and 1.
+    func batchNormFlow(channels: Int, seed: UInt64) -> BatchNormFlow {
+        var rng = RandomGenerator(seed: seed)
+        let b = BatchNormFlow(channels: channels)
+        b.logGamma.value = Tensor.normal([channels], std: 0.3, using: &rng)
+        b.beta.value = Tensor.normal([channels], std: 0.3, using: &rng)
+        b.runningMean.value = Tensor.normal([channels], using: &rng)
+        b.runningVar.value = Tensor.uniform([channels], low: 0.3, high: 3, using: &rng)
+        b.eval()
+        return b
     }
 
     /// A planar flow with weights large enough to bend; `contracting` makes wᵀu very negative,
@@ -88,6 +114,16 @@ import DeepGenNN
             ("radial, contracting", radial(features: 2, seed: 17, contracting: true), vectors.sliced(axis: 1, 0..<2)),
             ("channel coupling, 4 channels", channelCoupling(channels: 4, seed: 8), Tensor.normal([3, 4, 3, 2], using: &rng)),
             ("channel coupling, 3 channels", channelCoupling(channels: 3, seed: 9), Tensor.normal([2, 3, 2, 2], using: &rng)),
+            ("checkerboard coupling, even", residualCoupling({ CheckerboardCoupling(shape: [2, 3, 2], parity: 0, hiddenChannels: 4, blocks: 1, using: &$0) }, seed: 18), images),
+            ("checkerboard coupling, odd, 2 blocks", residualCoupling({ CheckerboardCoupling(shape: [2, 3, 2], parity: 1, hiddenChannels: 4, blocks: 2, using: &$0) }, seed: 19), images),
+            ("channel coupling, flipped, residual conditioner", residualCoupling({ rng in
+                ChannelCoupling(channels: 4, flipped: true, conditioner: ResNetConditioner(inputs: 2, hidden: 4, outputs: 4, blocks: 1, using: &rng))
+            }, seed: 20), Tensor.normal([3, 4, 3, 2], using: &rng)),
+            ("channel coupling, 3 channels, flipped", residualCoupling({ rng in
+                ChannelCoupling(channels: 3, flipped: true, conditioner: ResNetConditioner(inputs: 2, hidden: 4, outputs: 2, blocks: 0, using: &rng))
+            }, seed: 21), Tensor.normal([2, 3, 2, 2], using: &rng)),
+            ("batch normalization, vectors", batchNormFlow(channels: 4, seed: 22), vectors),
+            ("batch normalization, images", batchNormFlow(channels: 2, seed: 23), images),
         ]
     }
 
@@ -143,7 +179,7 @@ import DeepGenNN
 
     @Test func aWholeFlowInvertsAndItsLogDeterminantIsTheJacobians() {
         var rng = RandomGenerator(seed: 21)
-        let model = RealNVPPoints(features: 2, couplings: 4, hiddenSize: 16, hiddenLayers: 2, actNorm: true, using: &rng)
+        let model = RealNVPPoints(features: 2, couplings: 4, hiddenSize: 16, hiddenLayers: 2, normalization: .actnorm, using: &rng)
         let x = Tensor.normal([6, 2], using: &rng)
         _ = model.flow.forward(x)  // data-dependent initialization of the ActNorms
         for layer in model.flow.layers {
@@ -165,14 +201,42 @@ import DeepGenNN
         }
     }
 
+    /// RealNVP for images (checkerboard and channel couplings, squeeze, factoring out) with each
+    /// normalization layer: inverse, log-determinant against the Jacobian, latent shapes; in
+    /// evaluation mode, after training-mode passes moved the statistics.
+    @Test(arguments: FlowNormalization.allCases)
+    func realNVPImagesInvertsAndItsLogDeterminantIsTheJacobians(_ normalization: FlowNormalization) {
+        var rng = RandomGenerator(seed: 37)
+        let flow = MultiScaleFlow.realNVP(shape: [1, 4, 4], scales: 2, hiddenChannels: 4, blocks: 1, normalization: normalization, using: &rng)
+        #expect(flow.levels.map { $0.layers.count } == (normalization == .none ? [7, 4] : [13, 8]))
+        let x = Tensor.normal([3, 1, 4, 4], using: &rng) * 1.3 + 0.2
+        for _ in 0..<3 { _ = flow.logProbability(Tensor.normal([8, 1, 4, 4], using: &rng) + 0.3) }
+        for level in flow.levels {
+            for layer in level.layers {
+                let conditioner = (layer as? CheckerboardCoupling)?.conditioner ?? ((layer as? ChannelCoupling)?.conditioner as? ResNetConditioner)
+                guard let conditioner else { continue }
+                conditioner.outConv.weight.value = Tensor.normal(conditioner.outConv.weight.shape, std: 0.2, using: &rng)
+            }
+        }
+        flow.eval()
+        #expect(flow.latentShapes == [[2, 2, 2], [2, 2, 2]])
+        let (latents, logDet) = withoutGrad { flow.encode(x) }
+        #expect(latents.map(\.shape) == [[3, 2, 2, 2], [3, 2, 2, 2]])
+        #expect((withoutGrad { flow.decode(latents) } - x).abs().max().scalar <= 1e-4)
+        let reference = autogradLogDeterminants({ x in
+            Tensor.concat(flow.encode(x).latents.map { $0.flattened(from: 1) }, axis: 1)
+        }, at: x)
+        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "realnvp \(a) vs Jacobian \(b)") }
+    }
+
     @Test func glowInvertsAndItsLogDeterminantIsTheJacobians() {
         var rng = RandomGenerator(seed: 31)
-        let glow = GlowImages(shape: [1, 4, 4], levels: 2, steps: 2, hiddenChannels: 6, actNorm: true, using: &rng)
+        let glow = MultiScaleFlow.glow(shape: [1, 4, 4], levels: 2, steps: 2, hiddenChannels: 6, actNorm: true, using: &rng)
         let x = Tensor.normal([3, 1, 4, 4], using: &rng)
         _ = glow.logProbability(x)  // data-dependent initialization of the ActNorms
         for level in glow.levels {
             for case let c as ChannelCoupling in level.layers {
-                let last = c.conditioner.layers.last as! Conv2d
+                let last = (c.conditioner as! Sequential).layers.last as! Conv2d
                 last.weight.value = Tensor.normal(last.weight.shape, std: 0.2, using: &rng)
             }
         }
@@ -234,7 +298,7 @@ import DeepGenNN
 
     @Test func aNonFiniteLayerIsNamed() {
         var rng = RandomGenerator(seed: 3)
-        let flow = RealNVPPoints(features: 2, couplings: 3, hiddenSize: 8, hiddenLayers: 1, actNorm: true, using: &rng).flow
+        let flow = RealNVPPoints(features: 2, couplings: 3, hiddenSize: 8, hiddenLayers: 1, normalization: .actnorm, using: &rng).flow
         let x = Tensor.normal([8, 2], using: &rng)
         #expect(flow.firstNonFiniteLayer(x) == nil)
         (flow.layers[5] as! AffineCoupling).scale.value = Tensor(shape: [2], scalars: [.nan, 1])
@@ -244,12 +308,12 @@ import DeepGenNN
 
         // In Glow the path names the level: the second level's first coupling (after its
         // squeeze, ActNorm and 1×1 convolution).
-        let glow = GlowImages(shape: [1, 4, 4], levels: 2, steps: 1, hiddenChannels: 4, actNorm: true, using: &rng)
+        let glow = MultiScaleFlow.glow(shape: [1, 4, 4], levels: 2, steps: 1, hiddenChannels: 4, actNorm: true, using: &rng)
         let images = Tensor.normal([2, 1, 4, 4], using: &rng)
         #expect(glow.firstNonFiniteLayer(images) == nil)
         let c = glow.levels[1].layers[3] as! ChannelCoupling
         c.scale.value = Tensor(shape: [4], scalars: [.infinity, 1, 1, 1])
-        let conv = c.conditioner.layers.last as! Conv2d
+        let conv = (c.conditioner as! Sequential).layers.last as! Conv2d
         conv.bias?.value = Tensor(ones: conv.bias!.shape)
         #expect(glow.firstNonFiniteLayer(images) == "levels.1.layers.3 (affine coupling (channels))")
     }

@@ -5,10 +5,12 @@ import DeepGenMetrics
 import DeepGenOptimizers
 
 /// Normalizing flows: invertible networks with an exact log-likelihood. `realnvp` is RealNVP
-/// (Dinh et al. 2017) for 2-D points, `glow` multi-scale Glow (Kingma & Dhariwal 2018) for images.
+/// (Dinh et al. 2017) for 2-D points (MLP couplings) or images (checkerboard and channel
+/// couplings with residual conditioners, multi-scale), `glow` multi-scale Glow (Kingma &
+/// Dhariwal 2018) for images.
 public enum FlowFamily: ModelFamily {
     public static let variants = [
-        ModelVariant("realnvp", "RealNVP (Dinh et al. 2017) for 2-D points: affine couplings with bounded scales, ActNorm, exact likelihood"),
+        ModelVariant("realnvp", "RealNVP (Dinh et al. 2017) for 2-D points or images: bounded affine couplings (checkerboard, channel), ResNet conditioners, multi-scale; bits/dim"),
         ModelVariant("glow", "Glow (Kingma & Dhariwal 2018) for images: multi-scale, ActNorm, 1×1 convolutions, affine couplings; bits/dim"),
         ModelVariant("planar", "planar flow (Rezende & Mohamed 2015) fitted to a 2-D energy (energy:u1…u4) by reverse KL"),
         ModelVariant("radial", "radial flow (Rezende & Mohamed 2015) fitted to a 2-D energy (energy:u1…u4) by reverse KL"),
@@ -23,7 +25,7 @@ public enum FlowFamily: ModelFamily {
 
     public static func dataNeeds(_ variant: String) -> DataNeeds {
         if isEnergyFlow(variant) { return DataNeeds(kinds: [.energy]) }
-        return variant == "glow" ? DataNeeds(kinds: [.image], range: .zeroToOne) : DataNeeds(kinds: [.points])
+        return variant == "glow" ? DataNeeds(kinds: [.image], range: .zeroToOne) : DataNeeds(kinds: [.points, .image], range: .zeroToOne)
     }
 
     /// The energy a planar or radial flow fits, from its dataset.
@@ -45,6 +47,10 @@ public enum FlowFamily: ModelFamily {
             (h.levels, h.stepsPerLevel, h.hiddenChannels, h.logitAlpha) = (2, 4, 64, 0.05)
             return (TrainingSettings(epochs: 5, batchSize: 64, optimizer: optimizer), h)
         }
+        if data.kind == .image {
+            (h.scales, h.hiddenChannels, h.residualBlocks, h.logitAlpha) = (2, 32, 1, 0.05)
+            return (TrainingSettings(epochs: 2, batchSize: 64, optimizer: optimizer), h)
+        }
         // A loss spike of one batch (a point deep in a tail) wrecked 2-D runs without clipping;
         // the linear decay settles the sharp mixtures (ring8's σ is 0.01).
         optimizer.maxGradientNorm = 1
@@ -62,7 +68,8 @@ public enum FlowFamily: ModelFamily {
             return
         }
         if variant == "glow" {
-            for (flag, set) in [("--couplings", h.couplings != nil), ("--hidden-size", h.hiddenSize != nil), ("--hidden-layers", h.hiddenLayers != nil)] where set {
+            for (flag, set) in [("--couplings", h.couplings != nil), ("--hidden-size", h.hiddenSize != nil), ("--hidden-layers", h.hiddenLayers != nil),
+                                ("--scales", h.scales != nil), ("--residual-blocks", h.residualBlocks != nil), ("--norm", h.normalization != nil)] where set {
                 try fail("\(flag) is an option of realnvp; glow has --levels, --steps and --hidden-channels")
             }
             guard let levels = h.levels, let steps = h.stepsPerLevel, let hidden = h.hiddenChannels, let alpha = h.logitAlpha else {
@@ -77,10 +84,30 @@ public enum FlowFamily: ModelFamily {
             if data.shape[1] % side != 0 || data.shape[2] % side != 0 {
                 try fail("glow with \(levels) levels squeezes the image \(levels) times and needs sides divisible by \(side); the images are \(data.shape[1])×\(data.shape[2]) (use fewer --levels or another --image-size)")
             }
+        } else if data.kind == .image {
+            for (flag, set) in [("--couplings", h.couplings != nil), ("--hidden-size", h.hiddenSize != nil), ("--hidden-layers", h.hiddenLayers != nil)] where set {
+                try fail("\(flag) is an option of realnvp on points; on images realnvp has --scales, --hidden-channels and --residual-blocks")
+            }
+            for (flag, set) in [("--levels", h.levels != nil), ("--steps", h.stepsPerLevel != nil)] where set {
+                try fail("\(flag) is an option of glow; realnvp on images has --scales, --hidden-channels and --residual-blocks")
+            }
+            guard let scales = h.scales, let hidden = h.hiddenChannels, let blocks = h.residualBlocks, let alpha = h.logitAlpha else {
+                try fail("realnvp on images needs its scales, hidden channels, residual blocks and logit α"); return
+            }
+            try checkRange(scales, 1..., "--scales")
+            try checkRange(hidden, 1..., "--hidden-channels")
+            try checkRange(blocks, 0..., "--residual-blocks")
+            if !(alpha >= 0 && alpha < 0.5) { try fail("--logit-alpha must be in [0, 0.5), got \(alpha)") }
+            guard data.shape.count == 3 else { try fail("realnvp on images needs [C, H, W]; the data has shape \(data.shape)"); return }
+            // Each scale but the last halves the sides; the last scale's checkerboard needs 2×2 pixels.
+            let side = 1 << (scales - 1)
+            if data.shape[1] % side != 0 || data.shape[2] % side != 0 || data.shape[1] / side < 2 || data.shape[2] / side < 2 {
+                try fail("realnvp with \(scales) scales squeezes the image \(scales - 1) times and needs sides divisible by \(side) and at least \(2 * side); the images are \(data.shape[1])×\(data.shape[2]) (use fewer --scales or another --image-size)")
+            }
         } else {
             for (flag, set) in [("--levels", h.levels != nil), ("--steps", h.stepsPerLevel != nil), ("--hidden-channels", h.hiddenChannels != nil),
-                                ("--logit-alpha", h.logitAlpha != nil)] where set {
-                try fail("\(flag) is an option of glow; realnvp has --couplings, --hidden-size and --hidden-layers")
+                                ("--logit-alpha", h.logitAlpha != nil), ("--scales", h.scales != nil), ("--residual-blocks", h.residualBlocks != nil)] where set {
+                try fail("\(flag) is an option of realnvp on images (or glow); realnvp on points has --couplings, --hidden-size and --hidden-layers")
             }
             guard let couplings = h.couplings, let hidden = h.hiddenSize, let layers = h.hiddenLayers else {
                 try fail("realnvp needs its couplings, hidden size and hidden layers"); return
@@ -101,12 +128,14 @@ public enum FlowFamily: ModelFamily {
         if let n = h.levels { try checkRange(n, ...8, "--levels") }
         if let n = h.stepsPerLevel { try checkRange(n, ...256, "--steps") }
         if let n = h.hiddenChannels { try checkRange(n, ...4096, "--hidden-channels") }
+        if let n = h.scales { try checkRange(n, ...8, "--scales") }
+        if let n = h.residualBlocks { try checkRange(n, ...64, "--residual-blocks") }
         if let n = h.flowLength { try checkRange(n, ...4096, "--flow-length") }
     }
 
     public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] {
         if isEnergyFlow(variant) { return [.kl] }
-        return variant == "glow" ? [.nll, .fid, .kid, .pr, .score] : [.nll, .modes]
+        return variant == "glow" || data.kind == .image ? [.nll, .fid, .kid, .pr, .score] : [.nll, .modes]
     }
 
     public static func makeModel(_ config: ModelConfig, hyperparameters: FlowHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
@@ -127,10 +156,17 @@ public struct FlowHyperparameters: ModelHyperparameters, Equatable {
     public var levels: Int?
     /// glow: steps (ActNorm, 1×1 convolution, coupling) per level.
     public var stepsPerLevel: Int?
-    /// glow: channels of the couplings' conditioner CNNs.
+    /// glow, realnvp on images: channels of the couplings' conditioner CNNs.
     public var hiddenChannels: Int?
-    /// glow: α of the logit transform of the dequantized pixels.
+    /// glow, realnvp on images: α of the logit transform of the dequantized pixels.
     public var logitAlpha: Float?
+    /// realnvp on images: scales (all but the last squeeze the image and factor out half).
+    public var scales: Int?
+    /// realnvp on images: residual blocks of each coupling's conditioner.
+    public var residualBlocks: Int?
+    /// realnvp: the normalization layer before each coupling; `nil` means ActNorm when
+    /// ``actNorm`` is set, else none (what runs before `--norm` existed saved).
+    public var normalization: FlowNormalization?
     /// planar, radial: flows in the chain.
     public var flowLength: Int?
     /// planar, radial: optimizer steps over which the energy's weight rises from 0.01 to 1.
@@ -141,14 +177,22 @@ public struct FlowHyperparameters: ModelHyperparameters, Equatable {
     public var actNorm = true
 
     public init() {}
+
+    /// The normalization layer before each coupling.
+    var effectiveNormalization: FlowNormalization { normalization ?? (actNorm ? .actnorm : .none) }
 }
 
-/// `realnvp`'s options.
+/// `realnvp`'s options: some for points, some for images.
 public struct RealNVPOptions: FamilyOptions {
-    @Option(help: "Affine coupling layers (default 8).") var couplings: Int?
-    @Option(help: "Units of each hidden layer of a coupling's MLP conditioner (default 64).") var hiddenSize: Int?
-    @Option(help: "Hidden layers of each conditioner (default 2).") var hiddenLayers: Int?
-    @Flag(inversion: .prefixedNo, help: "An ActNorm layer before every coupling (default on).") var actNorm: Bool?
+    @Option(help: "Points: affine coupling layers (default 8).") var couplings: Int?
+    @Option(help: "Points: units of each hidden layer of a coupling's MLP conditioner (default 64).") var hiddenSize: Int?
+    @Option(help: "Points: hidden layers of each conditioner (default 2).") var hiddenLayers: Int?
+    @Option(help: "Images: scales; each but the last is 3 checkerboard couplings, a squeeze, 3 channel couplings and factors out half the channels, the last is 4 checkerboard couplings (default 2).") var scales: Int?
+    @Option(help: "Images: channels of the couplings' residual conditioners (default 32).") var hiddenChannels: Int?
+    @Option(help: "Images: residual blocks of each conditioner (default 1).") var residualBlocks: Int?
+    @Option(help: "Images: α of the logit transform of the dequantized pixels, p = α + (1 − 2α)·pixel (default 0.05).") var logitAlpha: Float?
+    @Option(help: "The flow layer before every coupling: actnorm (data-dependent initialization), batchnorm (batch statistics in training, running averages in evaluation) or none (default actnorm).") var norm: FlowNormalization?
+    @Flag(inversion: .prefixedNo, help: "An ActNorm layer before every coupling (default on; the same as --norm actnorm or --norm none).") var actNorm: Bool?
 
     public init() {}
 
@@ -156,6 +200,12 @@ public struct RealNVPOptions: FamilyOptions {
         if let couplings { h.couplings = couplings }
         if let hiddenSize { h.hiddenSize = hiddenSize }
         if let hiddenLayers { h.hiddenLayers = hiddenLayers }
+        if let scales { h.scales = scales }
+        if let hiddenChannels { h.hiddenChannels = hiddenChannels }
+        if let residualBlocks { h.residualBlocks = residualBlocks }
+        if let logitAlpha { h.logitAlpha = logitAlpha }
+        if norm != nil, actNorm != nil { throw ConfigurationError(message: "give --norm or --act-norm/--no-act-norm, not both") }
+        if let norm { h.normalization = norm }
         if let actNorm { h.actNorm = actNorm }
     }
 }
@@ -191,3 +241,4 @@ public struct EnergyFlowOptions: FamilyOptions {
         if let annealingSteps { h.annealingSteps = annealingSteps }
     }
 }
+extension FlowNormalization: ExpressibleByArgument {}

@@ -29,13 +29,21 @@ public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodSc
             guard shape.count == 3, let levels = h.levels, let steps = h.stepsPerLevel, let hidden = h.hiddenChannels, let alpha = h.logitAlpha else {
                 throw ConfigurationError(message: "glow needs images and its levels, steps, hidden channels and logit α")
             }
-            flow = GlowImages(shape: shape, levels: levels, steps: steps, hiddenChannels: hidden, actNorm: h.actNorm, using: &rng)
+            flow = MultiScaleFlow.glow(shape: shape, levels: levels, steps: steps, hiddenChannels: hidden, actNorm: h.actNorm, using: &rng)
+            dequantization = LogitDequantization(alpha: alpha)
+        } else if shape.count == 3 {
+            guard let scales = h.scales, let hidden = h.hiddenChannels, let blocks = h.residualBlocks, let alpha = h.logitAlpha else {
+                throw ConfigurationError(message: "realnvp on images needs its scales, hidden channels, residual blocks and logit α")
+            }
+            flow = MultiScaleFlow.realNVP(shape: shape, scales: scales, hiddenChannels: hidden, blocks: blocks,
+                                          normalization: h.effectiveNormalization, using: &rng)
             dequantization = LogitDequantization(alpha: alpha)
         } else {
             guard shape.count == 1, let couplings = h.couplings, let hidden = h.hiddenSize, let layers = h.hiddenLayers else {
                 throw ConfigurationError(message: "\(config.model) needs vectors (2-D points) and its couplings, hidden size and hidden layers")
             }
-            flow = RealNVPPoints(features: shape[0], couplings: couplings, hiddenSize: hidden, hiddenLayers: layers, actNorm: h.actNorm, using: &rng)
+            flow = RealNVPPoints(features: shape[0], couplings: couplings, hiddenSize: hidden, hiddenLayers: layers,
+                                normalization: h.effectiveNormalization, using: &rng)
             dequantization = nil
         }
         network = TrainableNetwork(name: "flow", module: flow, optimizer: config.training.optimizer.makeOptimizer())

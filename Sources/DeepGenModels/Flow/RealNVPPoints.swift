@@ -2,18 +2,18 @@ import DeepGen
 import DeepGenNN
 
 /// RealNVP for vectors (2-D points): `couplings` affine couplings with MLP conditioners whose
-/// conditioning features alternate between the even and odd coordinates, each after an ActNorm
-/// (when `actNorm` is set) and an invertible linear map (Glow's step: actnorm, 1×1
+/// conditioning features alternate between the even and odd coordinates, each after a
+/// normalization layer (ActNorm by default) and an invertible linear map (Glow's step: actnorm, 1×1
 /// convolution, coupling). A standard normal base density.
 public final class RealNVPPoints: Module, FlowNetwork {
     public let flow: FlowSequence
     let features: Int
 
-    public init(features: Int, couplings: Int, hiddenSize: Int, hiddenLayers: Int, actNorm: Bool, using rng: inout RandomGenerator) {
+    public init(features: Int, couplings: Int, hiddenSize: Int, hiddenLayers: Int, normalization: FlowNormalization, using rng: inout RandomGenerator) {
         self.features = features
         var layers: [any FlowLayer] = []
         for k in 0..<couplings {
-            if actNorm { layers.append(ActNorm(channels: features)) }
+            if let norm = normalization.layer(channels: features) { layers.append(norm) }
             layers.append(InvertibleLinear(channels: features, using: &rng))
             layers.append(AffineCoupling(features: features, hiddenSize: hiddenSize, hiddenLayers: hiddenLayers, parity: k % 2, using: &rng))
         }

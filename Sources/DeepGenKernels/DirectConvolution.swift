@@ -45,22 +45,17 @@ public enum DirectConvolution {
                 acc.initialize(repeating: 0, count: cout * oh * owp)
                 for ci in 0..<cin {
                     layout.fill(plane, from: x + (n * cin + ci) * g.inHeight * g.inWidth)
-                    for co in 0..<cout {
-                        let weights = w + (co * cin + ci) * kk
-                        for ky in 0..<kh {
-                            for oy in 0..<oh {
-                                let row = acc + (co * oh + oy) * owp
-                                let src = plane + (oy * g.strideH + ky) * layout.pitch
-                                var ox = 0
-                                while ox < owp {
-                                    var v = load(row + ox)
-                                    for kx in 0..<kw {
-                                        v = v.addingProduct(load(src + (taps[kx] &+ ox)), weights[ky &* kw &+ kx])
-                                    }
-                                    store(v, row + ox)
-                                    ox &+= 16
-                                }
-                            }
+                    // Output channels in blocks of 4, 2, 1: each input vector loaded serves the block.
+                    var co = 0
+                    while co < cout {
+                        let rows = ForwardRows(
+                            plane: plane, taps: taps, weights: w + (co * cin + ci) * kk, weightStride: cin * kk,
+                            acc: acc + co * oh * owp, accStride: oh * owp, oh: oh, owp: owp, strideH: g.strideH,
+                            pitch: layout.pitch, kh: kh, kw: kw)
+                        switch cout - co {
+                        case 4...: rows.run(Block4.self); co += 4
+                        case 2, 3: rows.run(Block2.self); co += 2
+                        default: rows.run(Block1.self); co += 1
                         }
                     }
                 }
@@ -124,6 +119,25 @@ public enum DirectConvolution {
                 let partial = partials + n * size
                 for ci in 0..<cin {
                     layout.fill(plane, from: x + (n * cin + ci) * g.inHeight * g.inWidth)
+                    if kw == 3 {
+                        // Three taps of a row and a block of output channels in registers.
+                        var co = 0
+                        while co < cout {
+                            for ky in 0..<kh {
+                                let rows = WeightRows3(
+                                    plane: plane, taps: taps, grad: grad + co * oh * owp, gradStride: oh * owp,
+                                    partial: partial + ((co * cin + ci) * kh + ky) * 3, partialStride: cin * kk,
+                                    ky: ky, oh: oh, owp: owp, strideH: g.strideH, pitch: layout.pitch)
+                                switch cout - co {
+                                case 4...: rows.run(Block4.self)
+                                case 2, 3: rows.run(Block2.self)
+                                default: rows.run(Block1.self)
+                                }
+                            }
+                            co += cout - co >= 4 ? 4 : (cout - co >= 2 ? 2 : 1)
+                        }
+                        continue
+                    }
                     for co in 0..<cout {
                         for ky in 0..<kh {
                             sums.initialize(repeating: SIMD16<Float>(), count: kw)
@@ -165,6 +179,103 @@ public enum DirectConvolution {
     @inline(__always)
     static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}
+
+/// How many output channels one pass of a direct kernel carries in registers (a type, so each
+/// count gets its own specialized loop).
+protocol ChannelBlock { static var count: Int { get } }
+enum Block1: ChannelBlock { static var count: Int { 1 } }
+enum Block2: ChannelBlock { static var count: Int { 2 } }
+enum Block4: ChannelBlock { static var count: Int { 4 } }
+
+/// One input channel's contribution to a block of output channels' accumulated rows.
+struct ForwardRows {
+    let plane: UnsafeMutablePointer<Float>, taps: UnsafeMutablePointer<Int>
+    /// Weights of the block's first output channel for this input; the next channel's are `weightStride` on.
+    let weights: UnsafePointer<Float>, weightStride: Int
+    let acc: UnsafeMutablePointer<Float>, accStride: Int
+    let oh: Int, owp: Int, strideH: Int, pitch: Int, kh: Int, kw: Int
+
+    @inline(__always)
+    func run<B: ChannelBlock>(_: B.Type) {
+        let w = weights, ws = weightStride, a = acc, st = accStride
+        for oy in 0..<oh {
+            var ox = 0
+            while ox < owp {
+                let r = oy &* owp &+ ox
+                var a0 = DirectConvolution.load(a + r)
+                var a1 = B.count > 1 ? DirectConvolution.load(a + (st &+ r)) : SIMD16<Float>()
+                var a2 = B.count > 2 ? DirectConvolution.load(a + (2 &* st &+ r)) : SIMD16<Float>()
+                var a3 = B.count > 3 ? DirectConvolution.load(a + (3 &* st &+ r)) : SIMD16<Float>()
+                for ky in 0..<kh {
+                    let src = plane + ((oy &* strideH &+ ky) &* pitch &+ ox)
+                    for kx in 0..<kw {
+                        let v = DirectConvolution.load(src + taps[kx])
+                        let t = ky &* kw &+ kx
+                        a0 = a0.addingProduct(v, w[t])
+                        if B.count > 1 { a1 = a1.addingProduct(v, w[ws &+ t]) }
+                        if B.count > 2 { a2 = a2.addingProduct(v, w[2 &* ws &+ t]) }
+                        if B.count > 3 { a3 = a3.addingProduct(v, w[3 &* ws &+ t]) }
+                    }
+                }
+                DirectConvolution.store(a0, a + r)
+                if B.count > 1 { DirectConvolution.store(a1, a + (st &+ r)) }
+                if B.count > 2 { DirectConvolution.store(a2, a + (2 &* st &+ r)) }
+                if B.count > 3 { DirectConvolution.store(a3, a + (3 &* st &+ r)) }
+                ox &+= 16
+            }
+        }
+    }
+}
+
+/// One kernel row (three taps) of a block of output channels' weight gradient for one input
+/// channel of one image: `partial[co][kx] = Σ dy[co] · x shifted by (ky, kx)`.
+struct WeightRows3 {
+    let plane: UnsafeMutablePointer<Float>, taps: UnsafeMutablePointer<Int>
+    /// The block's first output channel's gradient rows; the next channel's are `gradStride` on.
+    let grad: UnsafeMutablePointer<Float>, gradStride: Int
+    /// Where the block's first channel's three sums go; the next channel's are `partialStride` on.
+    let partial: UnsafeMutablePointer<Float>, partialStride: Int
+    let ky: Int, oh: Int, owp: Int, strideH: Int, pitch: Int
+
+    @inline(__always)
+    func run<B: ChannelBlock>(_: B.Type) {
+        let t0 = taps[0], t1 = taps[1], t2 = taps[2], gs = gradStride
+        var s00 = SIMD16<Float>(), s01 = SIMD16<Float>(), s02 = SIMD16<Float>()
+        var s10 = SIMD16<Float>(), s11 = SIMD16<Float>(), s12 = SIMD16<Float>()
+        var s20 = SIMD16<Float>(), s21 = SIMD16<Float>(), s22 = SIMD16<Float>()
+        var s30 = SIMD16<Float>(), s31 = SIMD16<Float>(), s32 = SIMD16<Float>()
+        for oy in 0..<oh {
+            let src = plane + (oy &* strideH &+ ky) &* pitch
+            let row = grad + oy &* owp
+            var ox = 0
+            while ox < owp {
+                let v0 = DirectConvolution.load(src + (t0 &+ ox))
+                let v1 = DirectConvolution.load(src + (t1 &+ ox))
+                let v2 = DirectConvolution.load(src + (t2 &+ ox))
+                let g0 = DirectConvolution.load(row + ox)
+                s00 = s00.addingProduct(g0, v0); s01 = s01.addingProduct(g0, v1); s02 = s02.addingProduct(g0, v2)
+                if B.count > 1 {
+                    let g1 = DirectConvolution.load(row + (gs &+ ox))
+                    s10 = s10.addingProduct(g1, v0); s11 = s11.addingProduct(g1, v1); s12 = s12.addingProduct(g1, v2)
+                }
+                if B.count > 2 {
+                    let g2 = DirectConvolution.load(row + (2 &* gs &+ ox))
+                    s20 = s20.addingProduct(g2, v0); s21 = s21.addingProduct(g2, v1); s22 = s22.addingProduct(g2, v2)
+                }
+                if B.count > 3 {
+                    let g3 = DirectConvolution.load(row + (3 &* gs &+ ox))
+                    s30 = s30.addingProduct(g3, v0); s31 = s31.addingProduct(g3, v1); s32 = s32.addingProduct(g3, v2)
+                }
+                ox &+= 16
+            }
+        }
+        let p = partial, ps = partialStride
+        (p[0], p[1], p[2]) = (s00.sum(), s01.sum(), s02.sum())
+        if B.count > 1 { (p[ps], p[ps + 1], p[ps + 2]) = (s10.sum(), s11.sum(), s12.sum()) }
+        if B.count > 2 { (p[2 * ps], p[2 * ps + 1], p[2 * ps + 2]) = (s20.sum(), s21.sum(), s22.sum()) }
+        if B.count > 3 { (p[3 * ps], p[3 * ps + 1], p[3 * ps + 2]) = (s30.sum(), s31.sum(), s32.sum()) }
     }
 }
 

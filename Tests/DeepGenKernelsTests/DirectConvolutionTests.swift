@@ -10,6 +10,11 @@ import Testing
         (Conv2DGeometry(inChannels: 3, inHeight: 9, inWidth: 20, kernelHeight: 3, kernelWidth: 5, padH: 2, padW: 4), 2, 4),
         (Conv2DGeometry(inChannels: 2, inHeight: 11, inWidth: 37, kernelHeight: 5, kernelWidth: 5, strideH: 2, strideW: 2, padH: 2, padW: 2), 2, 2),
         (Conv2DGeometry(inChannels: 1, inHeight: 10, inWidth: 10, kernelHeight: 3, kernelWidth: 2, strideH: 1, strideW: 3, padH: 1, padW: 1), 1, 3),
+        // 3×3 with each block of output channels (4, 2, 1; 3 = 2 + 1) and RealNVP's 32 → 2 output layer.
+        (Conv2DGeometry(inChannels: 5, inHeight: 9, inWidth: 19, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1), 2, 3),
+        (Conv2DGeometry(inChannels: 3, inHeight: 6, inWidth: 17, kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2, padH: 1, padW: 1), 3, 4),
+        (Conv2DGeometry(inChannels: 32, inHeight: 28, inWidth: 28, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1), 2, 2),
+        (Conv2DGeometry(inChannels: 7, inHeight: 5, inWidth: 5, kernelHeight: 3, kernelWidth: 3, padH: 1, padW: 1), 3, 1),
     ]
 
     /// y[n, co, oy, ox] = Σ w[co, ci, ky, kx] · x[n, ci, oy·sh + ky − ph, ox·sw + kx − pw].

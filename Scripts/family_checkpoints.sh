@@ -28,6 +28,7 @@ run cyclegan-shapes cyclegan --data shapes:square,circle --decay-epochs 1
 run classifier-shapes classifier --data shapes
 run realnvp-two-moons realnvp --data two-moons
 run glow-shapes glow --data shapes --steps 2 --hidden-channels 16
+run realnvp-shapes realnvp --data shapes --hidden-channels 8
 if [ -d "$pngsuite/png" ]; then
   # The Radford 4×4 layout on 32×32 colour images: PngSuite's valid basic images.
   mkdir -p "$out/pngsuite" && cp "$pngsuite"/png/bas*.png "$out/pngsuite/"

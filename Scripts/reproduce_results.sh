@@ -97,8 +97,11 @@ for group in $groups; do
       python3 Scripts/results_tables.py kl "$out"/planar-u{1,2,3,4}{,-s1,-s2,-s3} "$out"/radial-u{1,2,3,4}{,-s1,-s2,-s3}
       train glow-fmnist glow --data fashion-mnist
       evaluate glow-fmnist
-      python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons "$out"/glow-fmnist
-      python3 Scripts/results_tables.py images "$out"/glow-fmnist
+      train realnvp-fmnist realnvp --data fashion-mnist
+      evaluate realnvp-fmnist
+      python3 Scripts/results_tables.py flows "$out"/realnvp-ring8 "$out"/realnvp-grid25 "$out"/realnvp-two-moons "$out"/glow-fmnist \
+        "$out"/realnvp-fmnist
+      python3 Scripts/results_tables.py images "$out"/glow-fmnist "$out"/realnvp-fmnist
       ;;
     classifier)
       train classifier-fmnist classifier --data fashion-mnist --epochs 10
@@ -112,6 +115,12 @@ for group in $groups; do
       timed torch-vae-bin-eval eval "$out/torch-vae-bin.safetensors" --out "$out/eval-torch-vae-bin.json"
       python3 Scripts/results_tables.py images "$out/eval-torch-vae.json" "$out/eval-torch-vae-bin.json"
       python3 Scripts/results_tables.py nll "$out/eval-torch-vae.json" "$out/eval-torch-vae-bin.json"
+      python3 Scripts/pytorch/train_flow.py --epochs 5 --out "$out/torch-glow.safetensors"
+      python3 Scripts/pytorch/train_flow.py --model realnvp --epochs 5 --out "$out/torch-realnvp.safetensors"
+      timed torch-glow-eval eval "$out/torch-glow.safetensors" --out "$out/eval-torch-glow.json"
+      timed torch-realnvp-eval eval "$out/torch-realnvp.safetensors" --out "$out/eval-torch-realnvp.json"
+      python3 Scripts/results_tables.py flows "$out/eval-torch-glow.json" "$out/eval-torch-realnvp.json"
+      python3 Scripts/results_tables.py images "$out/eval-torch-glow.json" "$out/eval-torch-realnvp.json"
       ;;
     *) echo "unknown group $group" >&2; exit 2 ;;
   esac

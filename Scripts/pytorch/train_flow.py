@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Trains DeepGen's `glow` (the PyTorch GlowImages of Scripts/bench/pytorch_train.py: the same
-layers, initialization, dequantization, logit transform, Adam settings and batch) on
-Fashion-MNIST in PyTorch and saves it as a DeepGen weights file, so `deepgen eval` measures both
-frameworks' models with the same code:
+"""Trains DeepGen's `glow` or `realnvp` on images (the PyTorch GlowImages and RealNVPImages of
+Scripts/bench/pytorch_train.py: the same layers, initialization, dequantization, logit
+transform, Adam settings and batch) on Fashion-MNIST in PyTorch and saves it as a DeepGen
+weights file, so `deepgen eval` measures both frameworks' models with the same code:
 
     python3 Scripts/pytorch/train_flow.py --epochs 5 --out runs/torch-glow.safetensors
+    python3 Scripts/pytorch/train_flow.py --model realnvp --epochs 5 --out runs/torch-realnvp.safetensors
     deepgen eval runs/torch-glow.safetensors --metrics nll,fid,kid,pr,score
 
 Prints each epoch's test bits/dim (one dequantization draw per image) and the images/s. Needs
@@ -21,7 +22,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "bench"))
 sys.path.insert(0, os.path.join(ROOT, "Scripts", "pytorch"))
-from pytorch_train import GlowImages, logit_dequantize  # noqa: E402
+from pytorch_train import GlowImages, RealNVPImages, logit_dequantize  # noqa: E402
 from train_vae import fashion_mnist, save_deepgen_weights  # noqa: E402
 
 
@@ -32,10 +33,14 @@ def nll_nats(model, x, alpha):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=("glow", "realnvp"), default="glow")
     p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--levels", type=int, default=2)
-    p.add_argument("--steps", type=int, default=4)
-    p.add_argument("--hidden-channels", type=int, default=64)
+    p.add_argument("--levels", type=int, default=2, help="glow")
+    p.add_argument("--steps", type=int, default=4, help="glow")
+    p.add_argument("--scales", type=int, default=2, help="realnvp")
+    p.add_argument("--residual-blocks", type=int, default=1, help="realnvp")
+    p.add_argument("--norm", choices=("actnorm", "batchnorm", "none"), default="actnorm", help="realnvp")
+    p.add_argument("--hidden-channels", type=int, help="default 64 (glow), 32 (realnvp)")
     p.add_argument("--logit-alpha", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -45,7 +50,16 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     train, test = fashion_mnist(args.data_dir)
-    model = GlowImages((1, 28, 28), args.levels, args.steps, args.hidden_channels)
+    if args.model == "glow":
+        hidden = args.hidden_channels or 64
+        model = GlowImages((1, 28, 28), args.levels, args.steps, hidden)
+        hyperparameters = {"actNorm": True, "hiddenChannels": hidden, "levels": args.levels, "logitAlpha": args.logit_alpha,
+                           "stepsPerLevel": args.steps}
+    else:
+        hidden = args.hidden_channels or 32
+        model = RealNVPImages((1, 28, 28), args.scales, hidden, args.residual_blocks, args.norm)
+        hyperparameters = {"actNorm": True, "hiddenChannels": hidden, "logitAlpha": args.logit_alpha, "scales": args.scales,
+                           "residualBlocks": args.residual_blocks, "normalization": args.norm}
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
     batch, dims = 64, 784
     start = time.time()
@@ -66,9 +80,8 @@ def main():
     config = {
         "data": {"classLabels": list(range(10)), "domains": 1, "kind": "image", "range": "zeroToOne", "shape": [1, 28, 28]},
         "dataset": "fashion-mnist",
-        "hyperparameters": {"actNorm": True, "hiddenChannels": args.hidden_channels, "levels": args.levels,
-                            "logitAlpha": args.logit_alpha, "stepsPerLevel": args.steps},
-        "model": "glow",
+        "hyperparameters": hyperparameters,
+        "model": args.model,
         "training": {"batchSize": batch, "decayEpochs": 0, "epochs": args.epochs,
                      "optimizer": {"beta1": 0.9, "beta2": 0.999, "kind": "adam", "learningRate": 1e-3}, "seed": args.seed},
     }

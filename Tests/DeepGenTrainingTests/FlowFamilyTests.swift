@@ -127,6 +127,42 @@ import DeepGenNN
         #expect(four.samples == 4 && four.negativeLogLikelihood <= four.negativeELBO)
     }
 
+    /// RealNVP on images with each flow-layer normalization: stop and resume equal a straight
+    /// run (batch normalization's running averages included), samples, reconstruction through
+    /// the latents, and bits per dimension from `deepgen eval` (running averages in evaluation).
+    @Test(arguments: ["actnorm", "batchnorm", "none"])
+    func realNVPTrainsOnImagesResumesAndReportsBitsPerDimension(_ norm: String) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
+        let train = ["train", "realnvp", "--data", "shapes", "--synthetic-count", "64", "--batch-size", "16", "--epochs", "2",
+                     "--scales", "2", "--hidden-channels", "4", "--residual-blocks", "1", "--norm", norm, "--threads", "2"]
+        try deepgen(train + ["--max-steps", "5", "--out", run.path])
+        try deepgen(["train", "--resume", run.path])
+        try deepgen(train + ["--out", straight.path])
+        let a = try finalWeights(run), b = try finalWeights(straight)
+        #expect(a == b, "resumed run differs from the straight one")
+        // Level 0: 3 checkerboard couplings, a squeeze, 3 channel couplings (with a normalization layer before each coupling).
+        let couplings = norm == "none" ? ["0", "1", "2", "4", "5", "6"] : ["1", "3", "5", "8", "10", "12"]
+        for (i, layer) in couplings.enumerated() {
+            let name = i < 3 ? "flow.levels.0.layers.\(layer).conditioner.blocks.0.conv1.weight" : "flow.levels.0.layers.\(layer).conditioner.out_conv.weight"
+            #expect(a.keys.contains(name), "\(name) missing")
+        }
+        if norm == "batchnorm" { #expect(a.keys.contains("flow.levels.1.layers.0.running_var") && a.keys.contains("flow.levels.1.layers.0.log_gamma")) }
+        if norm == "actnorm" { #expect(a.keys.contains("flow.levels.1.layers.0.logs")) }
+
+        let png = dir.appendingPathComponent("s.png")
+        try deepgen(["sample", run.path, "--count", "9", "--temperature", "0.8", "--out", png.path])
+        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let trained = try TrainedModel(run.path)
+        let model = try #require(trained.model as? FlowModel)
+        let images = try firstSamples(of: RunData(for: trained.config, options: trained.data).test(), count: 4)
+        #expect((model.reconstruct(images) - images).abs().max().scalar <= 1.0 / 255)
+        try deepgen(["eval", run.path, "--metrics", "nll", "--count", "32"])
+        let nll = try #require(try report(run).results.nll)
+        #expect(nll.exact == false && nll.dimensions == 784 && nll.bitsPerDimension! > 0 && nll.bitsPerDimension! < 8, "\(nll)")
+    }
+
     @Test func onRing8ItsDefaultMetricsIncludeModeCoverage() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -168,7 +204,15 @@ import DeepGenNN
             do { try deepgen(arguments); return "" } catch { return DeepGenCommand.message(for: error) + " \(error)" }
         }
         let out = ["--out", dir.appendingPathComponent("r").path]
-        #expect(refusal(["train", "realnvp", "--data", "shapes"] + out).contains("realnvp trains on 2-D points; shapes gives images"))
+        #expect(refusal(["train", "realnvp", "--data", "energy:u1"] + out).contains("realnvp trains on 2-D points or images; energy:u1 gives"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--couplings", "3"] + out).contains("--couplings is an option of realnvp on points"))
+        #expect(refusal(["train", "realnvp", "--data", "ring8", "--scales", "2"] + out).contains("--scales is an option of realnvp on images"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--scales", "4"] + out)
+            .contains("realnvp with 4 scales squeezes the image 3 times and needs sides divisible by 8 and at least 16; the images are 28×28"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--residual-blocks", "-1"] + out).contains("--residual-blocks"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--norm", "layernorm"] + out).contains("--norm"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--norm", "batchnorm", "--act-norm"] + out).contains("give --norm or --act-norm/--no-act-norm, not both"))
+        #expect(refusal(["train", "realnvp", "--data", "shapes", "--logit-alpha", "0.5"] + out).contains("--logit-alpha must be in [0, 0.5)"))
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--couplings", "0"] + out).contains("--couplings"))
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--hidden-layers", "0"] + out).contains("--hidden-layers"))
         #expect(refusal(["train", "realnvp", "--data", "ring8", "--clip-grad-norm", "0"] + out).contains("--clip-grad-norm must be positive"))

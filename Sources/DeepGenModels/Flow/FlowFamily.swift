@@ -49,7 +49,7 @@ public enum FlowFamily: ModelFamily {
         }
         if data.kind == .image {
             (h.scales, h.hiddenChannels, h.residualBlocks, h.logitAlpha) = (2, 32, 1, 0.05)
-            return (TrainingSettings(epochs: 2, batchSize: 64, optimizer: optimizer), h)
+            return (TrainingSettings(epochs: 5, batchSize: 64, optimizer: optimizer), h)
         }
         // A loss spike of one batch (a point deep in a tail) wrecked 2-D runs without clipping;
         // the linear decay settles the sharp mixtures (ring8's σ is 0.01).

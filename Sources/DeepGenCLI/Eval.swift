@@ -42,6 +42,8 @@ struct Eval: ParsableCommand {
     @Option(help: "A classifier run folder or checkpoint to use as the feature extractor (default: the bundled one for the data, if any).")
     var extractor: String?
     @Option(help: "Folder of the IDX files, if not where the run found them.") var dataDir: String?
+    @Flag(help: "Evaluate the trained generator's weights rather than their moving average (runs trained with --ema).")
+    var rawWeights = false
     @Option(help: "Where to write the JSON report (default: eval.json in the run folder, or eval-NAME.json beside other checkpoints).")
     var out: String?
 
@@ -73,6 +75,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let started = Date()
         let loaded = try load(source)
+        let weights = try chooseWeights(loaded.model, rawWeights: rawWeights)
         var data = loaded.data
         if let dataDir { data.directory = dataDir }
         let runData: RunData
@@ -104,7 +107,7 @@ struct Eval: ParsableCommand {
         } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
         let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model, dataset: data.spec,
                                       epoch: loaded.epoch, extractor: featureExtractor?.source, count: count, seed: seed,
-                                      seconds: Date().timeIntervalSince(started), results: results)
+                                      seconds: Date().timeIntervalSince(started), weights: weights, results: results)
         print(EvaluationTable(report: report, classNames: classNames(data.spec)).text)
         let url = reportURL(loaded)
         let encoder = JSONEncoder()

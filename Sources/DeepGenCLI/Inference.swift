@@ -12,6 +12,19 @@ func validateImageOutput(_ out: String) throws {
     }
 }
 
+/// With `--raw-weights`: samples from the trained weights instead of their moving average.
+/// Returns which weights sample ("average", "trained") for a model that keeps an average, else `nil`.
+@discardableResult
+func chooseWeights(_ model: any GenerativeModel, rawWeights: Bool) throws -> String? {
+    guard let averaging = model as? WeightAveraging, !averaging.averagedNetworks.isEmpty else {
+        if rawWeights { throw RuntimeError("--raw-weights is for models trained with a weight average (a GAN with --ema); \(model.config.model) has none") }
+        return nil
+    }
+    let m = averaging
+    m.usesAveragedWeights = !rawWeights
+    return rawWeights ? "trained" : "average"
+}
+
 /// Writes `images` as a PNG grid, or as a `.npy` array `[N, C, H, W]` (float32), by extension.
 func writeImages(_ images: Tensor, to path: String, range: PixelRange, nrow: Int = 8) throws {
     let url = URL(fileURLWithPath: path)
@@ -36,6 +49,8 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
     @Option(help: "Standard deviation of the base noise (flows; default 1): below 1 gives more typical, less varied samples.")
     var temperature: Float?
+    @Flag(help: "Sample from the trained generator's weights rather than their moving average (runs trained with --ema).")
+    var rawWeights = false
 
     func validate() throws {
         if count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
@@ -50,6 +65,7 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let loaded = try load(source)
+        try chooseWeights(loaded.model, rawWeights: rawWeights)
         var rng = RandomGenerator(seed: seed)
         guard let sampler = loaded.model as? PriorSampling else {
             let hint = loaded.model is DomainTranslating ? "; use `deepgen translate`" : ""

@@ -16,8 +16,24 @@ public final class Conv2d: Module, Layer {
         self.stride = stride; self.padding = padding; self.dilation = dilation
     }
 
+    /// Spectral normalization of `weight` once ``applySpectralNorm(using:)`` has run.
+    public private(set) var spectralNorm: SpectralNorm?
+
+    /// Uses `weight / σ(weight)` from now on (PyTorch's `spectral_norm(conv)`: the weight is
+    /// saved as `weight_orig` beside `weight_u` and `weight_v`).
+    public func applySpectralNorm(using rng: inout RandomGenerator) {
+        spectralNorm = SpectralNorm(rows: weight.shape[0], columns: weight.value.count / weight.shape[0], using: &rng)
+    }
+
+    public override var localParameters: [(String, Parameter)] {
+        spectralNorm == nil ? super.localParameters : SpectralNorm.renaming(super.localParameters)
+    }
+
+    public override var localBuffers: [(String, Buffer)] { super.localBuffers + (spectralNorm?.buffers ?? []) }
+
     public func forward(_ x: Tensor) -> Tensor {
-        x.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation)
+        let w = spectralNorm.map { $0.normalized(weight.value, training: isTraining) } ?? weight.value
+        return x.conv2d(weight: w, bias: bias?.value, stride: stride, padding: padding, dilation: dilation)
     }
 }
 

@@ -10,12 +10,28 @@ public final class Linear: Module, Layer {
         self.bias = bias ? Parameter(Initializer.pytorchDefault([outFeatures], fanIn: inFeatures, using: &rng)) : nil
     }
 
+    /// Spectral normalization of `weight` once ``applySpectralNorm(using:)`` has run.
+    public private(set) var spectralNorm: SpectralNorm?
+
+    /// Uses `weight / σ(weight)` from now on (PyTorch's `spectral_norm(linear)`: the weight is
+    /// saved as `weight_orig` beside `weight_u` and `weight_v`).
+    public func applySpectralNorm(using rng: inout RandomGenerator) {
+        spectralNorm = SpectralNorm(rows: weight.shape[0], columns: weight.shape[1], using: &rng)
+    }
+
+    public override var localParameters: [(String, Parameter)] {
+        spectralNorm == nil ? super.localParameters : SpectralNorm.renaming(super.localParameters)
+    }
+
+    public override var localBuffers: [(String, Buffer)] { super.localBuffers + (spectralNorm?.buffers ?? []) }
+
     public func forward(_ x: Tensor) -> Tensor {
         let inFeatures = weight.shape[1]
         precondition(x.rank >= 1 && x.shape.last == inFeatures,
                      "[Linear] input \(x.shape) does not end in \(inFeatures) features")
         let flat = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
-        var y = flat.matmul(weight.value, transposeOther: true)
+        let w = spectralNorm.map { $0.normalized(weight.value, training: isTraining) } ?? weight.value
+        var y = flat.matmul(w, transposeOther: true)
         if let bias { y = y + bias.value }
         return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [weight.shape[0]])
     }

@@ -120,10 +120,13 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var count: Int?
     public var seed: UInt64
     public var seconds: Double
+    /// Which weights sampled, for a model that keeps a moving average: "average" or "trained";
+    /// `nil` for other models.
+    public var weights: String?
     public var results: EvaluationResults
 
     public init(checkpoint: String, model: String, dataset: String, epoch: Int?, extractor: String?, count: Int?, seed: UInt64,
-                seconds: Double, results: EvaluationResults) {
+                seconds: Double, weights: String? = nil, results: EvaluationResults) {
         self.checkpoint = checkpoint
         self.model = model
         self.dataset = dataset
@@ -132,6 +135,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         self.count = count
         self.seed = seed
         self.seconds = seconds
+        self.weights = weights
         self.results = results
     }
 }

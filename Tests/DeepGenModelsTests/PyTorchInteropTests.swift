@@ -104,4 +104,39 @@ import _DeepGenTestSupport
             }
         }
     }
+
+    /// Spectral normalization against `torch.nn.utils.spectral_norm` (Scripts/make_spectral_norm_fixtures.py):
+    /// PyTorch's names load; one training-mode forward gives the same output, power-iteration
+    /// vectors and gradients (through σ); evaluation then uses the vectors as they are.
+    @Test(arguments: ["linear", "conv"])
+    func spectralNormMatchesPyTorch(_ name: String) throws {
+        let io = try Self.file("spectral_norm_io").tensors
+        let state = try Self.file("spectral_norm").tensors.filter { $0.key.hasPrefix(name + ".") }
+        var rng = RandomGenerator(seed: 0)
+        let layer: any Layer
+        let weight: Parameter, bias: Parameter
+        if name == "linear" {
+            let l = Linear(5, 3, using: &rng)
+            l.applySpectralNorm(using: &rng)
+            (layer, weight, bias) = (l, l.weight, l.bias!)
+        } else {
+            let c = Conv2d(2, 4, kernelSize: 3, padding: 1, using: &rng)
+            c.applySpectralNorm(using: &rng)
+            (layer, weight, bias) = (c, c.weight, c.bias!)
+        }
+        #expect(Set(layer.stateDict().keys) == Set(state.keys.map { String($0.dropFirst(name.count + 1)) }))
+        try layer.load(stateDict: Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(name.count + 1)), $0.value) }))
+        let x = try #require(io[name + ".x"]), g = try #require(io[name + ".g"])
+        let y = layer(x)
+        Self.expectClose(y.detached(), io[name + ".train_out"], "\(name) training output")
+        let buffers = Dictionary(uniqueKeysWithValues: layer.namedBuffers())
+        Self.expectClose(buffers["weight_u"]!.value, io[name + ".u_after"], "\(name) u after one iteration")
+        Self.expectClose(buffers["weight_v"]!.value, io[name + ".v_after"], "\(name) v after one iteration")
+        let grads = gradients(of: (y * g).sum(), with: [weight.value, bias.value])
+        Self.expectClose(grads[0], io[name + ".grad.weight_orig"], "\(name) gradient of weight_orig")
+        Self.expectClose(grads[1], io[name + ".grad.bias"], "\(name) gradient of bias")
+        layer.eval()
+        Self.expectClose(withoutGrad { layer(x) }, io[name + ".eval_out"], "\(name) evaluation output")
+        Self.expectClose(buffers["weight_u"]!.value, io[name + ".u_after"], "\(name) u unchanged in evaluation")
+    }
 }

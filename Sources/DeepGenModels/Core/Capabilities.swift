@@ -25,6 +25,14 @@ public protocol TemperatureSampling: PriorSampling {
     func sample(count: Int, label: Int?, temperature: Float, using rng: inout RandomGenerator) -> Tensor
 }
 
+/// Keeps a moving average of a network's weights (a GAN's generator with `--ema`) and samples
+/// through it by default; the trained weights stay available.
+public protocol WeightAveraging: GenerativeModel {
+    /// Whether sampling (and everything built on it: previews, `sample`, `eval`) uses the
+    /// averaged weights (the default) or the trained ones.
+    var usesAveragedWeights: Bool { get set }
+}
+
 /// Says where a step's non-finite loss came from (a flow names the first layer whose output
 /// turned non-finite), for the divergence message.
 public protocol DivergenceExplaining: GenerativeModel {

@@ -51,6 +51,9 @@ public protocol GenerativeModel: AnyObject {
     /// A deterministic preview for the per-epoch grid (same noise every epoch), in the data's
     /// units, with networks in evaluation mode.
     func preview() -> Preview
+    /// Modules saved with the weights but not trained by an optimizer (a generator's moving
+    /// average, `generator_ema`): in the weights file under their name, loaded for sampling too.
+    var averagedNetworks: [(name: String, module: Module)] { get }
     /// Extra state beyond networks and optimizers (CycleGAN's image pools).
     func extraState() -> [String: Tensor]
     func loadExtraState(_ tensors: [String: Tensor]) throws
@@ -58,12 +61,14 @@ public protocol GenerativeModel: AnyObject {
 
 extension GenerativeModel {
     public func prepare(trainingData: any Dataset) throws {}
+    public var averagedNetworks: [(name: String, module: Module)] { [] }
     public func extraState() -> [String: Tensor] { [:] }
     public func loadExtraState(_ tensors: [String: Tensor]) throws {}
 
-    /// Sets every optimizer's learning rate (a schedule calls this at each epoch).
+    /// Sets every optimizer's learning rate (a schedule calls this at each epoch), times each
+    /// network's ``TrainableNetwork/learningRateFactor``.
     public func setLearningRate(_ rate: Double) {
-        for n in networks { n.optimizer.learningRate = rate }
+        for n in networks { n.optimizer.learningRate = rate * n.learningRateFactor }
     }
 
     /// Runs `body` with every network in evaluation mode, restoring training mode after.
@@ -79,6 +84,7 @@ extension GenerativeModel {
     public func weightsCheckpoint() throws -> Checkpoint {
         var c = Checkpoint()
         for n in networks { c.insert(n.module.stateDict(), under: n.name + ".") }
+        for (name, module) in averagedNetworks { c.insert(module.stateDict(), under: name + ".") }
         try c.setMetadataValue(config, forKey: CheckpointKey.modelConfiguration)
         return c
     }
@@ -122,6 +128,7 @@ extension GenerativeModel {
                 d.generator = RandomGenerator(state: words)
             }
         }
+        for (name, module) in averagedNetworks { try module.load(stateDict: c.tensors(under: name + ".")) }
         if !weightsOnly { try loadExtraState(c.tensors(under: "extra" + dot)) }
     }
 }

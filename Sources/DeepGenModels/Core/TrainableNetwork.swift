@@ -8,6 +8,9 @@ public final class TrainableNetwork {
     public let name: String
     public let module: Module
     public var optimizer: any Optimizer
+    /// This network's learning rate relative to the run's (two time-scale updates give a GAN's
+    /// generator and discriminator different rates); the schedule scales both alike.
+    public var learningRateFactor: Double = 1
     /// What was not finite in the last ``optimize(_:_:)`` through this network, when something
     /// was: "the gradient of generator.main.0.weight is nan". Its weights are then not usable and
     /// the trainer stops before writing anything.

@@ -103,6 +103,10 @@ public enum GANFamily: ModelFamily {
             try fail("wgan-gp needs a gradient penalty weight")
         }
         if let s = h.dataScale, !(s > 0) || !s.isFinite { try fail("data scale must be positive, got \(s)") }
+        if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999; got \(d)") }
+        for (flag, rate) in [("--lr-g", h.generatorLearningRate), ("--lr-d", h.discriminatorLearningRate)] {
+            if let rate, !(rate > 0) || !rate.isFinite { try fail("\(flag) must be positive, got \(rate)") }
+        }
         // The MLPs on 2-D points have `hiddenSize` units; every image network has `width` channels.
         let mlp = points || variant == .gan
         if mlp, h.width != nil { try fail("--width sets convolution channels; \(name) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
@@ -187,6 +191,16 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
     /// coordinate, √8 for grid25 as in the WGAN-GP authors' toy code) and scale samples back;
     /// `nil` trains on the data as it is.
     public var dataScale: Float?
+    /// The decay of the generator's exponential moving average (`--ema`), which samples come
+    /// from; `nil` keeps none.
+    public var emaDecay: Float?
+    /// Spectral normalization (Miyato et al. 2018) of every convolution and linear layer of the
+    /// discriminator (`--spectral-norm`).
+    public var spectralNorm: Bool?
+    /// Two time-scale updates (Heusel et al. 2017): the generator's and the discriminator's own
+    /// learning rates; `nil` is the run's `--lr`.
+    public var generatorLearningRate: Double?
+    public var discriminatorLearningRate: Double?
     /// cdcgan: the size of the label space (labels are `0..<classCount`).
     public var classCount: Int?
     /// cdcgan: the labels it was trained on (a subset such as `fashion-mnist:sneaker` keeps the
@@ -219,6 +233,10 @@ public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Latent size (default 100; 2 on 2-D points).") var latentSize: Int?
     @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
     @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
+    @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights).") var ema: Float?
+    @Flag(help: "Spectral normalization of every convolution and linear layer of the discriminator (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
+    @Option(name: .customLong("lr-g"), help: "The generator's learning rate (two time-scale updates; default --lr).") var generatorLearningRate: Double?
+    @Option(name: .customLong("lr-d"), help: "The discriminator's learning rate (two time-scale updates; default --lr).") var discriminatorLearningRate: Double?
 
     public init() {}
 
@@ -226,6 +244,10 @@ public struct GANCommonOptions: ParsableArguments {
         if let latentSize { h.latentSize = latentSize }
         if let objective { h.objective = objective }
         if let criticSteps { h.criticSteps = criticSteps }
+        if let ema { h.emaDecay = ema }
+        if spectralNorm { h.spectralNorm = true }
+        if let generatorLearningRate { h.generatorLearningRate = generatorLearningRate }
+        if let discriminatorLearningRate { h.discriminatorLearningRate = discriminatorLearningRate }
     }
 }
 

@@ -1,13 +1,14 @@
 import DeepGen
 import DeepGenNN
 import DeepGenOptimizers
+import Foundation
 
 /// Adversarial training for the GAN family (`gan`, `dcgan`, `wgan-gp`, `cdcgan`): a generator
 /// and a discriminator (critic), each with its own optimizer, trained in alternation.
 ///
 /// Each batch takes one discriminator step; the generator steps on every `criticSteps`-th batch
 /// (1 for GANs, 5 for WGAN-GP). WGAN-GP adds λ·GP with one interpolation weight per sample.
-public final class GANModel: GenerativeModel, PriorSampling {
+public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
     public let config: ModelConfig
     public let hyperparameters: GANHyperparameters
     public let generator: TrainableNetwork
@@ -38,8 +39,9 @@ public final class GANModel: GenerativeModel, PriorSampling {
         let shape = config.sampleShape
         let isPoints = config.data.kind == .points
         let seed = config.training.seed
-        let g: Module, d: Module
-        // The classic GAN is an MLP; WGAN-GP is an MLP on 2-D points and convolutional on images.
+        let (g, generate) = Self.makeGenerator(variant: variant, hyperparameters: h, config: config, using: &rng)
+        self.generate = generate
+        let d: Module
         let width = h.width ?? 64
         let wgan = variant == .wganGP
         switch variant {
@@ -47,43 +49,108 @@ public final class GANModel: GenerativeModel, PriorSampling {
         case .gan, .wganGP where isPoints:
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
             let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
-            let gen = MLPGenerator(latentSize: h.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
-                                   outputShape: shape, outputActivation: !isPoints, using: &rng)
             let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256], using: &rng)
-            g = gen; d = dis
-            generate = { z, _ in gen(z) }
+            d = dis
             discriminate = { x, _ in dis(x) }
         case .dcgan, .wganGP:
             let channels = shape[0], side = shape[1]
             if side == 28 {
-                let gen = DCGAN28Generator(latentSize: h.latentSize, width: width, channels: channels, using: &rng)
                 let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: wgan ? 0 : 0.3,
                                                seed: seed &+ 101, using: &rng)
-                g = gen; d = dis
-                generate = { z, _ in gen(z) }
+                d = dis
                 discriminate = { x, _ in dis(x) }
             } else {
-                let gen = DCGANGenerator(latentSize: h.latentSize, imageSize: side, width: width, channels: channels, using: &rng)
                 let dis = DCGANDiscriminator(imageSize: side, width: width, channels: channels,
                                              batchNorm: !wgan, using: &rng)
-                gen.apply { Initializer.dcgan($0, using: &rng) }
+                g.apply { Initializer.dcgan($0, using: &rng) }
                 dis.apply { Initializer.dcgan($0, using: &rng) }
-                g = gen; d = dis
-                generate = { z, _ in gen(z) }
+                d = dis
                 discriminate = { x, _ in dis(x) }
             }
         case .cdcgan:
-            let classCount = h.classCount ?? 1
-            let gen = ConditionalDCGAN28Generator(latentSize: h.latentSize, classCount: classCount, width: width,
-                                                  channels: shape[0], using: &rng)
-            let dis = ConditionalDCGAN28Discriminator(classCount: classCount, width: width, channels: shape[0],
+            let dis = ConditionalDCGAN28Discriminator(classCount: h.classCount ?? 1, width: width, channels: shape[0],
                                                       seed: seed &+ 101, using: &rng)
-            g = gen; d = dis
-            generate = { z, labels in gen(z, labels: labels) }
+            d = dis
             discriminate = { x, labels in dis(x, labels: labels) }
+        }
+        if h.spectralNorm == true {
+            // Its own draws for the power-iteration vectors, as for the average below.
+            var scratch = RandomGenerator(seed: seed ^ 0x5EC7)
+            for (_, m) in d.namedModules() {
+                if let conv = m as? Conv2d { conv.applySpectralNorm(using: &scratch) }
+                if let linear = m as? Linear { linear.applySpectralNorm(using: &scratch) }
+            }
         }
         generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
         discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
+        // Two time-scale updates: each network's rate relative to the run's.
+        let base = config.training.optimizer.learningRate
+        for (net, rate) in [(generator, h.generatorLearningRate), (discriminator, h.discriminatorLearningRate)] {
+            guard let rate, base > 0 else { continue }
+            net.learningRateFactor = rate / base
+            net.optimizer.learningRate = rate
+        }
+        // The moving average starts as a copy of the initial generator; its own draws come from
+        // a generator of their own, so a run without it draws exactly what it did before.
+        if let decay = h.emaDecay {
+            var scratch = RandomGenerator(seed: seed ^ 0xE3A)
+            let (copy, generateAveraged) = Self.makeGenerator(variant: variant, hyperparameters: h, config: config, using: &scratch)
+            try copy.load(stateDict: g.stateDict())
+            copy.eval()
+            average = (copy, generateAveraged, ExponentialMovingAverage(decay: decay))
+        }
+    }
+
+    /// The generator of `variant` for `config`'s data and its forward function (noise, labels → samples).
+    static func makeGenerator(variant: GANVariant, hyperparameters h: GANHyperparameters, config: ModelConfig,
+                              using rng: inout RandomGenerator) -> (Module, (Tensor, [Int]) -> Tensor) {
+        let shape = config.sampleShape
+        let isPoints = config.data.kind == .points
+        let width = h.width ?? 64
+        switch variant {
+        case .gan, .wganGP where isPoints:
+            let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
+            let gen = MLPGenerator(latentSize: h.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
+                                   outputShape: shape, outputActivation: !isPoints, using: &rng)
+            return (gen, { z, _ in gen(z) })
+        case .dcgan, .wganGP:
+            if shape[1] == 28 {
+                let gen = DCGAN28Generator(latentSize: h.latentSize, width: width, channels: shape[0], using: &rng)
+                return (gen, { z, _ in gen(z) })
+            }
+            let gen = DCGANGenerator(latentSize: h.latentSize, imageSize: shape[1], width: width, channels: shape[0], using: &rng)
+            return (gen, { z, _ in gen(z) })
+        case .cdcgan:
+            let gen = ConditionalDCGAN28Generator(latentSize: h.latentSize, classCount: h.classCount ?? 1, width: width,
+                                                  channels: shape[0], using: &rng)
+            return (gen, { z, labels in gen(z, labels: labels) })
+        }
+    }
+
+    /// With `--ema`: the generator's moving average, its forward function and the averaging rule.
+    private var average: (module: Module, generate: (Tensor, [Int]) -> Tensor, rule: ExponentialMovingAverage)?
+    /// Whether samples come from the moving average (when there is one).
+    public var usesAveragedWeights = true
+    public var averagedNetworks: [(name: String, module: Module)] { average.map { [("generator_ema", $0.module)] } ?? [] }
+
+    /// The forward function samples come from: the moving average's unless turned off.
+    private var sampler: (Tensor, [Int]) -> Tensor {
+        if usesAveragedWeights, let average { return average.generate }
+        return generate
+    }
+
+    /// Moves the average toward the generator's weights after generator update `step`; buffers
+    /// (BatchNorm's running statistics) are copied.
+    private func updateAverage(step: Int) {
+        guard let average else { return }
+        let d = average.rule.decay(atUpdate: step)
+        let trained = Dictionary(uniqueKeysWithValues: generator.module.namedParameters(trainableOnly: false).map { ($0.0, $0.1) })
+        for (name, p) in average.module.namedParameters(trainableOnly: false) {
+            guard let source = trained[name] else { continue }
+            ExponentialMovingAverage.update(&p.value, toward: source.value, decay: d)
+        }
+        let buffers = Dictionary(uniqueKeysWithValues: generator.module.namedBuffers().map { ($0.0, $0.1) })
+        for (name, b) in average.module.namedBuffers() { if let source = buffers[name] { b.value = source.value } }
     }
 
     public var isConditional: Bool { variant == .cdcgan }
@@ -97,7 +164,8 @@ public final class GANModel: GenerativeModel, PriorSampling {
         let z = Tensor.normal([count, hyperparameters.latentSize], using: &rng)
         let classes = self.classes
         let labels = (0..<count).map { label ?? classes[$0 % classes.count] }
-        return evaluating { toDataScale(generate(z, labels)) }
+        let forward = sampler
+        return evaluating { toDataScale(forward(z, labels)) }
     }
 
     public func preview() -> Preview {
@@ -108,7 +176,8 @@ public final class GANModel: GenerativeModel, PriorSampling {
         let classes = self.classes
         let labels = (0..<count).map { classes[($0 / 8) % classes.count] }
         let z = Tensor.normal([count, hyperparameters.latentSize], using: &rng)
-        let samples = evaluating { toDataScale(generate(z, labels)) }
+        let forward = sampler
+        let samples = evaluating { toDataScale(forward(z, labels)) }
         return points ? .points(samples) : .images(samples, columns: 8)
     }
 
@@ -153,6 +222,7 @@ public final class GANModel: GenerativeModel, PriorSampling {
         if discriminatorSteps % max(h.criticSteps, 1) == 0 {
             let gLoss = h.objective.generatorLoss(fake: discriminate(fake, fakeLabels))
             lastGeneratorLoss = optimize(gLoss, [generator])
+            updateAverage(step: discriminatorSteps / max(h.criticSteps, 1))
         }
         out["loss_g"] = lastGeneratorLoss
         return out

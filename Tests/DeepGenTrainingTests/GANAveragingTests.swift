@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import DeepGen
+@testable import DeepGenCLI
+import DeepGenData
+import DeepGenModels
+import DeepGenNN
+import DeepGenOptimizers
+@testable import DeepGenTraining
+
+/// The generator's moving average (`--ema`) and two time-scale learning rates (`--lr-g`,
+/// `--lr-d`): the average follows its recurrence, is saved and resumed exactly, samples by
+/// default; each network trains at its own rate through the schedule.
+@Suite(.serialized) struct GANAveragingTests {
+    func withEMA(_ decay: Float) -> (inout any ModelHyperparameters) -> Void {
+        { h in
+            if var g = h as? GANHyperparameters { g.emaDecay = decay; h = g }
+        }
+    }
+
+    @Test func theWarmUpDecayAndOneUpdate() {
+        let rule = ExponentialMovingAverage(decay: 0.999)
+        #expect(rule.decay(atUpdate: 1) == 2 / Float(11))
+        #expect(rule.decay(atUpdate: 90) == 91 / Float(100))
+        #expect(rule.decay(atUpdate: 1_000_000) == 0.999)
+        var average = Tensor(shape: [19], scalars: (0..<19).map { Float($0) })
+        let value = Tensor(shape: [19], scalars: (0..<19).map { Float($0) * -2 + 1 })
+        let expected: [Float] = (0..<19).map { i -> Float in
+            let a = Float(i)
+            return 0.25 * a + 0.75 * (1 - 2 * a)
+        }
+        ExponentialMovingAverage.update(&average, toward: value, decay: 0.25)
+        let error = zip(average.scalars, expected).map { Swift.abs($0 - $1) }.max() ?? 0
+        #expect(error <= 1e-5)
+    }
+
+    /// After each generator step t the average is d_t·average + (1 − d_t)·θ_t, from θ₀, with
+    /// d_t = min(decay, (1 + t)/(10 + t)); buffers are the generator's.
+    @Test(arguments: ["gan", "dcgan"])
+    func theAverageFollowsItsRecurrence(_ kind: String) throws {
+        let config = try tinyRun(kind, data: kind == "gan" ? "ring8" : "shapes", count: 64, batch: 16, customize: withEMA(0.95))
+        let model = try #require(try makeModel(config.model) as? GANModel)
+        let average = try #require(model.averagedNetworks.first)
+        #expect(average.name == "generator_ema")
+        func weights(_ m: Module) -> [String: [Double]] {
+            Dictionary(uniqueKeysWithValues: m.namedParameters().map { ($0.0, $0.1.value.scalars.map(Double.init)) })
+        }
+        var expected = weights(model.generator.module)
+        #expect(weights(average.module) == expected)
+        var rng = RandomGenerator(seed: 3)
+        let shape = [16] + config.model.sampleShape
+        for t in 1...4 {
+            _ = model.trainStep(TrainingBatch(inputs: Tensor.uniform(shape, low: -1, high: 1, using: &rng), labels: []), using: &rng)
+            let d = Double(min(Float(0.95), Float(1 + t) / Float(10 + t)))
+            for (name, theta) in weights(model.generator.module) {
+                expected[name] = zip(expected[name]!, theta).map { d * $0 + (1 - d) * $1 }
+            }
+            for (name, values) in weights(average.module) {
+                let e = expected[name]!
+                let error = zip(values, e).map { abs($0 - $1) }.max() ?? 0
+                #expect(error <= 1e-5, "\(name) after step \(t): \(error)")
+            }
+        }
+        let buffers = Dictionary(uniqueKeysWithValues: model.generator.module.namedBuffers().map { ($0.0, $0.1.value.scalars) })
+        for (name, b) in average.module.namedBuffers() { #expect(b.value.scalars == buffers[name], "\(name)") }
+    }
+
+    /// With an average a resumed run equals a straight one (the average included); without
+    /// one, a GAN draws what it drew before (no `generator_ema` in its files).
+    @Test func resumesExactlyWithTheAverage() throws {
+        let trainer = TrainerTests()
+        let run = try trainer.expectResumeIsBitIdentical(tinyRun("dcgan", data: "shapes", count: 48, batch: 16, customize: withEMA(0.9)))
+        defer { try? FileManager.default.removeItem(at: run) }
+        let weights = try finalWeights(run)
+        // The average has the generator's names and nothing trains it.
+        let averaged = Set(weights.keys.filter { $0.hasPrefix("generator_ema.") }.map { String($0.dropFirst("generator_ema.".count)) })
+        let trained = Set(weights.keys.filter { $0.hasPrefix("generator.") }.map { String($0.dropFirst("generator.".count)) })
+        #expect(!averaged.isEmpty && averaged == trained)
+        #expect(!weights.keys.contains { $0.hasPrefix("optimizer.generator_ema") })
+    }
+
+    @Test func samplesComeFromTheAverageUnlessRawWeightsAreAsked() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run"), plain = dir.appendingPathComponent("plain")
+        let train = ["train", "gan", "--data", "ring8", "--synthetic-count", "512", "--batch-size", "64", "--epochs", "2", "--threads", "2"]
+        try deepgen(train + ["--ema", "0.9", "--out", run.path])
+        try deepgen(train + ["--out", plain.path])
+        let average = dir.appendingPathComponent("a.npy"), raw = dir.appendingPathComponent("r.npy")
+        try deepgen(["sample", run.path, "--count", "32", "--out", average.path])
+        try deepgen(["sample", run.path, "--count", "32", "--raw-weights", "--out", raw.path])
+        let a = try NPYArray.read(average).tensor, r = try NPYArray.read(raw).tensor
+        #expect(a.shape == [32, 2] && (a - r).abs().max().scalar > 1e-4, "the average samples as the trained weights do")
+        // The trained weights are those of the same run without an average (same draws).
+        let p = dir.appendingPathComponent("p.npy")
+        try deepgen(["sample", plain.path, "--count", "32", "--out", p.path])
+        #expect(try NPYArray.read(p).tensor.scalars == r.scalars)
+        try deepgen(["eval", run.path, "--count", "300", "--repeats", "1"])
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: run.appendingPathComponent("eval.json")))
+        #expect(report.weights == "average")
+        func refusal(_ arguments: [String]) -> String {
+            do { try deepgen(arguments); return "" } catch { return DeepGenCommand.message(for: error) + " \(error)" }
+        }
+        #expect(refusal(["sample", plain.path, "--raw-weights", "--out", p.path]).contains("--raw-weights is for models trained with a weight average"))
+        #expect(refusal(train + ["--ema", "1", "--out", dir.appendingPathComponent("x").path]).contains("--ema must be a decay in (0, 1)"))
+        #expect(refusal(train + ["--lr-g", "0", "--out", dir.appendingPathComponent("x").path]).contains("--lr-g must be positive"))
+    }
+
+    /// `--lr-g` and `--lr-d` set each network's rate; a decay schedule scales both alike.
+    @Test func eachNetworkTrainsAtItsOwnRate() throws {
+        let config = try tinyRun("gan", data: "ring8", count: 64, batch: 16) { h in
+            if var g = h as? GANHyperparameters { (g.generatorLearningRate, g.discriminatorLearningRate) = (1e-4, 4e-4); h = g }
+        }
+        let model = try #require(try makeModel(config.model) as? GANModel)
+        #expect(model.generator.optimizer.learningRate == 1e-4 && model.discriminator.optimizer.learningRate == 4e-4)
+        model.setLearningRate(config.model.training.optimizer.learningRate / 2)
+        #expect(abs(model.generator.optimizer.learningRate - 5e-5) < 1e-12 && abs(model.discriminator.optimizer.learningRate - 2e-4) < 1e-12)
+        let run = try TrainerTests().expectResumeIsBitIdentical(config)
+        try? FileManager.default.removeItem(at: run)
+    }
+}

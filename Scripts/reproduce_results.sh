@@ -50,7 +50,11 @@ for group in $groups; do
       evaluate dcgan-fmnist
       train cdcgan-fmnist cdcgan --data fashion-mnist --epochs 3 --width 32
       evaluate cdcgan-fmnist
-      python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist"
+      train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --ema 0.99
+      train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --ema 0.999
+      evaluate dcgan-fmnist-ema99
+      evaluate dcgan-fmnist-ema999
+      python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999"
       ;;
     fmnist-vae)
       train vae-fmnist vae --data fashion-mnist --epochs 10
@@ -73,15 +77,19 @@ for group in $groups; do
       train cyclegan-readme cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4
       ;;
     mixtures)
+      train gan-ring8-default gan --data ring8
       train gan-ring8-r1 gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0.1
-      train gan-ring8 gan --data ring8 --epochs 30 --decay-epochs 10
+      train gan-ring8 gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0
       train wgan-gp-ring8 wgan-gp --data ring8 --epochs 100 --decay-epochs 50
       train gan-grid25-r1 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0.1
-      train gan-grid25 gan --data grid25 --epochs 40 --decay-epochs 20
+      train gan-grid25-default gan --data grid25
+      train gan-grid25 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0
       train wgan-gp-grid25 wgan-gp --data grid25 --epochs 200 --decay-epochs 100
-      for run in gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-r1 gan-grid25 wgan-gp-grid25; do evaluate "$run"; done
-      python3 Scripts/results_tables.py modes "$out"/gan-ring8-r1 "$out"/gan-ring8 "$out"/wgan-gp-ring8 \
-        "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
+      for run in gan-ring8-default gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-default gan-grid25-r1 gan-grid25 wgan-gp-grid25; do
+        evaluate "$run"
+      done
+      python3 Scripts/results_tables.py modes "$out"/gan-ring8-default "$out"/gan-ring8-r1 "$out"/gan-ring8 "$out"/wgan-gp-ring8 \
+        "$out"/gan-grid25-default "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
       ;;
     flows)
       train realnvp-ring8 realnvp --data ring8

@@ -83,7 +83,7 @@ import DeepGenOptimizers
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run"), plain = dir.appendingPathComponent("plain")
-        let train = ["train", "gan", "--data", "ring8", "--synthetic-count", "512", "--batch-size", "64", "--epochs", "2", "--threads", "2"]
+        let train = ["train", "gan", "--data", "ring8", "--synthetic-count", "512", "--batch-size", "64", "--epochs", "2", "--decay-epochs", "0", "--threads", "2"]
         try deepgen(train + ["--ema", "0.9", "--out", run.path])
         try deepgen(train + ["--out", plain.path])
         let average = dir.appendingPathComponent("a.npy"), raw = dir.appendingPathComponent("r.npy")
@@ -117,5 +117,24 @@ import DeepGenOptimizers
         #expect(abs(model.generator.optimizer.learningRate - 5e-5) < 1e-12 && abs(model.discriminator.optimizer.learningRate - 2e-4) < 1e-12)
         let run = try TrainerTests().expectResumeIsBitIdentical(config)
         try? FileManager.default.removeItem(at: run)
+    }
+
+    /// The 2-D recipe is `gan`'s default on points (R1 γ = 0.1, 30 epochs and 20 of decay), and
+    /// a short run of it already covers the ring; images keep their defaults.
+    @Test func theTwoDimensionalRecipeIsTheDefault() throws {
+        let points = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "grid25", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
+        let h = try points.model.hyperparameters(as: GANHyperparameters.self)
+        #expect(h.r1Weight == 0.1 && points.model.training.epochs == 30 && points.model.training.decayEpochs == 20)
+        let images = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }.config
+        #expect(try images.model.hyperparameters(as: GANHyperparameters.self).r1Weight == nil && images.model.training.epochs == 5)
+
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try deepgen(["train", "gan", "--data", "ring8", "--synthetic-count", "1024", "--batch-size", "256", "--epochs", "10",
+                     "--decay-epochs", "6", "--threads", "2", "--out", dir.path])
+        try deepgen(["eval", dir.path, "--count", "1000", "--repeats", "1"])
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("eval.json")))
+        let coverage = try #require(report.results.modes?.perSeed.first)
+        #expect(coverage.modeCount == 8, "\(coverage)")
     }
 }

@@ -5,7 +5,7 @@ import DeepGenModels
 /// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
 @Suite struct TrainingBenchmarkTests {
     @Test func workloadsHaveTheBenchmarksSizes() throws {
-        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64]
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64]
         for w in TrainingWorkload.allCases {
             #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
             try w.config().validate()
@@ -14,6 +14,7 @@ import DeepGenModels
         #expect(cycle.width == 32 && cycle.residualBlocks == 3 && cycle.patchLayers == 2)
         #expect(try TrainingWorkload.wganGP.config().hyperparameters(as: GANHyperparameters.self).criticSteps == 5)
         #expect(try TrainingWorkload.realNVP2D.config().data.shape == [2])
+        #expect(try TrainingWorkload.realNVPImage.config().data.shape == [1, 28, 28])
     }
 
     @Test func measureRunsWholeSteps() throws {

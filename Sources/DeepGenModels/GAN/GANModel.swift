@@ -139,18 +139,29 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         return generate
     }
 
+    /// The average's parameters and buffers beside the generator's, found once (the modules'
+    /// structure never changes, and reflecting over it every step cost a measurable share).
+    private lazy var averagePairs: (parameters: [(Parameter, Parameter)], buffers: [(Buffer, Buffer)]) = {
+        guard let average else { return ([], []) }
+        let trained = Dictionary(uniqueKeysWithValues: generator.module.namedParameters().map { ($0.0, $0.1) })
+        let buffers = Dictionary(uniqueKeysWithValues: generator.module.namedBuffers().map { ($0.0, $0.1) })
+        return (average.module.namedParameters().compactMap { name, p in trained[name].map { (p, $0) } },
+                average.module.namedBuffers().compactMap { name, b in buffers[name].map { (b, $0) } })
+    }()
+
     /// Moves the average toward the generator's weights after generator update `step`; buffers
     /// (BatchNorm's running statistics) are copied.
     private func updateAverage(step: Int) {
         guard let average else { return }
         let d = average.rule.decay(atUpdate: step)
-        let trained = Dictionary(uniqueKeysWithValues: generator.module.namedParameters(trainableOnly: false).map { ($0.0, $0.1) })
-        for (name, p) in average.module.namedParameters(trainableOnly: false) {
-            guard let source = trained[name] else { continue }
-            ExponentialMovingAverage.update(&p.value, toward: source.value, decay: d)
+        for (p, source) in averagePairs.parameters {
+            // Taken out of the parameter, so the update writes in place instead of copying.
+            var value = p.value
+            p.value = Tensor(zeros: [0])
+            ExponentialMovingAverage.update(&value, toward: source.value, decay: d)
+            p.value = value
         }
-        let buffers = Dictionary(uniqueKeysWithValues: generator.module.namedBuffers().map { ($0.0, $0.1) })
-        for (name, b) in average.module.namedBuffers() { if let source = buffers[name] { b.value = source.value } }
+        for (b, source) in averagePairs.buffers { b.value = source.value }
     }
 
     public var isConditional: Bool { variant == .cdcgan }

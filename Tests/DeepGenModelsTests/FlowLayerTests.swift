@@ -219,14 +219,20 @@ import DeepGenNN
             }
         }
         flow.eval()
-        #expect(flow.latentShapes == [[2, 2, 2], [2, 2, 2]])
+        expectInvertsWithTheJacobiansLogDeterminant(flow, at: x, latentShapes: [[2, 2, 2], [2, 2, 2]], "realnvp")
+    }
+
+    /// A multi-scale flow's latents have `latentShapes` (per example), decode back to `x` to 1e-4,
+    /// and its log-determinant is log|det J| of the autograd Jacobian of the concatenated latents.
+    func expectInvertsWithTheJacobiansLogDeterminant(_ flow: MultiScaleFlow, at x: Tensor, latentShapes: [[Int]], _ what: String) {
+        #expect(flow.latentShapes == latentShapes)
         let (latents, logDet) = withoutGrad { flow.encode(x) }
-        #expect(latents.map(\.shape) == [[3, 2, 2, 2], [3, 2, 2, 2]])
+        #expect(latents.map(\.shape) == latentShapes.map { [x.shape[0]] + $0 })
         #expect((withoutGrad { flow.decode(latents) } - x).abs().max().scalar <= 1e-4)
         let reference = autogradLogDeterminants({ x in
             Tensor.concat(flow.encode(x).latents.map { $0.flattened(from: 1) }, axis: 1)
         }, at: x)
-        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "realnvp \(a) vs Jacobian \(b)") }
+        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "\(what) \(a) vs Jacobian \(b)") }
     }
 
     @Test func glowInvertsAndItsLogDeterminantIsTheJacobians() {
@@ -240,14 +246,7 @@ import DeepGenNN
                 last.weight.value = Tensor.normal(last.weight.shape, std: 0.2, using: &rng)
             }
         }
-        #expect(glow.latentShapes == [[2, 2, 2], [8, 1, 1]])
-        let (latents, logDet) = withoutGrad { glow.encode(x) }
-        #expect(latents.map(\.shape) == [[3, 2, 2, 2], [3, 8, 1, 1]])
-        #expect((withoutGrad { glow.decode(latents) } - x).abs().max().scalar <= 1e-4)
-        let reference = autogradLogDeterminants({ x in
-            Tensor.concat(glow.encode(x).latents.map { $0.flattened(from: 1) }, axis: 1)
-        }, at: x)
-        for (a, b) in zip(logDet.scalars, reference) { #expect(abs(Double(a) - b) <= 1e-4 * max(1, abs(b)), "glow \(a) vs Jacobian \(b)") }
+        expectInvertsWithTheJacobiansLogDeterminant(glow, at: x, latentShapes: [[2, 2, 2], [8, 1, 1]], "glow")
         // Samples at temperature t are the decoded base noise scaled by t.
         var r1 = RandomGenerator(seed: 2), r2 = RandomGenerator(seed: 2)
         let s = withoutGrad { glow.sample(count: 2, temperature: 0.5, using: &r1) }

@@ -14,6 +14,19 @@ import DeepGenNN
 @Suite(.serialized) struct FlowFamilyTests {
     init() { ModelFamilies.register(DiagonalGaussianFamily.self) }
 
+    /// An image flow's run samples a PNG grid at temperature 0.7 and reconstructs four test
+    /// images through its latents (to their bins' middles); returns the model and those images.
+    func expectSamplesAndReconstructs(_ run: URL, in dir: URL) throws -> (FlowModel, Tensor) {
+        let png = dir.appendingPathComponent("s.png")
+        try deepgen(["sample", run.path, "--count", "16", "--temperature", "0.7", "--out", png.path])
+        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let trained = try TrainedModel(run.path)
+        let model = try #require(trained.model as? FlowModel)
+        let images = try firstSamples(of: RunData(for: trained.config, options: trained.data).test(), count: 4)
+        #expect((model.reconstruct(images) - images).abs().max().scalar <= 1.0 / 255)
+        return (model, images)
+    }
+
     func report(_ run: URL) throws -> EvaluationReport {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -97,16 +110,9 @@ import DeepGenNN
         #expect(a == b, "resumed run differs from the straight one")
         #expect(FileManager.default.fileExists(atPath: RunDirectory(run).sampleURL(2).path))
 
-        let png = dir.appendingPathComponent("s.png")
-        try deepgen(["sample", run.path, "--count", "16", "--temperature", "0.7", "--out", png.path])
-        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
-
         // Through the latents and back: the test images again (their bins' middles), and lines
         // between latents through `deepgen interpolate`.
-        let trained = try TrainedModel(run.path)
-        let model = try #require(trained.model as? FlowModel)
-        let images = try firstSamples(of: RunData(for: trained.config, options: trained.data).test(), count: 4)
-        #expect((model.reconstruct(images) - images).abs().max().scalar <= 1.0 / 255)
+        let (model, images) = try expectSamplesAndReconstructs(run, in: dir)
         let line = model.interpolate(from: images.sliced(axis: 0, 0..<1), to: images.sliced(axis: 0, 1..<2), steps: 5)
         #expect(line.shape == [5, 1, 28, 28])
         #expect((line.sliced(axis: 0, 0..<1) - images.sliced(axis: 0, 0..<1)).abs().max().scalar <= 1.0 / 255)
@@ -151,13 +157,7 @@ import DeepGenNN
         if norm == "batchnorm" { #expect(a.keys.contains("flow.levels.1.layers.0.running_var") && a.keys.contains("flow.levels.1.layers.0.log_gamma")) }
         if norm == "actnorm" { #expect(a.keys.contains("flow.levels.1.layers.0.logs")) }
 
-        let png = dir.appendingPathComponent("s.png")
-        try deepgen(["sample", run.path, "--count", "9", "--temperature", "0.8", "--out", png.path])
-        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
-        let trained = try TrainedModel(run.path)
-        let model = try #require(trained.model as? FlowModel)
-        let images = try firstSamples(of: RunData(for: trained.config, options: trained.data).test(), count: 4)
-        #expect((model.reconstruct(images) - images).abs().max().scalar <= 1.0 / 255)
+        _ = try expectSamplesAndReconstructs(run, in: dir)
         try deepgen(["eval", run.path, "--metrics", "nll", "--count", "32"])
         let nll = try #require(try report(run).results.nll)
         #expect(nll.exact == false && nll.dimensions == 784 && nll.bitsPerDimension! > 0 && nll.bitsPerDimension! < 8, "\(nll)")

@@ -17,7 +17,7 @@ func validateImageOutput(_ out: String) throws {
 @discardableResult
 func chooseWeights(_ model: any GenerativeModel, rawWeights: Bool) throws -> String? {
     guard let averaging = model as? WeightAveraging, !averaging.averagedNetworks.isEmpty else {
-        if rawWeights { throw RuntimeError("--raw-weights is for models trained with a weight average (a GAN with --ema); \(model.config.model) has none") }
+        if rawWeights { throw RuntimeError("--raw-weights is for models trained with a weight average (a GAN or CycleGAN with --ema); \(model.config.model) has none") }
         return nil
     }
     let m = averaging

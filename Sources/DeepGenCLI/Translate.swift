@@ -14,9 +14,12 @@ struct Translate: ParsableCommand {
     @Option(help: "AtoB or BtoA.") var direction: Direction
     @Option(help: "An image file or a folder of PNG/JPEG images.") var input: String
     @Option(help: "Folder for the translated images (same file names, PNG).") var out: String
+    @Flag(help: "Translate with the trained generators' weights rather than their moving averages (runs trained with --ema).")
+    var rawWeights = false
 
     func run() throws {
         let loaded = try load(source)
+        try chooseWeights(loaded.model, rawWeights: rawWeights)
         guard let translator = loaded.model as? DomainTranslating else {
             throw RuntimeError("\(source) holds a \(loaded.config.model) model; translate needs one between two domains (cyclegan)")
         }

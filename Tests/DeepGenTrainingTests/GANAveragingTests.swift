@@ -137,4 +137,32 @@ import DeepGenOptimizers
         let coverage = try #require(report.results.modes?.perSeed.first)
         #expect(coverage.modeCount == 8, "\(coverage)")
     }
+
+    /// CycleGAN with `--ema` averages both generators, resumes exactly (the update count is
+    /// saved), and translates through the averages unless `--raw-weights` is asked.
+    @Test func cycleGANAveragesBothGeneratorsAndResumesExactly() throws {
+        let config = try tinyRun("cyclegan", data: "shapes:square,circle", count: 24, batch: 4) { h in
+            if var c = h as? CycleGANHyperparameters { c.emaDecay = 0.9; h = c }
+        }
+        let run = try TrainerTests().expectResumeIsBitIdentical(config)
+        defer { try? FileManager.default.removeItem(at: run) }
+        let weights = try finalWeights(run)
+        for (average, trained) in [("generator_ab_ema.", "generator_ab."), ("generator_ba_ema.", "generator_ba.")] {
+            let a = Set(weights.keys.filter { $0.hasPrefix(average) }.map { String($0.dropFirst(average.count)) })
+            let t = Set(weights.keys.filter { $0.hasPrefix(trained) }.map { String($0.dropFirst(trained.count)) })
+            #expect(!a.isEmpty && a == t, "\(average)")
+        }
+        #expect(weights["extra.generator_updates"] != nil)
+        let trained = try TrainedModel(run.path)
+        let model = try #require(trained.model as? CycleGANModel)
+        var rng = RandomGenerator(seed: 5)
+        let images = Tensor.uniform([2] + trained.config.sampleShape, low: -1, high: 1, using: &rng)
+        let averaged = model.translate(images, aToB: true)
+        model.usesAveragedWeights = false
+        #expect((averaged - model.translate(images, aToB: true)).abs().max().scalar > 1e-5)
+        let out = run.appendingPathComponent("translated")
+        let input = run.appendingPathComponent("samples")
+        try deepgen(["translate", run.path, "--direction", "AtoB", "--input", input.path, "--out", out.path, "--raw-weights"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).count > 0)
+    }
 }

@@ -31,6 +31,7 @@ public enum CycleGANFamily: ModelFamily {
         try checkRange(h.width, 1..., "--width")
         try checkRange(h.residualBlocks, 0..., "--residual-blocks")
         try checkRange(h.patchLayers, 1..., "--patch-layers")
+        if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999; got \(d)") }
         let side = min(data.shape[1], data.shape[2])
         if PatchDiscriminator.outputSide(inputSide: side, layers: h.patchLayers) == nil {
             let most = (1...16).last { PatchDiscriminator.outputSide(inputSide: side, layers: $0) != nil } ?? 0
@@ -78,6 +79,9 @@ public struct CycleGANHyperparameters: ModelHyperparameters, Equatable {
     public var identityFraction: Float = 0.5
     /// Past fakes the discriminators train on (50).
     public var poolSize = 50
+    /// The decay of both generators' exponential moving averages (`--ema`), which translations
+    /// use; `nil` keeps none.
+    public var emaDecay: Float?
 
     public init(width: Int, residualBlocks: Int, patchLayers: Int, cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50) {
         self.width = width
@@ -98,6 +102,7 @@ public struct CycleGANOptions: FamilyOptions {
     @Option(help: "Identity loss weight as a fraction of λ (default 0.5, the reference's --lambda_identity; 0 turns it off).")
     var identityFraction: Float?
     @Option(help: "Image pool of past fakes for the discriminators (default 50).") var poolSize: Int?
+    @Option(help: "Keep exponential moving averages of both generators' weights with this decay (e.g. 0.999); translations, previews and eval use them (translate/eval --raw-weights use the trained weights).") var ema: Float?
 
     public init() {}
 
@@ -108,5 +113,6 @@ public struct CycleGANOptions: FamilyOptions {
         if let cycleWeight { h.cycleWeight = cycleWeight }
         if let identityFraction { h.identityFraction = identityFraction }
         if let poolSize { h.poolSize = poolSize }
+        if let ema { h.emaDecay = ema }
     }
 }

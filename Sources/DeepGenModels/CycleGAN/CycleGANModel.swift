@@ -7,7 +7,7 @@ import DeepGenOptimizers
 /// discriminators judging domain A and domain B images, least-squares adversarial losses, cycle
 /// loss λ·‖G_BA(G_AB(a)) − a‖₁ (and back), identity loss 0.5·λ·‖G_AB(b) − b‖₁ (and back), and
 /// discriminators trained on an image pool of past fakes, loss halved.
-public final class CycleGANModel: GenerativeModel, DomainTranslating {
+public final class CycleGANModel: GenerativeModel, DomainTranslating, WeightAveraging {
     public let config: ModelConfig
     public let hyperparameters: CycleGANHyperparameters
     public let generatorAB: TrainableNetwork
@@ -44,6 +44,21 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
         discriminatorB = TrainableNetwork(name: "discriminator_b", module: patch(&rng), optimizer: optimizer.makeOptimizer())
         poolA = ImagePool(capacity: h.poolSize)
         poolB = ImagePool(capacity: h.poolSize)
+        // Moving averages of both generators, built from draws of their own (a run without them is unchanged).
+        if let decay = h.emaDecay {
+            var scratch = RandomGenerator(seed: config.training.seed ^ 0xE3A)
+            averages = (try WeightAverage(of: generatorAB.module, into: resnet(&scratch), decay: decay),
+                        try WeightAverage(of: generatorBA.module, into: resnet(&scratch), decay: decay))
+        }
+    }
+
+    /// With `--ema`: the moving averages of G_AB and G_BA, which translations use by default.
+    private var averages: (ab: WeightAverage, ba: WeightAverage)?
+    /// Generator updates so far (the averages' warm-up counts them; saved with the pools).
+    private var generatorUpdates = 0
+    public var usesAveragedWeights = true
+    public var averagedNetworks: [(name: String, module: Module)] {
+        averages.map { [("generator_ab_ema", $0.ab.module), ("generator_ba_ema", $0.ba.module)] } ?? []
     }
 
     static func initialize(_ m: Module, using rng: inout RandomGenerator) {
@@ -63,7 +78,11 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
 
     /// Translates images from domain A to B (`aToB`) or B to A, in evaluation mode.
     public func translate(_ images: Tensor, aToB: Bool) -> Tensor {
-        evaluating { aToB ? gAB(images) : gBA(images) }
+        if usesAveragedWeights, let averages {
+            let g = (aToB ? averages.ab.module : averages.ba.module) as! ResnetGenerator
+            return withoutGrad { g(images) }
+        }
+        return evaluating { aToB ? gAB(images) : gBA(images) }
     }
 
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
@@ -85,6 +104,11 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
             idtA = iA.scalar; idtB = iB.scalar
         }
         let gValue = optimize(lossG, [generatorAB, generatorBA])
+        if let averages {
+            generatorUpdates += 1
+            averages.ab.update(step: generatorUpdates)
+            averages.ba.update(step: generatorUpdates)
+        }
 
         // Discriminators on pooled fakes.
         let pooledB = poolB.query(fakeB.detached(), using: &rng), pooledA = poolA.query(fakeA.detached(), using: &rng)
@@ -116,6 +140,7 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
         var t: [String: Tensor] = [:]
         for (i, img) in poolA.images.enumerated() { t["pool_a.\(i)"] = img }
         for (i, img) in poolB.images.enumerated() { t["pool_b.\(i)"] = img }
+        if averages != nil { t["generator_updates"] = Tensor(Float(generatorUpdates)) }
         return t
     }
 
@@ -134,6 +159,12 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating {
         }
         poolA = ImagePool(capacity: capacity, images: a)
         poolB = ImagePool(capacity: capacity, images: b)
+        if averages != nil {
+            guard let updates = tensors["generator_updates"], updates.count == 1, let n = Int(exactly: updates.scalar), n >= 0 else {
+                throw CheckpointRestoreError(message: "checkpoint lacks the generators' update count of their moving averages (extra.generator_updates)")
+            }
+            generatorUpdates = n
+        }
     }
 }
 

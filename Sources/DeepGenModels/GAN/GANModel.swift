@@ -95,9 +95,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         if let decay = h.emaDecay {
             var scratch = RandomGenerator(seed: seed ^ 0xE3A)
             let (copy, generateAveraged) = Self.makeGenerator(variant: variant, hyperparameters: h, config: config, using: &scratch)
-            try copy.load(stateDict: g.stateDict())
-            copy.eval()
-            average = (copy, generateAveraged, ExponentialMovingAverage(decay: decay))
+            average = (try WeightAverage(of: g, into: copy, decay: decay), generateAveraged)
         }
     }
 
@@ -127,41 +125,16 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         }
     }
 
-    /// With `--ema`: the generator's moving average, its forward function and the averaging rule.
-    private var average: (module: Module, generate: (Tensor, [Int]) -> Tensor, rule: ExponentialMovingAverage)?
+    /// With `--ema`: the generator's moving average and its forward function.
+    private var average: (weights: WeightAverage, generate: (Tensor, [Int]) -> Tensor)?
     /// Whether samples come from the moving average (when there is one).
     public var usesAveragedWeights = true
-    public var averagedNetworks: [(name: String, module: Module)] { average.map { [("generator_ema", $0.module)] } ?? [] }
+    public var averagedNetworks: [(name: String, module: Module)] { average.map { [("generator_ema", $0.weights.module)] } ?? [] }
 
     /// The forward function samples come from: the moving average's unless turned off.
     private var sampler: (Tensor, [Int]) -> Tensor {
         if usesAveragedWeights, let average { return average.generate }
         return generate
-    }
-
-    /// The average's parameters and buffers beside the generator's, found once (the modules'
-    /// structure never changes, and reflecting over it every step cost a measurable share).
-    private lazy var averagePairs: (parameters: [(Parameter, Parameter)], buffers: [(Buffer, Buffer)]) = {
-        guard let average else { return ([], []) }
-        let trained = Dictionary(uniqueKeysWithValues: generator.module.namedParameters().map { ($0.0, $0.1) })
-        let buffers = Dictionary(uniqueKeysWithValues: generator.module.namedBuffers().map { ($0.0, $0.1) })
-        return (average.module.namedParameters().compactMap { name, p in trained[name].map { (p, $0) } },
-                average.module.namedBuffers().compactMap { name, b in buffers[name].map { (b, $0) } })
-    }()
-
-    /// Moves the average toward the generator's weights after generator update `step`; buffers
-    /// (BatchNorm's running statistics) are copied.
-    private func updateAverage(step: Int) {
-        guard let average else { return }
-        let d = average.rule.decay(atUpdate: step)
-        for (p, source) in averagePairs.parameters {
-            // Taken out of the parameter, so the update writes in place instead of copying.
-            var value = p.value
-            p.value = Tensor(zeros: [0])
-            ExponentialMovingAverage.update(&value, toward: source.value, decay: d)
-            p.value = value
-        }
-        for (b, source) in averagePairs.buffers { b.value = source.value }
     }
 
     public var isConditional: Bool { variant == .cdcgan }
@@ -233,7 +206,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         if discriminatorSteps % max(h.criticSteps, 1) == 0 {
             let gLoss = h.objective.generatorLoss(fake: discriminate(fake, fakeLabels))
             lastGeneratorLoss = optimize(gLoss, [generator])
-            updateAverage(step: discriminatorSteps / max(h.criticSteps, 1))
+            average?.weights.update(step: discriminatorSteps / max(h.criticSteps, 1))
         }
         out["loss_g"] = lastGeneratorLoss
         return out

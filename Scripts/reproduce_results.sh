@@ -52,9 +52,11 @@ for group in $groups; do
       evaluate cdcgan-fmnist
       train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --ema 0.99
       train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --ema 0.999
-      evaluate dcgan-fmnist-ema99
-      evaluate dcgan-fmnist-ema999
-      python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999"
+      train mlpgan-plain gan --data fashion-mnist
+      train mlpgan-ema99 gan --data fashion-mnist --ema 0.99
+      for run in dcgan-fmnist-ema99 dcgan-fmnist-ema999 mlpgan-plain mlpgan-ema99; do evaluate "$run"; done
+      python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
+        "$out/mlpgan-plain" "$out/mlpgan-ema99"
       ;;
     fmnist-vae)
       train vae-fmnist vae --data fashion-mnist --epochs 10

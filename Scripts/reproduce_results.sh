@@ -55,8 +55,9 @@ for group in $groups; do
       train mlpgan-plain gan --data fashion-mnist
       train mlpgan-ema99 gan --data fashion-mnist --ema 0.99
       for run in dcgan-fmnist-ema99 dcgan-fmnist-ema999 mlpgan-plain mlpgan-ema99; do evaluate "$run"; done
+      timed dcgan-fmnist-ema999-raw-eval eval "$out/dcgan-fmnist-ema999" --raw-weights --out "$out/eval-dcgan-fmnist-ema999-raw.json"
       python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
-        "$out/mlpgan-plain" "$out/mlpgan-ema99"
+        "$out/mlpgan-plain" "$out/mlpgan-ema99" "$out/eval-dcgan-fmnist-ema999-raw.json"
       ;;
     fmnist-vae)
       train vae-fmnist vae --data fashion-mnist --epochs 10
@@ -87,9 +88,18 @@ for group in $groups; do
       train gan-grid25-default gan --data grid25
       train gan-grid25 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0
       train wgan-gp-grid25 wgan-gp --data grid25 --epochs 200 --decay-epochs 100
-      for run in gan-ring8-default gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-default gan-grid25-r1 gan-grid25 wgan-gp-grid25; do
+      # What --ema and --spectral-norm do to the R1 recipes (README's 2-D paragraph).
+      for ema in 0.99 0.999; do
+        train "gan-ring8-r1-ema$ema" gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0.1 --ema "$ema"
+        train "gan-grid25-r1-ema$ema" gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0.1 --ema "$ema"
+      done
+      train gan-ring8-r1-ema-sn gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0.1 --ema 0.999 --spectral-norm
+      train gan-grid25-r1-ema-sn gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0.1 --ema 0.999 --spectral-norm
+      for run in gan-ring8-default gan-ring8-r1 gan-ring8 wgan-gp-ring8 gan-grid25-default gan-grid25-r1 gan-grid25 wgan-gp-grid25 \
+          gan-ring8-r1-ema0.99 gan-ring8-r1-ema0.999 gan-grid25-r1-ema0.99 gan-grid25-r1-ema0.999 gan-ring8-r1-ema-sn gan-grid25-r1-ema-sn; do
         evaluate "$run"
       done
+      python3 Scripts/results_tables.py modes "$out"/gan-ring8-r1-ema* "$out"/gan-grid25-r1-ema*
       python3 Scripts/results_tables.py modes "$out"/gan-ring8-default "$out"/gan-ring8-r1 "$out"/gan-ring8 "$out"/wgan-gp-ring8 \
         "$out"/gan-grid25-default "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
       ;;

@@ -10,8 +10,9 @@ public final class CheckerboardCoupling: Module, FlowLayer {
     public let conditioner: ResNetConditioner
     /// The bound of each channel's log-scale, `[C]`, starting at 1.
     public let scale: Parameter
-    /// 1 on the conditioning pixels, `[1, 1, H, W]`; derived from the shape, so not saved.
-    let mask: Tensor
+    /// 1 on the conditioning pixels, `[1, 1, H, W]`, and its complement; derived from the shape,
+    /// so not saved.
+    let mask: Tensor, transformed: Tensor
     let channels: Int
 
     public var kind: String { "affine coupling (checkerboard)" }
@@ -21,13 +22,13 @@ public final class CheckerboardCoupling: Module, FlowLayer {
         let (c, h, w) = (shape[0], shape[1], shape[2])
         channels = c
         mask = Tensor(shape: [1, 1, h, w], scalars: (0..<(h * w)).map { (($0 / w) + ($0 % w)) % 2 == parity ? 1 : 0 })
+        transformed = 1 - mask
         conditioner = ResNetConditioner(inputs: c, hidden: hiddenChannels, outputs: 2 * c, blocks: blocks, using: &rng)
         scale = Parameter(Tensor(ones: [c]))
     }
 
     /// The log-scale and shift, zero on the conditioning pixels.
     private func scaleAndShift(_ x: Tensor) -> (s: Tensor, t: Tensor) {
-        let transformed = 1 - mask
         let h = conditioner(x * mask)
         let s = scale.value.reshaped([1, channels, 1, 1]) * h.sliced(axis: 1, 0..<channels).tanh() * transformed
         return (s, h.sliced(axis: 1, channels..<(2 * channels)) * transformed)

@@ -1,7 +1,6 @@
 import DeepGen
 import DeepGenNN
 import DeepGenOptimizers
-import Foundation
 
 /// Adversarial training for the GAN family (`gan`, `dcgan`, `wgan-gp`, `cdcgan`): a generator
 /// and a discriminator (critic), each with its own optimizer, trained in alternation.

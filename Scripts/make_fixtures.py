@@ -15,6 +15,9 @@ root, found from this script's own location):
     pooling.json            max_pool2d / avg_pool2d forward + grad of x
     misc_ops.json           softplus, log_sigmoid, logsumexp, variance, nearest, sin, cos
                             upsampling, reflect padding, instance-norm-like normalization
+    text_ops.json           the text models' ops: GELU, layer_norm, embedding lookup,
+                            per-row cross-entropy, causal scaled-dot-product attention
+                            (also with fewer queries than keys, a key/value cache's step)
 
 The outputs are committed to the repository, so the Swift tests need neither Python nor
 PyTorch; rerun this script only to add or change cases. Output is deterministic: each case
@@ -449,7 +452,65 @@ def make_misc_ops():
     write(file, cases)
 
 
+def make_text_ops():
+    file = "text_ops.json"
+    cases = []
+
+    def case(name, params, inputs, fn):
+        """inputs: {key: tensor}; fn(*tensors) -> y. Stores inputs, y, grad_output, grad_<key>."""
+        leaves = {k: v.clone().requires_grad_() for k, v in inputs.items()}
+        y = fn(*leaves.values())
+        G = randn(*y.shape)
+        grads = grads_of(y, list(leaves.values()), G)
+        c = Case(name, params)
+        for k, v in leaves.items():
+            c.add(k, v)
+        c.add("y", y); c.add("grad_output", G)
+        for k, g in zip(leaves, grads):
+            c.add("grad_" + k, g)
+        cases.append(c)
+
+    seed(file, "gelu")
+    x = randn(4, 9, scale=3.0)
+    x[0, :5] = f32([0.0, -0.5, 0.5, -8.0, 8.0])
+    case("gelu", {"op": "gelu"}, {"x": x}, lambda x: F.gelu(x))
+
+    for name, width, affine, bias in [("layer_norm", 10, True, True), ("layer_norm_wide", 40, True, True),
+                                      ("layer_norm_no_bias", 40, True, False), ("layer_norm_plain", 10, False, False)]:
+        seed(file, name)
+        inputs = {"x": randn(2, 3, width, scale=2.0) + 0.5}
+        if affine:
+            inputs["w"] = randn(width) + 1
+        if bias:
+            inputs["b"] = randn(width)
+        case(name, {"op": "layer_norm", "eps": 1e-5, "affine": affine, "bias": bias}, inputs,
+             lambda x, w=None, b=None: F.layer_norm(x, (x.shape[-1],), w, b, 1e-5))
+
+    seed(file, "embedding")
+    indices = [3, 0, 6, 3, 3, 1, 6]
+    case("embedding", {"op": "embedding", "indices": indices}, {"table": randn(7, 5)},
+         lambda t: F.embedding(torch.tensor(indices), t))
+
+    seed(file, "cross_entropy_rows")
+    labels = [0, 4, 8, 2, 2, 7]
+    logits = randn(6, 9, scale=3.0)
+    logits[1] = f32([90.0, -90.0, 10.0, 0.0, 89.0, 1.0, 2.0, 3.0, 4.0])
+    case("cross_entropy_rows", {"op": "cross_entropy", "labels": labels, "reduction": "none"}, {"x": logits},
+         lambda x: F.cross_entropy(x, torch.tensor(labels), reduction="none"))
+
+    for name, (b, h, tq, tk, d) in [("attention_causal", (2, 3, 5, 5, 4)), ("attention_cache_step", (2, 2, 1, 6, 8)),
+                                    ("attention_fewer_queries", (1, 2, 3, 7, 4))]:
+        seed(file, name)
+        # Query i sits at position tk - tq + i and sees keys 0 ... tk - tq + i.
+        allowed = torch.tensor([[j <= tk - tq + i for j in range(tk)] for i in range(tq)])
+        case(name, {"op": "causal_attention", "scale": 1 / d ** 0.5},
+             {"q": randn(b, h, tq, d), "k": randn(b, h, tk, d), "v": randn(b, h, tk, d)},
+             lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=allowed))
+    write(file, cases)
+
+
 def main():
+    make_text_ops()
     make_conv2d()
     make_conv_transpose2d()
     make_cross_entropy()

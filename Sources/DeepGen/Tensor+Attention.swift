@@ -1,0 +1,143 @@
+import DeepGenKernels
+import Foundation
+
+extension Tensor {
+    /// Causal scaled-dot-product attention `softmax(scale·QKᵀ + causal mask)·V` over
+    /// `[batch, heads, time, head]` queries, keys and values (`F.scaled_dot_product_attention(q,
+    /// k, v, is_causal=True)`; `scale` defaults to `1/√head`).
+    ///
+    /// Queries may be fewer than keys: they are then the last positions, query `i` of `Tq` sitting
+    /// at position `Tk − Tq + i` and seeing keys `0…Tk − Tq + i` — a key/value cache's step
+    /// (`Tq = 1`) is the same op. One primitive with its own adjoint: no mask tensor exists, each
+    /// (batch, head) pair's scores live in a per-thread scratch, and only each row's
+    /// log-sum-exp is kept for the backward pass, which recomputes the probabilities (memory does
+    /// not grow with time²). A recorded backward pass (`createGraph`) uses ``causalAttentionComposite``.
+    public static func causalAttention(query q: Tensor, key k: Tensor, value v: Tensor, scale: Float? = nil) -> Tensor {
+        precondition(q.rank == 4 && k.rank == 4 && v.rank == 4,
+                     "[causalAttention] query, key and value must be [batch, heads, time, head], got \(q.shape), \(k.shape), \(v.shape)")
+        precondition(k.shape == v.shape, "[causalAttention] key \(k.shape) and value \(v.shape) differ")
+        precondition(q.shape[0] == k.shape[0] && q.shape[1] == k.shape[1] && q.shape[3] == k.shape[3],
+                     "[causalAttention] query \(q.shape) does not match key \(k.shape)")
+        let tq = q.shape[2], tk = k.shape[2]
+        precondition(tq <= tk, "[causalAttention] \(tq) queries but only \(tk) keys")
+        let geometry = AttentionGeometry(pairs: q.shape[0] * q.shape[1], tq: tq, tk: tk, head: q.shape[3],
+                                          scale: scale ?? 1 / Float(q.shape[3]).squareRoot())
+        let out = Tensor(uninitializedShape: q.shape)
+        let lse = Tensor(uninitializedShape: [geometry.pairs, tq])
+        geometry.forward(q.storage.pointer, k.storage.pointer, v.storage.pointer, out: out.storage.pointer, lse: lse.storage.pointer)
+        return record("causalAttention", out, inputs: [q, k, v]) { g in
+            if GradMode.isEnabled { return causalAttentionBackwardRecorded(q, k, v, g, scale: geometry.scale) }
+            let dq = Tensor(uninitializedShape: q.shape), dk = Tensor(uninitializedShape: k.shape), dv = Tensor(uninitializedShape: v.shape)
+            geometry.backward(q.storage.pointer, k.storage.pointer, v.storage.pointer, out: out.storage.pointer, lse: lse.storage.pointer,
+                              dOut: g.storage.pointer, dq: dq.storage.pointer, dk: dk.storage.pointer, dv: dv.storage.pointer)
+            withExtendedLifetime((q, k, v, out, lse)) {}
+            return [q.needsGradient ? dq : nil, k.needsGradient ? dk : nil, v.needsGradient ? dv : nil]
+        }
+    }
+
+    /// The adjoint in differentiable ops, for a recorded backward pass.
+    static func causalAttentionBackwardRecorded(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ g: Tensor, scale: Float) -> [Tensor?] {
+        let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3]), tk = k.shape[2]
+        let q3 = q.reshaped([b * h, tq, d]), k3 = k.reshaped([b * h, tk, d]), v3 = v.reshaped([b * h, tk, d])
+        let g3 = g.reshaped([b * h, tq, d])
+        let p = causalProbabilities(q3, k3, scale: scale)
+        let dp = g3.matmul(v3, transposeOther: true)
+        let ds = p * (dp - (p * dp).sum(axes: [2], keepDims: true))
+        return [(ds.matmul(k3) * scale).reshaped(q.shape), (ds.matmul(q3, transposeSelf: true) * scale).reshaped(k.shape),
+                p.matmul(g3, transposeSelf: true).reshaped(v.shape)]
+    }
+
+    /// `softmax(scale·QKᵀ + causal mask)` for `[pairs, time, head]` queries and keys.
+    static func causalProbabilities(_ q3: Tensor, _ k3: Tensor, scale: Float) -> Tensor {
+        let tq = q3.shape[1], tk = k3.shape[1]
+        var mask = [Float](repeating: 0, count: tq * tk)
+        for i in 0..<tq { for j in (tk - tq + i + 1)..<tk { mask[i * tk + j] = -.infinity } }
+        let scores = q3.matmul(k3, transposeOther: true) * scale + Tensor(shape: [1, tq, tk], scalars: mask)
+        return scores.softmax(axis: 2)
+    }
+
+    /// ``causalAttention(query:key:value:scale:)`` written in differentiable tensor ops (batched
+    /// products, an additive −∞ mask, softmax): the naive reference the tests compare against and
+    /// the formula a recorded backward pass differentiates.
+    public static func causalAttentionComposite(query q: Tensor, key k: Tensor, value v: Tensor, scale: Float? = nil) -> Tensor {
+        let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3]), tk = k.shape[2]
+        let s = scale ?? 1 / Float(d).squareRoot()
+        let q3 = q.reshaped([b * h, tq, d]), k3 = k.reshaped([b * h, tk, d]), v3 = v.reshaped([b * h, tk, d])
+        return causalProbabilities(q3, k3, scale: s).matmul(v3).reshaped([b, h, tq, d])
+    }
+}
+
+/// The sizes of one attention call and its per-(batch, head) loops.
+struct AttentionGeometry {
+    let pairs: Int, tq: Int, tk: Int, head: Int
+    let scale: Float
+
+    /// The last key query row `i` may see.
+    @inline(__always) func limit(_ i: Int) -> Int { tk - tq + i }
+
+    /// Pairs per chunk: about 64 KFLOP of work each, so small problems stay on one thread.
+    var minChunk: Int { Swift.max(1, 65_536 / Swift.max(1, 4 * tq * tk * head)) }
+
+    func forward(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+                 out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+        let chunks = Parallel.chunkCount(pairs, minChunk: minChunk)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * tq * tk)
+        defer { scratch.deallocate() }
+        Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
+            let s = scratch + c * tq * tk
+            for p in r {
+                let qp = q + p * tq * head, kp = k + p * tk * head, vp = v + p * tk * head
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: head, b: kp, ldb: head,
+                      c: s, ldc: tk)
+                for i in 0..<tq {
+                    let row = s + i * tk, n = limit(i) + 1
+                    let l = Tensor.rowLogSumExp(row, n)
+                    lse[p * tq + i] = l
+                    for j in 0..<n { row[j] = Foundation.exp(row[j] - l) }
+                    for j in n..<tk { row[j] = 0 }
+                }
+                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, a: s, lda: tk, b: vp, ldb: head,
+                      c: out + p * tq * head, ldc: head)
+            }
+        }
+    }
+
+    func backward(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
+                  out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                  dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
+        let chunks = Parallel.chunkCount(pairs, minChunk: minChunk)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * 2 * tq * tk)
+        defer { scratch.deallocate() }
+        Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
+            let prob = scratch + c * 2 * tq * tk, dp = prob + tq * tk
+            for p in r {
+                let qp = q + p * tq * head, kp = k + p * tk * head, vp = v + p * tk * head
+                let op = out + p * tq * head, gp = dOut + p * tq * head
+                // The probabilities again, from the kept log-sum-exp.
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: head, b: kp, ldb: head,
+                      c: prob, ldc: tk)
+                for i in 0..<tq {
+                    let row = prob + i * tk, n = limit(i) + 1, l = lse[p * tq + i]
+                    for j in 0..<n { row[j] = Foundation.exp(row[j] - l) }
+                    for j in n..<tk { row[j] = 0 }
+                }
+                // dV = Pᵀ dO; dP = dO Vᵀ.
+                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, a: prob, lda: tk, b: gp, ldb: head,
+                      c: dv + p * tk * head, ldc: head)
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, a: gp, lda: head, b: vp, ldb: head, c: dp, ldc: tk)
+                // dS = P ⊙ (dP − rowsum(P ⊙ dP)), and rowsum(P ⊙ dP) = dO·O.
+                for i in 0..<tq {
+                    var dot: Float = 0
+                    for j in 0..<head { dot += gp[i * head + j] * op[i * head + j] }
+                    let prow = prob + i * tk, drow = dp + i * tk
+                    for j in 0..<tk { drow[j] = prow[j] * (drow[j] - dot) }
+                }
+                // dQ = scale·dS K; dK = scale·dSᵀ Q.
+                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, alpha: scale, a: dp, lda: tk, b: kp, ldb: head,
+                      c: dq + p * tq * head, ldc: head)
+                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, alpha: scale, a: dp, lda: tk, b: qp, ldb: head,
+                      c: dk + p * tk * head, ldc: head)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import DeepGenKernels
+import Foundation
+
+extension Tensor {
+    /// The Gaussian error linear unit `x·Φ(x) = x/2 · (1 + erf(x/√2))` in its exact (erf) form,
+    /// PyTorch's `nn.GELU()` default. The gradient is `Φ(x) + x·φ(x)`, itself differentiable.
+    public func gelu() -> Tensor {
+        let x = self, out = mapVector(Tensor.geluVector)
+        return Tensor.record("gelu", out, inputs: [x]) { g in [g * x.geluDerivative()] }
+    }
+
+    /// `Φ(x) + x·φ(x)`; its own derivative is `φ(x)·(2 − x²)`.
+    func geluDerivative() -> Tensor {
+        let x = self, out = mapVector(Tensor.geluDerivativeVector)
+        return Tensor.record("geluDerivative", out, inputs: [x]) { g in
+            let density = (x.square() * -0.5).exp() * Float(1 / (2 * Double.pi).squareRoot())
+            return [g * density * (2 - x.square())]
+        }
+    }
+
+    @inline(__always)
+    static func geluVector(_ v: VectorMath.V) -> VectorMath.V {
+        0.5 * v * (1 + erfVector(v * Float(0.5.squareRoot())))
+    }
+
+    @inline(__always)
+    static func geluDerivativeVector(_ v: VectorMath.V) -> VectorMath.V {
+        let cdf = 0.5 * (1 + erfVector(v * Float(0.5.squareRoot())))
+        let pdf = VectorMath.exp(-0.5 * v * v) * Float(1 / (2 * Double.pi).squareRoot())
+        return cdf + v * pdf
+    }
+
+    /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5·10⁻⁷, under Float's rounding
+    /// of values near 1), odd-extended; NaN stays NaN.
+    @inline(__always)
+    static func erfVector(_ v: VectorMath.V) -> VectorMath.V {
+        let a = v.replacing(with: -v, where: v .< 0)
+        let t = 1 / (1 + 0.3275911 * a)
+        var p = VectorMath.V(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        var r = 1 - p * t * VectorMath.exp(-a * a)
+        r.replace(with: -r, where: v .< 0)
+        r.replace(with: v, where: v .!= v)
+        return r
+    }
+}

@@ -1,0 +1,105 @@
+import Testing
+import DeepGen
+import _DeepGenTestSupport
+
+/// The text models' ops: PyTorch's values (`text_ops.json` from Scripts/make_fixtures.py),
+/// finite-difference gradients, second derivatives through the recorded backward passes, and
+/// the fused kernels against their composite formulas.
+@Suite struct TextOpTests {
+    func ints(_ c: FixtureCase, _ key: String) -> [Int] {
+        guard case .ints(let v)? = c.params[key] else { fatalError("\(c.name) has no \(key)") }
+        return v
+    }
+
+    func named(_ name: String) -> FixtureCase? { fixture("text_ops").first { $0.name == name } }
+
+    @Test func matchPyTorch() throws {
+        let cases = fixture("text_ops")
+        #expect(cases.count == 10)
+        for c in cases {
+            guard case .string(let op)? = c.params["op"] else { Issue.record("\(c.name) has no op"); continue }
+            switch op {
+            case "gelu":
+                expectMatches(c, inputs: ["x"], gradients: ["grad_x"]) { $0[0].gelu() }
+            case "layer_norm":
+                let names = ["x", "w", "b"].filter { c.tensors[$0] != nil }
+                expectMatches(c, inputs: names, gradients: names.map { "grad_" + $0 }) { t in
+                    t[0].layerNormalized(weight: names.count > 1 ? t[1] : nil, bias: names.count > 2 ? t[2] : nil, eps: 1e-5)
+                }
+            case "embedding":
+                let indices = ints(c, "indices")
+                expectMatches(c, inputs: ["table"], gradients: ["grad_table"]) { $0[0].gatheringRows(indices) }
+            case "cross_entropy":
+                let labels = ints(c, "labels")
+                expectMatches(c, inputs: ["x"], gradients: ["grad_x"]) { $0[0].softmaxCrossEntropy(labels: labels) }
+            case "causal_attention":
+                expectMatches(c, inputs: ["q", "k", "v"], gradients: ["grad_q", "grad_k", "grad_v"]) {
+                    Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2])
+                }
+                expectMatches(c, inputs: ["q", "k", "v"], gradients: ["grad_q", "grad_k", "grad_v"]) {
+                    Tensor.causalAttentionComposite(query: $0[0], key: $0[1], value: $0[2])
+                }
+            default:
+                Issue.record("unknown op \(op) in \(c.name)")
+            }
+        }
+    }
+
+    @Test func finiteDifferenceGradients() {
+        let x = smooth([3, 6], seed: 11, scale: 2)
+        expectGradient("gelu", { $0[0].gelu() }, [x])
+        let rows = smooth([2, 3, 7], seed: 12), w = smooth([7], seed: 13), b = smooth([7], seed: 14)
+        expectGradient("layer norm", { $0[0].layerNormalized(weight: $0[1], bias: $0[2]) }, [rows, w, b])
+        expectGradient("layer norm without affine", { $0[0].layerNormalized() }, [rows])
+        expectGradient("rows", { $0[0].gatheringRows([2, 0, 2, 4]) }, [smooth([5, 3], seed: 15)])
+        expectGradient("cross-entropy", { $0[0].softmaxCrossEntropy(labels: [1, 0, 4]) }, [smooth([3, 5], seed: 16)])
+        let q = smooth([2, 2, 4, 3], seed: 17), k = smooth([2, 2, 4, 3], seed: 18), v = smooth([2, 2, 4, 3], seed: 19)
+        expectGradient("attention", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
+        let q1 = smooth([1, 2, 2, 3], seed: 20)
+        expectGradient("attention, fewer queries", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q1, k.sliced(axis: 0, 0..<1), v.sliced(axis: 0, 0..<1)])
+    }
+
+    /// The recorded backward passes (`createGraph`) are themselves differentiable: the gradient
+    /// of a squared gradient norm matches finite differences.
+    @Test func secondDerivatives() {
+        func gradientNormSquared(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
+            { xs in
+                let y = f(xs)
+                let g = gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)
+                return g.map { $0.square().sum() }.reduce(Tensor(0)) { $0 + $1 }.reshaped([1])
+            }
+        }
+        let x = smooth([2, 5], seed: 21)
+        expectGradient("gelu″", gradientNormSquared { $0[0].gelu() }, [x])
+        expectGradient("layer norm″", gradientNormSquared { $0[0].layerNormalized(weight: $0[1]) }, [smooth([2, 5], seed: 22), smooth([5], seed: 23)])
+        expectGradient("cross-entropy″", gradientNormSquared { $0[0].softmaxCrossEntropy(labels: [3, 1]) }, [x])
+        let q = smooth([1, 1, 3, 2], seed: 24), k = smooth([1, 1, 3, 2], seed: 25), v = smooth([1, 1, 3, 2], seed: 26)
+        expectGradient("attention″", gradientNormSquared { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
+    }
+
+    /// The fused attention against the composite formula on a size that takes several threads and
+    /// the GEMM's blocked path (time 40, head 24).
+    @Test func fusedAttentionMatchesComposite() {
+        var rng = RandomGenerator(seed: 3)
+        let q = Tensor.normal([3, 4, 40, 24], using: &rng), k = Tensor.normal([3, 4, 40, 24], using: &rng)
+        let v = Tensor.normal([3, 4, 40, 24], using: &rng), g = Tensor.normal([3, 4, 40, 24], using: &rng)
+        let fused = [q, k, v].map { $0.requiringGrad() }, naive = [q, k, v].map { $0.requiringGrad() }
+        let a = Tensor.causalAttention(query: fused[0], key: fused[1], value: fused[2])
+        let b = Tensor.causalAttentionComposite(query: naive[0], key: naive[1], value: naive[2])
+        #expect(closeness(a, b, atol: 1e-5, rtol: 1e-4) == nil)
+        let ga = gradients(of: (a * g).sum(), with: fused), gb = gradients(of: (b * g).sum(), with: naive)
+        for (x, y) in zip(ga, gb) { #expect(closeness(x, y, atol: 1e-4, rtol: 1e-4) == nil) }
+        // A query at position t sees nothing after t: the output at 0..<t ignores keys ≥ t.
+        let leaves = [q, k, v].map { $0.requiringGrad() }
+        let early = Tensor.causalAttention(query: leaves[0], key: leaves[1], value: leaves[2]).sliced(axis: 2, 0..<10)
+        let gk = gradients(of: early.sum(), with: [leaves[1]])[0]
+        #expect(gk.sliced(axis: 2, 10..<40).scalars.allSatisfy { $0 == 0 })
+    }
+
+    @Test func crossEntropyOfExtremeScores() {
+        let x = Tensor(shape: [2, 3], scalars: [1000, -1000, 0, -.infinity, 5, -.infinity])
+        let loss = x.softmaxCrossEntropy(labels: [0, 1]).scalars
+        #expect(loss[0] == 0)
+        #expect(loss[1] == 0)
+    }
+}

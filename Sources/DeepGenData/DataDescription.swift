@@ -7,6 +7,8 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
     /// An unnormalized 2-D density `exp(−U)` to fit by reverse KL (`energy:u1`…`u4`); its
     /// samples are base noise `N(0, I)` for the flow to transform.
     case energy
+    /// Windows of character ids `[context + 1]` with a vocabulary (`shakespeare`, `text:PATH`).
+    case text
 
     /// How a message names data of this kind.
     public var noun: String {
@@ -14,6 +16,7 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
         case .image: return "images"
         case .points: return "2-D points"
         case .energy: return "2-D energy functions"
+        case .text: return "text"
         }
     }
 }
@@ -30,6 +33,9 @@ public struct DataDescription: Codable, Equatable, Sendable {
     public var classLabels: [Int]?
     /// 1, or 2 for unpaired two-domain data (each sample one image of each domain).
     public var domains: Int
+    /// Text: the characters ids stand for, in id order (saved with the run, so a model samples
+    /// and evaluates with the alphabet it learned); `nil` for other data.
+    public var vocabulary: String? = nil
 
     /// The label space a model conditioned on (or classifying) these labels needs: labels
     /// `0..<count`, of which `subset` occur (`nil` when all do; `shapes:circle,cross` keeps 1 and 3).
@@ -38,12 +44,14 @@ public struct DataDescription: Codable, Equatable, Sendable {
         return (last + 1, labels == Array(0...last) ? nil : labels)
     }
 
-    public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1) {
+    public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1,
+                vocabulary: String? = nil) {
         self.kind = kind
         self.shape = shape
         self.range = range
         self.classLabels = classLabels
         self.domains = domains
+        self.vocabulary = vocabulary
     }
 }
 
@@ -54,9 +62,13 @@ public struct DataRequest: Equatable, Sendable {
     /// 2 asks for two domains: the two classes a spec names (`shapes:square,circle`) or a
     /// `trainA`/`trainB` folder pair become domains A and B.
     public var domains: Int
+    /// Text: the context a model reads (windows are one character longer); `nil` takes the
+    /// source's default.
+    public var sequenceLength: Int?
 
-    public init(range: PixelRange, domains: Int = 1) {
+    public init(range: PixelRange, domains: Int = 1, sequenceLength: Int? = nil) {
         self.range = range
         self.domains = domains
+        self.sequenceLength = sequenceLength
     }
 }

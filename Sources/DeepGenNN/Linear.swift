@@ -45,16 +45,9 @@ public final class Embedding: Module {
         weight = Parameter(Tensor.normal([count, dim], using: &rng))
     }
 
-    /// Rows of the table for integer `indices`: `[indices.count, dim]`.
+    /// Rows of the table for integer `indices`: `[indices.count, dim]`. The gradient adds into
+    /// the rows looked up (a scatter-add, no one-hot product).
     public func callAsFunction(_ indices: [Int]) -> Tensor {
-        let count = weight.shape[0]
-        var oneHot = Tensor(zeros: [indices.count, count])
-        oneHot.withUnsafeMutableBufferPointer { b in
-            for (i, k) in indices.enumerated() {
-                precondition(k >= 0 && k < count, "[Embedding] index \(k) outside 0..<\(count)")
-                b[i * count + k] = 1
-            }
-        }
-        return oneHot.matmul(weight.value)
+        weight.value.gatheringRows(indices)
     }
 }

@@ -97,3 +97,22 @@ public final class InstanceNorm2d: Module, Layer {
         return y
     }
 }
+
+/// Layer normalization over the last axis (PyTorch's `nn.LayerNorm(width)`, or nanoGPT's with
+/// `bias=False`): `weight` starts at ones and `bias`, when present, at zeros.
+public final class LayerNorm: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let eps: Float
+
+    public init(_ width: Int, bias: Bool = true, eps: Float = 1e-5) {
+        weight = Parameter(Tensor(ones: [width]))
+        self.bias = bias ? Parameter(Tensor(zeros: [width])) : nil
+        self.eps = eps
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank >= 1 && x.shape.last == weight.shape[0], "[LayerNorm] input \(x.shape) does not end in \(weight.shape[0]) features")
+        return x.layerNormalized(weight: weight.value, bias: bias?.value, eps: eps)
+    }
+}

@@ -15,6 +15,9 @@ public struct AdamW: ParameterwiseOptimizer {
     public var weightDecay: Double
     /// Whether to normalise by the running maximum of the second moment.
     public var amsgrad: Bool
+    /// Decay only parameters of two or more axes (weight matrices, embeddings), not biases or
+    /// normalization weights: the transformer recipes' two parameter groups.
+    public var decayMatricesOnly = false
     /// How many updates have run.
     public var stepCount = 0
     /// Per-parameter state by parameter name.
@@ -50,6 +53,6 @@ public struct AdamW: ParameterwiseOptimizer {
     public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState)
         -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
         adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
-                 beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true, amsgrad: amsgrad)
+                 beta2: beta2, epsilon: epsilon, weightDecay: decayMatricesOnly && gradient.rank < 2 ? 0 : weightDecay, decoupled: true, amsgrad: amsgrad)
     }
 }

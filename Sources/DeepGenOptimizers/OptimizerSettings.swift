@@ -25,6 +25,8 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
     /// Every optimizer: each network's gradients are scaled together to at most this L2 norm
     /// before its step (`torch.nn.utils.clip_grad_norm_`); `nil` clips nothing.
     public var maxGradientNorm: Double?
+    /// AdamW: decay only parameters with two or more axes (`nil`: every parameter).
+    public var decayMatricesOnly: Bool? = nil
 
     public init(kind: Kind, learningRate: Double, beta1: Double? = nil, beta2: Double? = nil, epsilon: Double? = nil,
                 weightDecay: Double? = nil, momentum: Double? = nil, nesterov: Bool? = nil, alpha: Double? = nil,
@@ -93,7 +95,9 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         case .adam:
             return Adam(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 0)
         case .adamw:
-            return AdamW(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 1e-2)
+            var adamW = AdamW(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 1e-2)
+            adamW.decayMatricesOnly = decayMatricesOnly ?? false
+            return adamW
         case .sgd:
             return SGD(learningRate: learningRate, momentum: momentum ?? 0, weightDecay: weightDecay ?? 0, nesterov: nesterov ?? false)
         case .rmsprop:

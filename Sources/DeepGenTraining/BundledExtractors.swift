@@ -1,3 +1,4 @@
+import DeepGenData
 import DeepGenMetrics
 import DeepGenModels
 import Foundation
@@ -19,19 +20,5 @@ extension FeatureExtractor {
         return try load(checkpoint: url, source: "bundled \(file)")
     }
 
-    /// Finds a bundled resource without SwiftPM's `Bundle.module`, which aborts the process when
-    /// the resource folder is not next to the binary: `$DEEPGEN_RESOURCES`, the resource bundle
-    /// beside the executable (or the test bundle), then the source tree this was built from.
-    static func resourceURL(_ file: String) -> URL? {
-        let bundleName = "DeepGen_DeepGenTraining.resources"
-        var folders: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["DEEPGEN_RESOURCES"] { folders.append(URL(fileURLWithPath: env)) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for base in [Bundle.main.bundleURL, executable, Bundle.main.bundleURL.deletingLastPathComponent()] {
-            folders.append(base.appendingPathComponent(bundleName).appendingPathComponent("Resources"))
-            folders.append(base.appendingPathComponent(bundleName))
-        }
-        folders.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources"))
-        return folders.map { $0.appendingPathComponent(file) }.first { FileManager.default.fileExists(atPath: $0.path) }
-    }
+    static func resourceURL(_ file: String) -> URL? { BundledResource.url(file) }
 }

@@ -51,11 +51,14 @@ extension RunConfig {
     ) throws -> (config: RunConfig, data: RunData) {
         precondition(family.hasVariant(name), "[RunConfig.newRun] \(name) is not a model of \(family)")
         let needs = family.dataNeeds(name)
-        let data = try RunData(options: options, request: needs.request, seed: seed)
+        var data = try RunData(options: options, request: needs.request, seed: seed)
         try needs.check(data.description, model: name, dataset: options.spec)
         var (training, hyperparameters) = family.defaults(name, data: data.description)
         training.seed = seed
         try customize(&training, &hyperparameters)
+        // A model that asks for more than the defaults (a text model's context) gets its data again.
+        let request = family.dataRequest(hyperparameters, variant: name)
+        if request != data.request { data = try RunData(options: options, request: request, seed: seed) }
         try family.adapt(&hyperparameters, variant: name, data: data.description, dataset: data.train())
         let model = ModelConfig(model: name, dataset: options.spec, data: data.description, training: training, hyperparameters: hyperparameters)
         try model.validate(newRun: true)

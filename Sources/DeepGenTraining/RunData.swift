@@ -30,7 +30,7 @@ public final class RunData {
     /// built until it is asked for.
     public init(for config: ModelConfig, options: DataOptions) throws {
         self.options = options
-        request = try config.family().dataNeeds(config.model).request
+        request = try config.dataRequest()
         seed = config.training.seed
         description = config.data
     }

@@ -92,6 +92,9 @@ public final class Trainer {
         let point = try ResumePoint(run)
         var config = point.config
         if let epochs {
+            if let steps = config.model.training.steps {
+                throw TrainingError.invalidConfiguration("the run counts steps (--steps \(steps)), not epochs: --epochs cannot extend it")
+            }
             config.model.training.epochs = epochs
             do { try config.model.training.validate() } catch { throw TrainingError.invalidConfiguration("\(error)") }
             // A shorter run may end where it stands, not before it.
@@ -119,6 +122,9 @@ public final class Trainer {
         guard found.kind == made.kind, found.shape == made.shape, found.range == made.range, found.domains == made.domains,
               made.classLabels == nil || found.classLabels == made.classLabels else {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives \(found.kind.noun) of shape \(found.shape)\(found.classLabels.map { " labelled \($0)" } ?? ""); the model was made for \(made.kind.noun) of shape \(made.shape)\(made.classLabels.map { " labelled \($0)" } ?? "")")
+        }
+        if let vocabulary = made.vocabulary, found.vocabulary != vocabulary {
+            throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its characters are not the \(vocabulary.unicodeScalars.count) the model was trained on (ids would mean other characters)")
         }
         model = try makeModel(config.model)
         try model.prepare(trainingData: train.dataset)
@@ -167,8 +173,15 @@ public final class Trainer {
         } catch { throw Self.cannotWrite(run.url.appendingPathComponent("events.out.tfevents.…"), error, kept: nil) }
     }
 
-    /// All epochs of the run: constant-rate ones, then any linear-decay ones.
-    public var totalEpochs: Int { config.model.training.totalEpochs }
+    /// All epochs of the run: constant-rate ones, then any linear-decay ones; for a run counted
+    /// in steps, the epochs its steps reach into.
+    public var totalEpochs: Int {
+        if let steps = config.model.training.steps { return (steps + loader.batchesPerEpoch - 1) / loader.batchesPerEpoch }
+        return config.model.training.totalEpochs
+    }
+
+    /// Whether a run counted in steps has taken them all.
+    var stepsDone: Bool { config.model.training.steps.map { globalStep >= $0 } ?? false }
 
     /// The learning rate of `epoch` (constant, or CycleGAN's linear decay).
     public func learningRate(epoch: Int) -> Double { config.model.training.learningRate(epoch: epoch) }
@@ -182,13 +195,18 @@ public final class Trainer {
         let lock = try RunLock(run)
         defer { withExtendedLifetime(lock) {} }
         var stepsThisCall = 0
-        while loader.state.epoch < totalEpochs {
+        let stepwise = model as? StepwiseLearningRate
+        while loader.state.epoch < totalEpochs && !stepsDone {
             let epoch = loader.state.epoch
-            let lr = learningRate(epoch: epoch)
+            var lr = learningRate(epoch: epoch)
             model.setLearningRate(lr)
             let stepsPerEpoch = loader.batchesPerEpoch
             var windowStart = Date(), windowImages = 0, rate: Float = 0
-            while let batch = try loader.next() {
+            while !stepsDone, let batch = try loader.next() {
+                if let stepwise {
+                    lr = stepwise.learningRate(step: globalStep, base: learningRate(epoch: epoch))
+                    model.setLearningRate(lr)
+                }
                 let losses = model.trainStep(trainingBatch(batch), using: &rng)
                 globalStep += 1
                 stepsThisCall += 1

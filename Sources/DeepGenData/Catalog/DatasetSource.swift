@@ -27,6 +27,7 @@ public enum DatasetRegistry {
     /// The datasets DeepGen ships, in `deepgen list` order: the one list a new dataset joins.
     public static let builtIn: [any DatasetSource.Type] = [
         ShapesSource.self, IDXSource.self, MixtureSource.self, EnergySource.self, ImageFolderSource.self, UnpairedFolderSource.self,
+        TextSource.self,
     ]
 
     nonisolated(unsafe) private static var registered: [any DatasetSource.Type] = []
@@ -69,7 +70,8 @@ public enum DatasetRegistry {
             shape: unpaired ? Array(dataset.sampleShape.dropFirst()) : dataset.sampleShape,
             range: source.sampleKind == .image ? request.range : nil,
             classLabels: dataset.classLabels,
-            domains: unpaired ? 2 : 1)
+            domains: unpaired ? 2 : 1,
+            vocabulary: (dataset as? any CharacterDataset)?.vocabulary)
         return LoadedDataset(dataset: dataset, description: description)
     }
 }

@@ -27,6 +27,27 @@ public protocol TemperatureSampling: PriorSampling {
 
 /// Keeps a moving average of a network's weights (a GAN's generator with `--ema`) and samples
 /// through it by default; the trained weights stay available.
+/// A model whose learning rate changes every step (warm-up, then cosine decay): the trainer asks
+/// it before each step instead of holding the epoch's rate.
+public protocol StepwiseLearningRate: GenerativeModel {
+    /// The rate of step `step` (0-based, over the whole run), given the run's rate for the epoch.
+    func learningRate(step: Int, base: Double) -> Double
+}
+
+/// A model of character sequences: it continues a prompt one character at a time and scores
+/// text by its cross-entropy. Ids index the run's vocabulary (`config.data.vocabulary`).
+public protocol TextGenerating: GenerativeModel {
+    /// The characters ids stand for, in id order.
+    var vocabulary: [Unicode.Scalar] { get }
+    /// Continues `prompt` (ids; may be empty) by `length` characters drawn from the model's
+    /// distribution divided by `temperature`, keeping the `topK` most likely when given, and calls
+    /// `emit` with each new id as soon as it is drawn.
+    func generate(prompt: [Int], length: Int, temperature: Float, topK: Int?, using rng: inout RandomGenerator, emit: (Int) throws -> Void) rethrows
+    /// Total cross-entropy in nats of every predicted character of `windows` (each window's
+    /// characters after its first, given those before it in the window) and their count.
+    func crossEntropy(_ windows: TextWindows) throws -> (nats: Double, characters: Int)
+}
+
 public protocol WeightAveraging: GenerativeModel {
     /// Whether sampling (and everything built on it: previews, `sample`, `eval`) uses the
     /// averaged weights (the default) or the trained ones.

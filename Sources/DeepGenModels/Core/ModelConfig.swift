@@ -37,6 +37,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// One sample's shape (one domain's for two-domain data).
     public var sampleShape: [Int] { data.shape }
 
+    /// What the model asks of its data (``ModelFamily/dataRequest(_:variant:)``).
+    public func dataRequest() throws -> DataRequest { try family().erasedDataRequest(self) }
+
     /// The model's family.
     public func family() throws -> any ModelFamily.Type { try ModelFamilies.requireFamily(named: model) }
 

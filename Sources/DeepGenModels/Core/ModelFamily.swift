@@ -32,6 +32,9 @@ public protocol ModelFamily {
     static func options(for variant: String) -> any FamilyOptions<Hyperparameters>.Type
     /// What data `variant` trains on.
     static func dataNeeds(_ variant: String) -> DataNeeds
+    /// What to ask the data for once the hyperparameters are known (a text model's context
+    /// length). Default: `dataNeeds(variant).request`.
+    static func dataRequest(_ hyperparameters: Hyperparameters, variant: String) -> DataRequest
     /// The published settings for `variant` on `data`.
     static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: Hyperparameters)
     /// Fits hyperparameters to a new run's training data (its label space, its scale); called
@@ -54,6 +57,8 @@ public protocol ModelFamily {
 }
 
 extension ModelFamily {
+    public static func dataRequest(_ hyperparameters: Hyperparameters, variant: String) -> DataRequest { dataNeeds(variant).request }
+
     public static func validateNewRun(_ hyperparameters: Hyperparameters, variant: String, data: DataDescription,
                                       training: TrainingSettings) throws {}
     public static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {}
@@ -75,6 +80,10 @@ extension ModelFamily {
         let h = try config.hyperparameters(as: Hyperparameters.self)
         try validate(h, variant: config.model, data: config.data, training: config.training)
         if newRun { try validateNewRun(h, variant: config.model, data: config.data, training: config.training) }
+    }
+
+    static func erasedDataRequest(_ config: ModelConfig) throws -> DataRequest {
+        try dataRequest(config.hyperparameters(as: Hyperparameters.self), variant: config.model)
     }
 
     static func erasedMakeModel(_ config: ModelConfig, using rng: inout RandomGenerator) throws -> any GenerativeModel {

@@ -12,6 +12,10 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var batchSize: Int
     /// The optimizer of every network (each network has its own instance and state).
     public var optimizer: OptimizerSettings
+    /// Optimizer steps of the whole run, when counted in steps rather than epochs (the text
+    /// models' recipes): the run ends after this many, in whichever epoch that falls, and
+    /// `epochs` is ignored. `nil` (every run before 2026-12-05) trains whole epochs.
+    public var steps: Int? = nil
 
     public init(seed: UInt64 = 0, epochs: Int = 5, decayEpochs: Int = 0, batchSize: Int = 64,
                 optimizer: OptimizerSettings = .adam(learningRate: 2e-4, betas: (0.5, 0.999))) {
@@ -38,6 +42,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         try checkRange(epochs, 1..., "--epochs")
         try checkRange(decayEpochs, 0..., "--decay-epochs")
         try checkRange(batchSize, 1..., "--batch-size")
+        if let steps { try checkRange(steps, 1..., "--steps") }
         if newRun {
             try checkRange(epochs, ...1_000_000, "--epochs")
             try checkRange(decayEpochs, ...1_000_000, "--decay-epochs")

@@ -1,0 +1,120 @@
+import ArgumentParser
+import DeepGen
+import DeepGenData
+import DeepGenMetrics
+import DeepGenOptimizers
+
+/// The text family: character-level language models on `shakespeare` or `text:PATH`. `gpt` is a
+/// transformer in the standard minimal GPT's layout, trained with its recipe (AdamW decaying only
+/// matrices, warm-up then cosine decay, gradient clipping by global norm).
+public enum TextFamily: ModelFamily {
+    public static let variants = [
+        ModelVariant("gpt", "character-level GPT (nanoGPT's layout): pre-LayerNorm transformer blocks, tied output layer, key/value-cached sampling"),
+    ]
+
+    public static func options(for variant: String) -> any FamilyOptions<TextHyperparameters>.Type { GPTOptions.self }
+
+    public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.text]) }
+
+    public static func dataRequest(_ h: TextHyperparameters, variant: String) -> DataRequest {
+        DataRequest(range: .minusOneToOne, sequenceLength: h.blockSize)
+    }
+
+    /// The published recipe: the standard minimal GPT's CPU recipe (4 layers of 4 heads, 128
+    /// wide, context 64, batch 12, 2,000 steps, learning rate 1e-3 to 1e-4, no dropout).
+    public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: TextHyperparameters) {
+        var optimizer = OptimizerSettings(kind: .adamw, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.1, maxGradientNorm: 1)
+        optimizer.decayMatricesOnly = true
+        var t = TrainingSettings(epochs: 1, batchSize: 12, optimizer: optimizer)
+        t.steps = 2000
+        return (t, TextHyperparameters())
+    }
+
+    public static func adapt(_ h: inout TextHyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {
+        h.vocabularySize = data.vocabulary?.unicodeScalars.count ?? 0
+    }
+
+    public static func validate(_ h: TextHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        func fail(_ m: String) throws { throw ConfigurationError(message: m) }
+        try checkRange(h.blockSize, 1..., "--block-size")
+        try checkRange(h.layers, 1..., "--layers")
+        try checkRange(h.heads, 1..., "--heads")
+        try checkRange(h.embedding, 1..., "--embedding")
+        if h.embedding % h.heads != 0 { try fail("--embedding \(h.embedding) must be a multiple of --heads \(h.heads) (each head gets embedding/heads values)") }
+        if !(h.dropout >= 0 && h.dropout < 1) { try fail("--dropout must be in [0, 1), got \(h.dropout)") }
+        try checkRange(h.warmupSteps, 0..., "--warmup-steps")
+        if let d = h.decaySteps { try checkRange(d, 1..., "--decay-steps") }
+        if let m = h.minLearningRate, !(m >= 0 && m.isFinite) { try fail("--min-lr must be zero or positive, got \(m)") }
+        guard let vocabulary = data.vocabulary, vocabulary.unicodeScalars.count == h.vocabularySize, h.vocabularySize > 0 else {
+            try fail("\(variant) needs the text's vocabulary (the data gives \(data.vocabulary?.unicodeScalars.count ?? 0) characters, the model has \(h.vocabularySize))")
+            return
+        }
+        if data.shape != [h.blockSize + 1] { try fail("the data gives windows of \(data.shape) characters; the model reads \(h.blockSize) plus the next") }
+    }
+
+    public static func validateNewRun(_ h: TextHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
+        try checkRange(h.blockSize, ...65_536, "--block-size")
+        try checkRange(h.layers, ...1024, "--layers")
+        try checkRange(h.embedding, ...65_536, "--embedding")
+        if let m = h.minLearningRate, m > training.optimizer.learningRate {
+            throw ConfigurationError(message: "--min-lr \(m) is above the learning rate \(training.optimizer.learningRate): the cosine decay goes down to it")
+        }
+    }
+
+    public static func defaultMetrics(_ variant: String, data: DataDescription) -> [MetricName] { [] }
+
+    public static func makeModel(_ config: ModelConfig, hyperparameters: TextHyperparameters, using rng: inout RandomGenerator) throws -> any GenerativeModel {
+        try TextModel(config: config, hyperparameters: hyperparameters, using: &rng)
+    }
+}
+
+/// The text family's hyperparameters.
+public struct TextHyperparameters: ModelHyperparameters, Equatable {
+    /// Characters of context: the model reads this many and predicts the next after each.
+    public var blockSize = 64
+    public var layers = 4
+    public var heads = 4
+    /// Width of the embeddings and the residual stream.
+    public var embedding = 128
+    /// Dropout after the embeddings, each attention output and each MLP.
+    public var dropout: Float = 0
+    /// Biases in the Linear and LayerNorm layers (nanoGPT's training default has none).
+    public var bias = false
+    /// Steps of linear warm-up of the learning rate.
+    public var warmupSteps = 100
+    /// Steps over which the rate decays by a cosine to `minLearningRate`; `nil`: the whole run.
+    public var decaySteps: Int?
+    /// Where the cosine decay ends; `nil` keeps the rate constant after the warm-up.
+    public var minLearningRate: Double? = 1e-4
+    /// Characters in the vocabulary (taken from the data).
+    public var vocabularySize = 0
+
+    public init() {}
+}
+
+/// `gpt`'s options.
+public struct GPTOptions: FamilyOptions {
+    @Option(help: "Characters of context (default 64).") var blockSize: Int?
+    @Option(help: "Transformer blocks (default 4).") var layers: Int?
+    @Option(help: "Attention heads per block (default 4).") var heads: Int?
+    @Option(help: "Width of the embeddings and the residual stream (default 128).") var embedding: Int?
+    @Option(help: "Dropout after the embeddings, attention outputs and MLPs (default 0).") var dropout: Float?
+    @Flag(help: "Biases in the Linear and LayerNorm layers (nanoGPT's training default has none).") var bias = false
+    @Option(help: "Steps of linear learning-rate warm-up (default 100).") var warmupSteps: Int?
+    @Option(help: "Steps of cosine decay to --min-lr (default: the whole run).") var decaySteps: Int?
+    @Option(help: "Learning rate the cosine decay ends at (default 1e-4).") var minLr: Double?
+
+    public init() {}
+
+    public func apply(to h: inout TextHyperparameters, variant: String) throws {
+        if let blockSize { h.blockSize = blockSize }
+        if let layers { h.layers = layers }
+        if let heads { h.heads = heads }
+        if let embedding { h.embedding = embedding }
+        if let dropout { h.dropout = dropout }
+        if bias { h.bias = true }
+        if let warmupSteps { h.warmupSteps = warmupSteps }
+        if let decaySteps { h.decaySteps = decaySteps }
+        if let minLr { h.minLearningRate = minLr }
+    }
+}

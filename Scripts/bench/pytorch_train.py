@@ -6,12 +6,17 @@ Scripts/bench/ab.py alternates the two).
     python3 Scripts/bench/pytorch_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
                                            [--seed 0] [--json]
 
-MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow, realnvp-image.
+MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow, realnvp-image,
+gpt.
 Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
 (realnvp-2d: on 2-D points; the flows with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
 synthetic batches generated up front and cycled, so data loading is not measured (DeepGen's
-benchmark does the same). After W warm-up steps (default 5) it trains whole steps until at
+benchmark does the same). gpt is the character GPT of `deepgen train gpt`'s CPU recipe (4 layers,
+4 heads, width 128, block 64, vocabulary 65, no biases, no dropout, nanoGPT's initialization and
+state_dict names; AdamW at a constant 1e-3, betas (0.9, 0.99), weight decay 0.1 on matrices,
+gradient norm clipped to 1) on batches of 12 sequences of random token ids (65 per sequence:
+inputs the first 64, targets the last 64); its "images" are sequences. After W warm-up steps (default 5) it trains whole steps until at
 least S seconds (default 10) have passed and reports steps x batch / elapsed.
 
 One step processes one batch: for the GANs one discriminator step plus one generator step; for
@@ -21,6 +26,8 @@ as 16 images). With --json the last line of stdout is one JSON object:
 
     {"framework": "pytorch", "version": "...", "model": "...", "batch": B, "threads": N,
      "steps": K, "seconds": T, "images_per_second": X}
+
+(gpt adds "tokens_per_second": 64 X).
 
 Exits with status 1 if a loss stops being finite. Needs torch.
 """
@@ -35,7 +42,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image")
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image",
+          "gpt")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -605,6 +613,166 @@ class Flow:
         return {"nll": loss.item()}
 
 
+# ---------------------------------------------------------------------------------------------
+# Transformers: gpt (DeepGen's character GPT: the standard minimal GPT in nanoGPT's layout and
+# state_dict names; Scripts/pytorch/train_gpt.py trains it on tiny Shakespeare)
+
+
+class LayerNorm(nn.Module):
+    """LayerNorm over the last axis (eps 1e-5) whose bias is optional."""
+
+    def __init__(self, c, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c)) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, c, heads, dropout, bias):
+        super().__init__()
+        if c % heads != 0:
+            raise ValueError(f"embedding width {c} is not a multiple of the {heads} heads")
+        self.c_attn = nn.Linear(c, 3 * c, bias=bias)
+        self.c_proj = nn.Linear(c, c, bias=bias)
+        self.resid_dropout = nn.Dropout(dropout)
+        self.heads, self.dropout = heads, dropout
+
+    def forward(self, x, cache=None, layer=0):
+        b, t, c = x.shape
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in self.c_attn(x).split(c, dim=2))
+        causal = True
+        if cache is not None:
+            past = cache.layers[layer]
+            if past is not None:
+                if t != 1:
+                    raise ValueError("with a filled key/value cache, run one position at a time")
+                k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
+                causal = False  # the one new query attends to every cached position and itself
+            cache.layers[layer] = (k, v)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0,
+                                           is_causal=causal)  # softmax(q k^T / sqrt(hs)) v
+        return self.resid_dropout(self.c_proj(y.transpose(1, 2).reshape(b, t, c)))
+
+
+class MLP(nn.Module):
+    def __init__(self, c, dropout, bias):
+        super().__init__()
+        self.c_fc = nn.Linear(c, 4 * c, bias=bias)
+        self.gelu = nn.GELU()  # exact (erf) form
+        self.c_proj = nn.Linear(4 * c, c, bias=bias)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm: x + attn(ln_1(x)), then x + mlp(ln_2(x))."""
+
+    def __init__(self, c, heads, dropout, bias):
+        super().__init__()
+        self.ln_1 = LayerNorm(c, bias)
+        self.attn = CausalSelfAttention(c, heads, dropout, bias)
+        self.ln_2 = LayerNorm(c, bias)
+        self.mlp = MLP(c, dropout, bias)
+
+    def forward(self, x, cache=None, layer=0):
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class KVCache:
+    """Per layer the keys and values [B, heads, T, head size] of the positions run so far."""
+
+    def __init__(self, layers):
+        self.layers = [None] * layers
+        self.length = 0
+
+
+class GPT(nn.Module):
+    """Token and position embeddings, embedding dropout, `layers` pre-LN blocks, a final
+    LayerNorm and an LM head tied to the token embedding. Initialization: Linear and Embedding
+    weights N(0, 0.02), the residual projections (c_proj.weight) N(0, 0.02 / sqrt(2 layers)),
+    biases 0, LayerNorm weights 1."""
+
+    def __init__(self, vocab_size=65, block_size=64, layers=4, heads=4, embedding=128, dropout=0.0, bias=False):
+        super().__init__()
+        self.block_size, self.layers = block_size, layers
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(vocab_size, embedding),
+            wpe=nn.Embedding(block_size, embedding),
+            drop=nn.Dropout(dropout),
+            h=nn.ModuleList([Block(embedding, heads, dropout, bias) for _ in range(layers)]),
+            ln_f=LayerNorm(embedding, bias)))
+        self.lm_head = nn.Linear(embedding, vocab_size, bias=False)
+        self.lm_head.weight = self.transformer.wte.weight  # tied: one Parameter
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, 0.0, 0.02)
+                if getattr(module, "bias", None) is not None:
+                    nn.init.zeros_(module.bias)
+        for name, parameter in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(parameter, 0.0, 0.02 / math.sqrt(2 * layers))
+
+    def new_cache(self):
+        return KVCache(self.layers)
+
+    def forward(self, idx, cache=None):
+        """Logits [B, T, vocabulary] for token ids [B, T]; with a cache, the positions continue
+        after the cached ones, and their keys and values are appended to it."""
+        start = cache.length if cache is not None else 0
+        t = idx.shape[1]
+        if start + t > self.block_size:
+            raise ValueError(f"{start + t} positions exceed the block size {self.block_size}")
+        pos = torch.arange(start, start + t, device=idx.device)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        for i, block in enumerate(self.transformer.h):
+            x = block(x, cache, i)
+        if cache is not None:
+            cache.length += t
+        return self.lm_head(self.transformer.ln_f(x))
+
+
+def gpt_optimizer(model, lr, weight_decay=0.1, betas=(0.9, 0.99)):
+    """AdamW (eps 1e-8): weight decay on the parameters of 2 or more axes (matrices and
+    embeddings; the tied one once), none on biases and LayerNorm weights."""
+    parameters = list(model.parameters())  # each tied Parameter once
+    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": weight_decay},
+              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=1e-8)
+
+
+def gpt_loss(model, x, y):
+    """Mean cross-entropy (nats per token) of the next-token predictions."""
+    logits = model(x)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+class GPTTrainer:
+    """The CPU recipe: 4 layers, 4 heads, width 128, block 64, vocabulary 65, no biases, no
+    dropout; AdamW 1e-3 (constant here), betas (0.9, 0.99), weight decay 0.1 on matrices,
+    gradient norm clipped to 1."""
+
+    vocab_size, block_size = 65, 64
+
+    def __init__(self):
+        self.model = GPT(self.vocab_size, self.block_size, layers=4, heads=4, embedding=128, dropout=0.0, bias=False)
+        self.opt = gpt_optimizer(self.model, 1e-3, 0.1, (0.9, 0.99))
+
+    def step(self, tokens):
+        """tokens: [B, block + 1] ids; inputs are the first block, targets the last block."""
+        loss = gpt_loss(self.model, tokens[:, :-1], tokens[:, 1:])
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        return {"loss": loss.item()}
+
+
 def make_workload(name, rng):
     """Returns (trainer, batch size, (low, high) range of the synthetic data, paired domains)."""
     if name == "mlp-gan":
@@ -628,6 +796,8 @@ def make_workload(name, rng):
         return Flow(GlowImages(), images=True), 64, (0, 1), False
     if name == "realnvp-image":
         return Flow(RealNVPImages(), images=True), 64, (0, 1), False
+    if name == "gpt":
+        return GPTTrainer(), 12, (0, GPTTrainer.vocab_size), False  # token ids in [low, high)
     raise ValueError(name)
 
 
@@ -658,6 +828,8 @@ def main():
     sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
 
     def uniform():
+        if args.model == "gpt":  # token ids: inputs are the first 64, targets the last 64
+            return torch.randint(low, high, (batch, GPTTrainer.block_size + 1), dtype=torch.int64)
         return torch.rand(batch, *sample_shape) * (high - low) + low
 
     pool = [(uniform(), uniform()) if paired else uniform() for _ in range(POOL_BATCHES)]
@@ -683,14 +855,20 @@ def main():
         elapsed = time.perf_counter() - start
         if elapsed >= args.seconds:
             break
-    rate = timed * batch / elapsed
+    rate = timed * batch / elapsed  # images (gpt: sequences) per second
+    extra = {}
+    unit = "images/s"
+    if args.model == "gpt":
+        extra["tokens_per_second"] = rate * GPTTrainer.block_size
+        unit = f"sequences/s, {extra['tokens_per_second']:.0f} tokens/s"
 
     loss_text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(losses.items()))
-    print(f"{args.model}: {rate:.1f} images/s (batch {batch}, {args.threads} threads, {timed} steps in {elapsed:.1f} s; "
+    print(f"{args.model}: {rate:.1f} {unit} (batch {batch}, {args.threads} threads, {timed} steps in {elapsed:.1f} s; "
           f"PyTorch {torch.__version__}); last losses: {loss_text}", flush=True)
     if args.json:
         print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model, "batch": batch,
-                          "threads": args.threads, "steps": timed, "seconds": elapsed, "images_per_second": rate}),
+                          "threads": args.threads, "steps": timed, "seconds": elapsed, "images_per_second": rate,
+                          **extra}),
               flush=True)
 
 

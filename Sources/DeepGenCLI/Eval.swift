@@ -24,6 +24,7 @@ struct Eval: ParsableCommand {
           deepgen eval runs/dcgan-fashion-mnist
           deepgen eval runs/vae-fashion-mnist --metrics nll --iwae-samples 5000
           deepgen eval runs/gan-ring8 --metrics modes --repeats 4
+          deepgen eval runs/gpt-shakespeare      (text: loss on the validation and training text)
         """)
 
     @Argument(help: "A run folder or a checkpoint file.") var source: String
@@ -75,6 +76,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let started = Date()
         let loaded = try load(source)
+        if let text = loaded.model as? TextGenerating { return try evaluateText(text, loaded) }
         let weights = try chooseWeights(loaded.model, rawWeights: rawWeights)
         var data = loaded.data
         if let dataDir { data.directory = dataDir }
@@ -119,6 +121,25 @@ struct Eval: ParsableCommand {
 
     /// `--extractor`, else the bundled classifier of the data (nil when there is none and no
     /// metric needs one; an error naming the fix when one does).
+    /// A text model's loss on the validation text and on the training text (`--no-reference` skips the latter).
+    func evaluateText(_ model: any TextGenerating, _ loaded: TrainedModel) throws {
+        if !metrics.isEmpty || extractor != nil || rawWeights || count != nil || iwaeSamples != nil {
+            throw RuntimeError("\(loaded.config.model) is evaluated by its cross-entropy on the held-out text; --metrics, --count, --extractor, --iwae-samples and --raw-weights are for image and 2-D models")
+        }
+        let report: TextEvaluationReport
+        do {
+            let runData = try loaded.runData(directory: dataDir)
+            report = try TextEvaluationReport.evaluate(model, data: runData, checkpoint: loaded.checkpointURL.path, epoch: loaded.epoch,
+                                                       training: !noReference)
+        } catch { throw RuntimeError("\(error)") }
+        print(report.table)
+        let url = reportURL(loaded)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: url, options: .atomic)
+        print("wrote \(url.path)")
+    }
+
     func resolveExtractor(data: DataOptions, needed: Bool) throws -> FeatureExtractor? {
         if let extractor {
             do { return try FeatureExtractor.load(runOrCheckpoint: extractor) } catch { throw RuntimeError("\(error)") }

@@ -43,28 +43,44 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate samples from a trained model.")
 
     @Argument(help: "A run folder or a checkpoint file.") var source: String
-    @Option(help: "How many samples.") var count: Int = 64
-    @Option(help: "Output file: .png (a grid) or .npy (an array).") var out: String
+    @Option(help: "How many samples (default 64; text: 1).") var count: Int?
+    @Option(help: "Output file: .png (a grid) or .npy (an array); text models: .txt (default: stream to standard output).") var out: String?
     @Option(name: .customLong("class"), help: "The class to sample (conditional models).") var classLabel: Int?
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
-    @Option(help: "Standard deviation of the base noise (flows; default 1): below 1 gives more typical, less varied samples.")
+    @Option(help: "Flows: standard deviation of the base noise (default 1; below 1 gives more typical samples). Text: divides the logits (default 0.8).")
     var temperature: Float?
     @Flag(help: "Sample from the trained generator's weights rather than their moving average (runs trained with --ema).")
     var rawWeights = false
+    @Option(help: "Text models: the text to continue (default: a newline).") var prompt: String?
+    @Option(help: "Text models: characters to generate (default 500).") var length: Int?
+    @Option(help: "Text models: draw only from the k most likely characters.") var topK: Int?
 
     func validate() throws {
-        if count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
+        if let count, count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
         if let temperature, !(temperature > 0 && temperature <= 100) {
             throw ValidationError("--temperature must be above 0 and at most 100, got \(temperature)")
         }
-        try validateImageOutput(out)
-        if count > 10_000 && URL(fileURLWithPath: out).pathExtension.lowercased() == "png" {
-            throw ValidationError("a grid of \(count) samples is too large to view: --count above 10,000 needs --out FILE.npy")
+        if let length, !(1...10_000_000).contains(length) { throw ValidationError("--length must be between 1 and 10,000,000, got \(length)") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1, got \(topK)") }
+        if let out {
+            let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+            if !["png", "npy", "txt"].contains(ext) { throw ValidationError("--out must end in .png or .npy (text models: .txt), got \(out)") }
+            if (count ?? 64) > 10_000 && ext == "png" {
+                throw ValidationError("a grid of \(count ?? 64) samples is too large to view: --count above 10,000 needs --out FILE.npy")
+            }
         }
     }
 
     func run() throws {
         let loaded = try load(source)
+        if let text = loaded.model as? TextGenerating { return try sampleText(text) }
+        for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
+            throw RuntimeError("\(flag) is for text models (gpt); \(loaded.config.model) generates \(loaded.config.data.kind.noun)")
+        }
+        guard let out, ["png", "npy"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) else {
+            throw RuntimeError("\(loaded.config.model) writes samples to --out FILE.png (a grid) or FILE.npy (an array)")
+        }
+        let count = self.count ?? 64
         try chooseWeights(loaded.model, rawWeights: rawWeights)
         var rng = RandomGenerator(seed: seed)
         guard let sampler = loaded.model as? PriorSampling else {
@@ -72,7 +88,7 @@ struct Sample: ParsableCommand {
             throw RuntimeError("\(loaded.config.model) does not sample from noise\(hint)")
         }
         if temperature != nil, !(sampler is TemperatureSampling) {
-            throw RuntimeError("--temperature is for flows (realnvp), whose base noise it scales; \(loaded.config.model) does not take it")
+            throw RuntimeError("--temperature is for flows (realnvp), whose base noise it scales, and text models; \(loaded.config.model) does not take it")
         }
         if let classLabel {
             guard let classes = sampler.conditioningClasses else {

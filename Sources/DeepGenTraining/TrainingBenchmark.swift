@@ -19,6 +19,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case realNVP2D = "realnvp-2d"
     case glow
     case realNVPImage = "realnvp-image"
+    case gpt
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -33,6 +34,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
         case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
         case .realNVPImage: return ("realnvp", nil)  // 28×28: 2 scales (10 couplings), 32-channel 1-block ResNets, batch 64
+        case .gpt: return ("gpt", nil)  // the CPU recipe: 4 layers × 4 heads, 128 wide, context 64, batch 12, 65 characters
         }
     }
 
@@ -42,6 +44,14 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         let (name, batchSize) = model
         let family = try ModelFamilies.requireFamily(named: name)
         let needs = family.dataNeeds(name)
+        if needs.kinds == [.text] {
+            // Tiny Shakespeare's alphabet size; the ids are random.
+            let vocabulary = String(String.UnicodeScalarView((0..<65).map { Unicode.Scalar(UInt8(32 + $0)) }))
+            var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: DataDescription(kind: .text, shape: [1], vocabulary: vocabulary))
+            c.updateHyperparameters(TextHyperparameters.self) { $0.vocabularySize = 65 }
+            c.data.shape = [(try c.hyperparameters(as: TextHyperparameters.self)).blockSize + 1]
+            return c
+        }
         let data = needs.kinds.contains(.image) && self != .realNVP2D
             ? DataDescription(kind: .image, shape: [1, 28, 28], range: needs.range, classLabels: nil, domains: needs.domains)
             : DataDescription(kind: .points, shape: [2], range: nil, classLabels: nil, domains: 1)
@@ -80,8 +90,11 @@ extension TrainingWorkload {
         let shape = [batchSize] + config.sampleShape
         // A small fixed pool of batches, cycled.
         let batches = (0..<4).map { _ in
-            TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: batchSize),
-                          secondInputs: config.data.domains == 2 ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
+            config.data.kind == .text
+                ? TrainingBatch(inputs: Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float(rng.next() % 65) }),
+                                labels: Array(repeating: 0, count: batchSize))
+                : TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: batchSize),
+                              secondInputs: config.data.domains == 2 ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
         }
         var step = 0
         func trainOne() throws {

@@ -78,12 +78,15 @@ public struct TextWindows: CharacterDataset {
     /// Windows side by side instead of at random offsets.
     public let sequential: Bool
 
-    /// - Throws: ``DataError/invalidArgument(_:)`` when the split is shorter than one window.
+    /// - Throws: ``DataError/invalidArgument(_:)`` when either split is shorter than one window
+    /// (both are checked, so a run does not start on a text it cannot validate on).
     public init(corpus: TextCorpus, split: DataSplit, length: Int, sequential: Bool) throws {
         precondition(length >= 2, "[TextWindows] windows need at least 2 characters")
-        let n = corpus.range(of: split).count
-        guard n >= length else {
-            throw DataError.invalidArgument("the \(split == .train ? "training text (the first 90%" : "validation text (the last 10%") of \(corpus.source), \(n) characters) is shorter than one window of \(length) characters (the block size plus one): use a longer text or a smaller --block-size")
+        for part in [DataSplit.train, .test] {
+            let n = corpus.range(of: part).count
+            guard n >= length else {
+                throw DataError.invalidArgument("the \(part == .train ? "training text (the first 90%" : "validation text (the last 10%") of \(corpus.source), \(n) characters) is shorter than one window of \(length) characters (the block size plus one): use a longer text or a smaller --block-size")
+            }
         }
         self.corpus = corpus
         self.split = split

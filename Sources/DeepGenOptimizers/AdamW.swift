@@ -16,8 +16,9 @@ public struct AdamW: ParameterwiseOptimizer {
     /// Whether to normalise by the running maximum of the second moment.
     public var amsgrad: Bool
     /// Decay only parameters of two or more axes (weight matrices, embeddings), not biases or
-    /// normalization weights: the transformer recipes' two parameter groups.
-    public var decayMatricesOnly = false
+    /// normalization weights: the transformer recipes' two parameter groups. Saved with the
+    /// optimizer's hyperparameters (absent, so `nil`, in checkpoints of runs that decay everything).
+    public var decayMatricesOnly: Bool?
     /// How many updates have run.
     public var stepCount = 0
     /// Per-parameter state by parameter name.
@@ -28,6 +29,7 @@ public struct AdamW: ParameterwiseOptimizer {
 
     private enum CodingKeys: String, CodingKey {
         case learningRate = "lr", beta1, beta2, epsilon = "eps", weightDecay = "weight_decay", amsgrad
+        case decayMatricesOnly = "decay_matrices_only"
     }
 
     /// - Parameters:
@@ -53,6 +55,6 @@ public struct AdamW: ParameterwiseOptimizer {
     public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState)
         -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
         adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
-                 beta2: beta2, epsilon: epsilon, weightDecay: decayMatricesOnly && gradient.rank < 2 ? 0 : weightDecay, decoupled: true, amsgrad: amsgrad)
+                 beta2: beta2, epsilon: epsilon, weightDecay: decayMatricesOnly == true && gradient.rank < 2 ? 0 : weightDecay, decoupled: true, amsgrad: amsgrad)
     }
 }

@@ -96,7 +96,7 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
             return Adam(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 0)
         case .adamw:
             var adamW = AdamW(learningRate: learningRate, betas: (beta1 ?? 0.9, beta2 ?? 0.999), epsilon: epsilon ?? 1e-8, weightDecay: weightDecay ?? 1e-2)
-            adamW.decayMatricesOnly = decayMatricesOnly ?? false
+            adamW.decayMatricesOnly = decayMatricesOnly == true ? true : nil
             return adamW
         case .sgd:
             return SGD(learningRate: learningRate, momentum: momentum ?? 0, weightDecay: weightDecay ?? 0, nesterov: nesterov ?? false)

@@ -9,7 +9,7 @@ public enum TextSource: DatasetSource {
     public static let usage = "shakespeare, text:PATH"
     public static let summary = "characters of a UTF-8 text: tiny Shakespeare (1,115,394 characters, public domain; shipped) or any file"
     public static let sampleKind = SampleKind.text
-    /// The context length when a model does not ask for one.
+    /// The context length when a model does not ask for one (shorter for a text too short for it).
     public static let defaultContext = 256
     static let shakespeareFile = "tinyshakespeare.txt.gz"
 
@@ -25,6 +25,9 @@ public enum TextSource: DatasetSource {
             }
             corpus = try TextCorpus(contentsOf: url)
         }
-        return try TextWindows(corpus: corpus, split: split, length: (request.sequenceLength ?? defaultContext) + 1, sequential: split == .test)
+        // Without a model's request, the default context, shortened to fit a short text's splits.
+        let context = request.sequenceLength
+            ?? Swift.max(1, Swift.min(defaultContext, corpus.range(of: .train).count - 1, corpus.range(of: .test).count - 1))
+        return try TextWindows(corpus: corpus, split: split, length: context + 1, sequential: split == .test)
     }
 }

@@ -27,6 +27,7 @@ extension Sample {
                 text.append(contentsOf: piece.unicodeScalars)
             }
         }
+        let started = Date()
         for i in 0..<count {
             if i > 0 { write("\n---\n") }
             write(prompt ?? "")
@@ -34,6 +35,10 @@ extension Sample {
                 write(String(vocabulary[id]))
             }
         }
+        let seconds = Date().timeIntervalSince(started)
+        // On standard error, so streamed text stays clean.
+        FileHandle.standardError.write(Data(String(format: "%@generated %d characters in %.2f s (%.0f characters/s)\n", toStandardOutput ? "\n" : "",
+                                                   count * length, seconds, Double(count * length) / max(seconds, 1e-9)).utf8))
         if let out {
             do { try Data(String(text).utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                 throw RuntimeError("cannot write \(out): \(error.localizedDescription)")

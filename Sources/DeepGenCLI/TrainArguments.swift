@@ -28,7 +28,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Epochs at a constant learning rate.") var epochs: Int?
     @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN's schedule; works for every model).")
     var decayEpochs: Int?
-    @Option(help: "Train for this many optimizer steps in all (ending mid-epoch if need be) instead of whole epochs.") var steps: Int?
+    @Option(help: "Train for this many optimizer steps in all (ending mid-epoch if need be) instead of whole epochs.") var totalSteps: Int?
     @Option(help: "Batch size.") var batchSize: Int?
     @Option(help: "Seed of everything random in the run.") var seed: UInt64 = 0
     @Option(help: "Optimizer of every network: \(OptimizerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model's, Adam).")
@@ -46,8 +46,8 @@ struct TrainingArguments: ParsableArguments {
     var clipGradNorm: Double?
 
     func validate() throws {
-        if steps != nil, epochs != nil || decayEpochs != nil {
-            throw ValidationError("--steps counts the run in optimizer steps; give it without --epochs and --decay-epochs")
+        if totalSteps != nil, epochs != nil || decayEpochs != nil {
+            throw ValidationError("--total-steps counts the run in optimizer steps; give it without --epochs and --decay-epochs")
         }
     }
 
@@ -58,7 +58,7 @@ struct TrainingArguments: ParsableArguments {
         if let epochs { settings.epochs = epochs }
         if let decayEpochs { settings.decayEpochs = decayEpochs }
         if let batchSize { settings.batchSize = batchSize }
-        if let steps { settings.steps = steps }
+        if let totalSteps { settings.steps = totalSteps }
         var o = settings.optimizer
         if let optimizer, optimizer != o.kind {
             let adamLike: Set<OptimizerSettings.Kind> = [.adam, .adamw]

@@ -93,7 +93,7 @@ public final class Trainer {
         var config = point.config
         if let epochs {
             if let steps = config.model.training.steps {
-                throw TrainingError.invalidConfiguration("the run counts steps (--steps \(steps)), not epochs: --epochs cannot extend it")
+                throw TrainingError.invalidConfiguration("the run counts steps (--total-steps \(steps)), not epochs: --epochs cannot extend it")
             }
             config.model.training.epochs = epochs
             do { try config.model.training.validate() } catch { throw TrainingError.invalidConfiguration("\(error)") }

@@ -39,7 +39,7 @@ import DeepGenModels
         let text = try Self.writeText(in: dir)
         let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
         let train = ["train", "gpt", "--data", "text:" + text.path, "--block-size", "16", "--layers", "2", "--heads", "2", "--embedding", "24",
-                     "--dropout", "0.1", "--batch-size", "8", "--steps", "60", "--warmup-steps", "5", "--lr", "0.01", "--min-lr", "0.001",
+                     "--dropout", "0.1", "--batch-size", "8", "--total-steps", "60", "--warmup-steps", "5", "--lr", "0.01", "--min-lr", "0.001",
                      "--threads", "2"]
         try deepgen(train + ["--max-steps", "25", "--out", run.path])
         try deepgen(["train", "--resume", run.path])
@@ -143,12 +143,12 @@ import DeepGenModels
         expectError(["train", "gpt", "--data", "text:" + dir.appendingPathComponent("missing.txt").path, "--out", dir.appendingPathComponent("r4").path],
                     mentioning: ["missing.txt", "no such file"])
         expectError(["train", "gpt", "--data", "text:" + text.path, "--heads", "3", "--embedding", "16"], mentioning: ["multiple of --heads"])
-        expectError(["train", "gpt", "--data", "text:" + text.path, "--steps", "10", "--epochs", "2"], mentioning: ["--steps", "--epochs"])
+        expectError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "10", "--epochs", "2"], mentioning: ["--total-steps", "--epochs"])
         expectError(["train", "gpt", "--data", "fashion-mnist"], mentioning: ["gpt trains on text"])
         expectError(["train", "dcgan", "--data", "text:" + text.path], mentioning: ["dcgan trains on images", "gives text"])
 
         let run = dir.appendingPathComponent("run")
-        try deepgen(["train", "gpt", "--data", "text:" + text.path, "--steps", "2", "--out", run.path] + tiny)
+        try deepgen(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "2", "--out", run.path] + tiny)
         expectError(["sample", run.path, "--prompt", "zebra€"], mentioning: ["'z'", "'€'", "never saw"])
         expectError(["sample", run.path, "--top-k", "17"], mentioning: ["--top-k 17", "16 characters"])
         expectError(["sample", run.path, "--length", "0"], mentioning: ["--length"])

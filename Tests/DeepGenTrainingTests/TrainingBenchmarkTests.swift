@@ -5,7 +5,7 @@ import DeepGenModels
 /// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
 @Suite struct TrainingBenchmarkTests {
     @Test func workloadsHaveTheBenchmarksSizes() throws {
-        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64]
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64, .gpt: 12]
         for w in TrainingWorkload.allCases {
             #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
             try w.config().validate()
@@ -15,6 +15,10 @@ import DeepGenModels
         #expect(try TrainingWorkload.wganGP.config().hyperparameters(as: GANHyperparameters.self).criticSteps == 5)
         #expect(try TrainingWorkload.realNVP2D.config().data.shape == [2])
         #expect(try TrainingWorkload.realNVPImage.config().data.shape == [1, 28, 28])
+        let gpt = try TrainingWorkload.gpt.config()
+        #expect(gpt.data.shape == [65] && gpt.data.vocabulary?.unicodeScalars.count == 65)
+        let h = try gpt.hyperparameters(as: TextHyperparameters.self)
+        #expect(h.layers == 4 && h.heads == 4 && h.embedding == 128 && h.blockSize == 64 && h.vocabularySize == 65 && h.dropout == 0)
     }
 
     @Test func measureRunsWholeSteps() throws {

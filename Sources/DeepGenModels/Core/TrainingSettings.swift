@@ -42,7 +42,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         try checkRange(epochs, 1..., "--epochs")
         try checkRange(decayEpochs, 0..., "--decay-epochs")
         try checkRange(batchSize, 1..., "--batch-size")
-        if let steps { try checkRange(steps, 1..., "--steps") }
+        if let steps { try checkRange(steps, 1..., "--total-steps") }
         if newRun {
             try checkRange(epochs, ...1_000_000, "--epochs")
             try checkRange(decayEpochs, ...1_000_000, "--decay-epochs")

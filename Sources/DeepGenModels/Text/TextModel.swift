@@ -110,7 +110,7 @@ public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningR
 
     public func crossEntropy(_ windows: TextWindows) throws -> (nats: Double, characters: Int) {
         var rng = RandomGenerator(seed: 0)
-        let perBatch = Swift.max(1, 16_384 / windows.length)
+        let perBatch = Swift.max(1, 4096 / windows.length)
         var nats = 0.0, characters = 0
         try evaluating {
             for start in stride(from: 0, to: windows.count, by: perBatch) {

@@ -17,12 +17,14 @@
 #   classifier  the Fashion-MNIST feature classifier, 10 epochs, with `deepgen eval`
 #   flows       RealNVP on ring8, grid25 and two-moons, planar and radial flows on U1–U4, Glow on
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
-#   torch       the PyTorch VAEs of RESULTS (needs torch), evaluated by `deepgen eval`
+#   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
+#               with `deepgen eval` and a sample
+#   torch       the PyTorch VAEs, flows and GPT of RESULTS (needs torch), the VAEs and flows evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: Scripts/reproduce_results.sh OUT [GROUP ...]}"
 shift
-groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows}"
+groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows text}"
 mkdir -p "$out"
 swift build -c release --product deepgen >/dev/null
 deepgen="$PWD/.build/release/deepgen"
@@ -128,6 +130,18 @@ for group in $groups; do
       evaluate classifier-fmnist
       last classifier-fmnist-eval "test accuracy"
       ;;
+    text)
+      train gpt-cpu gpt --data shakespeare --layers 4 --heads 4 --embedding 128 --block-size 64 --batch-size 12 --dropout 0 --total-steps 2000
+      evaluate gpt-cpu
+      train gpt-shakespeare gpt --data shakespeare
+      evaluate gpt-shakespeare
+      for run in gpt-cpu gpt-shakespeare; do
+        last "$run" "validation loss"
+        grep -A3 "^split" "$out/$run-eval.log"
+        timed "$run-sample" sample "$out/$run" --prompt "ROMEO:" --length 500 --top-k 40 --seed 0 --out "$out/$run-sample.txt"
+        last "$run-sample" "characters/s"
+      done
+      ;;
     torch)
       python3 Scripts/pytorch/train_vae.py --epochs 10 --out "$out/torch-vae.safetensors"
       python3 Scripts/pytorch/train_vae.py --epochs 100 --binarize --out "$out/torch-vae-bin.safetensors"
@@ -141,6 +155,7 @@ for group in $groups; do
       timed torch-realnvp-eval eval "$out/torch-realnvp.safetensors" --out "$out/eval-torch-realnvp.json"
       python3 Scripts/results_tables.py flows "$out/eval-torch-glow.json" "$out/eval-torch-realnvp.json"
       python3 Scripts/results_tables.py images "$out/eval-torch-glow.json" "$out/eval-torch-realnvp.json"
+      /usr/bin/time -f "%e s %M KB" python3 Scripts/pytorch/train_gpt.py --threads 2 --json | tail -n 1
       ;;
     *) echo "unknown group $group" >&2; exit 2 ;;
   esac

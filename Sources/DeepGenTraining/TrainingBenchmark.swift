@@ -34,7 +34,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
         case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
         case .realNVPImage: return ("realnvp", nil)  // 28×28: 2 scales (10 couplings), 32-channel 1-block ResNets, batch 64
-        case .gpt: return ("gpt", nil)  // the CPU recipe: 4 layers × 4 heads, 128 wide, context 64, batch 12, 65 characters
+        case .gpt: return ("gpt", nil)  // the CPU recipe (TextFamily.cpuRecipe): 4 layers × 4 heads, 128 wide, context 64, batch 12, 65 characters
         }
     }
 
@@ -48,7 +48,10 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
             // Tiny Shakespeare's alphabet size; the ids are random.
             let vocabulary = String(String.UnicodeScalarView((0..<65).map { Unicode.Scalar(UInt8(32 + $0)) }))
             var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: DataDescription(kind: .text, shape: [1], vocabulary: vocabulary))
-            c.updateHyperparameters(TextHyperparameters.self) { $0.vocabularySize = 65 }
+            var h = try c.hyperparameters(as: TextHyperparameters.self)
+            TextFamily.cpuRecipe(&c.training, &h)
+            h.vocabularySize = 65
+            c.hyperparameters = h
             c.data.shape = [(try c.hyperparameters(as: TextHyperparameters.self)).blockSize + 1]
             return c
         }

@@ -17,7 +17,8 @@ root, found from this script's own location):
                             upsampling, reflect padding, instance-norm-like normalization
     text_ops.json           the text models' ops: GELU, layer_norm, embedding lookup,
                             per-row cross-entropy, causal scaled-dot-product attention
-                            (also with fewer queries than keys, a key/value cache's step)
+                            (also with fewer queries than keys, a key/value cache's step),
+                            one LSTM cell step from its gate pre-activations
 
 The outputs are committed to the repository, so the Swift tests need neither Python nor
 PyTorch; rerun this script only to add or change cases. Output is deterministic: each case
@@ -506,6 +507,15 @@ def make_text_ops():
         case(name, {"op": "causal_attention", "scale": 1 / d ** 0.5},
              {"q": randn(b, h, tq, d), "k": randn(b, h, tk, d), "v": randn(b, h, tk, d)},
              lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=allowed))
+    seed(file, "lstm_cell")
+    hidden = 5
+
+    def lstm_cell(gates, cell):
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
+        return torch.stack([torch.sigmoid(o) * torch.tanh(c), c], dim=1)
+
+    case("lstm_cell", {"op": "lstm_cell"}, {"gates": randn(3, 4 * hidden, scale=2.0), "cell": randn(3, hidden)}, lstm_cell)
     write(file, cases)
 
 

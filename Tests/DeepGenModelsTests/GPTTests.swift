@@ -63,6 +63,35 @@ import _DeepGenTestSupport
         }
     }
 
+    /// The char-rnn against PyTorch's Embedding + nn.LSTM + Linear: names, logits, loss and every
+    /// gradient, and one more step from the LSTM's final state through the generation state.
+    @Test func charRNNMatchesPyTorch() throws {
+        let io = try PyTorchInteropTests.file("char_rnn_io").tensors
+        let state = try PyTorchInteropTests.file("char_rnn").tensors
+        var rng = RandomGenerator(seed: 1)
+        let rnn = CharRNN(vocabulary: 11, embedding: 6, hiddenSize: 7, layers: 2, dropout: 0, using: &rng)
+        let stripped = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst("char_rnn.".count)), $0.value) })
+        #expect(Set(rnn.stateDict().keys) == Set(stripped.keys), "state_dict names differ from PyTorch's: \(rnn.stateDict().keys.sorted())")
+        try rnn.load(stateDict: stripped)
+        let ids = try #require(io["ids"]).scalars.map { Int($0) }, targets = try #require(io["targets"]).scalars.map { Int($0) }
+        let logits = rnn.logits(ids, batch: 3, time: 8)
+        PyTorchInteropTests.expectClose(logits.detached(), io["logits"], "char-rnn logits")
+        let loss = logits.softmaxCrossEntropy(labels: targets).mean()
+        #expect(Swift.abs(loss.scalar - io["loss"]!.scalars[0]) <= 1e-5)
+        let parameters = rnn.namedParameters()
+        for ((key, _), g) in zip(parameters, gradients(of: loss, with: parameters.map(\.1.value))) {
+            PyTorchInteropTests.expectClose(g, io["grad." + key], "char-rnn gradient of \(key)")
+        }
+        // Each sequence fed through a generation state, then one more id: PyTorch's next logits.
+        let next = try #require(io["next_ids"]).scalars.map { Int($0) }
+        for b in 0..<3 {
+            let s = rnn.startGeneration()
+            _ = withoutGrad { rnn.logits(appending: Array(ids[(b * 8)..<(b * 8 + 8)]), to: s) }
+            let row = withoutGrad { rnn.logits(appending: [next[b]], to: s) }
+            PyTorchInteropTests.expectClose(row, io["next_logits"]!.sliced(axis: 0, b..<(b + 1)), "char-rnn next logits of sequence \(b)")
+        }
+    }
+
     static func textModel(steps: Int? = 2000, warmup: Int = 100, minimum: Double? = 1e-4, decay: Int? = nil) throws -> TextModel {
         let vocabulary = String(String.UnicodeScalarView((0..<11).map { Unicode.Scalar(UInt8(97 + $0)) }))
         var config = try ModelConfig.defaults(for: "gpt", dataset: "synthetic", data: DataDescription(kind: .text, shape: [65], vocabulary: vocabulary))

@@ -15,7 +15,7 @@ import _DeepGenTestSupport
 
     @Test func matchPyTorch() throws {
         let cases = fixture("text_ops")
-        #expect(cases.count == 10)
+        #expect(cases.count == 11)
         for c in cases {
             guard case .string(let op)? = c.params["op"] else { Issue.record("\(c.name) has no op"); continue }
             switch op {
@@ -39,6 +39,9 @@ import _DeepGenTestSupport
                 expectMatches(c, inputs: ["q", "k", "v"], gradients: ["grad_q", "grad_k", "grad_v"]) {
                     Tensor.causalAttentionComposite(query: $0[0], key: $0[1], value: $0[2])
                 }
+            case "lstm_cell":
+                expectMatches(c, inputs: ["gates", "cell"], gradients: ["grad_gates", "grad_cell"]) { Tensor.lstmCell(gates: $0[0], cell: $0[1]) }
+                expectMatches(c, inputs: ["gates", "cell"], gradients: ["grad_gates", "grad_cell"]) { Tensor.lstmCellComposite(gates: $0[0], cell: $0[1]) }
             default:
                 Issue.record("unknown op \(op) in \(c.name)")
             }
@@ -55,6 +58,7 @@ import _DeepGenTestSupport
         expectGradient("cross-entropy", { $0[0].softmaxCrossEntropy(labels: [1, 0, 4]) }, [smooth([3, 5], seed: 16)])
         let q = smooth([2, 2, 4, 3], seed: 17), k = smooth([2, 2, 4, 3], seed: 18), v = smooth([2, 2, 4, 3], seed: 19)
         expectGradient("attention", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
+        expectGradient("LSTM cell", { Tensor.lstmCell(gates: $0[0], cell: $0[1]) }, [smooth([2, 12], seed: 27), smooth([2, 3], seed: 28)])
         let q1 = smooth([1, 2, 2, 3], seed: 20)
         expectGradient("attention, fewer queries", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q1, k.sliced(axis: 0, 0..<1), v.sliced(axis: 0, 0..<1)])
     }
@@ -72,6 +76,7 @@ import _DeepGenTestSupport
         let x = smooth([2, 5], seed: 21)
         expectGradient("gelu″", gradientNormSquared { $0[0].gelu() }, [x])
         expectGradient("layer norm″", gradientNormSquared { $0[0].layerNormalized(weight: $0[1]) }, [smooth([2, 5], seed: 22), smooth([5], seed: 23)])
+        expectGradient("LSTM cell″", gradientNormSquared { Tensor.lstmCell(gates: $0[0], cell: $0[1]) }, [smooth([2, 8], seed: 29), smooth([2, 2], seed: 30)])
         expectGradient("cross-entropy″", gradientNormSquared { $0[0].softmaxCrossEntropy(labels: [3, 1]) }, [x])
         let q = smooth([1, 1, 3, 2], seed: 24), k = smooth([1, 1, 3, 2], seed: 25), v = smooth([1, 1, 3, 2], seed: 26)
         expectGradient("attention″", gradientNormSquared { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])

@@ -86,6 +86,41 @@ import DeepGenModels
         #expect(Swift.abs(report.validation.perplexity - Foundation.exp(report.validation.natsPerCharacter)) < 1e-9)
     }
 
+    /// The char-rnn through the same commands: resume bit-identical (dropout between its LSTM
+    /// layers included), the default RMSprop and clipping recorded, unlimited context when sampling.
+    @Test func charRNNTrainsResumesSamplesAndEvaluates() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try Self.writeText(in: dir)
+        let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
+        let train = ["train", "char-rnn", "--data", "text:" + text.path, "--sequence-length", "16", "--hidden-size", "24", "--embedding", "8",
+                     "--dropout", "0.1", "--batch-size", "8", "--total-steps", "50", "--lr", "0.01", "--threads", "2"]
+        try deepgen(train + ["--max-steps", "20", "--out", run.path])
+        try deepgen(["train", "--resume", run.path])
+        try deepgen(train + ["--out", straight.path])
+        let a = try finalWeights(run), b = try finalWeights(straight)
+        #expect(a.keys.contains("char_rnn.rnn.weight_hh_l1") && a.keys.contains("char_rnn.encoder.weight") && a.keys.contains("char_rnn.decoder.bias"))
+        #expect(a == b, "the resumed run differs from the straight one")
+        let config = try RunDirectory(run).readConfig().model
+        #expect(config.training.optimizer.kind == .rmsprop && config.training.optimizer.alpha == 0.95 && config.training.optimizer.maxGradientNorm == 5)
+        let h = try config.hyperparameters(as: TextHyperparameters.self)
+        #expect(h.heads == nil && h.bias == nil && h.hiddenSize == 24 && h.layers == 2 && h.blockSize == 16)
+        let validation = try metricsColumn(straight, "val_loss"), losses = try metricsColumn(straight, "loss")
+        #expect(validation.last! < Foundation.log(16.0) - 0.4 && losses[49] < losses[0] - 0.5, "validation \(validation), loss \(losses[0]) … \(losses[49])")
+        let out = dir.appendingPathComponent("s.txt")
+        try deepgen(["sample", run.path, "--prompt", "the dog", "--length", "300", "--out", out.path])
+        #expect(try String(contentsOf: out, encoding: .utf8).unicodeScalars.count == 307)
+        try deepgen(["eval", run.path, "--no-reference"])
+        let report = try JSONDecoder().decode(TextEvaluationReport.self, from: Data(contentsOf: run.appendingPathComponent("eval.json")))
+        #expect(Swift.abs(report.validation.natsPerCharacter - validation.last!) < 1e-4 && report.training == nil)
+        do {
+            try deepgen(train + ["--heads", "2", "--out", dir.appendingPathComponent("x").path])
+            Issue.record("--heads accepted for char-rnn")
+        } catch {
+            #expect(DeepGenCommand.message(for: error).contains("--heads"))
+        }
+    }
+
     /// Every character after a window's first is scored exactly once; the split is at ⌊0.9 n⌋.
     @Test func windowsCoverTheSplits() throws {
         let corpus = try TextCorpus(bytes: Array("hello, wörld! ".utf8) + Array(repeating: UInt8(ascii: "z"), count: 86), source: "test")

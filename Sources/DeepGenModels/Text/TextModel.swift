@@ -10,7 +10,8 @@ import Foundation
 public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningRate, TestSetEvaluating {
     public let config: ModelConfig
     public let hyperparameters: TextHyperparameters
-    public let gpt: GPT
+    /// The GPT (saved as `gpt.*`) or the char-rnn LSTM (`char_rnn.*`).
+    public let network: any CharacterNetwork
     public let networks: [TrainableNetwork]
     public let vocabulary: [Unicode.Scalar]
     public var lossNames: [String] { ["loss"] }
@@ -21,9 +22,15 @@ public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningR
         self.config = config
         hyperparameters = h
         vocabulary = Array((config.data.vocabulary ?? "").unicodeScalars)
-        gpt = GPT(vocabulary: h.vocabularySize, blockSize: h.blockSize, layers: h.layers, heads: h.heads, embedding: h.embedding,
-                  dropout: h.dropout, bias: h.bias, using: &rng)
-        networks = [TrainableNetwork(name: "gpt", module: gpt, optimizer: config.training.optimizer.makeOptimizer())]
+        if config.model == "char-rnn" {
+            network = CharRNN(vocabulary: h.vocabularySize, embedding: h.embedding, hiddenSize: h.hiddenSize ?? 128, layers: h.layers,
+                              dropout: h.dropout, using: &rng)
+        } else {
+            network = GPT(vocabulary: h.vocabularySize, blockSize: h.blockSize, layers: h.layers, heads: h.heads ?? 1, embedding: h.embedding,
+                          dropout: h.dropout, bias: h.bias ?? false, using: &rng)
+        }
+        networks = [TrainableNetwork(name: config.model == "char-rnn" ? "char_rnn" : "gpt", module: network,
+                                     optimizer: config.training.optimizer.makeOptimizer())]
     }
 
     public func prepare(trainingData: any Dataset) throws {
@@ -47,7 +54,7 @@ public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningR
 
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
         let (inputs, targets, n, t) = Self.split(batch.inputs)
-        let loss = gpt.logits(inputs, batch: n, time: t).softmaxCrossEntropy(labels: targets).mean()
+        let loss = network.logits(inputs, batch: n, time: t).softmaxCrossEntropy(labels: targets).mean()
         return ["loss": optimize(loss, networks)]
     }
 
@@ -72,19 +79,22 @@ public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningR
         precondition(temperature > 0, "[TextModel.generate] temperature \(temperature) must be positive")
         try evaluating {
             var context = prompt.isEmpty ? [vocabulary.firstIndex(of: "\n") ?? 0] : prompt
-            var cache = GPTCache(layers: hyperparameters.layers)
-            var logits = gpt.logits(appending: Array(context.suffix(gpt.blockSize)), to: cache)
+            let limit = network.contextLimit
+            var state = network.startGeneration()
+            var held = limit.map { Swift.min($0, context.count) } ?? context.count
+            var logits = network.logits(appending: Array(context.suffix(held)), to: state)
             for produced in 0..<length {
                 let next = Self.draw(from: logits, temperature: temperature, topK: topK, using: &rng)
                 try emit(next)
                 context.append(next)
                 if produced == length - 1 { break }
-                if cache.length < gpt.blockSize {
-                    logits = gpt.logits(appending: [next], to: cache)
-                } else {
+                if let limit, held >= limit {
                     // The context is full: positions are absolute, so the last block is run again.
-                    cache = GPTCache(layers: hyperparameters.layers)
-                    logits = gpt.logits(appending: Array(context.suffix(gpt.blockSize)), to: cache)
+                    state = network.startGeneration()
+                    logits = network.logits(appending: Array(context.suffix(limit)), to: state)
+                } else {
+                    logits = network.logits(appending: [next], to: state)
+                    held += 1
                 }
             }
         }
@@ -119,7 +129,7 @@ public final class TextModel: GenerativeModel, TextGenerating, StepwiseLearningR
                 values.reserveCapacity((end - start) * windows.length)
                 for i in start..<end { values += try windows.sample(at: i, using: &rng).values }
                 let (inputs, targets, n, t) = Self.split(Tensor(shape: [end - start, windows.length], scalars: values))
-                for v in gpt.logits(inputs, batch: n, time: t).softmaxCrossEntropy(labels: targets).scalars { nats += Double(v) }
+                for v in network.logits(inputs, batch: n, time: t).softmaxCrossEntropy(labels: targets).scalars { nats += Double(v) }
                 characters += targets.count
             }
         }

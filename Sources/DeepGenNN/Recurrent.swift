@@ -1,0 +1,81 @@
+import DeepGen
+
+/// A multi-layer LSTM over `[batch, time, features]` (PyTorch's `nn.LSTM(..., batch_first=True)`,
+/// with its parameter names `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, … and
+/// its initialization U(−1/√hidden, 1/√hidden)); dropout on the outputs of every layer but the
+/// last, in training.
+public final class LSTM: Module {
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let layers: Int
+    let weightIH: [Parameter]
+    let weightHH: [Parameter]
+    let biasIH: [Parameter]
+    let biasHH: [Parameter]
+    public let dropout: Dropout
+
+    public init(_ inputSize: Int, _ hiddenSize: Int, layers: Int = 1, dropout: Float = 0, using rng: inout RandomGenerator) {
+        precondition(layers >= 1 && hiddenSize >= 1, "[LSTM] needs at least one layer of at least one unit")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        func uniform(_ shape: [Int]) -> Parameter { Parameter(Tensor.uniform(shape, low: -bound, high: bound, using: &rng)) }
+        var ih: [Parameter] = [], hh: [Parameter] = [], bih: [Parameter] = [], bhh: [Parameter] = []
+        for l in 0..<layers {
+            ih.append(uniform([4 * hiddenSize, l == 0 ? inputSize : hiddenSize]))
+            hh.append(uniform([4 * hiddenSize, hiddenSize]))
+            bih.append(uniform([4 * hiddenSize]))
+            bhh.append(uniform([4 * hiddenSize]))
+        }
+        (weightIH, weightHH, biasIH, biasHH) = (ih, hh, bih, bhh)
+        self.dropout = Dropout(dropout, seed: rng.next())
+    }
+
+    public override var localParameters: [(String, Parameter)] {
+        (0..<layers).flatMap { l in
+            [("weight_ih_l\(l)", weightIH[l]), ("weight_hh_l\(l)", weightHH[l]), ("bias_ih_l\(l)", biasIH[l]), ("bias_hh_l\(l)", biasHH[l])]
+        }
+    }
+
+    /// The hidden and cell states of every layer, `[batch, hidden]` each.
+    public struct State {
+        public var hidden: [Tensor]
+        public var cell: [Tensor]
+    }
+
+    /// Zero states for `batch` sequences.
+    public func zeroState(batch: Int) -> State {
+        State(hidden: Array(repeating: Tensor(zeros: [batch, hiddenSize]), count: layers),
+              cell: Array(repeating: Tensor(zeros: [batch, hiddenSize]), count: layers))
+    }
+
+    /// The last layer's outputs `[batch, time, hidden]` and the states after the last step.
+    public func callAsFunction(_ x: Tensor, state: State? = nil) -> (output: Tensor, state: State) {
+        precondition(x.rank == 3 && x.shape[2] == inputSize, "[LSTM] input \(x.shape) should be [batch, time, \(inputSize)]")
+        let (batch, time) = (x.shape[0], x.shape[1])
+        var state = state ?? zeroState(batch: batch)
+        var input = x
+        for l in 0..<layers {
+            // The input half of every step's gates in one product.
+            let inputGates = (input.reshaped([batch * time, input.shape[2]]).matmul(weightIH[l].value, transposeOther: true)
+                              + (biasIH[l].value + biasHH[l].value)).reshaped([batch, time, 4 * hiddenSize])
+            var h = state.hidden[l], c = state.cell[l]
+            var outputs: [Tensor] = []
+            outputs.reserveCapacity(time)
+            for t in 0..<time {
+                let gates = inputGates.sliced(axis: 1, t..<(t + 1)).reshaped([batch, 4 * hiddenSize])
+                    + h.matmul(weightHH[l].value, transposeOther: true)
+                let hc = Tensor.lstmCell(gates: gates, cell: c)
+                h = hc.sliced(axis: 1, 0..<1).reshaped([batch, hiddenSize])
+                c = hc.sliced(axis: 1, 1..<2).reshaped([batch, hiddenSize])
+                outputs.append(h)
+            }
+            state.hidden[l] = h
+            state.cell[l] = c
+            input = Tensor.stack(outputs, axis: 1)
+            if l < layers - 1 { input = dropout.forward(input) }
+        }
+        return (input, state)
+    }
+}

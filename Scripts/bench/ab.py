@@ -42,7 +42,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PYTORCH_SCRIPT = os.path.join(HERE, "pytorch_train.py")
-ALL_MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image", "gpt")
+ALL_MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image", "gpt", "char-rnn")
 BUSY_LIMIT = 0.15
 # Environment variables that change what the BLAS / OpenMP libraries of either side do.
 THREADING_ENV_PREFIXES = ("OMP_", "MKL_", "KMP_", "OPENBLAS_", "DNNL_", "ONEDNN_", "GOMP_", "TORCH_")

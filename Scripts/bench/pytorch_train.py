@@ -7,7 +7,7 @@ Scripts/bench/ab.py alternates the two).
                                            [--seed 0] [--json]
 
 MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow, realnvp-image,
-gpt.
+gpt, char-rnn.
 Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
 (realnvp-2d: on 2-D points; the flows with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
@@ -43,7 +43,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image",
-          "gpt")
+          "gpt", "char-rnn")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -773,6 +773,41 @@ class GPTTrainer:
         return {"loss": loss.item()}
 
 
+class CharRNN(nn.Module):
+    """char-rnn in its PyTorch ports' layout: Embedding `encoder`, `nn.LSTM` `rnn` (batch first),
+    Linear `decoder`; DeepGen's `char-rnn` has the same names."""
+
+    def __init__(self, vocabulary=65, embedding=128, hidden=128, layers=2, dropout=0.0):
+        super().__init__()
+        self.encoder = nn.Embedding(vocabulary, embedding)
+        self.rnn = nn.LSTM(embedding, hidden, layers, batch_first=True, dropout=dropout)
+        self.decoder = nn.Linear(hidden, vocabulary)
+
+    def forward(self, ids, state=None):
+        out, state = self.rnn(self.encoder(ids), state)
+        return self.decoder(out), state
+
+
+class CharRNNTrainer:
+    """`deepgen train char-rnn`'s recipe: 2 LSTM layers of 128, sequences of 50, batch 50, RMSprop
+    2e-3 (alpha 0.95, eps 1e-8), gradient norm clipped to 5."""
+
+    vocab_size, block_size = 65, 50
+
+    def __init__(self):
+        self.model = CharRNN()
+        self.opt = torch.optim.RMSprop(self.model.parameters(), lr=2e-3, alpha=0.95, eps=1e-8)
+
+    def step(self, tokens):
+        logits, _ = self.model(tokens[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, self.vocab_size), tokens[:, 1:].reshape(-1))
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
+        self.opt.step()
+        return {"loss": loss.item()}
+
+
 def make_workload(name, rng):
     """Returns (trainer, batch size, (low, high) range of the synthetic data, paired domains)."""
     if name == "mlp-gan":
@@ -798,7 +833,12 @@ def make_workload(name, rng):
         return Flow(RealNVPImages(), images=True), 64, (0, 1), False
     if name == "gpt":
         return GPTTrainer(), 12, (0, GPTTrainer.vocab_size), False  # token ids in [low, high)
+    if name == "char-rnn":
+        return CharRNNTrainer(), 50, (0, CharRNNTrainer.vocab_size), False
     raise ValueError(name)
+
+
+TEXT_MODELS = {"gpt": GPTTrainer, "char-rnn": CharRNNTrainer}
 
 
 def main():
@@ -828,8 +868,8 @@ def main():
     sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
 
     def uniform():
-        if args.model == "gpt":  # token ids: inputs are the first 64, targets the last 64
-            return torch.randint(low, high, (batch, GPTTrainer.block_size + 1), dtype=torch.int64)
+        if args.model in TEXT_MODELS:  # token ids: inputs are the first block, targets the last block
+            return torch.randint(low, high, (batch, TEXT_MODELS[args.model].block_size + 1), dtype=torch.int64)
         return torch.rand(batch, *sample_shape) * (high - low) + low
 
     pool = [(uniform(), uniform()) if paired else uniform() for _ in range(POOL_BATCHES)]
@@ -858,8 +898,8 @@ def main():
     rate = timed * batch / elapsed  # images (gpt: sequences) per second
     extra = {}
     unit = "images/s"
-    if args.model == "gpt":
-        extra["tokens_per_second"] = rate * GPTTrainer.block_size
+    if args.model in TEXT_MODELS:
+        extra["tokens_per_second"] = rate * TEXT_MODELS[args.model].block_size
         unit = f"sequences/s, {extra['tokens_per_second']:.0f} tokens/s"
 
     loss_text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(losses.items()))

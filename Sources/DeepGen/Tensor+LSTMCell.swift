@@ -17,14 +17,7 @@ extension Tensor {
         let pg = gates.storage.pointer, pc = cell.storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(batch, minChunk: Swift.max(1, 4096 / Swift.max(hidden, 1))) { _, r in
             for b in r {
-                let g = pg + b * 4 * hidden, c = pc + b * hidden, h2 = po + b * 2 * hidden, c2 = h2 + hidden
-                for j in 0..<hidden {
-                    let i = sigmoidScalar(g[j]), f = sigmoidScalar(g[hidden + j])
-                    let cand = Foundation.tanh(g[2 * hidden + j]), o = sigmoidScalar(g[3 * hidden + j])
-                    let next = f * c[j] + i * cand
-                    c2[j] = next
-                    h2[j] = o * Foundation.tanh(next)
-                }
+                LSTMKernels.forward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, out: po + b * 2 * hidden, hidden: hidden)
             }
         }
         return record("lstmCell", out, inputs: [gates, cell]) { upstream in
@@ -33,19 +26,8 @@ extension Tensor {
             let pu = upstream.storage.pointer, pdg = dGates.storage.pointer, pdc = dCell.storage.pointer
             Parallel.forEachChunk(batch, minChunk: Swift.max(1, 4096 / Swift.max(hidden, 1))) { _, r in
                 for b in r {
-                    let g = pg + b * 4 * hidden, c = pc + b * hidden, next = po + b * 2 * hidden + hidden
-                    let dh = pu + b * 2 * hidden, dcOut = dh + hidden, dg = pdg + b * 4 * hidden, dc = pdc + b * hidden
-                    for j in 0..<hidden {
-                        let i = sigmoidScalar(g[j]), f = sigmoidScalar(g[hidden + j])
-                        let cand = Foundation.tanh(g[2 * hidden + j]), o = sigmoidScalar(g[3 * hidden + j])
-                        let t = Foundation.tanh(next[j])
-                        let dNext = dcOut[j] + dh[j] * o * (1 - t * t)
-                        dg[j] = dNext * cand * i * (1 - i)
-                        dg[hidden + j] = dNext * c[j] * f * (1 - f)
-                        dg[2 * hidden + j] = dNext * i * (1 - cand * cand)
-                        dg[3 * hidden + j] = dh[j] * t * o * (1 - o)
-                        dc[j] = dNext * f
-                    }
+                    LSTMKernels.backward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, out: po + b * 2 * hidden,
+                                         upstream: pu + b * 2 * hidden, dGates: pdg + b * 4 * hidden, dCell: pdc + b * hidden, hidden: hidden)
                 }
             }
             withExtendedLifetime((gates, cell, out, upstream)) {}
@@ -75,6 +57,56 @@ extension Tensor {
         return [dGates, dNext * f]
     }
 
-    @inline(__always)
-    static func sigmoidScalar(_ x: Float) -> Float { x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x)) }
+}
+
+/// One sequence's LSTM cell step, 16 units per vector (the tail a partial vector).
+enum LSTMKernels {
+    typealias V = SIMD16<Float>
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ n: Int) -> V {
+        if n == 16 { return UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var v = V(); for k in 0..<n { v[k] = p[k] }; return v
+    }
+
+    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        if n == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self); return }
+        for k in 0..<n { p[k] = v[k] }
+    }
+
+    /// `1 − 2/(e^{2x} + 1)`: ±1 where e^{2x} over- or underflows; NaN stays NaN.
+    @inline(__always) static func tanh(_ x: V) -> V {
+        1 - 2 / (VectorMath.exp(2 * x) + 1)
+    }
+
+    static func forward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, hidden: Int) {
+        var j = 0
+        while j < hidden {
+            let n = Swift.min(16, hidden - j)
+            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
+            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
+            let next = f * load(c + j, n) + i * cand
+            store(o * tanh(next), out + j, n)
+            store(next, out + hidden + j, n)
+            j += n
+        }
+    }
+
+    static func backward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, out: UnsafePointer<Float>, upstream u: UnsafePointer<Float>,
+                         dGates dg: UnsafeMutablePointer<Float>, dCell dc: UnsafeMutablePointer<Float>, hidden: Int) {
+        var j = 0
+        while j < hidden {
+            let n = Swift.min(16, hidden - j)
+            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
+            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
+            let t = tanh(load(out + hidden + j, n))
+            let dh = load(u + j, n)
+            let dNext = load(u + hidden + j, n) + dh * o * (1 - t * t)
+            store(dNext * cand * i * (1 - i), dg + j, n)
+            store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
+            store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)
+            store(dh * t * o * (1 - o), dg + 3 * hidden + j, n)
+            store(dNext * f, dc + j, n)
+            j += n
+        }
+    }
 }

@@ -53,29 +53,40 @@ public final class LSTM: Module {
     /// The last layer's outputs `[batch, time, hidden]` and the states after the last step.
     public func callAsFunction(_ x: Tensor, state: State? = nil) -> (output: Tensor, state: State) {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "[LSTM] input \(x.shape) should be [batch, time, \(inputSize)]")
-        let (batch, time) = (x.shape[0], x.shape[1])
+        let steps = (0..<x.shape[1]).map { x.sliced(axis: 1, $0..<($0 + 1)).reshaped([x.shape[0], inputSize]) }
+        let (outputs, next) = self(steps: steps, state: state)
+        return (Tensor.stack(outputs, axis: 1), next)
+    }
+
+    /// The same over a sequence given step by step (`[batch, features]` each): the last layer's
+    /// output at every step and the states after the last.
+    ///
+    /// Steps stay separate tensors throughout: a step sliced out of a `[batch, time, …]` tensor
+    /// would have a gradient the size of the whole sequence, and the backward pass would write
+    /// time² values.
+    public func callAsFunction(steps: [Tensor], state: State? = nil) -> (outputs: [Tensor], state: State) {
+        precondition(!steps.isEmpty, "[LSTM] no steps")
+        let batch = steps[0].shape[0]
         var state = state ?? zeroState(batch: batch)
-        var input = x
+        var inputs = steps
         for l in 0..<layers {
-            // The input half of every step's gates in one product.
-            let inputGates = (input.reshaped([batch * time, input.shape[2]]).matmul(weightIH[l].value, transposeOther: true)
-                              + (biasIH[l].value + biasHH[l].value)).reshaped([batch, time, 4 * hiddenSize])
+            let bias = biasIH[l].value + biasHH[l].value
             var h = state.hidden[l], c = state.cell[l]
             var outputs: [Tensor] = []
-            outputs.reserveCapacity(time)
-            for t in 0..<time {
-                let gates = inputGates.sliced(axis: 1, t..<(t + 1)).reshaped([batch, 4 * hiddenSize])
-                    + h.matmul(weightHH[l].value, transposeOther: true)
+            outputs.reserveCapacity(inputs.count)
+            for x in inputs {
+                precondition(x.rank == 2 && x.shape[0] == batch && x.shape[1] == weightIH[l].shape[1],
+                             "[LSTM] step \(x.shape) should be [\(batch), \(weightIH[l].shape[1])]")
+                let gates = x.matmul(weightIH[l].value, transposeOther: true) + h.matmul(weightHH[l].value, transposeOther: true) + bias
                 let hc = Tensor.lstmCell(gates: gates, cell: c)
                 h = hc.sliced(axis: 1, 0..<1).reshaped([batch, hiddenSize])
                 c = hc.sliced(axis: 1, 1..<2).reshaped([batch, hiddenSize])
-                outputs.append(h)
+                outputs.append(l < layers - 1 ? dropout.forward(h) : h)
             }
             state.hidden[l] = h
             state.cell[l] = c
-            input = Tensor.stack(outputs, axis: 1)
-            if l < layers - 1 { input = dropout.forward(input) }
+            inputs = outputs
         }
-        return (input, state)
+        return (inputs, state)
     }
 }

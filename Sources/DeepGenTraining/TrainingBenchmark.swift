@@ -20,6 +20,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case glow
     case realNVPImage = "realnvp-image"
     case gpt
+    case charRNN = "char-rnn"
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -34,6 +35,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .realNVP2D: return ("realnvp", nil)  // 2-D points: 8 couplings, 64-unit conditioners, batch 256
         case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
         case .realNVPImage: return ("realnvp", nil)  // 28×28: 2 scales (10 couplings), 32-channel 1-block ResNets, batch 64
+        case .charRNN: return ("char-rnn", nil)  // char-rnn's recipe: 2 LSTM layers of 128, sequences of 50, batch 50, 65 characters
         case .gpt: return ("gpt", nil)  // the CPU recipe (TextFamily.cpuRecipe): 4 layers × 4 heads, 128 wide, context 64, batch 12, 65 characters
         }
     }
@@ -49,7 +51,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
             let vocabulary = String(String.UnicodeScalarView((0..<65).map { Unicode.Scalar(UInt8(32 + $0)) }))
             var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: DataDescription(kind: .text, shape: [1], vocabulary: vocabulary))
             var h = try c.hyperparameters(as: TextHyperparameters.self)
-            TextFamily.cpuRecipe(&c.training, &h)
+            if self == .gpt { TextFamily.cpuRecipe(&c.training, &h) }
             h.vocabularySize = 65
             c.hyperparameters = h
             c.data.shape = [(try c.hyperparameters(as: TextHyperparameters.self)).blockSize + 1]

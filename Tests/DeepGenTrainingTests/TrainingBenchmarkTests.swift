@@ -5,7 +5,7 @@ import DeepGenModels
 /// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
 @Suite struct TrainingBenchmarkTests {
     @Test func workloadsHaveTheBenchmarksSizes() throws {
-        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64, .gpt: 12]
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64, .gpt: 12, .charRNN: 50]
         for w in TrainingWorkload.allCases {
             #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
             try w.config().validate()

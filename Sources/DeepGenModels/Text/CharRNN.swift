@@ -16,8 +16,13 @@ public final class CharRNN: Module, CharacterNetwork {
     }
 
     public func logits(_ ids: [Int], batch: Int, time: Int) -> Tensor {
-        let x = encoder(ids).reshaped([batch, time, encoder.weight.shape[1]])
-        return decoder.forward(rnn(x).output.reshaped([batch * time, rnn.hiddenSize]))
+        let outputs = rnn(steps: embedSteps(ids, batch: batch, time: time)).outputs
+        return decoder.forward(Tensor.stack(outputs, axis: 1).reshaped([batch * time, rnn.hiddenSize]))
+    }
+
+    /// The embeddings of each time step, `[batch, embedding]` each.
+    func embedSteps(_ ids: [Int], batch: Int, time: Int) -> [Tensor] {
+        (0..<time).map { t in encoder((0..<batch).map { ids[$0 * time + t] }) }
     }
 
     /// The LSTM's state between generation steps.
@@ -29,10 +34,9 @@ public final class CharRNN: Module, CharacterNetwork {
 
     public func logits(appending ids: [Int], to state: AnyObject) -> Tensor {
         let s = state as! GenerationState
-        let x = encoder(ids).reshaped([1, ids.count, encoder.weight.shape[1]])
-        let (output, next) = rnn(x, state: s.state)
+        let (outputs, next) = rnn(steps: embedSteps(ids, batch: 1, time: ids.count), state: s.state)
         s.state = next
-        return decoder.forward(output.sliced(axis: 1, (ids.count - 1)..<ids.count).reshaped([1, rnn.hiddenSize]))
+        return decoder.forward(outputs[outputs.count - 1])
     }
 
     public var contextLimit: Int? { nil }

@@ -8,7 +8,7 @@ public final class LSTM: Module {
     public let inputSize: Int
     public let hiddenSize: Int
     public let layers: Int
-    let weightIH: [Parameter]
+    public let weightIH: [Parameter]
     let weightHH: [Parameter]
     let biasIH: [Parameter]
     let biasHH: [Parameter]
@@ -64,7 +64,11 @@ public final class LSTM: Module {
     /// Steps stay separate tensors throughout: a step sliced out of a `[batch, time, …]` tensor
     /// would have a gradient the size of the whole sequence, and the backward pass would write
     /// time² values.
-    public func callAsFunction(steps: [Tensor], state: State? = nil) -> (outputs: [Tensor], state: State) {
+    ///
+    /// With `inputGates`, the steps are the first layer's input halves of the gates,
+    /// `x·W_ih_l0ᵀ` (`[batch, 4·hidden]` each), computed by the caller (a character model looks
+    /// them up in the product of its embedding and `W_ih_l0`, with no per-step product).
+    public func callAsFunction(steps: [Tensor], state: State? = nil, inputGates: Bool = false) -> (outputs: [Tensor], state: State) {
         precondition(!steps.isEmpty, "[LSTM] no steps")
         let batch = steps[0].shape[0]
         var state = state ?? zeroState(batch: batch)
@@ -74,10 +78,12 @@ public final class LSTM: Module {
             var h = state.hidden[l], c = state.cell[l]
             var outputs: [Tensor] = []
             outputs.reserveCapacity(inputs.count)
+            let given = inputGates && l == 0
             for x in inputs {
-                precondition(x.rank == 2 && x.shape[0] == batch && x.shape[1] == weightIH[l].shape[1],
-                             "[LSTM] step \(x.shape) should be [\(batch), \(weightIH[l].shape[1])]")
-                let gates = x.matmul(weightIH[l].value, transposeOther: true) + h.matmul(weightHH[l].value, transposeOther: true) + bias
+                precondition(x.rank == 2 && x.shape[0] == batch && x.shape[1] == (given ? 4 * hiddenSize : weightIH[l].shape[1]),
+                             "[LSTM] step \(x.shape) should be [\(batch), \(given ? 4 * hiddenSize : weightIH[l].shape[1])]")
+                let inputHalf = given ? x : x.matmul(weightIH[l].value, transposeOther: true)
+                let gates = inputHalf + h.matmul(weightHH[l].value, transposeOther: true) + bias
                 let hc = Tensor.lstmCell(gates: gates, cell: c)
                 h = hc.sliced(axis: 1, 0..<1).reshaped([batch, hiddenSize])
                 c = hc.sliced(axis: 1, 1..<2).reshaped([batch, hiddenSize])

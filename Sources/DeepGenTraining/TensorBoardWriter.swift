@@ -72,6 +72,28 @@ public final class TensorBoardWriter {
         try writeEvent(summary: summary, step: step, wallTime: wallTime)
     }
 
+    /// Logs `text` under `tag` at `step` for TensorBoard's text dashboard (a string tensor with
+    /// the `text` plugin's metadata).
+    public func addText(tag: String, text: String, step: Int, wallTime: Date = Date()) throws {
+        var plugin = Protobuf()
+        plugin.bytes(field: 1, Array("text".utf8))  // PluginData.plugin_name
+        var metadata = Protobuf()
+        metadata.bytes(field: 1, plugin.data)  // SummaryMetadata.plugin_data
+        var shape = Protobuf()
+        shape.bytes(field: 2, [])  // TensorShapeProto.dim: one dimension of size 1
+        var tensor = Protobuf()
+        tensor.varint(field: 1, 7)  // DT_STRING
+        tensor.bytes(field: 2, shape.data)
+        tensor.bytes(field: 8, Array(text.utf8))  // string_val
+        var v = Protobuf()
+        v.bytes(field: 1, Array(tag.utf8))
+        v.bytes(field: 8, tensor.data)  // Summary.Value.tensor
+        v.bytes(field: 9, metadata.data)  // Summary.Value.metadata
+        var summary = Protobuf()
+        summary.bytes(field: 1, v.data)
+        try writeEvent(summary: summary, step: step, wallTime: wallTime)
+    }
+
     /// Pushes written events to disk.
     public func flush() throws { try handle.synchronize() }
 

@@ -344,6 +344,9 @@ public final class Trainer {
                 try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
                 try bytes.write(to: url, options: .atomic)
             }
+            if fileExtension == "txt" {
+                try writing(events.url) { try events.addText(tag: "samples", text: String(decoding: bytes, as: UTF8.self), step: globalStep) }
+            }
             return
         case .points(let samples):
             // 2-D data: real points in grey under generated ones in blue.

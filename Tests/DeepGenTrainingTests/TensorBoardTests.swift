@@ -25,16 +25,20 @@ import _DeepGenTestSupport
         try writer.addScalars([("loss/generator", 1.5), ("loss/discriminator", -0.25)], step: 10)
         try writer.addScalars([("loss/generator", 0.75)], step: 20)
         try writer.addImage(tag: "samples", png: Self.tinyPNG, height: 1, width: 2, channels: 1, step: 20)
+        try writer.addText(tag: "text", text: "ROMEO:\nWhat, ho! — ö", step: 30)
         try writer.flush()
         let script = """
         import sys
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        acc = EventAccumulator(sys.argv[1], size_guidance={'images': 0, 'scalars': 0})
+        acc = EventAccumulator(sys.argv[1], size_guidance={'images': 0, 'scalars': 0, 'tensors': 0})
         acc.Reload()
         for tag in sorted(acc.Tags()['scalars']):
             for e in acc.Scalars(tag): print('scalar', tag, e.step, e.value)
         for tag in acc.Tags()['images']:
             for e in acc.Images(tag): print('image', tag, e.step, e.width, e.height, len(e.encoded_image_string))
+        for tag in acc.Tags()['tensors']:
+            for e in acc.Tensors(tag):
+                print('text', tag, e.step, acc.SummaryMetadata(tag).plugin_data.plugin_name, repr(e.tensor_proto.string_val[0].decode('utf-8')))
         """
         let output = try #require(try runPython(script, arguments: [dir.path]))
         #expect(output.split(separator: "\n").map(String.init) == [
@@ -42,6 +46,7 @@ import _DeepGenTestSupport
             "scalar loss/generator 10 1.5",
             "scalar loss/generator 20 0.75",
             "image samples 20 2 1 \(Self.tinyPNG.count)",
+            "text text 30 text 'ROMEO:\\nWhat, ho! — ö'",
         ])
     }
 

@@ -16,23 +16,34 @@ import _DeepGenTestSupport
         return GPT(vocabulary: 11, blockSize: 8, layers: 2, heads: 2, embedding: 16, dropout: dropout, bias: bias, using: &rng)
     }
 
-    @Test(arguments: ["bias", "nobias"])
-    func matchesPyTorch(_ name: String) throws {
-        let io = try PyTorchInteropTests.file("gpt_\(name)_io").tensors
-        let state = try PyTorchInteropTests.file("gpt_\(name)").tensors
-        let gpt = Self.makeGPT(bias: name == "bias", dropout: name == "bias" ? 0.1 : 0)
-        let stripped = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(4)), $0.value) })
-        #expect(Set(gpt.stateDict().keys) == Set(stripped.keys), "state_dict names differ from PyTorch's")
-        try gpt.load(stateDict: stripped)
-        gpt.eval()
+    /// Loads PyTorch's weights (`<file>.safetensors`, keys under `prefix`) into `network` by name,
+    /// checks its logits, loss and every gradient against `<file>_io.safetensors`, and returns the
+    /// fixture's tensors, ids, targets and the loss (for further checks).
+    @discardableResult
+    static func expectMatchesPyTorch(_ network: any CharacterNetwork, file: String, prefix: String)
+        throws -> (io: [String: Tensor], ids: [Int], targets: [Int], loss: Tensor) {
+        let io = try PyTorchInteropTests.file(file + "_io").tensors
+        let state = try PyTorchInteropTests.file(file).tensors
+        let stripped = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        #expect(Set(network.stateDict().keys) == Set(stripped.keys), "\(file): state_dict names differ from PyTorch's: \(network.stateDict().keys.sorted())")
+        try network.load(stateDict: stripped)
+        network.eval()
         let ids = try #require(io["ids"]).scalars.map { Int($0) }, targets = try #require(io["targets"]).scalars.map { Int($0) }
-        let logits = gpt.logits(ids, batch: 3, time: 8)
-        PyTorchInteropTests.expectClose(logits.detached(), io["logits"], "\(name) logits")
+        let logits = network.logits(ids, batch: 3, time: 8)
+        PyTorchInteropTests.expectClose(logits.detached(), io["logits"], "\(file) logits")
         let loss = logits.softmaxCrossEntropy(labels: targets).mean()
         #expect(Swift.abs(loss.scalar - io["loss"]!.scalars[0]) <= 1e-5)
-        let parameters = gpt.namedParameters()
-        let grads = gradients(of: loss, with: parameters.map(\.1.value))
-        for ((key, _), g) in zip(parameters, grads) { PyTorchInteropTests.expectClose(g, io["grad." + key], "\(name) gradient of \(key)") }
+        let parameters = network.namedParameters()
+        for ((key, _), g) in zip(parameters, gradients(of: loss, with: parameters.map(\.1.value))) {
+            PyTorchInteropTests.expectClose(g, io["grad." + key], "\(file) gradient of \(key)")
+        }
+        return (io, ids, targets, loss)
+    }
+
+    @Test(arguments: ["bias", "nobias"])
+    func matchesPyTorch(_ name: String) throws {
+        let gpt = Self.makeGPT(bias: name == "bias", dropout: name == "bias" ? 0.1 : 0)
+        let (io, ids, targets, _) = try Self.expectMatchesPyTorch(gpt, file: "gpt_\(name)", prefix: "gpt.")
 
         // One step of the recipe's optimizer: AdamW with decay on matrices only, clipping by global norm.
         var settings = OptimizerSettings(kind: .adamw, learningRate: 1e-2, beta1: 0.9, beta2: 0.99, weightDecay: 0.1, maxGradientNorm: 0.5)
@@ -66,22 +77,9 @@ import _DeepGenTestSupport
     /// The char-rnn against PyTorch's Embedding + nn.LSTM + Linear: names, logits, loss and every
     /// gradient, and one more step from the LSTM's final state through the generation state.
     @Test func charRNNMatchesPyTorch() throws {
-        let io = try PyTorchInteropTests.file("char_rnn_io").tensors
-        let state = try PyTorchInteropTests.file("char_rnn").tensors
         var rng = RandomGenerator(seed: 1)
         let rnn = CharRNN(vocabulary: 11, embedding: 6, hiddenSize: 7, layers: 2, dropout: 0, using: &rng)
-        let stripped = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst("char_rnn.".count)), $0.value) })
-        #expect(Set(rnn.stateDict().keys) == Set(stripped.keys), "state_dict names differ from PyTorch's: \(rnn.stateDict().keys.sorted())")
-        try rnn.load(stateDict: stripped)
-        let ids = try #require(io["ids"]).scalars.map { Int($0) }, targets = try #require(io["targets"]).scalars.map { Int($0) }
-        let logits = rnn.logits(ids, batch: 3, time: 8)
-        PyTorchInteropTests.expectClose(logits.detached(), io["logits"], "char-rnn logits")
-        let loss = logits.softmaxCrossEntropy(labels: targets).mean()
-        #expect(Swift.abs(loss.scalar - io["loss"]!.scalars[0]) <= 1e-5)
-        let parameters = rnn.namedParameters()
-        for ((key, _), g) in zip(parameters, gradients(of: loss, with: parameters.map(\.1.value))) {
-            PyTorchInteropTests.expectClose(g, io["grad." + key], "char-rnn gradient of \(key)")
-        }
+        let (io, ids, _, _) = try Self.expectMatchesPyTorch(rnn, file: "char_rnn", prefix: "char_rnn.")
         // Each sequence fed through a generation state, then one more id: PyTorch's next logits.
         let next = try #require(io["next_ids"]).scalars.map { Int($0) }
         for b in 0..<3 {

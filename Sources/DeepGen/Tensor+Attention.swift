@@ -10,8 +10,9 @@ extension Tensor {
     /// at position `Tk − Tq + i` and seeing keys `0…Tk − Tq + i` — a key/value cache's step
     /// (`Tq = 1`) is the same op. One primitive with its own adjoint: no mask tensor exists, each
     /// (batch, head) pair's scores live in a per-thread scratch, and only each row's
-    /// log-sum-exp is kept for the backward pass, which recomputes the probabilities (memory does
-    /// not grow with time²). A recorded backward pass (`createGraph`) uses ``causalAttentionComposite``.
+    /// log-sum-exp is kept for the backward pass, which recomputes the probabilities (what is kept
+    /// between the passes does not grow with time²; each thread's scratch holds one pair's scores).
+    /// A recorded backward pass (`createGraph`) uses ``causalAttentionComposite``.
     public static func causalAttention(query q: Tensor, key k: Tensor, value v: Tensor, scale: Float? = nil) -> Tensor {
         precondition(q.rank == 4 && k.rank == 4 && v.rank == 4,
                      "[causalAttention] query, key and value must be [batch, heads, time, head], got \(q.shape), \(k.shape), \(v.shape)")

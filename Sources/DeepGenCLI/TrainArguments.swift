@@ -28,7 +28,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Epochs at a constant learning rate.") var epochs: Int?
     @Option(help: "Further epochs with the learning rate decaying linearly to zero (CycleGAN's schedule; works for every model).")
     var decayEpochs: Int?
-    @Option(help: "Train for this many optimizer steps in all (ending mid-epoch if need be) instead of whole epochs.") var totalSteps: Int?
+    @Option(help: "Train for this many optimizer steps in all (ending mid-epoch if need be) instead of whole epochs and their learning-rate schedule (the text models' default).") var totalSteps: Int?
     @Option(help: "Batch size.") var batchSize: Int?
     @Option(help: "Seed of everything random in the run.") var seed: UInt64 = 0
     @Option(help: "Optimizer of every network: \(OptimizerSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model's, Adam).")
@@ -58,7 +58,9 @@ struct TrainingArguments: ParsableArguments {
         if let epochs { settings.epochs = epochs }
         if let decayEpochs { settings.decayEpochs = decayEpochs }
         if let batchSize { settings.batchSize = batchSize }
-        if let totalSteps { settings.steps = totalSteps }
+        // Steps replace epochs and their schedule; epochs given alone replace a family's step count.
+        if let totalSteps { (settings.steps, settings.epochs, settings.decayEpochs) = (totalSteps, 1, 0) }
+        if totalSteps == nil, epochs != nil || decayEpochs != nil { settings.steps = nil }
         var o = settings.optimizer
         if let optimizer, optimizer != o.kind {
             let adamLike: Set<OptimizerSettings.Kind> = [.adam, .adamw]

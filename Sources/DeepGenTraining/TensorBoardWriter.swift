@@ -79,11 +79,9 @@ public final class TensorBoardWriter {
         plugin.bytes(field: 1, Array("text".utf8))  // PluginData.plugin_name
         var metadata = Protobuf()
         metadata.bytes(field: 1, plugin.data)  // SummaryMetadata.plugin_data
-        var shape = Protobuf()
-        shape.bytes(field: 2, [])  // TensorShapeProto.dim: one dimension of size 1
         var tensor = Protobuf()
         tensor.varint(field: 1, 7)  // DT_STRING
-        tensor.bytes(field: 2, shape.data)
+        tensor.bytes(field: 2, [])  // an empty TensorShapeProto: a scalar, as tf.summary.text writes
         tensor.bytes(field: 8, Array(text.utf8))  // string_val
         var v = Protobuf()
         v.bytes(field: 1, Array(tag.utf8))

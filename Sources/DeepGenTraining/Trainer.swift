@@ -232,7 +232,8 @@ public final class Trainer {
                 }
                 progress?.step(epoch: epoch, epochs: totalEpochs, step: batch.step, stepsPerEpoch: stepsPerEpoch, images: batch.count,
                                losses: model.lossNames.prefix(3).compactMap { n in losses[n].map { (n, $0) } })
-                if StopRequest.isRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false) {
+                // The run's last step ends its epoch below instead (its epoch file, sample and metrics).
+                if !stepsDone && (StopRequest.isRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false)) {
                     try saveCheckpoint(epochFile: nil)
                     try writing(events.url) { try events.flush() }
                     progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with --resume \(run.url.path)")
@@ -267,7 +268,8 @@ public final class Trainer {
         try checkFinite(c, epoch: epochFile.map { $0 - 1 } ?? loader.state.epoch)
         try c.setMetadataValue(globalStep, forKey: Self.stepKey)
         try c.setMetadataValue(loader.state, forKey: Self.loaderKey)
-        try c.setMetadataValue(loader.state.epoch, forKey: CheckpointKey.epoch)
+        // A run counted in steps ends inside its last epoch, which still counts as done.
+        try c.setMetadataValue(epochFile ?? loader.state.epoch, forKey: CheckpointKey.epoch)
         try c.setMetadataValue(rng, forKey: Self.rngKey)
         try c.setMetadataValue(config.data, forKey: Self.dataKey)
         try c.setMetadataValue(config, forKey: Self.runConfigKey)

@@ -38,7 +38,9 @@ import _DeepGenTestSupport
             for e in acc.Images(tag): print('image', tag, e.step, e.width, e.height, len(e.encoded_image_string))
         for tag in acc.Tags()['tensors']:
             for e in acc.Tensors(tag):
-                print('text', tag, e.step, acc.SummaryMetadata(tag).plugin_data.plugin_name, repr(e.tensor_proto.string_val[0].decode('utf-8')))
+                from tensorboard.util import tensor_util
+                value = tensor_util.make_ndarray(e.tensor_proto)
+                print('text', tag, e.step, acc.SummaryMetadata(tag).plugin_data.plugin_name, value.shape, repr(value.item().decode('utf-8')))
         """
         let output = try #require(try runPython(script, arguments: [dir.path]))
         #expect(output.split(separator: "\n").map(String.init) == [
@@ -46,7 +48,7 @@ import _DeepGenTestSupport
             "scalar loss/generator 10 1.5",
             "scalar loss/generator 20 0.75",
             "image samples 20 2 1 \(Self.tinyPNG.count)",
-            "text text 30 text 'ROMEO:\\nWhat, ho! — ö'",
+            "text text 30 text () 'ROMEO:\\nWhat, ho! — ö'",
         ])
     }
 

@@ -107,6 +107,12 @@ import DeepGenModels
         #expect(h.heads == nil && h.bias == nil && h.hiddenSize == 24 && h.layers == 2 && h.blockSize == 16)
         let validation = try metricsColumn(straight, "val_loss"), losses = try metricsColumn(straight, "loss")
         #expect(validation.last! < Foundation.log(16.0) - 0.4 && losses[49] < losses[0] - 0.5, "validation \(validation), loss \(losses[0]) … \(losses[49])")
+        // A stop that falls on the run's last step still ends its epoch: epoch file, sample, validation loss.
+        let exact = dir.appendingPathComponent("exact")
+        try deepgen(train + ["--max-steps", "50", "--out", exact.path])
+        #expect(try metricsColumn(exact, "val_loss") == validation)
+        #expect(FileManager.default.fileExists(atPath: RunDirectory(exact).epochCheckpointURL(validation.count).path))
+        #expect(try TrainedModel(exact.path).epoch == validation.count)
         let out = dir.appendingPathComponent("s.txt")
         try deepgen(["sample", run.path, "--prompt", "the dog", "--length", "300", "--out", out.path])
         #expect(try String(contentsOf: out, encoding: .utf8).unicodeScalars.count == 307)
@@ -179,9 +185,14 @@ import DeepGenModels
                     mentioning: ["missing.txt", "no such file"])
         expectError(["train", "gpt", "--data", "text:" + text.path, "--heads", "3", "--embedding", "16"], mentioning: ["multiple of --heads"])
         expectError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "10", "--epochs", "2"], mentioning: ["--total-steps", "--epochs"])
+        expectError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "0"], mentioning: ["--total-steps"])
         expectError(["train", "gpt", "--data", "fashion-mnist"], mentioning: ["gpt trains on text"])
         expectError(["train", "dcgan", "--data", "text:" + text.path], mentioning: ["dcgan trains on images", "gives text"])
 
+        // --epochs alone counts the run in epochs again (the family's default is a step count).
+        let byEpochs = dir.appendingPathComponent("epochs")
+        try deepgen(["train", "gpt", "--data", "text:" + text.path, "--epochs", "1", "--max-steps", "1", "--out", byEpochs.path] + tiny)
+        #expect(try RunDirectory(byEpochs).readConfig().model.training.steps == nil)
         let run = dir.appendingPathComponent("run")
         try deepgen(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "2", "--out", run.path] + tiny)
         expectError(["sample", run.path, "--prompt", "zebra€"], mentioning: ["'z'", "'€'", "never saw"])

@@ -42,7 +42,12 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         try checkRange(epochs, 1..., "--epochs")
         try checkRange(decayEpochs, 0..., "--decay-epochs")
         try checkRange(batchSize, 1..., "--batch-size")
-        if let steps { try checkRange(steps, 1..., "--total-steps") }
+        if let steps {
+            try checkRange(steps, 1...1_000_000_000, "--total-steps")
+            if decayEpochs > 0 {
+                throw ConfigurationError(message: "--total-steps counts the run in steps; the epoch schedule's --decay-epochs \(decayEpochs) cannot go with it")
+            }
+        }
         if newRun {
             try checkRange(epochs, ...1_000_000, "--epochs")
             try checkRange(decayEpochs, ...1_000_000, "--decay-epochs")

@@ -17,7 +17,8 @@ extension Tensor {
         let pg = gates.storage.pointer, pc = cell.storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(batch, minChunk: Swift.max(1, 4096 / Swift.max(hidden, 1))) { _, r in
             for b in r {
-                LSTMKernels.forward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, out: po + b * 2 * hidden, hidden: hidden)
+                LSTMKernels.forward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, hiddenOut: po + b * 2 * hidden,
+                                    cellOut: po + b * 2 * hidden + hidden, hidden: hidden)
             }
         }
         return record("lstmCell", out, inputs: [gates, cell]) { upstream in
@@ -26,8 +27,9 @@ extension Tensor {
             let pu = upstream.storage.pointer, pdg = dGates.storage.pointer, pdc = dCell.storage.pointer
             Parallel.forEachChunk(batch, minChunk: Swift.max(1, 4096 / Swift.max(hidden, 1))) { _, r in
                 for b in r {
-                    LSTMKernels.backward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, out: po + b * 2 * hidden,
-                                         upstream: pu + b * 2 * hidden, dGates: pdg + b * 4 * hidden, dCell: pdc + b * hidden, hidden: hidden)
+                    LSTMKernels.backward(gates: pg + b * 4 * hidden, cell: pc + b * hidden, cellOut: po + b * 2 * hidden + hidden,
+                                         dHidden: pu + b * 2 * hidden, dCellOut: pu + b * 2 * hidden + hidden,
+                                         dGates: pdg + b * 4 * hidden, dCell: pdc + b * hidden, hidden: hidden)
                 }
             }
             withExtendedLifetime((gates, cell, out, upstream)) {}
@@ -78,29 +80,33 @@ enum LSTMKernels {
         1 - 2 / (VectorMath.exp(2 * x) + 1)
     }
 
-    static func forward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, hidden: Int) {
+    /// One row: `hiddenOut = σ(o)·tanh(cellOut)`, `cellOut = σ(f)·cell + σ(i)·tanh(g)`.
+    static func forward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, hiddenOut: UnsafeMutablePointer<Float>,
+                        cellOut: UnsafeMutablePointer<Float>, hidden: Int) {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
             let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
             let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
             let next = f * load(c + j, n) + i * cand
-            store(o * tanh(next), out + j, n)
-            store(next, out + hidden + j, n)
+            store(o * tanh(next), hiddenOut + j, n)
+            store(next, cellOut + j, n)
             j += n
         }
     }
 
-    static func backward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, out: UnsafePointer<Float>, upstream u: UnsafePointer<Float>,
+    /// One row's adjoint: the gates' and the previous cell's gradients from those of both outputs.
+    static func backward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, cellOut: UnsafePointer<Float>,
+                         dHidden: UnsafePointer<Float>, dCellOut: UnsafePointer<Float>,
                          dGates dg: UnsafeMutablePointer<Float>, dCell dc: UnsafeMutablePointer<Float>, hidden: Int) {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
             let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
             let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
-            let t = tanh(load(out + hidden + j, n))
-            let dh = load(u + j, n)
-            let dNext = load(u + hidden + j, n) + dh * o * (1 - t * t)
+            let t = tanh(load(cellOut + j, n))
+            let dh = load(dHidden + j, n)
+            let dNext = load(dCellOut + j, n) + dh * o * (1 - t * t)
             store(dNext * cand * i * (1 - i), dg + j, n)
             store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
             store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)

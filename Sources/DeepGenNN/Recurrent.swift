@@ -50,49 +50,34 @@ public final class LSTM: Module {
               cell: Array(repeating: Tensor(zeros: [batch, hiddenSize]), count: layers))
     }
 
-    /// The last layer's outputs `[batch, time, hidden]` and the states after the last step.
+    /// The last layer's outputs `[batch, time, hidden]` and the states after the last step
+    /// (`batch_first=True`).
     public func callAsFunction(_ x: Tensor, state: State? = nil) -> (output: Tensor, state: State) {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "[LSTM] input \(x.shape) should be [batch, time, \(inputSize)]")
-        let steps = (0..<x.shape[1]).map { x.sliced(axis: 1, $0..<($0 + 1)).reshaped([x.shape[0], inputSize]) }
-        let (outputs, next) = self(steps: steps, state: state)
-        return (Tensor.stack(outputs, axis: 1), next)
+        let (output, next) = self(sequence: x.permuted([1, 0, 2]), state: state)
+        return (output.permuted([1, 0, 2]), next)
     }
 
-    /// The same over a sequence given step by step (`[batch, features]` each): the last layer's
-    /// output at every step and the states after the last.
-    ///
-    /// Steps stay separate tensors throughout: a step sliced out of a `[batch, time, …]` tensor
-    /// would have a gradient the size of the whole sequence, and the backward pass would write
-    /// time² values.
-    ///
-    /// With `inputGates`, the steps are the first layer's input halves of the gates,
-    /// `x·W_ih_l0ᵀ` (`[batch, 4·hidden]` each), computed by the caller (a character model looks
-    /// them up in the product of its embedding and `W_ih_l0`, with no per-step product).
-    public func callAsFunction(steps: [Tensor], state: State? = nil, inputGates: Bool = false) -> (outputs: [Tensor], state: State) {
-        precondition(!steps.isEmpty, "[LSTM] no steps")
-        let batch = steps[0].shape[0]
+    /// The same, time-major: `x` is `[time, batch, features]`, or with `inputGates` the first
+    /// layer's input half of the gates, `x·W_ih_l0ᵀ` (`[time, batch, 4·hidden]`), computed by the
+    /// caller (a character model looks them up in the product of its embedding and `W_ih_l0`).
+    /// Each layer is one ``Tensor/lstmLayer(inputGates:weightHH:hidden0:cell0:)``: the input
+    /// halves of all steps in one product, the recurrence and its backward pass in one op.
+    public func callAsFunction(sequence x: Tensor, state: State? = nil, inputGates: Bool = false) -> (output: Tensor, state: State) {
+        let (time, batch) = (x.shape[0], x.shape[1])
+        precondition(x.rank == 3 && time >= 1 && x.shape[2] == (inputGates ? 4 * hiddenSize : inputSize),
+                     "[LSTM] sequence \(x.shape) should be [time, batch, \(inputGates ? 4 * hiddenSize : inputSize)]")
         var state = state ?? zeroState(batch: batch)
-        var inputs = steps
+        var input = x
         for l in 0..<layers {
-            let bias = biasIH[l].value + biasHH[l].value
-            var h = state.hidden[l], c = state.cell[l]
-            var outputs: [Tensor] = []
-            outputs.reserveCapacity(inputs.count)
-            let given = inputGates && l == 0
-            for x in inputs {
-                precondition(x.rank == 2 && x.shape[0] == batch && x.shape[1] == (given ? 4 * hiddenSize : weightIH[l].shape[1]),
-                             "[LSTM] step \(x.shape) should be [\(batch), \(given ? 4 * hiddenSize : weightIH[l].shape[1])]")
-                let inputHalf = given ? x : x.matmul(weightIH[l].value, transposeOther: true)
-                let gates = inputHalf + h.matmul(weightHH[l].value, transposeOther: true) + bias
-                let hc = Tensor.lstmCell(gates: gates, cell: c)
-                h = hc.sliced(axis: 1, 0..<1).reshaped([batch, hiddenSize])
-                c = hc.sliced(axis: 1, 1..<2).reshaped([batch, hiddenSize])
-                outputs.append(l < layers - 1 ? dropout.forward(h) : h)
-            }
-            state.hidden[l] = h
-            state.cell[l] = c
-            inputs = outputs
+            let flat = input.reshaped([time * batch, input.shape[2]])
+            let gates = ((inputGates && l == 0) ? flat : flat.matmul(weightIH[l].value, transposeOther: true)) + (biasIH[l].value + biasHH[l].value)
+            let (hidden, lastCell) = Tensor.lstmLayer(inputGates: gates.reshaped([time, batch, 4 * hiddenSize]), weightHH: weightHH[l].value,
+                                                      hidden0: state.hidden[l], cell0: state.cell[l])
+            state.hidden[l] = hidden.sliced(axis: 0, (time - 1)..<time).reshaped([batch, hiddenSize])
+            state.cell[l] = lastCell
+            input = l < layers - 1 ? dropout.forward(hidden) : hidden
         }
-        return (inputs, state)
+        return (input, state)
     }
 }

@@ -77,6 +77,8 @@ import _DeepGenTestSupport
         expectGradient("gelu″", gradientNormSquared { $0[0].gelu() }, [x])
         expectGradient("layer norm″", gradientNormSquared { $0[0].layerNormalized(weight: $0[1]) }, [smooth([2, 5], seed: 22), smooth([5], seed: 23)])
         expectGradient("LSTM cell″", gradientNormSquared { Tensor.lstmCell(gates: $0[0], cell: $0[1]) }, [smooth([2, 8], seed: 29), smooth([2, 2], seed: 30)])
+        expectGradient("LSTM layer″", gradientNormSquared { Tensor.lstmLayer(inputGates: $0[0], weightHH: $0[1], hidden0: $0[2], cell0: $0[3]).hidden },
+                       [smooth([2, 1, 8], seed: 35), smooth([8, 2], seed: 36, scale: 0.5), smooth([1, 2], seed: 37), smooth([1, 2], seed: 38)])
         expectGradient("cross-entropy″", gradientNormSquared { $0[0].softmaxCrossEntropy(labels: [3, 1]) }, [x])
         let q = smooth([1, 1, 3, 2], seed: 24), k = smooth([1, 1, 3, 2], seed: 25), v = smooth([1, 1, 3, 2], seed: 26)
         expectGradient("attention″", gradientNormSquared { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
@@ -99,6 +101,31 @@ import _DeepGenTestSupport
         let early = Tensor.causalAttention(query: leaves[0], key: leaves[1], value: leaves[2]).sliced(axis: 2, 0..<10)
         let gk = gradients(of: early.sum(), with: [leaves[1]])[0]
         #expect(gk.sliced(axis: 2, 10..<40).scalars.allSatisfy { $0 == 0 })
+    }
+
+    /// The sequence LSTM op against the step-by-step composite (values, every gradient, on a size
+    /// with a partial vector), finite differences, and a second derivative through it.
+    @Test func lstmLayerMatchesTheStepwiseFormula() {
+        var rng = RandomGenerator(seed: 9)
+        let (time, batch, hidden) = (5, 3, 20)
+        let xg = Tensor.normal([time, batch, 4 * hidden], using: &rng), w = Tensor.normal([4 * hidden, hidden], using: &rng) * 0.3
+        let h0 = Tensor.normal([batch, hidden], using: &rng), c0 = Tensor.normal([batch, hidden], using: &rng)
+        let g = Tensor.normal([time, batch, hidden], using: &rng)
+        let fused = [xg, w, h0, c0].map { $0.requiringGrad() }, naive = [xg, w, h0, c0].map { $0.requiringGrad() }
+        let (a, lastCell) = Tensor.lstmLayer(inputGates: fused[0], weightHH: fused[1], hidden0: fused[2], cell0: fused[3])
+        let b = Tensor.lstmLayerComposite(inputGates: naive[0], weightHH: naive[1], hidden0: naive[2], cell0: naive[3])
+        #expect(closeness(a, b, atol: 1e-5, rtol: 1e-4) == nil)
+        for (x, y) in zip(gradients(of: (a * g).sum(), with: fused), gradients(of: (b * g).sum(), with: naive)) {
+            #expect(closeness(x, y, atol: 1e-4, rtol: 1e-4) == nil)
+        }
+        // The last cell state continues the sequence: one more step from it matches a 6-step run.
+        let extra = Tensor.normal([1, batch, 4 * hidden], using: &rng)
+        let six = Tensor.lstmLayer(inputGates: Tensor.concat([xg, extra], axis: 0), weightHH: w, hidden0: h0, cell0: c0).hidden
+        let one = Tensor.lstmLayer(inputGates: extra, weightHH: w, hidden0: a.detached().sliced(axis: 0, 4..<5).reshaped([batch, hidden]),
+                                   cell0: lastCell).hidden
+        #expect(closeness(one, six.sliced(axis: 0, 5..<6), atol: 1e-6, rtol: 1e-5) == nil)
+        expectGradient("LSTM layer", { Tensor.lstmLayer(inputGates: $0[0], weightHH: $0[1], hidden0: $0[2], cell0: $0[3]).hidden },
+                       [smooth([3, 2, 8], seed: 31), smooth([8, 2], seed: 32, scale: 0.5), smooth([2, 2], seed: 33), smooth([2, 2], seed: 34)])
     }
 
     @Test func crossEntropyOfExtremeScores() {

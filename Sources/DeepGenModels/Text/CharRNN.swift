@@ -16,16 +16,19 @@ public final class CharRNN: Module, CharacterNetwork {
     }
 
     public func logits(_ ids: [Int], batch: Int, time: Int) -> Tensor {
-        let outputs = rnn(steps: inputGateSteps(ids, batch: batch, time: time), inputGates: true).outputs
-        return decoder.forward(Tensor.stack(outputs, axis: 1).reshaped([batch * time, rnn.hiddenSize]))
+        let (output, _) = rnn(sequence: inputGates(ids, batch: batch, time: time), inputGates: true)
+        // Time-major logits back to the rows' order, batch-major.
+        return decoder.forward(output.reshaped([time * batch, rnn.hiddenSize])).reshaped([time, batch, -1])
+            .permuted([1, 0, 2]).reshaped([batch * time, -1])
     }
 
-    /// The first LSTM layer's input gates of each time step, `[batch, 4·hidden]` each: an
-    /// embedding followed by `W_ih_l0` is a lookup in their product, so rows of one `[vocabulary,
-    /// 4·hidden]` table replace a product per step (the gradient reaches both through it).
-    func inputGateSteps(_ ids: [Int], batch: Int, time: Int, table given: Tensor? = nil) -> [Tensor] {
+    /// The first LSTM layer's input gates `[time, batch, 4·hidden]`: an embedding followed by
+    /// `W_ih_l0` is a lookup in their product, so rows of one `[vocabulary, 4·hidden]` table replace
+    /// the product (the gradient reaches both through it).
+    func inputGates(_ ids: [Int], batch: Int, time: Int, table given: Tensor? = nil) -> Tensor {
         let table = given ?? inputGateTable()
-        return (0..<time).map { t in table.gatheringRows((0..<batch).map { ids[$0 * time + t] }) }
+        let timeMajor = (0..<(time * batch)).map { ids[($0 % batch) * time + $0 / batch] }
+        return table.gatheringRows(timeMajor).reshaped([time, batch, 4 * rnn.hiddenSize])
     }
 
     func inputGateTable() -> Tensor { encoder.weight.value.matmul(rnn.weightIH[0].value, transposeOther: true) }
@@ -42,9 +45,9 @@ public final class CharRNN: Module, CharacterNetwork {
     public func logits(appending ids: [Int], to state: AnyObject) -> Tensor {
         let s = state as! GenerationState
         if s.table == nil { s.table = inputGateTable() }
-        let (outputs, next) = rnn(steps: inputGateSteps(ids, batch: 1, time: ids.count, table: s.table), state: s.state, inputGates: true)
+        let (output, next) = rnn(sequence: inputGates(ids, batch: 1, time: ids.count, table: s.table), state: s.state, inputGates: true)
         s.state = next
-        return decoder.forward(outputs[outputs.count - 1])
+        return decoder.forward(output.sliced(axis: 0, (ids.count - 1)..<ids.count).reshaped([1, rnn.hiddenSize]))
     }
 
     public var contextLimit: Int? { nil }

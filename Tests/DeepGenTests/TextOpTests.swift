@@ -59,6 +59,9 @@ import _DeepGenTestSupport
         let q = smooth([2, 2, 4, 3], seed: 17), k = smooth([2, 2, 4, 3], seed: 18), v = smooth([2, 2, 4, 3], seed: 19)
         expectGradient("attention", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
         expectGradient("LSTM cell", { Tensor.lstmCell(gates: $0[0], cell: $0[1]) }, [smooth([2, 12], seed: 27), smooth([2, 3], seed: 28)])
+        var maskRNG = RandomGenerator(seed: 8)
+        let mask = Tensor.dropoutMask([4, 4, 4], p: 0.3, using: &maskRNG)
+        expectGradient("attention with dropout", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2], dropoutMask: mask) }, [q, k, v])
         let q1 = smooth([1, 2, 2, 3], seed: 20)
         expectGradient("attention, fewer queries", { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q1, k.sliced(axis: 0, 0..<1), v.sliced(axis: 0, 0..<1)])
     }
@@ -82,6 +85,9 @@ import _DeepGenTestSupport
         expectGradient("cross-entropy″", gradientNormSquared { $0[0].softmaxCrossEntropy(labels: [3, 1]) }, [x])
         let q = smooth([1, 1, 3, 2], seed: 24), k = smooth([1, 1, 3, 2], seed: 25), v = smooth([1, 1, 3, 2], seed: 26)
         expectGradient("attention″", gradientNormSquared { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }, [q, k, v])
+        var maskRNG = RandomGenerator(seed: 6)
+        let mask = Tensor.dropoutMask([1, 3, 3], p: 0.3, using: &maskRNG)
+        expectGradient("attention with dropout″", gradientNormSquared { Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2], dropoutMask: mask) }, [q, k, v])
     }
 
     /// The fused attention against the composite formula on a size that takes several threads and
@@ -96,6 +102,16 @@ import _DeepGenTestSupport
         #expect(closeness(a, b, atol: 1e-5, rtol: 1e-4) == nil)
         let ga = gradients(of: (a * g).sum(), with: fused), gb = gradients(of: (b * g).sum(), with: naive)
         for (x, y) in zip(ga, gb) { #expect(closeness(x, y, atol: 1e-4, rtol: 1e-4) == nil) }
+        // With a dropout mask on the probabilities (nanoGPT's attention dropout).
+        var maskRNG = RandomGenerator(seed: 4)
+        let mask = Tensor.dropoutMask([12, 40, 40], p: 0.2, using: &maskRNG)
+        let fusedM = [q, k, v].map { $0.requiringGrad() }, naiveM = [q, k, v].map { $0.requiringGrad() }
+        let am = Tensor.causalAttention(query: fusedM[0], key: fusedM[1], value: fusedM[2], dropoutMask: mask)
+        let bm = Tensor.causalAttentionComposite(query: naiveM[0], key: naiveM[1], value: naiveM[2], dropoutMask: mask)
+        #expect(closeness(am, bm, atol: 1e-5, rtol: 1e-4) == nil && closeness(am, a, atol: 1e-3, rtol: 1e-3) != nil)
+        for (x, y) in zip(gradients(of: (am * g).sum(), with: fusedM), gradients(of: (bm * g).sum(), with: naiveM)) {
+            #expect(closeness(x, y, atol: 1e-4, rtol: 1e-4) == nil)
+        }
         // A query at position t sees nothing after t: the output at 0..<t ignores keys ≥ t.
         let leaves = [q, k, v].map { $0.requiringGrad() }
         let early = Tensor.causalAttention(query: leaves[0], key: leaves[1], value: leaves[2]).sliced(axis: 2, 0..<10)

@@ -116,12 +116,17 @@ public final class GPTBlock: Module {
 public final class CausalSelfAttention: Module {
     public let cAttn: Linear
     public let cProj: Linear
+    /// nanoGPT's `attn_dropout`: on the attention probabilities (inside the attention primitive).
+    public let attnDropout: Dropout
     public let residDropout: Dropout
 
     init(embedding: Int, layers: Int, dropout: Float, bias: Bool, using rng: inout RandomGenerator) {
         cAttn = gptLinear(embedding, 3 * embedding, bias: bias, std: 0.02, using: &rng)
         cProj = gptLinear(embedding, embedding, bias: bias, std: 0.02 / Float(2 * layers).squareRoot(), using: &rng)
-        residDropout = Dropout(dropout, seed: rng.next())
+        let seed = rng.next()
+        residDropout = Dropout(dropout, seed: seed)
+        // Its own stream from the same draw, so the weights' draws are those of a model without it.
+        attnDropout = Dropout(dropout, seed: seed ^ 0xA77E_D80B_0A77_ED80)
     }
 
     func callAsFunction(_ x: Tensor, heads: Int, cache: (GPTCache, Int)?) -> Tensor {
@@ -139,7 +144,9 @@ public final class CausalSelfAttention: Module {
             store.keys[layer] = k
             store.values[layer] = v
         }
-        let y = Tensor.causalAttention(query: q, key: k, value: v).permuted([0, 2, 1, 3]).reshaped([b, t, c])
+        let mask = attnDropout.isTraining && attnDropout.p > 0
+            ? Tensor.dropoutMask([b * heads, t, k.shape[2]], p: attnDropout.p, using: &attnDropout.generator) : nil
+        let y = Tensor.causalAttention(query: q, key: k, value: v, dropoutMask: mask).permuted([0, 2, 1, 3]).reshaped([b, t, c])
         return residDropout.forward(cProj.forward(y))
     }
 }

@@ -14,11 +14,9 @@ extension FeatureExtractor {
         guard let file = bundledFiles[name] else {
             throw MetricError.invalidExtractor("no feature extractor ships for '\(datasetSpec)': train one with `deepgen train classifier --data \(datasetSpec.split(separator: ":").first ?? "DATA") --out RUN` and pass --extractor RUN")
         }
-        guard let url = resourceURL(file) else {
+        guard let url = BundledResource.url(file) else {
             throw MetricError.invalidExtractor("the bundled feature extractor \(file) is missing: keep the DeepGen_DeepGenTraining.resources folder next to the deepgen binary, or set DEEPGEN_RESOURCES to the folder holding \(file)")
         }
         return try load(checkpoint: url, source: "bundled \(file)")
     }
-
-    static func resourceURL(_ file: String) -> URL? { BundledResource.url(file) }
 }

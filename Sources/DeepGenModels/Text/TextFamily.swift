@@ -75,12 +75,11 @@ public enum TextFamily: ModelFamily {
         try checkRange(h.warmupSteps, 0..., "--warmup-steps")
         if let d = h.decaySteps { try checkRange(d, 1..., "--decay-steps") }
         if let m = h.minLearningRate, !(m >= 0 && m.isFinite) { try fail("--min-lr must be zero or positive, got \(m)") }
-        guard let vocabulary = data.vocabulary, vocabulary.unicodeScalars.count == h.vocabularySize, h.vocabularySize > 0 else {
-            try fail("\(variant) needs the text's vocabulary (the data gives \(data.vocabulary?.unicodeScalars.count ?? 0) characters, the model has \(h.vocabularySize))")
-            return
+        let characters = data.vocabulary?.unicodeScalars.count ?? 0
+        if characters == 0 || characters != h.vocabularySize {
+            try fail("\(variant) needs the text's vocabulary (the data gives \(characters) characters, the model has \(h.vocabularySize))")
         }
         if data.shape != [h.blockSize + 1] { try fail("the data gives windows of \(data.shape) characters; the model reads \(h.blockSize) plus the next") }
-        _ = vocabulary
     }
 
     public static func validateNewRun(_ h: TextHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
@@ -134,7 +133,7 @@ public struct GPTOptions: FamilyOptions {
     @Option(help: "Transformer blocks (default 6).") var layers: Int?
     @Option(help: "Attention heads per block (default 6).") var heads: Int?
     @Option(help: "Width of the embeddings and the residual stream (default 192).") var embedding: Int?
-    @Option(help: "Dropout after the embeddings, attention outputs and MLPs (default 0.1).") var dropout: Float?
+    @Option(help: "Dropout after the embeddings, on the attention probabilities, after each attention projection and MLP (default 0.1).") var dropout: Float?
     @Flag(help: "Biases in the Linear and LayerNorm layers (nanoGPT's training default has none).") var bias = false
     @Option(help: "Steps of linear learning-rate warm-up (default 100).") var warmupSteps: Int?
     @Option(help: "Steps of cosine decay to --min-lr (default: the whole run).") var decaySteps: Int?

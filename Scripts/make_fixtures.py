@@ -19,6 +19,8 @@ root, found from this script's own location):
                             per-row cross-entropy, causal scaled-dot-product attention
                             (also with fewer queries than keys, a key/value cache's step),
                             one LSTM cell step from its gate pre-activations
+    audio_ops.json          WaveNet's ops: F.conv1d (causal and explicit padding, dilated,
+                            kernel 1 to 3) and the gated activation tanh(a)*sigmoid(b)
 
 The outputs are committed to the repository, so the Swift tests need neither Python nor
 PyTorch; rerun this script only to add or change cases. Output is deterministic: each case
@@ -519,7 +521,49 @@ def make_text_ops():
     write(file, cases)
 
 
+def make_audio_ops():
+    file = "audio_ops.json"
+    cases = []
+
+    def case(name, params, inputs, fn):
+        leaves = {k: v.clone().requires_grad_() for k, v in inputs.items()}
+        y = fn(*leaves.values())
+        G = randn(*y.shape)
+        grads = grads_of(y, list(leaves.values()), G)
+        c = Case(name, params)
+        for k, v in leaves.items():
+            c.add(k, v)
+        c.add("y", y); c.add("grad_output", G)
+        for k, g in zip(leaves, grads):
+            c.add("grad_" + k, g)
+        cases.append(c)
+
+    # (name, N, Cin, Cout, T, K, dilation, left, right, bias); causal = left (K-1)*d, right 0.
+    for name, n, cin, cout, t, k, d, left, right, bias in [
+            ("conv1d_causal_k2_d1", 2, 3, 4, 9, 2, 1, 1, 0, True),
+            ("conv1d_causal_k2_d4", 2, 3, 5, 11, 2, 4, 4, 0, True),
+            ("conv1d_causal_k3_d2_no_bias", 1, 4, 2, 10, 3, 2, 4, 0, False),
+            ("conv1d_pointwise", 3, 5, 6, 7, 1, 1, 0, 0, True),
+            ("conv1d_same_k3", 2, 2, 3, 8, 3, 1, 1, 1, True),
+            ("conv1d_dilation_beyond_input", 1, 2, 2, 3, 2, 8, 8, 0, True)]:
+        seed(file, name)
+        inputs = {"x": randn(n, cin, t), "w": randn(cout, cin, k)}
+        if bias:
+            inputs["b"] = randn(cout)
+        case(name, {"op": "conv1d", "dilation": d, "left": left, "right": right}, inputs,
+             lambda x, w, b=None, d=d, left=left, right=right: F.conv1d(F.pad(x, (left, right)), w, b, dilation=d))
+
+    seed(file, "gated_activation")
+    x = randn(2, 6, 5, scale=2.0)
+    x[0, 0, :4] = f32([0.0, -12.0, 12.0, 0.5])
+    x[0, 3, :4] = f32([0.0, 20.0, -20.0, -0.5])
+    case("gated_activation", {"op": "gated_activation", "axis": 1}, {"x": x},
+         lambda x: torch.tanh(x[:, :3]) * torch.sigmoid(x[:, 3:]))
+    write(file, cases)
+
+
 def main():
+    make_audio_ops()
     make_text_ops()
     make_conv2d()
     make_conv_transpose2d()

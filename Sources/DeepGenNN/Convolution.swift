@@ -59,3 +59,25 @@ public final class ConvTranspose2d: Module, Layer {
                           outputPadding: outputPadding, dilation: dilation)
     }
 }
+
+/// 1-D convolution with `weight [out, in, k]` (PyTorch's `nn.Conv1d`, default init), causal by
+/// default: output `t` sees inputs up to `t` (WaveNet's dilated causal convolutions).
+public final class Conv1d: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let dilation: Int
+    public let padding: Conv1DPadding
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, dilation: Int = 1, padding: Conv1DPadding = .causal,
+                bias: Bool = true, using rng: inout RandomGenerator) {
+        let fanIn = inChannels * kernelSize
+        weight = Parameter(Initializer.pytorchDefault([outChannels, inChannels, kernelSize], fanIn: fanIn, using: &rng))
+        self.bias = bias ? Parameter(Initializer.pytorchDefault([outChannels], fanIn: fanIn, using: &rng)) : nil
+        self.dilation = dilation
+        self.padding = padding
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        x.conv1d(weight.value, bias: bias?.value, dilation: dilation, padding: padding)
+    }
+}

@@ -37,7 +37,7 @@ let package = Package(
         // Families declare their command-line options as swift-argument-parser option groups, so a
         // family stays one folder; parsing happens in DeepGenCLI.
         .target(name: "DeepGenModels",
-                dependencies: ["DeepGen", "DeepGenNN", "DeepGenOptimizers", "DeepGenData", "DeepGenMetrics",
+                dependencies: ["DeepGen", "DeepGenKernels", "DeepGenNN", "DeepGenOptimizers", "DeepGenData", "DeepGenMetrics",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: optimized),
         // The metrics are math on samples and features.
@@ -72,7 +72,12 @@ let package = Package(
             name: "CDeepGenCodecs",
             dependencies: ["CLibPNG", "CLibJPEG"],
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
-        .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs"], swiftSettings: optimized),
+        // Audio files and resampling come from libsndfile and libsamplerate, loaded with dlopen on
+        // first use: DeepGen builds and runs without them, and only audio datasets need them
+        // (Debian: libsndfile1, libsamplerate0). Where their -dev headers are installed, the build
+        // checks our declarations against them.
+        .target(name: "CDeepGenAudio", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "DeepGenData", dependencies: ["DeepGen", "CZlib", "CDeepGenCodecs", "CDeepGenAudio"], swiftSettings: optimized),
         // Fuzzes the IDX, PNG, JPEG, .npy and safetensors readers and checkpoint restoring: libFuzzer when Scripts/fuzz.sh builds it
         // with coverage, otherwise a deterministic mutation loop.
         .executableTarget(name: "deepgen-fuzz", dependencies: ["DeepGen", "DeepGenData", "DeepGenModels"]),

@@ -3,6 +3,8 @@
 # (`.ci/run` calls it too). Extra arguments go to `swift test` (e.g. `--filter Trainer`).
 #   - Fashion-MNIST from Debian (`dataset-fashion-mnist`), which the data, training and
 #     evaluation tests read;
+#   - libsndfile and libsamplerate (DeepGen loads them at run time for audio data; the -dev
+#     packages also let the build check its declarations against their headers);
 #   - python3 with safetensors, numpy and tensorboard, with which the interop tests check that
 #     Python reads DeepGen's files (without them those tests are skipped, saying why).
 # PngSuite and every other fixture are in the repository. After the unit tests it checks the
@@ -10,14 +12,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+packages="dataset-fashion-mnist libsndfile1-dev libsamplerate0-dev"
+missing=""
+for package in $packages; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+done
+if [ -n "$missing" ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
-    echo "test.sh: Fashion-MNIST is missing and installing it needs root: apt-get install dataset-fashion-mnist" >&2
+    echo "test.sh: missing packages need root to install: apt-get install$missing" >&2
     exit 1
   fi
   $sudo apt-get update
-  $sudo apt-get install -y dataset-fashion-mnist
+  $sudo apt-get install -y $missing
 fi
+# The audio tests skip where libsndfile or libsamplerate cannot be loaded; here they were just
+# installed, so their absence must fail the tests instead.
+export DEEPGEN_REQUIRE_AUDIO=1
 
 modules="safetensors numpy tensorboard"
 if ! python3 -c "import ${modules// /, }" 2>/dev/null; then

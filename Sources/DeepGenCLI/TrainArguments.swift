@@ -13,13 +13,19 @@ struct DataArguments: ParsableArguments {
     var dataDir: String?
     @Option(help: "Side images from folders are resized to.") var imageSize: Int = 64
     @Option(help: "Samples of the procedural and 2-D datasets.") var syntheticCount: Int = 60_000
+    @Option(help: "Audio: the rate clips are resampled to, in Hz (default 8000).") var sampleRate: Int?
+    @Option(help: "audio:PATH: a regular expression whose one capture group, matched against each file's path in its split folder, is its class label.")
+    var labelPattern: String?
 
     func validate() throws {
         if !(8...4096).contains(imageSize) { throw ValidationError("--image-size must be between 8 and 4096, got \(imageSize)") }
         if !(1...2_000_000).contains(syntheticCount) { throw ValidationError("--synthetic-count must be between 1 and 2,000,000, got \(syntheticCount)") }
+        if let sampleRate, !(1000...384_000).contains(sampleRate) { throw ValidationError("--sample-rate must be between 1000 and 384,000 Hz, got \(sampleRate)") }
     }
 
-    var options: DataOptions { DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount) }
+    var options: DataOptions {
+        DataOptions(spec: data, directory: dataDir, imageSize: imageSize, syntheticCount: syntheticCount, sampleRate: sampleRate, labelPattern: labelPattern)
+    }
 }
 
 /// The settings every family trains with (``TrainingSettings``); unset options keep the model's

@@ -9,6 +9,8 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
     case energy
     /// Windows of character ids `[context + 1]` with a vocabulary (`shakespeare`, `text:PATH`).
     case text
+    /// Windows of mono audio samples `[1, length]` at a sample rate (`fsdd:PATH`, `audio:PATH`, `tones`).
+    case audio
 
     /// How a message names data of this kind.
     public var noun: String {
@@ -17,6 +19,7 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
         case .points: return "2-D points"
         case .energy: return "2-D energy functions"
         case .text: return "text"
+        case .audio: return "audio"
         }
     }
 }
@@ -25,7 +28,7 @@ public enum SampleKind: String, Codable, Sendable, CaseIterable {
 /// run so a checkpoint says what its model was trained on.
 public struct DataDescription: Codable, Equatable, Sendable {
     public var kind: SampleKind
-    /// One sample's shape (one domain's, for two-domain data): `[C, H, W]` or `[2]`.
+    /// One sample's shape (one domain's, for two-domain data): `[C, H, W]`, `[2]`, or audio's `[1, length]`.
     public var shape: [Int]
     /// The interval image values are scaled to; `nil` for points.
     public var range: PixelRange?
@@ -36,6 +39,12 @@ public struct DataDescription: Codable, Equatable, Sendable {
     /// Text: the characters ids stand for, in id order (saved with the run, so a model samples
     /// and evaluates with the alphabet it learned); `nil` for other data.
     public var vocabulary: String? = nil
+    /// Audio: samples per second (saved with the run, so a model generates at the rate it
+    /// learned); `nil` for other data.
+    public var sampleRate: Int? = nil
+    /// The names of the classes, indexed by label, where the data names them (audio sets);
+    /// `nil` otherwise.
+    public var classNames: [String]? = nil
 
     /// The label space a model conditioned on (or classifying) these labels needs: labels
     /// `0..<count`, of which `subset` occur (`nil` when all do; `shapes:circle,cross` keeps 1 and 3).
@@ -45,13 +54,15 @@ public struct DataDescription: Codable, Equatable, Sendable {
     }
 
     public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1,
-                vocabulary: String? = nil) {
+                vocabulary: String? = nil, sampleRate: Int? = nil, classNames: [String]? = nil) {
         self.kind = kind
         self.shape = shape
         self.range = range
         self.classLabels = classLabels
         self.domains = domains
         self.vocabulary = vocabulary
+        self.sampleRate = sampleRate
+        self.classNames = classNames
     }
 }
 
@@ -62,8 +73,8 @@ public struct DataRequest: Equatable, Sendable {
     /// 2 asks for two domains: the two classes a spec names (`shapes:square,circle`) or a
     /// `trainA`/`trainB` folder pair become domains A and B.
     public var domains: Int
-    /// Text: the context a model reads (windows are one character longer); `nil` takes the
-    /// source's default.
+    /// Text: the context a model reads (windows are one character longer). Audio: the window's
+    /// length in samples. `nil` takes the source's default (audio: one second).
     public var sequenceLength: Int?
 
     public init(range: PixelRange, domains: Int = 1, sequenceLength: Int? = nil) {

@@ -11,11 +11,20 @@ public struct DataOptions: Codable, Equatable, Sendable {
     public var imageSize: Int
     /// Samples drawn for the procedural and 2-D datasets.
     public var syntheticCount: Int
+    /// The rate audio is resampled to (`nil`: 8 kHz); optional so that configurations written
+    /// before audio data still decode.
+    public var sampleRate: Int?
+    /// `audio:PATH`: a regular expression with one capture group, the label, searched in each
+    /// file's path relative to its folder (`nil`: no labels).
+    public var labelPattern: String?
 
-    public init(spec: String, directory: String? = nil, imageSize: Int = 64, syntheticCount: Int = 60_000) {
+    public init(spec: String, directory: String? = nil, imageSize: Int = 64, syntheticCount: Int = 60_000,
+                sampleRate: Int? = nil, labelPattern: String? = nil) {
         self.spec = spec
         self.directory = directory
         self.imageSize = imageSize
         self.syntheticCount = syntheticCount
+        self.sampleRate = sampleRate
+        self.labelPattern = labelPattern
     }
 }

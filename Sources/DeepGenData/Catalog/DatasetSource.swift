@@ -27,7 +27,7 @@ public enum DatasetRegistry {
     /// The datasets DeepGen ships, in `deepgen list` order: the one list a new dataset joins.
     public static let builtIn: [any DatasetSource.Type] = [
         ShapesSource.self, IDXSource.self, MixtureSource.self, EnergySource.self, ImageFolderSource.self, UnpairedFolderSource.self,
-        TextSource.self,
+        TextSource.self, AudioFolderSource.self, ToneSource.self,
     ]
 
     nonisolated(unsafe) private static var registered: [any DatasetSource.Type] = []
@@ -65,13 +65,16 @@ public enum DatasetRegistry {
         }
         let dataset = try source.make(spec, options: options, request: request, split: split, seed: seed)
         let unpaired = dataset is any TwoDomainDataset
+        let audio = dataset as? any AudioClipDataset
         let description = DataDescription(
             kind: source.sampleKind,
             shape: unpaired ? Array(dataset.sampleShape.dropFirst()) : dataset.sampleShape,
             range: source.sampleKind == .image ? request.range : nil,
             classLabels: dataset.classLabels,
             domains: unpaired ? 2 : 1,
-            vocabulary: (dataset as? any CharacterDataset)?.vocabulary)
+            vocabulary: (dataset as? any CharacterDataset)?.vocabulary,
+            sampleRate: audio?.sampleRate,
+            classNames: audio?.classNames)
         return LoadedDataset(dataset: dataset, description: description)
     }
 }

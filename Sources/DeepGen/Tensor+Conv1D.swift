@@ -40,8 +40,10 @@ extension Tensor {
             if GradMode.isEnabled { return Tensor.conv1dBackwardRecorded(x, weight, g, hasBias: bias != nil, dilation: dilation, padding: padding) }
             var grads: [Tensor?] = [nil, nil]
             if x.needsGradient {
-                let dx = Tensor(uninitializedShape: x.shape)
-                geometry.inputAdjoint(g.storage.pointer, geometry.tapMajor(weight).storage.pointer, dx.storage.pointer)
+                // Held in a local: a temporary's buffer could go back to the pool mid-call.
+                let dx = Tensor(uninitializedShape: x.shape), taps = geometry.tapMajor(weight)
+                geometry.inputAdjoint(g.storage.pointer, taps.storage.pointer, dx.storage.pointer)
+                withExtendedLifetime(taps) {}
                 grads[0] = dx
             }
             if weight.needsGradient {

@@ -46,7 +46,17 @@ extension Tensor {
     }
 }
 
-enum GatedKernels {
+public enum GatedKernels {
+    /// `out[o][j] = tanh(x[o][j])·σ(x[o][half + j])` for `outer` rows of `2·half` inputs: the
+    /// forward pass of ``Tensor/gatedActivation(axis:)`` on raw rows, for step-by-step generators.
+    public static func forward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, outer: Int, half: Int) {
+        forEachSpan(0 ..< outer * half, half: half) { o, j, n in
+            let src = x + o * 2 * half + j
+            let t = LSTMKernels.tanh(LSTMKernels.load(src, n)), s = Tensor.sigmoidVector(LSTMKernels.load(src + half, n))
+            LSTMKernels.store(t * s, out + o * half + j, n)
+        }
+    }
+
     /// Splits a range of output elements (flat over `[outer, half]`) into spans of at most 16
     /// within one outer index: `body(outer, offset, length)`.
     @inline(__always)

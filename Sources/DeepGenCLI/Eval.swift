@@ -77,6 +77,7 @@ struct Eval: ParsableCommand {
         let started = Date()
         let loaded = try load(source)
         if let text = loaded.model as? TextGenerating { return try evaluateText(text, loaded) }
+        if let audio = loaded.model as? AudioGenerating { return try evaluateAudio(audio, loaded) }
         let weights = try chooseWeights(loaded.model, rawWeights: rawWeights)
         var data = loaded.data
         if let dataDir { data.directory = dataDir }
@@ -131,6 +132,25 @@ struct Eval: ParsableCommand {
             let runData = try loaded.runData(directory: dataDir)
             report = try TextEvaluationReport.evaluate(model, data: runData, checkpoint: loaded.checkpointURL.path, epoch: loaded.epoch,
                                                        training: !noReference)
+        } catch { throw RuntimeError("\(error)") }
+        print(report.table)
+        let url = reportURL(loaded)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: url, options: .atomic)
+        print("wrote \(url.path)")
+    }
+
+    /// An audio model's exact test-set likelihood (and the training clips' as the reference row).
+    func evaluateAudio(_ model: any AudioGenerating, _ loaded: TrainedModel) throws {
+        if !metrics.isEmpty || extractor != nil || rawWeights || count != nil || iwaeSamples != nil {
+            throw RuntimeError("\(loaded.config.model) is evaluated by its exact likelihood of the test clips; --metrics, --count, --extractor, --iwae-samples and --raw-weights are for image and 2-D models")
+        }
+        let report: AudioEvaluationReport
+        do {
+            let runData = try loaded.runData(directory: dataDir)
+            report = try AudioEvaluationReport.evaluate(model, data: runData, checkpoint: loaded.checkpointURL.path, epoch: loaded.epoch,
+                                                        training: !noReference)
         } catch { throw RuntimeError("\(error)") }
         print(report.table)
         let url = reportURL(loaded)

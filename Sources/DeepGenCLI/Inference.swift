@@ -54,6 +54,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Text models: the text to continue (default: a newline).") var prompt: String?
     @Option(help: "Text models: characters to generate (default 500).") var length: Int?
     @Option(help: "Text models: draw only from the k most likely characters.") var topK: Int?
+    @Option(help: "Audio models: seconds per clip (default 1).") var seconds: Double?
 
     func validate() throws {
         if let count, count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
@@ -62,9 +63,12 @@ struct Sample: ParsableCommand {
         }
         if let length, !(1...10_000_000).contains(length) { throw ValidationError("--length must be between 1 and 10,000,000, got \(length)") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1, got \(topK)") }
+        if let seconds, !(seconds > 0 && seconds <= 3600) { throw ValidationError("--seconds must be above 0 and at most 3600, got \(seconds)") }
         if let out {
             let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-            if !["png", "npy", "txt"].contains(ext) { throw ValidationError("--out must end in .png or .npy (text models: .txt), got \(out)") }
+            if !["png", "npy", "txt", "wav", "flac", ""].contains(ext) {
+                throw ValidationError("--out must end in .png or .npy (text models: .txt; audio models: .wav, .flac or a folder), got \(out)")
+            }
             if (count ?? 64) > 10_000 && ext == "png" {
                 throw ValidationError("a grid of \(count ?? 64) samples is too large to view: --count above 10,000 needs --out FILE.npy")
             }
@@ -74,6 +78,8 @@ struct Sample: ParsableCommand {
     func run() throws {
         let loaded = try load(source)
         if let text = loaded.model as? TextGenerating { return try sampleText(text) }
+        if let audio = loaded.model as? AudioGenerating { return try sampleAudio(audio) }
+        if seconds != nil { throw RuntimeError("--seconds is for audio models (wavenet); \(loaded.config.model) generates \(loaded.config.data.kind.noun)") }
         for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
             throw RuntimeError("\(flag) is for text models (gpt); \(loaded.config.model) generates \(loaded.config.data.kind.noun)")
         }

@@ -10,6 +10,8 @@ public final class ProgressReporter {
     private var windowStart = Date()
     private var windowImages = 0
     private var imagesPerSecond: Double = 0
+    /// What a rate counts: `img/s` by default; audio counts samples (`perItem` of them per window).
+    public var rateUnit: (name: String, perItem: Int) = ("img", 1)
 
     public init(output: FileHandle = .standardOutput, interval: TimeInterval = 10, isTerminal: Bool? = nil) {
         self.output = output
@@ -34,7 +36,7 @@ public final class ProgressReporter {
         let perStep = imagesPerSecond > 0 ? Double(images) / imagesPerSecond : 0
         let eta = ProgressReporter.format(seconds: Double(remainingSteps) * perStep)
         let lossText = losses.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: "  ")
-        let rate = String(format: "%.0f img/s", imagesPerSecond)
+        let rate = String(format: "%.0f %@/s", imagesPerSecond * Double(rateUnit.perItem), rateUnit.name)
         if isTerminal {
             let width = 24, filled = (step + 1) * width / max(stepsPerEpoch, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)

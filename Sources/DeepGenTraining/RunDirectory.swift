@@ -22,6 +22,11 @@ public struct RunDirectory {
         samplesURL.appendingPathComponent(String(format: "epoch-%03d.", epoch) + fileExtension)
     }
 
+    /// The `index`th of several preview files of an epoch: `samples/epoch-NNN-K.<extension>`.
+    public func sampleURL(_ epoch: Int, fileExtension: String, index: Int) -> URL {
+        samplesURL.appendingPathComponent(String(format: "epoch-%03d-%d.", epoch, index) + fileExtension)
+    }
+
     /// The checkpoints a resume may start from: `latest`, then `epoch-NNN` newest first (see
     /// ``ResumePoint`` for the order it tries them in).
     public func checkpointFiles() -> [URL] {

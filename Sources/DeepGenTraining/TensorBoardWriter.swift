@@ -72,6 +72,23 @@ public final class TensorBoardWriter {
         try writeEvent(summary: summary, step: step, wallTime: wallTime)
     }
 
+    /// Logs a WAV-encoded clip under `tag` at `step` for TensorBoard's audio dashboard (a
+    /// `Summary.Audio`, as `tf.summary.audio` and PyTorch's `add_audio` write).
+    public func addAudio(tag: String, wav: [UInt8], sampleRate: Int, frames: Int, step: Int, wallTime: Date = Date()) throws {
+        var audio = Protobuf()
+        audio.float(field: 1, Float(sampleRate))
+        audio.varint(field: 2, 1)  // channels
+        audio.varint(field: 3, UInt64(frames))
+        audio.bytes(field: 4, wav)
+        audio.bytes(field: 5, Array("audio/wav".utf8))
+        var v = Protobuf()
+        v.bytes(field: 1, Array(tag.utf8))
+        v.bytes(field: 6, audio.data)  // Summary.Value.audio
+        var summary = Protobuf()
+        summary.bytes(field: 1, v.data)
+        try writeEvent(summary: summary, step: step, wallTime: wallTime)
+    }
+
     /// Logs `text` under `tag` at `step` for TensorBoard's text dashboard (a string tensor with
     /// the `text` plugin's metadata).
     public func addText(tag: String, text: String, step: Int, wallTime: Date = Date()) throws {

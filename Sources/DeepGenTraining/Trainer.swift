@@ -123,6 +123,9 @@ public final class Trainer {
               made.classLabels == nil || found.classLabels == made.classLabels else {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives \(found.kind.noun) of shape \(found.shape)\(found.classLabels.map { " labelled \($0)" } ?? ""); the model was made for \(made.kind.noun) of shape \(made.shape)\(made.classLabels.map { " labelled \($0)" } ?? "")")
         }
+        if let rate = made.sampleRate, found.sampleRate != rate {
+            throw TrainingError.invalidConfiguration("\(config.data.spec) gives audio at \(found.sampleRate.map { "\($0) Hz" } ?? "no sample rate"); the model was trained at \(rate) Hz")
+        }
         if let vocabulary = made.vocabulary, found.vocabulary != vocabulary {
             throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its characters are not the \(vocabulary.unicodeScalars.count) the model was trained on (ids would mean other characters)")
         }
@@ -191,6 +194,7 @@ public final class Trainer {
     ///   infinite (the checkpoint on disk is then the last good one), ``TrainingError/cannotWrite(_:)``
     ///   when a file of the run cannot be written.
     public func run(progress: ProgressReporter? = nil) throws -> TrainingOutcome {
+        if config.model.data.kind == .audio { progress?.rateUnit = ("samples", config.model.data.shape.reduce(1, *)) }
         // No second process (or trainer) trains in the folder meanwhile.
         let lock = try RunLock(run)
         defer { withExtendedLifetime(lock) {} }
@@ -350,6 +354,9 @@ public final class Trainer {
                 try writing(events.url) { try events.addText(tag: "samples", text: String(decoding: bytes, as: UTF8.self), step: globalStep) }
             }
             return
+        case .audio(let clips, let sampleRate, let labels):
+            try writeAudioPreview(clips, sampleRate: sampleRate, labels: labels, epoch: epoch)
+            return
         case .points(let samples):
             // 2-D data: real points in grey under generated ones in blue.
             let reference = try firstSamples(of: data.train(), count: 2000)
@@ -367,6 +374,22 @@ public final class Trainer {
             try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true)
             try Data(png).write(to: run.sampleURL(epoch), options: .atomic)
         }
+    }
+
+    /// Audio previews: `samples/epoch-NNN-K.wav` per clip, `samples/epoch-NNN.png` their
+    /// spectrograms, and both in TensorBoard (audio dashboard and image).
+    func writeAudioPreview(_ clips: [[Float]], sampleRate: Int, labels: [String], epoch: Int) throws {
+        try writing(run.samplesURL) { try FileManager.default.createDirectory(at: run.samplesURL, withIntermediateDirectories: true) }
+        for (k, clip) in clips.enumerated() {
+            let url = run.sampleURL(epoch, fileExtension: "wav", index: k)
+            let wav = try AudioFile.wavData(clip, sampleRate: sampleRate)
+            try writing(url) { try wav.write(to: url, options: .atomic) }
+            let tag = (k < labels.count ? labels[k] : nil).map { $0.isEmpty ? "samples/\(k)" : "samples/\(k)-\($0)" } ?? "samples/\(k)"
+            try writing(events.url) { try events.addAudio(tag: tag, wav: Array(wav), sampleRate: sampleRate, frames: clip.count, step: globalStep) }
+        }
+        let grid = try Spectrogram.gridPNG(clips)
+        try writing(run.sampleURL(epoch)) { try Data(grid.png).write(to: run.sampleURL(epoch), options: .atomic) }
+        try writing(events.url) { try events.addImage(tag: "spectrograms", png: grid.png, height: grid.height, width: grid.width, channels: grid.channels, step: globalStep) }
     }
 
     /// The scheduled metrics on a fixed noise seed, logged as the epoch's last row.

@@ -25,6 +25,25 @@ public protocol TemperatureSampling: PriorSampling {
     func sample(count: Int, label: Int?, temperature: Float, using rng: inout RandomGenerator) -> Tensor
 }
 
+/// A model of raw audio (WaveNet): it generates clips sample by sample, optionally of a class,
+/// and scores clips by their exact negative log-likelihood.
+public protocol AudioGenerating: GenerativeModel {
+    /// Samples per second of what it generates and scores (the training data's rate).
+    var sampleRate: Int { get }
+    /// Samples an output depends on (the current one and those before it).
+    var receptiveField: Int { get }
+    /// The labels it is conditioned on; `nil` for an unconditional model.
+    var conditioningClasses: [Int]? { get }
+    /// The data's names of those labels, where it has names.
+    var classNames: [String]? { get }
+    /// One clip of `samples` samples (in [−1, 1]) per entry of `labels` (each a class, or `nil`
+    /// for an unconditional model), drawn at `temperature`; `progress` hears the samples done.
+    func generate(labels: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
+                  progress: ((Int) -> Void)?) -> [[Float]]
+    /// −log p(clip | label) in nats, every sample given those before it (exact, teacher-forced).
+    func negativeLogLikelihood(_ clip: [Float], label: Int?) -> Double
+}
+
 /// Keeps a moving average of a network's weights (a GAN's generator with `--ema`) and samples
 /// through it by default; the trained weights stay available.
 /// A model whose learning rate changes every step (warm-up, then cosine decay): the trainer asks

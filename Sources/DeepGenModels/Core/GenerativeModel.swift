@@ -26,6 +26,9 @@ public enum Preview {
     case images(Tensor, columns: Int)
     /// Points, drawn over the training data.
     case points(Tensor)
+    /// Audio clips in [−1, 1] at `sampleRate`, each with a caption (its class name, or empty):
+    /// written as WAV files with a spectrogram grid beside them.
+    case audio([[Float]], sampleRate: Int, labels: [String])
     /// A file the model encodes itself (audio, text), written as `samples/epoch-NNN.<fileExtension>`.
     case file(Data, fileExtension: String)
     /// Nothing to show (a classifier).

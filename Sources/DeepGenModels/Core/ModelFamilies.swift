@@ -5,7 +5,7 @@ import Foundation
 public enum ModelFamilies {
     /// The families DeepGen ships, in `deepgen list` order: the one list a new family joins.
     public static let builtIn: [any ModelFamily.Type] = [
-        GANFamily.self, VAEFamily.self, CycleGANFamily.self, FlowFamily.self, ClassifierFamily.self, TextFamily.self,
+        GANFamily.self, VAEFamily.self, CycleGANFamily.self, FlowFamily.self, ClassifierFamily.self, TextFamily.self, WaveNetFamily.self,
     ]
 
     nonisolated(unsafe) private static var registered: [any ModelFamily.Type] = []

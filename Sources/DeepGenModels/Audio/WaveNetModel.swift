@@ -1,0 +1,132 @@
+import DeepGen
+import DeepGenData
+import DeepGenNN
+import Foundation
+
+/// WaveNet in training: windows of audio μ-law encoded, the cross-entropy of every next sample
+/// given those before it, a few generated clips after every epoch, and the test clips' negative
+/// log-likelihood in `metrics.csv`.
+public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvaluating {
+    public let config: ModelConfig
+    public let hyperparameters: WaveNetHyperparameters
+    public let network: WaveNet
+    public let networks: [TrainableNetwork]
+    public var lossNames: [String] { ["loss"] }
+    public let sampleRate: Int
+
+    public init(config: ModelConfig, hyperparameters h: WaveNetHyperparameters, using rng: inout RandomGenerator) {
+        self.config = config
+        hyperparameters = h
+        sampleRate = config.data.sampleRate ?? WaveNetHyperparameters.defaultSampleRate
+        network = WaveNet(dilations: h.dilations, residualChannels: h.residualChannels, dilationChannels: h.dilationChannels,
+                          skipChannels: h.skipChannels, conditioningClasses: h.conditioningClasses, using: &rng)
+        networks = [TrainableNetwork(name: "wavenet", module: network, optimizer: config.training.optimizer.makeOptimizer())]
+    }
+
+    public var receptiveField: Int { network.receptiveField }
+
+    public var conditioningClasses: [Int]? {
+        guard hyperparameters.conditioningClasses > 0 else { return nil }
+        return config.data.classLabels ?? Array(0..<hyperparameters.conditioningClasses)
+    }
+
+    /// The class names of the conditioning labels where the data has them ("0"…"9" for digits).
+    public var classNames: [String]? { config.data.classNames }
+
+    /// Splits `[N, 1, L]` windows into the μ-law classes of samples `0..<L−1` (inputs) and `1..<L`
+    /// (targets).
+    static func split(_ windows: Tensor) -> (inputs: [Int], targets: [Int], batch: Int, time: Int) {
+        let n = windows.shape[0], length = windows.count / Swift.max(n, 1)
+        let classes = MuLaw.encode(windows.scalars)
+        var inputs: [Int] = [], targets: [Int] = []
+        inputs.reserveCapacity(n * (length - 1))
+        targets.reserveCapacity(n * (length - 1))
+        for i in 0..<n {
+            inputs += classes[(i * length) ..< (i * length + length - 1)]
+            targets += classes[(i * length + 1) ..< (i * length + length)]
+        }
+        return (inputs, targets, n, length - 1)
+    }
+
+    /// Mean cross-entropy (nats) of `targets` under the logits `[N, 256, T]`.
+    static func crossEntropy(_ logits: Tensor, targets: [Int]) -> Tensor {
+        let (n, q, t) = (logits.shape[0], logits.shape[1], logits.shape[2])
+        return logits.permuted(0, 2, 1).reshaped([n * t, q]).softmaxCrossEntropy(labels: targets)
+    }
+
+    func labels(_ batch: [Int]) -> [Int]? { hyperparameters.conditioningClasses > 0 ? batch : nil }
+
+    public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
+        let (inputs, targets, n, t) = Self.split(batch.inputs)
+        let logits = network.logits(inputs, batch: n, time: t, labels: labels(batch.labels))
+        return ["loss": optimize(Self.crossEntropy(logits, targets: targets).mean(), networks)]
+    }
+
+    // MARK: Generation
+
+    public func generate(labels: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
+                         progress: ((Int) -> Void)? = nil) -> [[Float]] {
+        precondition(samples >= 0 && !labels.isEmpty, "[WaveNetModel.generate] need sequences and a length")
+        let generator = WaveNetGenerator(network, labels: labels.map { hyperparameters.conditioningClasses > 0 ? $0 : nil })
+        var clips = [[Float]](repeating: [], count: labels.count)
+        for i in clips.indices { clips[i].reserveCapacity(samples) }
+        // Generation starts after silence, as every training window does.
+        var current = [Int](repeating: MuLaw.silence, count: labels.count)
+        for s in 0..<samples {
+            generator.step(current)
+            current = generator.draw(temperature: temperature, using: &rng)
+            for i in clips.indices { clips[i].append(MuLaw.decode(current[i])) }
+            if let progress, (s + 1) % 1000 == 0 || s + 1 == samples { progress(s + 1) }
+        }
+        return clips
+    }
+
+    // MARK: Scoring
+
+    /// Silence before each scored clip, as the test split's windows start: the model predicts
+    /// the clip's first sample after it.
+    public var leadingSilence: Int { AudioWindow.maxLeadingSilence(windowLength: hyperparameters.windowLength, sampleRate: sampleRate) }
+
+    public func negativeLogLikelihood(_ clip: [Float], label: Int?) -> Double {
+        guard !clip.isEmpty else { return 0 }
+        let silence = [Float](repeating: 0, count: leadingSilence + 1)
+        let classes = MuLaw.encode(silence + clip)
+        let inputs = Array(classes.dropLast()), targets = Array(classes.dropFirst())
+        return evaluating {
+            let logits = network.logits(inputs, batch: 1, time: inputs.count, labels: labels([label ?? 0]))
+            let perSample = Self.crossEntropy(logits, targets: targets).scalars
+            return perSample.suffix(clip.count).reduce(0) { $0 + Double($1) }
+        }
+    }
+
+    public var testMetricColumns: [String] { ["test_nll_bits"] }
+
+    public func evaluateTestSet(_ test: any Dataset) throws -> [EpochMetric] {
+        guard let clips = test as? any AudioClipDataset else { return [] }
+        var nats = 0.0, count = 0
+        for i in 0..<clips.count {
+            let clip = try clips.clip(at: i)
+            nats += negativeLogLikelihood(clip.clip.samples, label: clip.label)
+            count += clip.clip.samples.count
+        }
+        let bits = nats / Double(Swift.max(count, 1)) / M_LN2
+        return [EpochMetric(column: "test_nll_bits", tag: "eval/test_nll_bits", value: Float(bits),
+                            message: String(format: "test NLL %.4f bits/sample over %d clips (%d samples)", bits, clips.count, count))]
+    }
+
+    // MARK: Preview
+
+    /// One second of each of up to four classes (or four unconditional clips) at temperature 1,
+    /// the same draws every epoch.
+    public func preview() -> Preview {
+        var rng = RandomGenerator(seed: 0)
+        let labels: [Int?] = conditioningClasses.map { Array($0.prefix(4)) } ?? [nil, nil, nil, nil]
+        let clips = evaluating { generate(labels: labels, samples: sampleRate, temperature: 1, using: &rng) }
+        let names = labels.map { l in l.map { classNames?[safe: $0] ?? String($0) } ?? "" }
+        return .audio(clips, sampleRate: sampleRate, labels: names)
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

@@ -31,6 +31,7 @@ run glow-shapes glow --data shapes --steps 2 --hidden-channels 16
 run realnvp-shapes realnvp --data shapes --hidden-channels 8
 run gpt-shakespeare gpt --data shakespeare --layers 2 --heads 2 --embedding 32 --block-size 32 --batch-size 8 --dropout 0.1
 run char-rnn-shakespeare char-rnn --data shakespeare --hidden-size 32 --embedding 16 --sequence-length 32 --batch-size 8 --dropout 0.1
+run wavenet-tones wavenet --data tones --stacks 1 --layers-per-stack 6 --residual-channels 16 --dilation-channels 16 --skip-channels 32 --window 1000 --batch-size 4
 if [ -d "$pngsuite/png" ]; then
   # The Radford 4×4 layout on 32×32 colour images: PngSuite's valid basic images.
   mkdir -p "$out/pngsuite" && cp "$pngsuite"/png/bas*.png "$out/pngsuite/"

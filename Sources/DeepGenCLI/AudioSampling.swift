@@ -29,38 +29,41 @@ extension Sample {
         guard length >= 1 else { throw RuntimeError("--seconds \(seconds) is less than one sample at \(model.sampleRate) Hz") }
         // Classes in turn when none is named, as image models sample a conditional model.
         let labels: [Int?] = (0..<count).map { i in classLabel ?? classes.map { $0[i % $0.count] } }
-        var rng = RandomGenerator(seed: seed)
-        var clips: [[Float]] = []
-        let started = Date(), batch = 64
-        for first in stride(from: 0, to: count, by: batch) {
-            let part = Array(labels[first ..< min(count, first + batch)])
-            clips += model.generate(labels: part, samples: length, temperature: temperature, using: &rng) { done in
-                if done % 8000 == 0 || done == length {
-                    FileHandle.standardError.write(Data(String(format: "\rclips %d–%d: %d of %d samples", first + 1, first + part.count, done, length).utf8))
-                }
-            }
-        }
-        let elapsed = Date().timeIntervalSince(started)
-        FileHandle.standardError.write(Data("\n".utf8))
-        var written: [String] = []
+        // Everything that can fail without generating is checked first: generation can take long.
+        if let reason = AudioFile.unavailableReason { throw RuntimeError("writing WAV files needs libsndfile: \(reason)") }
         if ext.isEmpty {
             do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
                 throw RuntimeError("cannot create the folder \(out): \(error.localizedDescription)")
             }
         }
-        for (k, clip) in clips.enumerated() {
-            let url: URL
+        func url(_ k: Int) -> URL {
             if ext.isEmpty {
                 let name = labels[k].map { l in "-" + (model.classNames.flatMap { l < $0.count ? $0[l] : nil } ?? String(l)) } ?? ""
-                url = target.appendingPathComponent(String(format: "sample-%03d", k) + name + ".wav")
-            } else if count == 1 {
-                url = target
-            } else {
-                url = target.deletingLastPathComponent().appendingPathComponent(target.deletingPathExtension().lastPathComponent + "-\(k)." + ext)
+                return target.appendingPathComponent(String(format: "sample-%03d", k) + name + ".wav")
             }
-            try AudioFile.write(clip, sampleRate: model.sampleRate, to: url)
-            written.append(url.path)
+            if count == 1 { return target }
+            return target.deletingLastPathComponent().appendingPathComponent(target.deletingPathExtension().lastPathComponent + "-\(k)." + ext)
         }
+        var rng = RandomGenerator(seed: seed)
+        var written: [String] = []
+        // Batches of 64 sequences share a generator; each batch is written as soon as it is done,
+        // so memory holds one batch and a stopped run keeps what it finished.
+        let started = Date(), batch = 64
+        for first in stride(from: 0, to: count, by: batch) {
+            let part = Array(labels[first ..< min(count, first + batch)])
+            let clips = model.generate(labels: part, samples: length, temperature: temperature, using: &rng) { done in
+                if done % 8000 == 0 || done == length {
+                    FileHandle.standardError.write(Data(String(format: "\rclips %d–%d: %d of %d samples", first + 1, first + part.count, done, length).utf8))
+                }
+            }
+            for (i, clip) in clips.enumerated() {
+                let destination = url(first + i)
+                do { try AudioFile.write(clip, sampleRate: model.sampleRate, to: destination) } catch { throw RuntimeError("\(error)") }
+                written.append(destination.path)
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        FileHandle.standardError.write(Data("\n".utf8))
         let audioSeconds = Double(count * length) / Double(model.sampleRate)
         print(String(format: "wrote %d clip%@ of %.2f s at %d Hz (%@); generated in %.2f s: %.0f samples/s, %.2f× real time",
                      count, count == 1 ? "" : "s", Double(length) / Double(model.sampleRate), model.sampleRate,

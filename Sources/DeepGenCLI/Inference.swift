@@ -47,7 +47,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Output file: .png (a grid) or .npy (an array); text models: .txt (default: stream to standard output).") var out: String?
     @Option(name: .customLong("class"), help: "The class to sample (conditional models).") var classLabel: Int?
     @Option(help: "Seed of the noise.") var seed: UInt64 = 0
-    @Option(help: "Flows: standard deviation of the base noise (default 1; below 1 gives more typical samples). Text: divides the logits (default 0.8).")
+    @Option(help: "Flows: standard deviation of the base noise (default 1; below 1 gives more typical samples). Text: divides the logits (default 0.8). Audio: divides the logits (default 1).")
     var temperature: Float?
     @Flag(help: "Sample from the trained generator's weights rather than their moving average (runs trained with --ema).")
     var rawWeights = false
@@ -77,9 +77,9 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let loaded = try load(source)
-        if let text = loaded.model as? TextGenerating { return try sampleText(text) }
         if let audio = loaded.model as? AudioGenerating { return try sampleAudio(audio) }
         if seconds != nil { throw RuntimeError("--seconds is for audio models (wavenet); \(loaded.config.model) generates \(loaded.config.data.kind.noun)") }
+        if let text = loaded.model as? TextGenerating { return try sampleText(text) }
         for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
             throw RuntimeError("\(flag) is for text models (gpt); \(loaded.config.model) generates \(loaded.config.data.kind.noun)")
         }

@@ -10,8 +10,9 @@ import Foundation
 /// Labels: with a label pattern, a regular expression with one capture group, searched in each
 /// file's path relative to its split folder (the file name, for files directly in it; a pattern
 /// such as `^([^/]+)/` takes the subfolder); the classes are the distinct captures of all files
-/// of both splits, sorted, and a file it does not match is an error. Without one, clips have no
-/// classes.
+/// of both splits, sorted (both splits have them all as their label space, so a model conditioned
+/// on the training split can score every test clip), and a file it does not match is an error.
+/// Without one, clips have no classes.
 public enum AudioFolder {
     /// Reads one split of `folder` at `sampleRate`.
     /// - Throws: ``DataError`` for a missing folder, a folder without audio files
@@ -24,12 +25,14 @@ public enum AudioFolder {
         guard splits.train.count + splits.test.count > 0 else {
             throw DataError.emptyFolder(path: folder.path, reason: "no audio files (\(AudioFileListing.extensions.sorted().map { "." + $0 }.joined(separator: ", ")))")
         }
-        let files = split == .train ? splits.train : splits.test
-        guard !files.isEmpty else {
+        // Both splits are checked whichever is asked for, so a run fails before training, not at
+        // its first epoch's end when the test split is first read.
+        for (name, files) in [(DataSplit.train, splits.train), (.test, splits.test)] where files.isEmpty {
             throw DataError.emptyFolder(path: folder.path, reason: splits.separateFolders
-                ? "no audio files in its \(split.rawValue) folder"
-                : "no \(split.rawValue) files: every tenth of its \(splits.train.count) audio files is the test split; add files or make train/ and test/ subfolders")
+                ? "no audio files in its \(name.rawValue) folder"
+                : "no \(name.rawValue) files: every tenth of its \(splits.train.count) audio files is the test split; add files or make train/ and test/ subfolders")
         }
+        let files = split == .train ? splits.train : splits.test
 
         var labels = [Int](repeating: 0, count: files.count)
         var classNames: [String]?
@@ -47,7 +50,7 @@ public enum AudioFolder {
         }
         return try AudioClips(clips: labelled, sampleRate: sampleRate, windowLength: windowLength ?? sampleRate,
                               sequential: split == .test, classNames: classNames,
-                              classLabels: classNames == nil ? nil : Set(labels).sorted())
+                              classLabels: classNames.map { Array($0.indices) })
     }
 
     /// A file and its path relative to its split folder.

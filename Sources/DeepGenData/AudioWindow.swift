@@ -4,9 +4,10 @@ import DeepGen
 ///
 /// The clip is surrounded by digital silence. With n the clip's length, L the window length and
 /// P = min(L/4, sampleRate/8) the most leading silence, a training window starts at s drawn
-/// uniformly from −P…max(0, n − L) (inclusive), so a short clip is seen whole after 0…P samples
-/// of silence (a model learns how sounds begin, not that they start at sample 0) and a long one
-/// is cropped at random; values outside the clip are 0. Evaluation windows (`sequential`) start
+/// uniformly from −P…max(0, n − L) (inclusive), so a clip of at most L − P samples is seen whole
+/// after 0…P samples of silence (a model learns how sounds begin, not that they start at sample 0),
+/// a longer one loses its end when the window starts early, and one longer than L is cropped at
+/// random; values outside the clip are 0. Evaluation windows (`sequential`) start
 /// at s = −P, so they are the same every time.
 public enum AudioWindow {
     /// P: the most silence before a clip's first sample.

@@ -7,7 +7,7 @@ import Foundation
 /// q = ⌊(f + 1)/2 · μ + ½⌋ in 0...255; `decode` inverts it: y = (2q − μ)/μ,
 /// x = sign(y)·((1 + μ)^|y| − 1)/μ. So `encode(decode(q)) == q` for every level,
 /// `decode(0) == −1`, `decode(255) == 1`, and `decode(q) == −decode(255 − q)`. Silence encodes
-/// to 128, whose decoded value is the smallest positive step (≈ 8.5·10⁻⁵), not 0: 256 levels
+/// to 128, whose decoded value is the smallest positive step (≈ 8.6·10⁻⁵), not 0: 256 levels
 /// have no middle one.
 public enum MuLaw {
     /// μ.

@@ -50,16 +50,17 @@ public enum SpokenDigits {
         let recordings = try names.map { try recording(named: $0, path: root.appendingPathComponent($0).path) }
         let speakers = Set(recordings.map(\.speaker)).sorted()
         let speakerIndex = Dictionary(uniqueKeysWithValues: speakers.enumerated().map { ($1, $0) })
-        let chosen = recordings.indices.filter { (recordings[$0].take < testTakes) == (split == .test) }
-        guard !chosen.isEmpty else {
-            throw DataError.emptyFolder(path: root.path, reason: "no recordings of the \(split.rawValue) split (takes \(split == .test ? "0–4" : "5 and above"))")
+        // Both splits are checked whichever is asked for, so a run fails before training.
+        for part in [DataSplit.train, .test] where !recordings.contains(where: { ($0.take < testTakes) == (part == .test) }) {
+            throw DataError.emptyFolder(path: root.path, reason: "no recordings of the \(part.rawValue) split (takes \(part == .test ? "0–4" : "5 and above"))")
         }
+        let chosen = recordings.indices.filter { (recordings[$0].take < testTakes) == (split == .test) }
         let clips = try AudioFileListing.readClips(chosen.map { root.appendingPathComponent(names[$0]) }, sampleRate: sampleRate)
         let labelled = zip(chosen, clips).map { i, clip in
             LabelledClip(clip: clip, label: recordings[i].digit, speaker: speakerIndex[recordings[i].speaker], name: root.appendingPathComponent(names[i]).path)
         }
         return try AudioClips(clips: labelled, sampleRate: sampleRate, windowLength: windowLength ?? sampleRate,
                               sequential: split == .test, classNames: classNames, speakerNames: speakers,
-                              classLabels: Set(labelled.map(\.label)).sorted())
+                              classLabels: Set(recordings.map(\.digit)).sorted())  // both splits': one label space
     }
 }

@@ -32,6 +32,9 @@ public struct AudioLikelihood: Codable, Equatable, Sendable {
             guard clip.clip.sampleRate == model.sampleRate else {
                 throw TrainingError.invalidConfiguration("\(clip.name) is at \(clip.clip.sampleRate) Hz; the model was trained at \(model.sampleRate) Hz")
             }
+            if let classes = model.conditioningClasses, !classes.contains(clip.label) {
+                throw TrainingError.invalidConfiguration("\(clip.name) has label \(clip.label); the model was trained on \(classes.map(String.init).joined(separator: ", "))")
+            }
             nats += model.negativeLogLikelihood(clip.clip.samples, label: model.conditioningClasses == nil ? nil : clip.label)
             samples += clip.clip.samples.count
         }

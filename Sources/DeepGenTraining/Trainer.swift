@@ -123,6 +123,10 @@ public final class Trainer {
               made.classLabels == nil || found.classLabels == made.classLabels else {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives \(found.kind.noun) of shape \(found.shape)\(found.classLabels.map { " labelled \($0)" } ?? ""); the model was made for \(made.kind.noun) of shape \(made.shape)\(made.classLabels.map { " labelled \($0)" } ?? "")")
         }
+        // Audio previews are WAV files: without libsndfile an epoch's work would be lost at its end.
+        if made.kind == .audio, let reason = AudioFile.unavailableReason {
+            throw TrainingError.invalidConfiguration("\(config.model.model) writes its samples as WAV files, and \(reason)")
+        }
         if let rate = made.sampleRate, found.sampleRate != rate {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives audio at \(found.sampleRate.map { "\($0) Hz" } ?? "no sample rate"); the model was trained at \(rate) Hz")
         }

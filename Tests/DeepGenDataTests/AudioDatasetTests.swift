@@ -126,19 +126,21 @@ struct AudioDatasetTests {
         #expect(trainClips.clips.map(\.label) == [1, 1, 2, 0])
         #expect(testClips.clips.map(\.label) == [1, 2])
         #expect(trainClips.clips.allSatisfy { abs($0.clip.samples.count - 800) <= 1 && $0.clip.sampleRate == 8000 && $0.speaker == nil })
-        #expect(loadedTrain.description.classLabels == [0, 1, 2] && loadedTest.description.classLabels == [1, 2])
+        // Both splits have every class of either as their label space (the test split has no bird).
+        #expect(loadedTrain.description.classLabels == [0, 1, 2] && loadedTest.description.classLabels == [0, 1, 2])
 
         // A subfolder as the label.
         let byFolder = try Paths.temporaryFolder()
         for name in ["yes", "no"] { try FileManager.default.createDirectory(at: byFolder.appendingPathComponent(name), withIntermediateDirectories: true) }
-        try Self.makeFiles(["yes/a.wav", "no/b.wav", "yes/c.wav"], in: byFolder)
+        // Ten files (the tenth in order, yes/j, is the test split): no/b, no/d, yes/a, yes/c, yes/e … yes/i.
+        try Self.makeFiles(["yes/a.wav", "no/b.wav", "yes/c.wav", "no/d.wav"] + ["e", "f", "g", "h", "i", "j"].map { "yes/\($0).wav" }, in: byFolder)
         let labelled = try AudioFolder.load(folder: byFolder, split: .train, sampleRate: 8000, labelPattern: "^([^/]+)/")
-        #expect(labelled.classNames == ["no", "yes"] && labelled.clips.map(\.label) == [0, 1, 1])
+        #expect(labelled.classNames == ["no", "yes"] && labelled.clips.map(\.label) == [0, 0, 1, 1, 1, 1, 1, 1, 1])
     }
 
     @Test func audioFolderLabelPatternErrorsNameFileAndPattern() throws {
         let root = try Paths.temporaryFolder()
-        try Self.makeFiles(["dog_1.wav", "cat_1.wav", "mystery.wav"], in: root)
+        try Self.makeFiles(["dog_1.wav", "cat_1.wav", "mystery.wav"] + (2...8).map { "cat_\($0).wav" }, in: root)
         let e1 = expectDataError { _ = try AudioFolder.load(folder: root, split: .train, sampleRate: 8000, labelPattern: "^([a-z]+)_") }
         guard case .mismatch(let file, let reason)? = e1 else { Issue.record("got \(String(describing: e1))"); return }
         #expect(file == root.appendingPathComponent("mystery.wav").path && reason.contains("^([a-z]+)_"))
@@ -170,10 +172,15 @@ struct AudioDatasetTests {
         guard case .emptyFolder? = expectDataError("", { _ = try AudioFolder.load(folder: empty, split: .train, sampleRate: 8000) }) else { return }
         let missing = empty.appendingPathComponent("gone")
         #expect(expectDataError { _ = try AudioFolder.load(folder: missing, split: .train, sampleRate: 8000) } == .io(file: missing.path, reason: "no such folder"))
-        // Three files: no tenth file, so no test split.
+        // Three files: no tenth file, so no test split; loading either split says so (a run fails
+        // before it trains, not when its first epoch ends).
         try Self.makeFiles(["a.wav", "b.wav", "c.wav"], in: empty)
-        #expect(try AudioFolder.load(folder: empty, split: .train, sampleRate: 8000).count == 3)
-        guard case .emptyFolder? = expectDataError("", { _ = try AudioFolder.load(folder: empty, split: .test, sampleRate: 8000) }) else { return }
+        for split in [DataSplit.train, .test] {
+            guard case .emptyFolder(_, let reason)? = expectDataError("", { _ = try AudioFolder.load(folder: empty, split: split, sampleRate: 8000) }) else { return }
+            #expect(reason.contains("no test files"))
+        }
+        try Self.makeFiles((0..<7).map { "x\($0).wav" }, in: empty)
+        #expect(try AudioFolder.load(folder: empty, split: .train, sampleRate: 8000).count == 9)
         // A corrupt file fails the load, naming it.
         try Data(repeating: 7, count: 100).write(to: empty.appendingPathComponent("d.wav"))
         #expect(expectDataError { _ = try AudioFolder.load(folder: empty, split: .train, sampleRate: 8000) }?.file == empty.appendingPathComponent("d.wav").path)

@@ -46,6 +46,8 @@ public enum WaveNetFamily: ModelFamily {
 
     public static func validateNewRun(_ h: WaveNetHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
         try checkRange(h.stacks, ...64, "--stacks")
+        // Dilations up to 8,192: the generator's queues hold Σ dilations × residual channels per clip.
+        try checkRange(h.layersPerStack, ...14, "--layers-per-stack")
         try checkRange(h.residualChannels, ...4096, "--residual-channels")
         try checkRange(h.dilationChannels, ...4096, "--dilation-channels")
         try checkRange(h.skipChannels, ...4096, "--skip-channels")

@@ -84,19 +84,32 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
     // MARK: Scoring
 
     /// Silence before each scored clip, as the test split's windows start: the model predicts
-    /// the clip's first sample after it.
-    public var leadingSilence: Int { AudioWindow.maxLeadingSilence(windowLength: hyperparameters.windowLength, sampleRate: sampleRate) }
+    /// the clip's first sample after this many silent ones (at least one).
+    public var leadingSilence: Int {
+        Swift.max(1, AudioWindow.maxLeadingSilence(windowLength: hyperparameters.windowLength, sampleRate: sampleRate))
+    }
+
+    /// Outputs per forward pass when scoring: long clips go in overlapping chunks (each with the
+    /// receptive field's samples before it, so every output sees what it would in one pass).
+    static let scoringChunk = 32_768
 
     public func negativeLogLikelihood(_ clip: [Float], label: Int?) -> Double {
         guard !clip.isEmpty else { return 0 }
-        let silence = [Float](repeating: 0, count: leadingSilence + 1)
-        let classes = MuLaw.encode(silence + clip)
+        let classes = MuLaw.encode([Float](repeating: 0, count: leadingSilence) + clip)
         let inputs = Array(classes.dropLast()), targets = Array(classes.dropFirst())
-        return evaluating {
-            let logits = network.logits(inputs, batch: 1, time: inputs.count, labels: labels([label ?? 0]))
-            let perSample = Self.crossEntropy(logits, targets: targets).scalars
-            return perSample.suffix(clip.count).reduce(0) { $0 + Double($1) }
+        let context = receptiveField - 1, scoredFrom = targets.count - clip.count
+        var nats = 0.0
+        evaluating {
+            var start = scoredFrom
+            while start < targets.count {
+                let end = Swift.min(targets.count, start + Self.scoringChunk), first = Swift.max(0, start - context)
+                let logits = network.logits(Array(inputs[first..<end]), batch: 1, time: end - first, labels: labels([label ?? 0]))
+                let perSample = Self.crossEntropy(logits, targets: Array(targets[first..<end])).scalars
+                for v in perSample[(start - first)...] { nats += Double(v) }
+                start = end
+            }
         }
+        return nats
     }
 
     public var testMetricColumns: [String] { ["test_nll_bits"] }
@@ -106,6 +119,9 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
         var nats = 0.0, count = 0
         for i in 0..<clips.count {
             let clip = try clips.clip(at: i)
+            if let classes = conditioningClasses, !classes.contains(clip.label) {
+                throw ConfigurationError(message: "\(clip.name) has label \(clip.label); the model was trained on \(classes)")
+            }
             nats += negativeLogLikelihood(clip.clip.samples, label: clip.label)
             count += clip.clip.samples.count
         }

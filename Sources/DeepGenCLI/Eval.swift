@@ -30,7 +30,7 @@ struct Eval: ParsableCommand {
     @Argument(help: "A run folder or a checkpoint file.") var source: String
     @Option(help: "Metrics, comma-separated: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var metrics: [String] = []
-    @Option(help: "Generated samples and test images compared (default 10,000; 2,500 for modes; all test images for nll).") var count: Int?
+    @Option(help: "Generated samples and test images compared (default 10,000; 2,500 for modes; all test images for nll). Audio: generated clips per class (default 50).") var count: Int?
     @Option(help: "Seed of the generator's noise, KID's subsets and the posterior draws.") var seed: UInt64 = 0
     @Option(help: "Sample draws (seeds S, S+1, …) that mode coverage averages.") var repeats: Int = 4
     @Option(help: "Importance samples per test image for nll (default: the model's; a VAE's 5,000, a flow's 1 dequantization draw).")
@@ -141,17 +141,29 @@ struct Eval: ParsableCommand {
         print("wrote \(url.path)")
     }
 
-    /// An audio model's exact test-set likelihood (and the training clips' as the reference row).
+    /// An audio model's exact test-set likelihood (and the training clips' as the reference row);
+    /// with a classifier of the data (bundled for fsdd, or --extractor), generated clips judged by it.
     func evaluateAudio(_ model: any AudioGenerating, _ loaded: TrainedModel) throws {
-        if !metrics.isEmpty || extractor != nil || rawWeights || count != nil || iwaeSamples != nil {
-            throw RuntimeError("\(loaded.config.model) is evaluated by its exact likelihood of the test clips; --metrics, --count, --extractor, --iwae-samples and --raw-weights are for image and 2-D models")
+        if !metrics.isEmpty || rawWeights || iwaeSamples != nil {
+            throw RuntimeError("\(loaded.config.model) is evaluated by its exact likelihood of the test clips and a classifier of generated clips; --metrics, --iwae-samples and --raw-weights are for image and 2-D models")
         }
+        if let count, count < 1 { throw RuntimeError("--count must be at least 1 generated clip per class, got \(count)") }
         let report: AudioEvaluationReport
         do {
             let runData = try loaded.runData(directory: dataDir)
+            var classifier: FeatureExtractor?
+            if let extractor {
+                classifier = try FeatureExtractor.load(runOrCheckpoint: extractor)
+            } else if FeatureExtractor.hasBundled(for: loaded.data.spec) {
+                classifier = try FeatureExtractor.bundled(for: loaded.data.spec)
+            } else {
+                print("no classifier ships for \(loaded.data.spec): pass --extractor RUN (from `deepgen train classifier --data \(loaded.data.spec)`) to judge generated clips")
+            }
             report = try AudioEvaluationReport.evaluate(model, data: runData, checkpoint: loaded.checkpointURL.path, epoch: loaded.epoch,
-                                                        training: !noReference)
-        } catch { throw RuntimeError("\(error)") }
+                                                        training: !noReference, extractor: classifier, perClass: count ?? 50, seed: seed) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
         print(report.table)
         let url = reportURL(loaded)
         let encoder = JSONEncoder()

@@ -81,3 +81,60 @@ public struct Spectrogram: Sendable {
         return (try grid.pngData(), grid.height, grid.width, grid.channels)
     }
 }
+
+/// What the audio classifier sees: each window's log-magnitude spectrogram (32 ms frames every
+/// 8 ms, −100 dB to 0 dB as −1 to 1, the Nyquist bin dropped) averaged over blocks of 4 × 4, a
+/// one-channel image of 32 frequency rows (125 Hz each at 8 kHz) by a multiple of 4 columns
+/// (32 ms each). The averaging keeps the classifier's dense layer as small as Fashion-MNIST's
+/// (a 1 s window is 32 × 28); at full resolution its fan-in was 61,440, and Adam's first steps
+/// silenced every ReLU.
+public enum SpectrogramImages {
+    public static let frameLength = 256, hop = 64, bins = 128, block = 4, floor: Float = -100
+
+    /// Columns of the image of a window of `length` samples, a multiple of 4 (the classifier
+    /// halves each side twice); 0 when it is too short.
+    public static func columns(windowLength length: Int) -> Int {
+        guard length >= frameLength else { return 0 }
+        return ((length - frameLength) / hop + 1) / block / 4 * 4
+    }
+
+    /// The shortest window with an image: 16 frames.
+    public static var minimumWindow: Int { frameLength + (4 * block - 1) * hop }
+
+    /// `[1, 32, columns]` for windows of `length` samples.
+    public static func shape(windowLength length: Int) -> [Int] { [1, bins / block, columns(windowLength: length)] }
+
+    /// Images `[N, 1, 32, columns]` of windows `[N, 1, L]` (or `[N, L]`): all frames of all
+    /// windows in one product with the Fourier table.
+    public static func images(_ windows: Tensor) -> Tensor {
+        let n = windows.shape[0], length = windows.count / Swift.max(n, 1), columns = columns(windowLength: length)
+        precondition(columns > 0, "[SpectrogramImages] windows of \(length) samples are shorter than \(minimumWindow)")
+        let f = columns * block, rows = bins / block
+        let samples = windows.scalars
+        let window = (0..<frameLength).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(frameLength))) }
+        var framed = [Float](repeating: 0, count: n * f * frameLength)
+        for i in 0..<n {
+            for t in 0..<f {
+                let src = i * length + t * hop, dst = (i * f + t) * frameLength
+                for k in 0..<frameLength { framed[dst + k] = samples[src + k] * window[k] }
+            }
+        }
+        let spectra = Tensor(shape: [n * f, frameLength], scalars: framed).matmul(table, transposeOther: true).scalars
+        let all = frameLength / 2 + 1, scale = 4 / Double(frameLength)
+        var pixels = [Float](repeating: 0, count: n * rows * columns)
+        for i in 0..<n {
+            for t in 0..<f {
+                let row = (i * f + t) * 2 * all
+                for k in 0..<bins {
+                    let re = Double(spectra[row + k]), im = Double(spectra[row + all + k])
+                    let db = Float(20 * log10(Swift.max((re * re + im * im).squareRoot() * scale, 1e-30)))
+                    let v = Swift.min(1, (Swift.max(floor, db) - floor) / -floor) * 2 - 1
+                    pixels[(i * rows + (rows - 1 - k / block)) * columns + t / block] += v / Float(block * block)
+                }
+            }
+        }
+        return Tensor(shape: [n, 1, rows, columns], scalars: pixels)
+    }
+
+    static let table = Spectrogram.fourierTable(frameLength)
+}

@@ -5,7 +5,13 @@ import Foundation
 
 extension FeatureExtractor {
     /// The resource file of the classifier bundled for each dataset name.
-    static let bundledFiles = ["fashion-mnist": "fashion-mnist-classifier.safetensors", "fashionmnist": "fashion-mnist-classifier.safetensors"]
+    static let bundledFiles = ["fashion-mnist": "fashion-mnist-classifier.safetensors", "fashionmnist": "fashion-mnist-classifier.safetensors",
+                               "fsdd": "fsdd-classifier.safetensors"]
+
+    /// Whether a classifier ships for `datasetSpec`'s dataset.
+    public static func hasBundled(for datasetSpec: String) -> Bool {
+        bundledFiles[datasetSpec.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""] != nil
+    }
 
     /// The classifier that ships with DeepGen for `datasetSpec`'s dataset (any class subset of it).
     /// - Throws: ``MetricError/invalidExtractor(_:)`` naming how to train one when none ships.

@@ -6,8 +6,8 @@ import DeepGenMetrics
 import DeepGenModels
 @testable import DeepGenTraining
 
-/// The Fashion-MNIST classifier that ships as a resource loads and classifies the installed test
-/// set (`apt-get install dataset-fashion-mnist`) as well as when it was trained.
+/// The classifiers that ship as resources load and classify the test sets (Fashion-MNIST from
+/// `apt-get install dataset-fashion-mnist`, FSDD from the shared data) as well as when trained.
 @Suite struct BundledExtractorTests {
     @Test func fashionMNISTExtractorLoadsAndReachesItsAccuracy() throws {
         let extractor = try FeatureExtractor.bundled(for: "fashion-mnist:sneaker")
@@ -25,6 +25,22 @@ import DeepGenModels
         #expect(a.features.shape == [4, 128])
         #expect(zip(a.features.scalars, b.features.scalars).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(throws: MetricError.self) { try extractor.outputs(Tensor(zeros: [2, 1, 32, 32]), range: .zeroToOne) }
+    }
+
+    /// The FSDD spectrogram classifier: 1 s windows at 8 kHz, and on the 300 test recordings the
+    /// accuracy Resources/README.md states (skipped where `../shared/data` is absent).
+    @Test func fsddExtractorLoadsAndReachesItsAccuracy() throws {
+        let extractor = try FeatureExtractor.bundled(for: "fsdd:/anywhere")
+        #expect(extractor.imageShape == [1, 8000] && extractor.audioSampleRate == 8000 && extractor.classCount == 10)
+        let recordings = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/fsdd/recordings").standardized
+        guard FileManager.default.fileExists(atPath: recordings.path) else {
+            print("skipped: \(recordings.path) is absent (the Free Spoken Digit Dataset is shared with the tests, not shipped)")
+            return
+        }
+        let test = try DatasetRegistry.load(DataOptions(spec: "fsdd:" + recordings.path), request: DataRequest(range: .minusOneToOne, sequenceLength: 8000),
+                                            split: .test, seed: 0).dataset
+        let accuracy = try extractor.accuracy(on: test)
+        #expect(Swift.abs(accuracy - 0.9633) < 0.002, "bundled FSDD classifier: \(accuracy) on the 300 test recordings")
     }
 
     @Test func otherDatasetsNameHowToTrainAnExtractor() {

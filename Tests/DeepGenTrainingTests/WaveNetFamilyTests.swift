@@ -92,6 +92,19 @@ import DeepGenModels
         let report = try JSONDecoder().decode(AudioEvaluationReport.self, from: Data(contentsOf: straight.appendingPathComponent("eval.json")))
         #expect(Swift.abs(report.test.bitsPerSample - nll.last!) < 1e-3 && report.training != nil)
         #expect(report.receptiveField == 2 + 15 && report.test.clips == 3 && report.test.samples == 3 * 800 && report.training?.clips == 3)
+        #expect(report.generated == nil)  // no classifier ships for audio:PATH
+
+        // A spectrogram classifier of the same clips judges generated ones: 1 s windows, so clips of
+        // 7/8 s after the window's 1/8 s of silence, two per class here.
+        let classifier = dir.appendingPathComponent("classifier")
+        try deepgen(["train", "classifier", "--data", "audio:" + clips.path, "--label-pattern", "^([a-z]+)_", "--epochs", "1", "--batch-size", "9",
+                     "--out", classifier.path])
+        try deepgen(["eval", straight.path, "--extractor", classifier.path, "--count", "2", "--seed", "2"])
+        let judged = try JSONDecoder().decode(AudioEvaluationReport.self, from: Data(contentsOf: straight.appendingPathComponent("eval.json")))
+        let generated = try #require(judged.generated)
+        #expect(generated.clips == 4 && generated.seconds == 0.875 && generated.classHistogram.reduce(0, +) == 4 && generated.seed == 2)
+        #expect(generated.conditionalAccuracy != nil && generated.accuracyByClass?.keys.sorted() == ["noise", "tone"])
+        #expect(generated.frechetDistance.isFinite && generated.referenceFrechetDistance != nil)
     }
 
     @Test func badFlagsAndDataAreRefused() throws {

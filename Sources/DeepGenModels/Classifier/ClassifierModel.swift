@@ -4,7 +4,8 @@ import DeepGenNN
 import DeepGenOptimizers
 
 /// Training for `classifier`: cross-entropy. Trained classifiers are the feature extractors of
-/// `deepgen eval` (FID, KID, precision/recall, classifier score).
+/// `deepgen eval` (FID, KID, precision/recall, classifier score). On audio windows it classifies
+/// their spectrograms (``SpectrogramImages``).
 public final class ClassifierModel: GenerativeModel, Classifying, TestSetEvaluating {
     public let config: ModelConfig
     public let hyperparameters: ClassifierHyperparameters
@@ -17,13 +18,15 @@ public final class ClassifierModel: GenerativeModel, Classifying, TestSetEvaluat
         guard config.model == "classifier" else { throw ConfigurationError(message: "\(config.model) is not a classifier") }
         self.config = config
         hyperparameters = h
-        classifier = FeatureClassifier(imageShape: config.sampleShape, classCount: h.classCount, width: h.width,
+        let audio = config.data.kind == .audio
+        classifier = FeatureClassifier(imageShape: audio ? SpectrogramImages.shape(windowLength: config.sampleShape.reduce(1, *)) : config.sampleShape,
+                                       classCount: h.classCount, width: h.width,
                                        featureSize: h.featureSize, seed: config.training.seed, using: &rng)
         network = TrainableNetwork(name: "classifier", module: classifier, optimizer: config.training.optimizer.makeOptimizer())
     }
 
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
-        let logits = classifier(batch.inputs)
+        let logits = classifier(config.data.kind == .audio ? SpectrogramImages.images(batch.inputs) : batch.inputs)
         let loss = optimize(Loss.crossEntropy(logits, labels: batch.labels), [network])
         let predicted = logits.detached().argmaxRows()
         let correct = zip(predicted, batch.labels).filter { $0 == $1 }.count
@@ -35,7 +38,7 @@ public final class ClassifierModel: GenerativeModel, Classifying, TestSetEvaluat
 
     public func featureExtractor(source: String) -> FeatureExtractor {
         FeatureExtractor(classifier: classifier, imageShape: config.sampleShape, inputRange: config.data.range ?? .minusOneToOne,
-                         dataset: config.dataset, source: source)
+                         dataset: config.dataset, source: source, audio: config.data.kind == .audio ? config.data.sampleRate ?? 8000 : nil)
     }
 
     public var testMetricColumns: [String] { ["test_accuracy"] }

@@ -15,10 +15,15 @@ public final class FeatureExtractor {
     public let source: String
     public var featureSize: Int { classifier.featureSize }
     public var classCount: Int { classifier.classCount }
+    /// The input shape: an image's `[C, H, W]`, or an audio window's `[1, L]`.
     public var imageShape: [Int]
+    /// For a classifier of audio: the sample rate of its windows, which it sees as spectrograms.
+    public let audioSampleRate: Int?
 
-    public init(classifier: FeatureClassifier, imageShape: [Int], inputRange: PixelRange = .minusOneToOne, dataset: String, source: String) {
+    public init(classifier: FeatureClassifier, imageShape: [Int], inputRange: PixelRange = .minusOneToOne, dataset: String, source: String,
+                audio sampleRate: Int? = nil) {
         self.classifier = classifier
+        audioSampleRate = sampleRate
         self.imageShape = imageShape
         self.inputRange = inputRange
         self.dataset = dataset
@@ -27,10 +32,10 @@ public final class FeatureExtractor {
     }
 
     /// Features `[N, featureSize]` and class probabilities `[N, classCount]` of `images`
-    /// (`[N, C, H, W]` in `range`), computed in batches.
+    /// (`[N, C, H, W]` in `range`, or audio windows `[N, 1, L]`), computed in batches.
     public func outputs(_ images: Tensor, range: PixelRange, batchSize: Int = 500) throws -> (features: Tensor, probabilities: Tensor) {
-        guard images.rank == 4, Array(images.shape.dropFirst()) == imageShape else {
-            throw MetricError.shapeMismatch("the feature extractor (\(source)) takes images of shape \(imageShape); got \(Array(images.shape.dropFirst()))")
+        guard images.rank == imageShape.count + 1, Array(images.shape.dropFirst()) == imageShape else {
+            throw MetricError.shapeMismatch("the feature extractor (\(source)) takes \(audioSampleRate == nil ? "images" : "audio windows") of shape \(imageShape); got \(Array(images.shape.dropFirst()))")
         }
         var features: [Float] = [], probabilities: [Float] = []
         features.reserveCapacity(images.shape[0] * featureSize)
@@ -40,7 +45,11 @@ public final class FeatureExtractor {
             while start < images.shape[0] {
                 let end = min(start + batchSize, images.shape[0])
                 var x = images.sliced(axis: 0, start..<end)
-                if range != inputRange { x = range == .zeroToOne ? x * 2 - 1 : (x + 1) * 0.5 }
+                if audioSampleRate != nil {
+                    x = SpectrogramImages.images(x)
+                } else if range != inputRange {
+                    x = range == .zeroToOne ? x * 2 - 1 : (x + 1) * 0.5
+                }
                 let f = classifier.features(x)
                 features += f.scalars
                 probabilities += classifier.head(f).softmax(axis: 1).scalars

@@ -7,7 +7,7 @@ Scripts/bench/ab.py alternates the two).
                                            [--seed 0] [--json]
 
 MODEL is one of: mlp-gan, dcgan, dcgan-256, wgan-gp, mlp-vae, conv-vae, cyclegan-small, realnvp-2d, glow, realnvp-image,
-gpt, char-rnn.
+gpt, char-rnn, wavenet.
 Each is built with the layer sizes, losses, optimizers and batch of `deepgen train` on 28x28 images
 (realnvp-2d: on 2-D points; the flows with DeepGen's state_dict names)
 (eager mode, float32, PyTorch's default initialisation), and trained on a fixed pool of 8
@@ -27,7 +27,12 @@ as 16 images). With --json the last line of stdout is one JSON object:
     {"framework": "pytorch", "version": "...", "model": "...", "batch": B, "threads": N,
      "steps": K, "seconds": T, "images_per_second": X}
 
-(gpt adds "tokens_per_second": 64 X).
+(gpt adds "tokens_per_second": 64 X; wavenet "samples_per_second": 4000 X).
+
+wavenet is `deepgen train wavenet`'s default (3 stacks of dilations 1...512, 32 residual and
+dilation channels, 256 skip channels, 10 classes, Adam 1e-3) on batches of 4 windows of 4,000
+uniform samples mu-law encoded: its "images" are windows. Its input convolution looks up rows of
+the weight (as DeepGen does) rather than convolving a one-hot tensor.
 
 Exits with status 1 if a loss stops being finite. Needs torch.
 """
@@ -43,7 +48,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image",
-          "gpt", "char-rnn")
+          "gpt", "char-rnn", "wavenet")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
 
@@ -808,6 +813,73 @@ class CharRNNTrainer:
         return {"loss": loss.item()}
 
 
+class WaveNet(nn.Module):
+    """`deepgen train wavenet`'s network with DeepGen's state_dict names: `input_conv` (a causal
+    Conv1d(256, residual, 2) of the one-hot input, run as two row lookups), `layers.N.dilated`
+    (filter and gate stacked), `layers.N.condition` (Embedding of the class), `layers.N.residual`
+    (none in the last layer), `layers.N.skip`, `end_conv1`, `end_conv2`."""
+
+    def __init__(self, dilations, residual=32, dilation_channels=32, skip=256, classes=10, levels=256):
+        super().__init__()
+        self.levels = levels
+        self.input_conv = nn.Conv1d(levels, residual, 2)
+        self.layers = nn.ModuleList()
+        for i, d in enumerate(dilations):
+            layer = nn.Module()
+            layer.dilation = d
+            layer.dilated = nn.Conv1d(residual, 2 * dilation_channels, 2, dilation=d)
+            layer.condition = nn.Embedding(classes, 2 * dilation_channels)
+            bound = 1 / classes ** 0.5
+            nn.init.uniform_(layer.condition.weight, -bound, bound)
+            layer.residual = nn.Conv1d(dilation_channels, residual, 1) if i < len(dilations) - 1 else None
+            layer.skip = nn.Conv1d(dilation_channels, skip, 1)
+            self.layers.append(layer)
+        self.end_conv1 = nn.Conv1d(skip, skip, 1)
+        self.end_conv2 = nn.Conv1d(skip, levels, 1)
+
+    def forward(self, q, labels):
+        w = self.input_conv.weight  # [residual, 256, 2]
+        # Tap 0 reads the previous class; before the first sample, a zero row (the causal padding).
+        previous = F.pad(q, (1, 0), value=self.levels)[:, :-1]
+        tap0 = torch.cat([w[:, :, 0].t(), w.new_zeros(1, w.shape[0])])
+        x = F.embedding(q, w[:, :, 1].t()) + F.embedding(previous, tap0)
+        x = (x + self.input_conv.bias).transpose(1, 2)
+        skip = 0
+        for layer in self.layers:
+            pre = layer.dilated(F.pad(x, (layer.dilation, 0))) + layer.condition(labels).unsqueeze(2)
+            a, b = pre.chunk(2, dim=1)
+            z = torch.tanh(a) * torch.sigmoid(b)
+            skip = skip + layer.skip(z)
+            if layer.residual is not None:
+                x = x + layer.residual(z)
+        return self.end_conv2(F.relu(self.end_conv1(F.relu(skip))))
+
+
+def mu_law(x, mu=255):
+    """DeepGen's MuLaw.encode: clipped to [-1, 1], companded, rounded to 0...255."""
+    x = x.clamp(-1, 1)
+    f = torch.sign(x) * torch.log1p(mu * x.abs()) / math.log1p(mu)
+    return torch.floor((f + 1) / 2 * mu + 0.5).long()
+
+
+class WaveNetTrainer:
+    window = 4000
+
+    def __init__(self):
+        self.model = WaveNet([2 ** i for i in range(10)] * 3)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def step(self, batch):
+        waves, labels = batch
+        q = mu_law(waves)
+        logits = self.model(q[:, :-1], labels)
+        loss = F.cross_entropy(logits, q[:, 1:])
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.item()}
+
+
 def make_workload(name, rng):
     """Returns (trainer, batch size, (low, high) range of the synthetic data, paired domains)."""
     if name == "mlp-gan":
@@ -835,6 +907,8 @@ def make_workload(name, rng):
         return GPTTrainer(), 12, (0, GPTTrainer.vocab_size), False  # token ids in [low, high)
     if name == "char-rnn":
         return CharRNNTrainer(), 50, (0, CharRNNTrainer.vocab_size), False
+    if name == "wavenet":
+        return WaveNetTrainer(), 4, (-1, 1), False
     raise ValueError(name)
 
 
@@ -868,6 +942,8 @@ def main():
     sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
 
     def uniform():
+        if args.model == "wavenet":  # windows of uniform samples and their classes
+            return (torch.rand(batch, WaveNetTrainer.window) * (high - low) + low, torch.randint(0, 10, (batch,)))
         if args.model in TEXT_MODELS:  # token ids: inputs are the first block, targets the last block
             return torch.randint(low, high, (batch, TEXT_MODELS[args.model].block_size + 1), dtype=torch.int64)
         return torch.rand(batch, *sample_shape) * (high - low) + low
@@ -898,6 +974,9 @@ def main():
     rate = timed * batch / elapsed  # images (gpt: sequences) per second
     extra = {}
     unit = "images/s"
+    if args.model == "wavenet":
+        extra["samples_per_second"] = rate * WaveNetTrainer.window
+        unit = f"windows/s, {extra['samples_per_second']:.0f} samples/s"
     if args.model in TEXT_MODELS:
         extra["tokens_per_second"] = rate * TEXT_MODELS[args.model].block_size
         unit = f"sequences/s, {extra['tokens_per_second']:.0f} tokens/s"

@@ -21,6 +21,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     case realNVPImage = "realnvp-image"
     case gpt
     case charRNN = "char-rnn"
+    case wavenet
 
     /// The model name and batch size of the workload.
     var model: (name: String, batchSize: Int?) {
@@ -36,6 +37,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         case .glow: return ("glow", nil)  // 28×28: 2 levels of 4 steps, 64-channel conditioners, batch 64
         case .realNVPImage: return ("realnvp", nil)  // 28×28: 2 scales (10 couplings), 32-channel 1-block ResNets, batch 64
         case .charRNN: return ("char-rnn", nil)  // char-rnn's recipe: 2 LSTM layers of 128, sequences of 50, batch 50, 65 characters
+        case .wavenet: return ("wavenet", nil)  // the default: 3 stacks of dilations 1…512, 32/32/256 channels, windows of 4,000, batch 4, 10 classes
         case .gpt: return ("gpt", nil)  // the CPU recipe (TextFamily.cpuRecipe): 4 layers × 4 heads, 128 wide, context 64, batch 12, 65 characters
         }
     }
@@ -55,6 +57,16 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
             h.vocabularySize = 65
             c.hyperparameters = h
             c.data.shape = [(try c.hyperparameters(as: TextHyperparameters.self)).blockSize + 1]
+            return c
+        }
+        if needs.kinds == [.audio] {
+            // FSDD's shape: 8 kHz, ten digit classes; the samples are random.
+            var c = try ModelConfig.defaults(for: name, dataset: "synthetic",
+                                             data: DataDescription(kind: .audio, shape: [1, 1], classLabels: Array(0..<10), sampleRate: 8000))
+            var h = try c.hyperparameters(as: WaveNetHyperparameters.self)
+            h.conditioningClasses = 10
+            c.hyperparameters = h
+            c.data.shape = [1, h.windowLength]
             return c
         }
         let data = needs.kinds.contains(.image) && self != .realNVP2D
@@ -98,6 +110,8 @@ extension TrainingWorkload {
             config.data.kind == .text
                 ? TrainingBatch(inputs: Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float(rng.next() % 65) }),
                                 labels: Array(repeating: 0, count: batchSize))
+                : config.data.kind == .audio
+                ? TrainingBatch(inputs: Tensor.uniform(shape, low: -1, high: 1, using: &rng), labels: (0..<batchSize).map { _ in Int(rng.next() % 10) })
                 : TrainingBatch(inputs: Tensor.uniform(shape, low: range.0, high: range.1, using: &rng), labels: Array(repeating: 0, count: batchSize),
                               secondInputs: config.data.domains == 2 ? Tensor.uniform(shape, low: range.0, high: range.1, using: &rng) : nil)
         }

@@ -20,6 +20,29 @@ import _DeepGenTestSupport
         return (0..<n).map { _ in rng.nextInt(below: WaveNet.quantizationLevels) }
     }
 
+    /// PyTorch's WaveNet (Scripts/make_audio_fixtures.py, the benchmark's model): its state_dict
+    /// loads by name, and the logits, loss and every gradient match.
+    @Test func matchesPyTorch() throws {
+        let io = try PyTorchInteropTests.file("wavenet_io").tensors
+        let state = try PyTorchInteropTests.file("wavenet").tensors
+        var rng = RandomGenerator(seed: 1)
+        let net = WaveNet(dilations: [1, 2, 4, 8, 1, 2, 4, 8], residualChannels: 6, dilationChannels: 5, skipChannels: 7,
+                          conditioningClasses: 3, using: &rng)
+        let stripped = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst("wavenet.".count)), $0.value) })
+        #expect(Set(net.stateDict().keys) == Set(stripped.keys), "names differ from PyTorch's: \(net.stateDict().keys.sorted())")
+        try net.load(stateDict: stripped)
+        let waves = try #require(io["waves"]), labels = try #require(io["labels"]).scalars.map { Int($0) }
+        let (inputs, targets, n, t) = WaveNetModel.split(waves.reshaped([2, 1, 41]))
+        let logits = net.logits(inputs, batch: n, time: t, labels: labels)
+        PyTorchInteropTests.expectClose(logits.detached(), io["logits"], "logits")
+        let loss = WaveNetModel.crossEntropy(logits, targets: targets).mean()
+        #expect(Swift.abs(loss.scalar - io["loss"]!.scalars[0]) <= 1e-5)
+        let parameters = net.namedParameters()
+        for ((key, _), g) in zip(parameters, gradients(of: loss, with: parameters.map(\.1.value))) {
+            PyTorchInteropTests.expectClose(g, io["grad." + key], "gradient of \(key)")
+        }
+    }
+
     /// Fast generation's queues give, step by step, the logits of the full forward pass at every
     /// position (≤ 1e-4), for a batch of sequences with different classes and without classes.
     @Test func cachedGeneratorMatchesTheFullForwardPass() {

@@ -16,7 +16,9 @@ For each model and thread count it alternates the two frameworks, DeepGen first
     DeepGen:  DEEPGEN bench train MODEL --threads N --seconds S --json
     PyTorch:  python3 Scripts/bench/pytorch_train.py MODEL --threads N --seconds S --json
 
-Each run's images/s is the JSON object on the last line of its stdout. Peak memory is measured
+The generation workloads wavenet-generate-1 and wavenet-generate-16 run
+`DEEPGEN bench generate wavenet --batch B` against Scripts/bench/pytorch_generate.py (their
+images/s are samples/s). Each run's images/s is the JSON object on the last line of its stdout. Peak memory is measured
 here, by the runner, the same way for both: the child's ru_maxrss from os.wait4 (so PyTorch's
 figure includes the Python interpreter and the torch import, as running it does). Before every
 run the busy share of all CPUs is sampled from /proc/stat over 1 s; above 15% a warning names
@@ -42,7 +44,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PYTORCH_SCRIPT = os.path.join(HERE, "pytorch_train.py")
-ALL_MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image", "gpt", "char-rnn")
+ALL_MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cyclegan-small", "realnvp-2d", "glow", "realnvp-image", "gpt", "char-rnn",
+              "wavenet", "wavenet-generate-1", "wavenet-generate-16")
+PYTORCH_GENERATE = os.path.join(HERE, "pytorch_generate.py")
+# Generation workloads: `deepgen bench generate` and pytorch_generate.py at a batch size (their
+# "images/s" are samples/s).
+GENERATION = {"wavenet-generate-1": 1, "wavenet-generate-16": 16}
 BUSY_LIMIT = 0.15
 # Environment variables that change what the BLAS / OpenMP libraries of either side do.
 THREADING_ENV_PREFIXES = ("OMP_", "MKL_", "KMP_", "OPENBLAS_", "DNNL_", "ONEDNN_", "GOMP_", "TORCH_")
@@ -237,6 +244,14 @@ def main():
                 "pytorch": [args.python, PYTORCH_SCRIPT, model, "--threads", str(n), "--seconds", f"{args.seconds:g}",
                             "--json"],
             }
+            if model in GENERATION:
+                batch = str(GENERATION[model])
+                commands = {
+                    "deepgen": [deepgen, "bench", "generate", "wavenet", "--batch", batch, "--threads", str(n),
+                                "--seconds", f"{args.seconds:g}", "--json"],
+                    "pytorch": [args.python, PYTORCH_GENERATE, "wavenet", "--batch", batch, "--threads", str(n),
+                                "--seconds", f"{args.seconds:g}", "--json"],
+                }
             if baseline:
                 commands["pytorch"] = [baseline] + commands["deepgen"][1:]
             for r in range(args.rounds):

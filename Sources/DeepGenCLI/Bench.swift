@@ -8,7 +8,7 @@ extension TrainingWorkload: ExpressibleByArgument {}
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release; run on a quiet machine).",
-        subcommands: [BenchTrain.self])
+        subcommands: [BenchTrain.self, BenchGenerate.self])
 }
 
 struct BenchTrain: ParsableCommand {
@@ -37,20 +37,58 @@ struct BenchTrain: ParsableCommand {
         Parallel.threadCount = threads
         let result: TrainingBenchmarkResult
         do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds) } catch { throw RuntimeError("\(error)") }
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        let peakMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        let peakMB = Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
-        #endif
-        print("\(result.model): " + String(format: "%.1f images/s (batch %d, %d threads, %d steps in %.1f s), peak RSS %.0f MB",
-                                           result.imagesPerSecond, result.batch, result.threads, result.steps, result.seconds, peakMB))
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        }
+        try report(result, json: json)
+    }
+}
+
+/// Prints a benchmark's result with the process's peak memory, and with `json` one JSON line.
+func report(_ result: TrainingBenchmarkResult, json: Bool, unit: String = "images/s") throws {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    let peakMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    let peakMB = Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
+    #endif
+    print("\(result.model): " + String(format: "%.1f %@ (batch %d, %d threads, %d steps in %.1f s), peak RSS %.0f MB",
+                                       result.imagesPerSecond, unit, result.batch, result.threads, result.steps, result.seconds, peakMB))
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Steady-state generation samples/s of WaveNet's cached generator, and peak memory.",
+        discussion: """
+        The default wavenet (3 stacks of dilations 1…512, 32/32/256 channels) with its initial weights; --batch \
+        sequences stepped together. Scripts/bench/pytorch_generate.py measures a PyTorch generator with the same \
+        queues, and Scripts/bench/ab.py alternates the two (workloads wavenet-generate-1, wavenet-generate-16).
+        """)
+
+    @Argument(help: "The model: wavenet.") var model: String = "wavenet"
+    @Option(help: "Sequences generated together.") var batch: Int = 1
+    @Option(help: "Kernel threads.") var threads: Int = 1
+    @Option(help: "Steps before timing starts.") var warmupSteps: Int = 200
+    @Option(help: "Seconds of timed generation (whole steps; at least one).") var seconds: Double = 10
+    @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
+
+    func validate() throws {
+        if model != "wavenet" { throw ValidationError("generation is benchmarked for wavenet, got \(model)") }
+        if !(1...4096).contains(batch) { throw ValidationError("--batch must be between 1 and 4096, got \(batch)") }
+        if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+        if !(0...10_000_000).contains(warmupSteps) { throw ValidationError("--warmup-steps must be between 0 and 10,000,000, got \(warmupSteps)") }
+        if !(seconds > 0 && seconds <= 3600) { throw ValidationError("--seconds must be positive and at most 3600, got \(seconds)") }
+    }
+
+    func run() throws {
+        Parallel.threadCount = threads
+        let result: TrainingBenchmarkResult
+        do { result = try GenerationBenchmark.measure(batch: batch, warmupSteps: warmupSteps, seconds: seconds) } catch { throw RuntimeError("\(error)") }
+        try report(result, json: json, unit: String(format: "samples/s, %.2f× real time at 8 kHz;", result.imagesPerSecond / 8000))
     }
 }

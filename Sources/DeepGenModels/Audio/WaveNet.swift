@@ -47,13 +47,26 @@ public final class WaveNet: Module {
     /// The logits from the input convolution's output `[N, residual, T]` on.
     public func logits(embedded: Tensor, labels: [Int]?) -> Tensor {
         var x = embedded
-        var skip: Tensor?
+        var gated: [Tensor] = []
         for layer in layers {
-            let (next, s) = layer(x, labels: labels)
+            let (next, z) = layer(x, labels: labels)
             x = next
-            skip = skip.map { $0 + s } ?? s
+            gated.append(z)
         }
-        return endConv2.forward(endConv1.forward(skip!.relu()).relu())
+        // The skip outputs' sum Σ Wₗ·zₗ + bₗ is one convolution of the stacked gated outputs with
+        // the stacked skip weights: one product with 30 × 32 inputs instead of 30 with 32 inputs
+        // each adding into a [N, skip, T] sum.
+        let (weight, bias) = stackedSkip()
+        let skip = Tensor.concat(gated, axis: 1).conv1d(weight, bias: bias)
+        return endConv2.forward(endConv1.forward(skip.relu()).relu())
+    }
+
+    /// Every layer's skip weight side by side, `[skip, layers · dilation channels, 1]`, and the
+    /// sum of their biases.
+    func stackedSkip() -> (weight: Tensor, bias: Tensor?) {
+        let weight = Tensor.concat(layers.map { $0.skip.weight.value }, axis: 1)
+        let biases = layers.compactMap { $0.skip.bias?.value }
+        return (weight, biases.isEmpty ? nil : biases.dropFirst().reduce(biases[0], +))
     }
 
     /// The input convolution of one-hot vectors: tap 1 looks up the current class, tap 0 the
@@ -105,7 +118,8 @@ public final class WaveNetLayer: Module {
         skip = Conv1d(dilationChannels, skipChannels, kernelSize: 1, using: &rng)
     }
 
-    /// The next residual stream and this layer's skip output.
+    /// The next residual stream and this layer's gated output (which the network's `skip`
+    /// convolutions, run together, take).
     func callAsFunction(_ x: Tensor, labels: [Int]?) -> (Tensor, Tensor) {
         var pre = dilated.forward(x)
         if let condition, let labels {
@@ -113,6 +127,6 @@ public final class WaveNetLayer: Module {
         }
         let z = pre.gatedActivation(axis: 1)
         let out = residual.map { x + $0.forward(z) } ?? x
-        return (out, skip.forward(z))
+        return (out, z)
     }
 }

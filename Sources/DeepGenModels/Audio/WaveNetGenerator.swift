@@ -16,10 +16,15 @@ public final class WaveNetGenerator {
     /// `[2·256 + 1, residual]`: tap 1's rows, tap 0's rows, a zero row for "no previous sample".
     let inputTable: [Float], inputBias: [Float]
     var layers: [Layer]
+    /// Every layer's skip weight side by side, `[skip, layers · dilation channels]`, and their
+    /// biases' sum: the skip sum is one product with the gated outputs of all layers.
+    let skipWeights: [Float], skipBias: [Float]
     let end1: [Float], end1Bias: [Float], end2: [Float], end2Bias: [Float]
     var previous: [Int]
     // Scratch rows.
-    var h: [Float], pre: [Float], z: [Float], skipSum: [Float], hidden: [Float]
+    var h: [Float], pre: [Float], skipSum: [Float], hidden: [Float]
+    /// Each sequence's gated outputs of every layer, `[batch, layers · dilation channels]`.
+    var gated: [Float]
     public private(set) var logits: [Float]
 
     struct Layer {
@@ -29,7 +34,6 @@ public final class WaveNetGenerator {
         /// Bias plus each sequence's class vector: `[batch, 2·dilation channels]`.
         let bias: [Float]
         let residual: [Float]?, residualBias: [Float]?
-        let skip: [Float], skipBias: [Float]
         /// The last `dilation` inputs, `[dilation, batch, residual]`, oldest at `position`.
         var queue: [Float]
         var position = 0
@@ -58,9 +62,11 @@ public final class WaveNetGenerator {
             return Layer(dilation: l.dilation,
                          tap0: w.sliced(axis: 2, 0..<1).scalars, tap1: w.sliced(axis: 2, 1..<2).scalars, bias: bias,
                          residual: l.residual?.weight.value.scalars, residualBias: l.residual?.bias?.value.scalars,
-                         skip: l.skip.weight.value.scalars, skipBias: l.skip.bias?.value.scalars ?? [Float](repeating: 0, count: net.skipChannels),
                          queue: [Float](repeating: 0, count: l.dilation * b * r))
         }
+        let stacked = net.stackedSkip()
+        skipWeights = stacked.weight.scalars
+        skipBias = stacked.bias?.scalars ?? [Float](repeating: 0, count: net.skipChannels)
         end1 = net.endConv1.weight.value.scalars
         end1Bias = net.endConv1.bias?.value.scalars ?? [Float](repeating: 0, count: net.skipChannels)
         end2 = net.endConv2.weight.value.scalars
@@ -68,7 +74,7 @@ public final class WaveNetGenerator {
         previous = [Int](repeating: 2 * q, count: b)
         h = [Float](repeating: 0, count: b * r)
         pre = [Float](repeating: 0, count: b * twice)
-        z = [Float](repeating: 0, count: b * net.dilationChannels)
+        gated = [Float](repeating: 0, count: b * net.layers.count * net.dilationChannels)
         skipSum = [Float](repeating: 0, count: b * net.skipChannels)
         hidden = [Float](repeating: 0, count: b * net.skipChannels)
         logits = [Float](repeating: 0, count: b * q)
@@ -85,10 +91,11 @@ public final class WaveNetGenerator {
             for j in 0..<r { h[i * r + j] = inputBias[j] + inputTable[(q + inputs[i]) * r + j] + inputTable[previous[i] * r + j] }
         }
         previous = inputs
-        for i in 0..<b { for j in 0..<sc { skipSum[i * sc + j] = 0 } }
+        let width = layers.count * dc
         for l in layers.indices {
-            layers[l].advance(h: &h, pre: &pre, z: &z, skipSum: &skipSum, batch: b, residual: r, dilationChannels: dc, skipChannels: sc)
+            layers[l].advance(h: &h, pre: &pre, gated: &gated, column: l * dc, width: width, batch: b, residual: r, dilationChannels: dc)
         }
+        Self.dense(gated, skipWeights, skipBias, &skipSum, rows: b, inputs: width, outputs: sc)
         for i in 0..<(b * sc) { skipSum[i] = Swift.max(skipSum[i], 0) }
         Self.dense(skipSum, end1, end1Bias, &hidden, rows: b, inputs: sc, outputs: sc)
         for i in 0..<(b * sc) { hidden[i] = Swift.max(hidden[i], 0) }
@@ -143,9 +150,10 @@ public final class WaveNetGenerator {
 
 extension WaveNetGenerator.Layer {
     /// One step: reads the input `dilation` steps back from the queue, pushes the current one,
-    /// and updates the residual stream `h` and the skip sum in place.
-    mutating func advance(h: inout [Float], pre: inout [Float], z: inout [Float], skipSum: inout [Float],
-                          batch b: Int, residual r: Int, dilationChannels dc: Int, skipChannels sc: Int) {
+    /// writes the gated output into columns `column ..< column + dilationChannels` of `gated`
+    /// (rows `width` wide), and updates the residual stream `h` in place.
+    mutating func advance(h: inout [Float], pre: inout [Float], gated: inout [Float], column: Int, width: Int,
+                          batch b: Int, residual r: Int, dilationChannels dc: Int) {
         let twice = 2 * dc, offset = position * b * r
         pre.withUnsafeMutableBufferPointer { pp in
             pp.baseAddress!.update(from: bias, count: b * twice)
@@ -162,12 +170,20 @@ extension WaveNetGenerator.Layer {
                 }
                 queue.withUnsafeMutableBufferPointer { pq in (pq.baseAddress! + offset).update(from: ph.baseAddress!, count: b * r) }
             }
-            z.withUnsafeMutableBufferPointer { pz in GatedKernels.forward(pp.baseAddress!, pz.baseAddress!, outer: b, half: dc) }
+            gated.withUnsafeMutableBufferPointer { pg in
+                for i in 0..<b { GatedKernels.forward(pp.baseAddress! + i * twice, pg.baseAddress! + i * width + column, outer: 1, half: dc) }
+            }
         }
         position = (position + 1) % dilation
-        WaveNetGenerator.dense(z, skip, skipBias, &skipSum, rows: b, inputs: dc, outputs: sc, accumulate: true)
-        if let residual, let residualBias {
-            WaveNetGenerator.dense(z, residual, residualBias, &h, rows: b, inputs: dc, outputs: r, accumulate: true)
+        guard let residual, let residualBias else { return }
+        gated.withUnsafeBufferPointer { pg in
+            residual.withUnsafeBufferPointer { pw in
+                h.withUnsafeMutableBufferPointer { ph in
+                    for i in 0..<b { for j in 0..<r { ph[i * r + j] += residualBias[j] } }
+                    sgemm(transA: false, transB: true, m: b, n: r, k: dc, a: pg.baseAddress! + column, lda: width,
+                          b: pw.baseAddress!, ldb: dc, beta: 1, c: ph.baseAddress!, ldc: r)
+                }
+            }
         }
     }
 }

@@ -19,12 +19,15 @@
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
 #               with `deepgen eval` and a sample
+#   audio       the FSDD spectrogram classifier (15 epochs) and wavenet on FSDD (6 epochs), with
+#               `deepgen eval` (test NLL; generated digits judged by the bundled classifier) and
+#               10 sampled clips; FSDD from $FSDD (default ../shared/data/fsdd/recordings)
 #   torch       the PyTorch VAEs, flows and GPT of RESULTS (needs torch), the VAEs and flows evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: Scripts/reproduce_results.sh OUT [GROUP ...]}"
 shift
-groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows text}"
+groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows text audio}"
 mkdir -p "$out"
 swift build -c release --product deepgen >/dev/null
 deepgen="$PWD/.build/release/deepgen"
@@ -141,6 +144,18 @@ for group in $groups; do
         timed "$run-sample" sample "$out/$run" --prompt "ROMEO:" --length 500 --top-k 40 --seed 0 --out "$out/$run-sample.txt"
         last "$run-sample" "characters/s"
       done
+      ;;
+    audio)
+      fsdd="${FSDD:-../shared/data/fsdd/recordings}"
+      train classifier-fsdd classifier --data "fsdd:$fsdd"
+      evaluate classifier-fsdd
+      last classifier-fsdd-eval "test accuracy"
+      train wavenet-fsdd wavenet --data "fsdd:$fsdd" --epochs 6
+      grep "test NLL" "$out/wavenet-fsdd.log"
+      evaluate wavenet-fsdd
+      sed -n '/^split/,/^(/p' "$out/wavenet-fsdd-eval.log"
+      timed wavenet-fsdd-sample sample "$out/wavenet-fsdd" --count 10 --seconds 1 --seed 0 --out "$out/wavenet-fsdd-clips"
+      last wavenet-fsdd-sample "real time"
       ;;
     torch)
       python3 Scripts/pytorch/train_vae.py --epochs 10 --out "$out/torch-vae.safetensors"

@@ -148,6 +148,22 @@ def grads_of(y, inputs, G):
 
 # ----------------------------------------------------------------------------- conv2d
 
+def gradient_case(name, params, inputs, fn):
+    """inputs: {key: tensor}; fn(*tensors) -> y. A case with the inputs, y, grad_output and
+    grad_<key> of every input."""
+    leaves = {k: v.clone().requires_grad_() for k, v in inputs.items()}
+    y = fn(*leaves.values())
+    G = randn(*y.shape)
+    grads = grads_of(y, list(leaves.values()), G)
+    c = Case(name, params)
+    for k, v in leaves.items():
+        c.add(k, v)
+    c.add("y", y); c.add("grad_output", G)
+    for k, g in zip(leaves, grads):
+        c.add("grad_" + k, g)
+    return c
+
+
 def make_conv2d():
     file = "conv2d.json"
     specs = [
@@ -460,18 +476,7 @@ def make_text_ops():
     cases = []
 
     def case(name, params, inputs, fn):
-        """inputs: {key: tensor}; fn(*tensors) -> y. Stores inputs, y, grad_output, grad_<key>."""
-        leaves = {k: v.clone().requires_grad_() for k, v in inputs.items()}
-        y = fn(*leaves.values())
-        G = randn(*y.shape)
-        grads = grads_of(y, list(leaves.values()), G)
-        c = Case(name, params)
-        for k, v in leaves.items():
-            c.add(k, v)
-        c.add("y", y); c.add("grad_output", G)
-        for k, g in zip(leaves, grads):
-            c.add("grad_" + k, g)
-        cases.append(c)
+        cases.append(gradient_case(name, params, inputs, fn))
 
     seed(file, "gelu")
     x = randn(4, 9, scale=3.0)
@@ -526,17 +531,7 @@ def make_audio_ops():
     cases = []
 
     def case(name, params, inputs, fn):
-        leaves = {k: v.clone().requires_grad_() for k, v in inputs.items()}
-        y = fn(*leaves.values())
-        G = randn(*y.shape)
-        grads = grads_of(y, list(leaves.values()), G)
-        c = Case(name, params)
-        for k, v in leaves.items():
-            c.add(k, v)
-        c.add("y", y); c.add("grad_output", G)
-        for k, g in zip(leaves, grads):
-            c.add("grad_" + k, g)
-        cases.append(c)
+        cases.append(gradient_case(name, params, inputs, fn))
 
     # (name, N, Cin, Cout, T, K, dilation, left, right, bias); causal = left (K-1)*d, right 0.
     for name, n, cin, cout, t, k, d, left, right, bias in [

@@ -6,7 +6,8 @@ import Foundation
 extension Sample {
     /// Generates `--count` clips of `--seconds` with an audio model, all sequences of a batch in
     /// one cached generator, and writes them as WAV (or FLAC) files: `--out DIR` gets
-    /// `sample-K[-CLASS].wav`, `--out FILE.wav` is one clip (`FILE-K.wav` for several).
+    /// `sample-K[-CLASS].wav` and `spectrograms.png` (the first 64 clips' spectrograms, five to a
+    /// row), `--out FILE.wav` is one clip (`FILE-K.wav` for several).
     func sampleAudio(_ model: any AudioGenerating) throws {
         for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
             throw RuntimeError("\(flag) is for text models; \(model.config.model) generates audio (--seconds sets the length)")
@@ -45,7 +46,7 @@ extension Sample {
             return target.deletingLastPathComponent().appendingPathComponent(target.deletingPathExtension().lastPathComponent + "-\(k)." + ext)
         }
         var rng = RandomGenerator(seed: seed)
-        var written: [String] = []
+        var written: [String] = [], firstClips: [[Float]] = []
         // Batches of 64 sequences share a generator; each batch is written as soon as it is done,
         // so memory holds one batch and a stopped run keeps what it finished.
         let started = Date(), batch = 64
@@ -56,6 +57,7 @@ extension Sample {
                     FileHandle.standardError.write(Data(String(format: "\rclips %d–%d: %d of %d samples", first + 1, first + part.count, done, length).utf8))
                 }
             }
+            if ext.isEmpty { firstClips += clips.prefix(64 - firstClips.count) }
             for (i, clip) in clips.enumerated() {
                 let destination = url(first + i)
                 do { try AudioFile.write(clip, sampleRate: model.sampleRate, to: destination) } catch { throw RuntimeError("\(error)") }
@@ -64,6 +66,12 @@ extension Sample {
         }
         let elapsed = Date().timeIntervalSince(started)
         FileHandle.standardError.write(Data("\n".utf8))
+        if ext.isEmpty {
+            let url = target.appendingPathComponent("spectrograms.png")
+            do { try Data(Spectrogram.gridPNG(firstClips, columns: 5).png).write(to: url, options: .atomic) } catch {
+                throw RuntimeError("cannot write \(url.path): \(error.localizedDescription)")
+            }
+        }
         let audioSeconds = Double(count * length) / Double(model.sampleRate)
         print(String(format: "wrote %d clip%@ of %.2f s at %d Hz (%@); generated in %.2f s: %.0f samples/s, %.2f× real time",
                      count, count == 1 ? "" : "s", Double(length) / Double(model.sampleRate), model.sampleRate,

@@ -111,7 +111,13 @@ struct Eval: ParsableCommand {
         let report = EvaluationReport(checkpoint: loaded.checkpointURL.path, model: loaded.config.model, dataset: data.spec,
                                       epoch: loaded.epoch, extractor: featureExtractor?.source, count: count, seed: seed,
                                       seconds: Date().timeIntervalSince(started), weights: weights, results: results)
-        print(EvaluationTable(report: report, classNames: classNames(data.spec)).text)
+        try write(report, table: EvaluationTable(report: report, classNames: classNames(data.spec)).text, for: loaded)
+    }
+
+    /// Prints `table` and writes `report` as JSON where ``reportURL(_:)`` says (non-finite
+    /// values as the strings "inf", "-inf", "nan").
+    func write<Report: Encodable>(_ report: Report, table: String, for loaded: TrainedModel) throws {
+        print(table)
         let url = reportURL(loaded)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -133,12 +139,7 @@ struct Eval: ParsableCommand {
             report = try TextEvaluationReport.evaluate(model, data: runData, checkpoint: loaded.checkpointURL.path, epoch: loaded.epoch,
                                                        training: !noReference)
         } catch { throw RuntimeError("\(error)") }
-        print(report.table)
-        let url = reportURL(loaded)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: url, options: .atomic)
-        print("wrote \(url.path)")
+        try write(report, table: report.table, for: loaded)
     }
 
     /// An audio model's exact test-set likelihood (and the training clips' as the reference row);
@@ -164,12 +165,7 @@ struct Eval: ParsableCommand {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
         } catch let e as RuntimeError { throw e } catch { throw RuntimeError("\(error)") }
-        print(report.table)
-        let url = reportURL(loaded)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: url, options: .atomic)
-        print("wrote \(url.path)")
+        try write(report, table: report.table, for: loaded)
     }
 
     func resolveExtractor(data: DataOptions, needed: Bool) throws -> FeatureExtractor? {

@@ -23,16 +23,6 @@ import DeepGenModels
         return url
     }
 
-    func metricsColumn(_ run: URL, _ name: String) throws -> [Double] {
-        let lines = try String(contentsOf: RunDirectory(run).metricsURL, encoding: .utf8).split(separator: "\n")
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
-        let column = try #require(header.firstIndex { $0 == name })
-        return lines.dropFirst().compactMap { line in
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            return column < cells.count ? Double(cells[column]) : nil
-        }
-    }
-
     @Test func trainsResumesSamplesAndEvaluates() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

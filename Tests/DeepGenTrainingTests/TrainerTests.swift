@@ -39,6 +39,17 @@ func tinyRun(_ model: String, data: String, count: Int, batch: Int, epochs: Int 
     }.config
 }
 
+/// The values of one `metrics.csv` column, in row order (rows without it skipped).
+func metricsColumn(_ run: URL, _ name: String) throws -> [Double] {
+    let lines = try String(contentsOf: RunDirectory(run).metricsURL, encoding: .utf8).split(separator: "\n")
+    let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
+    let column = try #require(header.firstIndex { $0 == name })
+    return lines.dropFirst().compactMap { line in
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+        return column < cells.count ? Double(cells[column]) : nil
+    }
+}
+
 func finalWeights(_ run: URL) throws -> [String: [Float]] {
     try Checkpoint.load(from: RunDirectory(run).latestCheckpointURL).tensors.mapValues { $0.scalars }
 }

@@ -5,7 +5,7 @@ import DeepGenModels
 /// The benchmark workloads are the models and batches issue 7 names (no timings are asserted).
 @Suite struct TrainingBenchmarkTests {
     @Test func workloadsHaveTheBenchmarksSizes() throws {
-        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64, .gpt: 12, .charRNN: 50]
+        let batches: [TrainingWorkload: Int] = [.mlpGAN: 64, .dcgan: 64, .dcgan256: 256, .wganGP: 64, .mlpVAE: 128, .convVAE: 128, .cycleGANSmall: 16, .realNVP2D: 256, .glow: 64, .realNVPImage: 64, .gpt: 12, .charRNN: 50, .wavenet: 4]
         for w in TrainingWorkload.allCases {
             #expect(try w.config().training.batchSize == batches[w], "\(w.rawValue)")
             try w.config().validate()
@@ -19,6 +19,16 @@ import DeepGenModels
         #expect(gpt.data.shape == [65] && gpt.data.vocabulary?.unicodeScalars.count == 65)
         let h = try gpt.hyperparameters(as: TextHyperparameters.self)
         #expect(h.layers == 4 && h.heads == 4 && h.embedding == 128 && h.blockSize == 64 && h.vocabularySize == 65 && h.dropout == 0)
+        let wavenet = try TrainingWorkload.wavenet.config()
+        let w = try wavenet.hyperparameters(as: WaveNetHyperparameters.self)
+        #expect(wavenet.data.shape == [1, 4000] && wavenet.data.sampleRate == 8000 && w.conditioningClasses == 10)
+        #expect(w.dilations == Array(repeating: (0..<10).map { 1 << $0 }, count: 3).flatMap { $0 } && w.skipChannels == 256)
+    }
+
+    /// The generation benchmark steps whole batches of the default wavenet.
+    @Test func generationBenchmarkRunsWholeSteps() throws {
+        let r = try GenerationBenchmark.measure(batch: 3, warmupSteps: 2, seconds: 1e-6)
+        #expect(r.steps >= 1 && r.batch == 3 && r.imagesPerSecond > 0 && r.model == "wavenet-generate-3")
     }
 
     @Test func measureRunsWholeSteps() throws {

@@ -26,11 +26,13 @@ import _DeepGenTestSupport
         try writer.addScalars([("loss/generator", 0.75)], step: 20)
         try writer.addImage(tag: "samples", png: Self.tinyPNG, height: 1, width: 2, channels: 1, step: 20)
         try writer.addText(tag: "text", text: "ROMEO:\nWhat, ho! — ö", step: 30)
+        let wav = Array("RIFF....WAVEfake".utf8)  // the reader passes the encoded bytes through
+        try writer.addAudio(tag: "samples/0-seven", wav: wav, sampleRate: 8000, frames: 4000, step: 40)
         try writer.flush()
         let script = """
         import sys
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        acc = EventAccumulator(sys.argv[1], size_guidance={'images': 0, 'scalars': 0, 'tensors': 0})
+        acc = EventAccumulator(sys.argv[1], size_guidance={'images': 0, 'scalars': 0, 'tensors': 0, 'audio': 0})
         acc.Reload()
         for tag in sorted(acc.Tags()['scalars']):
             for e in acc.Scalars(tag): print('scalar', tag, e.step, e.value)
@@ -41,6 +43,8 @@ import _DeepGenTestSupport
                 from tensorboard.util import tensor_util
                 value = tensor_util.make_ndarray(e.tensor_proto)
                 print('text', tag, e.step, acc.SummaryMetadata(tag).plugin_data.plugin_name, value.shape, repr(value.item().decode('utf-8')))
+        for tag in acc.Tags()['audio']:
+            for e in acc.Audio(tag): print('audio', tag, e.step, e.sample_rate, e.length_frames, e.content_type, e.encoded_audio_string[:4].decode())
         """
         let output = try #require(try runPython(script, arguments: [dir.path]))
         #expect(output.split(separator: "\n").map(String.init) == [
@@ -49,6 +53,7 @@ import _DeepGenTestSupport
             "scalar loss/generator 20 0.75",
             "image samples 20 2 1 \(Self.tinyPNG.count)",
             "text text 30 text () 'ROMEO:\\nWhat, ho! — ö'",
+            "audio samples/0-seven 40 8000.0 4000 audio/wav RIFF",
         ])
     }
 

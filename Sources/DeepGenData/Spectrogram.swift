@@ -27,7 +27,7 @@ public struct Spectrogram: Sendable {
                 framed[f * frameLength + i] = Float(Double(samples[f * hop + i]) * window[i])
             }
         }
-        let spectra = Tensor(shape: [frames, frameLength], scalars: framed).matmul(Self.fourierTable(frameLength), transposeOther: true)
+        let spectra = Tensor(shape: [frames, frameLength], scalars: framed).matmul(frameLength == SpectrogramImages.frameLength ? SpectrogramImages.table : Self.fourierTable(frameLength), transposeOther: true)
         // A full-scale sine's bin holds A·N/4 with a Hann window; divide by that.
         let scale = 4 / Double(frameLength)
         let s = spectra.scalars

@@ -151,15 +151,6 @@ import DeepGenModels
     @Test func badTextAndOptionsAreRefused() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        func expectError(_ arguments: [String], mentioning words: [String]) {
-            do {
-                try deepgen(arguments)
-                Issue.record("\(arguments) succeeded")
-            } catch {
-                let message = DeepGenCommand.message(for: error) + " \(error)"
-                for w in words { #expect(message.contains(w), "\(arguments): \(message)") }
-            }
-        }
         let empty = dir.appendingPathComponent("empty.txt"), binary = dir.appendingPathComponent("binary.txt")
         let short = dir.appendingPathComponent("short.txt")
         try Data().write(to: empty)
@@ -167,18 +158,18 @@ import DeepGenModels
         try "to be or not to be, that is the question".write(to: short, atomically: true, encoding: .utf8)
         let text = try Self.writeText(in: dir)
         let tiny = ["--block-size", "8", "--layers", "1", "--heads", "1", "--embedding", "8", "--batch-size", "4", "--threads", "1"]
-        expectError(["train", "gpt", "--data", "text:" + empty.path, "--out", dir.appendingPathComponent("r1").path] + tiny, mentioning: ["empty"])
-        expectError(["train", "gpt", "--data", "text:" + binary.path, "--out", dir.appendingPathComponent("r2").path] + tiny,
+        expectDeepGenError(["train", "gpt", "--data", "text:" + empty.path, "--out", dir.appendingPathComponent("r1").path] + tiny, mentioning: ["empty"])
+        expectDeepGenError(["train", "gpt", "--data", "text:" + binary.path, "--out", dir.appendingPathComponent("r2").path] + tiny,
                     mentioning: ["not UTF-8", "byte 2"])
-        expectError(["train", "gpt", "--data", "text:" + short.path, "--out", dir.appendingPathComponent("r3").path, "--block-size", "16"],
+        expectDeepGenError(["train", "gpt", "--data", "text:" + short.path, "--out", dir.appendingPathComponent("r3").path, "--block-size", "16"],
                     mentioning: ["validation text", "4 characters", "shorter than one window of 17", "--block-size"])
-        expectError(["train", "gpt", "--data", "text:" + dir.appendingPathComponent("missing.txt").path, "--out", dir.appendingPathComponent("r4").path],
+        expectDeepGenError(["train", "gpt", "--data", "text:" + dir.appendingPathComponent("missing.txt").path, "--out", dir.appendingPathComponent("r4").path],
                     mentioning: ["missing.txt", "no such file"])
-        expectError(["train", "gpt", "--data", "text:" + text.path, "--heads", "3", "--embedding", "16"], mentioning: ["multiple of --heads"])
-        expectError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "10", "--epochs", "2"], mentioning: ["--total-steps", "--epochs"])
-        expectError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "0"], mentioning: ["--total-steps"])
-        expectError(["train", "gpt", "--data", "fashion-mnist"], mentioning: ["gpt trains on text"])
-        expectError(["train", "dcgan", "--data", "text:" + text.path], mentioning: ["dcgan trains on images", "gives text"])
+        expectDeepGenError(["train", "gpt", "--data", "text:" + text.path, "--heads", "3", "--embedding", "16"], mentioning: ["multiple of --heads"])
+        expectDeepGenError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "10", "--epochs", "2"], mentioning: ["--total-steps", "--epochs"])
+        expectDeepGenError(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "0"], mentioning: ["--total-steps"])
+        expectDeepGenError(["train", "gpt", "--data", "fashion-mnist"], mentioning: ["gpt trains on text"])
+        expectDeepGenError(["train", "dcgan", "--data", "text:" + text.path], mentioning: ["dcgan trains on images", "gives text"])
 
         // --epochs alone counts the run in epochs again (the family's default is a step count).
         let byEpochs = dir.appendingPathComponent("epochs")
@@ -186,15 +177,15 @@ import DeepGenModels
         #expect(try RunDirectory(byEpochs).readConfig().model.training.steps == nil)
         let run = dir.appendingPathComponent("run")
         try deepgen(["train", "gpt", "--data", "text:" + text.path, "--total-steps", "2", "--out", run.path] + tiny)
-        expectError(["sample", run.path, "--prompt", "zebra€"], mentioning: ["'z'", "'€'", "never saw"])
-        expectError(["sample", run.path, "--top-k", "17"], mentioning: ["--top-k 17", "16 characters"])
-        expectError(["sample", run.path, "--length", "0"], mentioning: ["--length"])
-        expectError(["sample", run.path, "--temperature", "0"], mentioning: ["--temperature"])
-        expectError(["sample", run.path, "--out", dir.appendingPathComponent("x.png").path], mentioning: [".txt"])
-        expectError(["eval", run.path, "--metrics", "fid"], mentioning: ["cross-entropy"])
-        expectError(["train", "--resume", run.path, "--epochs", "3"], mentioning: ["counts steps"])
+        expectDeepGenError(["sample", run.path, "--prompt", "zebra€"], mentioning: ["'z'", "'€'", "never saw"])
+        expectDeepGenError(["sample", run.path, "--top-k", "17"], mentioning: ["--top-k 17", "16 characters"])
+        expectDeepGenError(["sample", run.path, "--length", "0"], mentioning: ["--length"])
+        expectDeepGenError(["sample", run.path, "--temperature", "0"], mentioning: ["--temperature"])
+        expectDeepGenError(["sample", run.path, "--out", dir.appendingPathComponent("x.png").path], mentioning: [".txt"])
+        expectDeepGenError(["eval", run.path, "--metrics", "fid"], mentioning: ["cross-entropy"])
+        expectDeepGenError(["train", "--resume", run.path, "--epochs", "3"], mentioning: ["counts steps"])
         // A changed text is refused, not scored with ids that now mean other characters.
         try (try String(contentsOf: text, encoding: .utf8) + "XYZ").write(to: text, atomically: true, encoding: .utf8)
-        expectError(["eval", run.path], mentioning: ["has changed"])
+        expectDeepGenError(["eval", run.path], mentioning: ["has changed"])
     }
 }

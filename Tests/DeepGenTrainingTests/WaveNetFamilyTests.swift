@@ -100,33 +100,24 @@ import DeepGenModels
     @Test func badFlagsAndDataAreRefused() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        func expectError(_ arguments: [String], mentioning words: [String]) {
-            do {
-                try deepgen(arguments)
-                Issue.record("\(arguments) succeeded")
-            } catch {
-                let message = DeepGenCommand.message(for: error) + " \(error)"
-                for w in words { #expect(message.contains(w), "\(arguments): \(message)") }
-            }
-        }
         let clips = try Self.writeClips(in: dir)
         let run = dir.appendingPathComponent("run")
         try deepgen(["train", "wavenet", "--data", "audio:" + clips.path, "--label-pattern", "^([a-z]+)_", "--total-steps", "2", "--out", run.path] + Self.tiny)
-        expectError(["sample", run.path, "--seconds", "0", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--seconds"])
-        expectError(["sample", run.path, "--class", "2", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--class", "0, 1"])
-        expectError(["sample", run.path, "--out", dir.appendingPathComponent("x.png").path], mentioning: [".wav"])
-        expectError(["sample", run.path], mentioning: ["--out"])
-        expectError(["sample", run.path, "--prompt", "hi", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--prompt"])
-        expectError(["eval", run.path, "--metrics", "fid"], mentioning: ["likelihood"])
-        expectError(["train", "wavenet", "--data", "tones", "--window", "1"] + Self.tiny.filter { $0 != "--window" && $0 != "200" },
+        expectDeepGenError(["sample", run.path, "--seconds", "0", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--seconds"])
+        expectDeepGenError(["sample", run.path, "--class", "2", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--class", "0, 1"])
+        expectDeepGenError(["sample", run.path, "--out", dir.appendingPathComponent("x.png").path], mentioning: [".wav"])
+        expectDeepGenError(["sample", run.path], mentioning: ["--out"])
+        expectDeepGenError(["sample", run.path, "--prompt", "hi", "--out", dir.appendingPathComponent("x.wav").path], mentioning: ["--prompt"])
+        expectDeepGenError(["eval", run.path, "--metrics", "fid"], mentioning: ["likelihood"])
+        expectDeepGenError(["train", "wavenet", "--data", "tones", "--window", "1"] + Self.tiny.filter { $0 != "--window" && $0 != "200" },
                     mentioning: ["--window"])
-        expectError(["train", "wavenet", "--data", "shapes"], mentioning: ["wavenet trains on audio", "gives images"])
-        expectError(["train", "dcgan", "--data", "tones"], mentioning: ["dcgan trains on images", "gives audio"])
-        expectError(["train", "wavenet", "--data", "fsdd:" + dir.appendingPathComponent("missing").path, "--out", dir.appendingPathComponent("r").path],
+        expectDeepGenError(["train", "wavenet", "--data", "shapes"], mentioning: ["wavenet trains on audio", "gives images"])
+        expectDeepGenError(["train", "dcgan", "--data", "tones"], mentioning: ["dcgan trains on images", "gives audio"])
+        expectDeepGenError(["train", "wavenet", "--data", "fsdd:" + dir.appendingPathComponent("missing").path, "--out", dir.appendingPathComponent("r").path],
                     mentioning: ["missing"])
         // An unconditional model refuses --class.
         let plain = dir.appendingPathComponent("plain")
         try deepgen(["train", "wavenet", "--data", "audio:" + clips.path, "--unconditional", "--total-steps", "1", "--out", plain.path] + Self.tiny)
-        expectError(["sample", plain.path, "--class", "0", "--out", dir.appendingPathComponent("y.wav").path], mentioning: ["--class", "without"])
+        expectDeepGenError(["sample", plain.path, "--class", "0", "--out", dir.appendingPathComponent("y.wav").path], mentioning: ["--class", "without"])
     }
 }

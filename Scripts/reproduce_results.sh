@@ -19,9 +19,9 @@
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
 #               with `deepgen eval` and a sample
-#   audio       the FSDD spectrogram classifier (15 epochs) and wavenet on FSDD (6 epochs), with
-#               `deepgen eval` (test NLL; generated digits judged by the bundled classifier) and
-#               10 sampled clips; FSDD from $FSDD (default ../shared/data/fsdd/recordings)
+#   audio       the FSDD spectrogram classifier (15 epochs) and wavenet on FSDD (12 epochs + 24 of
+#               linear decay), with `deepgen eval` (test NLL; generated digits judged by the bundled
+#               classifier) of the last and every third epoch, and 10 sampled clips; FSDD from $FSDD (default ../shared/data/fsdd/recordings)
 #   torch       the PyTorch VAEs, flows and GPT of RESULTS (needs torch), the VAEs and flows evaluated by `deepgen eval`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -150,10 +150,14 @@ for group in $groups; do
       train classifier-fsdd classifier --data "fsdd:$fsdd"
       evaluate classifier-fsdd
       last classifier-fsdd-eval "test accuracy"
-      train wavenet-fsdd wavenet --data "fsdd:$fsdd" --epochs 6
+      train wavenet-fsdd wavenet --data "fsdd:$fsdd" --epochs 12 --decay-epochs 24
       grep "test NLL" "$out/wavenet-fsdd.log"
       evaluate wavenet-fsdd
       sed -n '/^split/,/^(/p' "$out/wavenet-fsdd-eval.log"
+      # The curve of RESULTS: every third epoch's checkpoint judged the same way.
+      for epoch in 03 06 09 12 15 18 21 24 27 30 33; do
+        timed "wavenet-fsdd-eval-$epoch" eval "$out/wavenet-fsdd/checkpoints/epoch-0$epoch.safetensors" --out "$out/wavenet-fsdd-eval-$epoch.json"
+      done
       timed wavenet-fsdd-sample sample "$out/wavenet-fsdd" --count 10 --seconds 1 --seed 0 --out "$out/wavenet-fsdd-clips"
       last wavenet-fsdd-sample "real time"
       ;;

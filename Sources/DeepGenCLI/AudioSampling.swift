@@ -6,7 +6,7 @@ import Foundation
 extension Sample {
     /// Generates `--count` clips of `--seconds` with an audio model, all sequences of a batch in
     /// one cached generator, and writes them as WAV (or FLAC) files: `--out DIR` gets
-    /// `sample-K[-CLASS].wav` and `spectrograms.png` (the first 64 clips' spectrograms, five to a
+    /// `sample-K[-CLASS][-SPEAKER].wav` and `spectrograms.png` (the first 64 clips' spectrograms, five to a
     /// row), `--out FILE.wav` is one clip (`FILE-K.wav` for several).
     func sampleAudio(_ model: any AudioGenerating) throws {
         for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
@@ -25,11 +25,22 @@ extension Sample {
                 throw RuntimeError("--class must be one of the trained classes \(classes.map(String.init).joined(separator: ", ")), got \(classLabel)")
             }
         }
+        var speakerIndex: Int?
+        if let speaker {
+            guard let names = model.speakerNames else {
+                throw RuntimeError("--speaker needs a model conditioned on speakers (train with --speakers); this \(model.config.model) was trained without them")
+            }
+            guard let i = names.firstIndex(of: speaker) else {
+                throw RuntimeError("--speaker must be one of the trained speakers \(names.joined(separator: ", ")), got \(speaker)")
+            }
+            speakerIndex = i
+        }
         let count = self.count ?? 1, seconds = self.seconds ?? 1, temperature = self.temperature ?? 1
         let length = Int((seconds * Double(model.sampleRate)).rounded())
         guard length >= 1 else { throw RuntimeError("--seconds \(seconds) is less than one sample at \(model.sampleRate) Hz") }
         // Classes in turn when none is named, as image models sample a conditional model.
         let labels: [Int?] = (0..<count).map { i in classLabel ?? classes.map { $0[i % $0.count] } }
+        let speakers: [Int?] = speakerIndex.map { [Int?](repeating: $0, count: count) } ?? model.speakersInTurn(count)
         // Everything that can fail without generating is checked first: generation can take long.
         if let reason = AudioFile.unavailableReason { throw RuntimeError("writing WAV files needs libsndfile: \(reason)") }
         if ext.isEmpty {
@@ -39,7 +50,8 @@ extension Sample {
         }
         func url(_ k: Int) -> URL {
             if ext.isEmpty {
-                let name = labels[k].map { l in "-" + (model.classNames.flatMap { l < $0.count ? $0[l] : nil } ?? String(l)) } ?? ""
+                let name = (labels[k].map { l in "-" + (model.classNames.flatMap { l < $0.count ? $0[l] : nil } ?? String(l)) } ?? "")
+                    + (speakers[k].flatMap { s in model.speakerNames.map { "-" + $0[s] } } ?? "")
                 return target.appendingPathComponent(String(format: "sample-%03d", k) + name + ".wav")
             }
             if count == 1 { return target }
@@ -51,8 +63,9 @@ extension Sample {
         // so memory holds one batch and a stopped run keeps what it finished.
         let started = Date(), batch = 64
         for first in stride(from: 0, to: count, by: batch) {
-            let part = Array(labels[first ..< min(count, first + batch)])
-            let clips = model.generate(labels: part, samples: length, temperature: temperature, using: &rng) { done in
+            let range = first ..< min(count, first + batch)
+            let part = Array(labels[range])
+            let clips = model.generate(labels: part, speakers: Array(speakers[range]), samples: length, temperature: temperature, using: &rng) { done in
                 if done % 8000 == 0 || done == length {
                     FileHandle.standardError.write(Data(String(format: "\rclips %d–%d: %d of %d samples", first + 1, first + part.count, done, length).utf8))
                 }

@@ -55,6 +55,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Text models: characters to generate (default 500).") var length: Int?
     @Option(help: "Text models: draw only from the k most likely characters.") var topK: Int?
     @Option(help: "Audio models: seconds per clip (default 1).") var seconds: Double?
+    @Option(help: "Audio models trained with --speakers: the speaker's name (default: the speakers in turn).") var speaker: String?
 
     func validate() throws {
         if let count, count < 1 || count > 1_000_000 { throw ValidationError("--count must be between 1 and 1,000,000, got \(count)") }
@@ -78,7 +79,9 @@ struct Sample: ParsableCommand {
     func run() throws {
         let loaded = try load(source)
         if let audio = loaded.model as? AudioGenerating { return try sampleAudio(audio) }
-        if seconds != nil { throw RuntimeError("--seconds is for audio models (wavenet); \(loaded.config.model) generates \(loaded.config.data.kind.noun)") }
+        for (flag, given) in [("--seconds", seconds != nil), ("--speaker", speaker != nil)] where given {
+            throw RuntimeError("\(flag) is for audio models (wavenet); \(loaded.config.model) generates \(loaded.config.data.kind.noun)")
+        }
         if let text = loaded.model as? TextGenerating { return try sampleText(text) }
         for (flag, given) in [("--prompt", prompt != nil), ("--length", length != nil), ("--top-k", topK != nil)] where given {
             throw RuntimeError("\(flag) is for text models (gpt); \(loaded.config.model) generates \(loaded.config.data.kind.noun)")

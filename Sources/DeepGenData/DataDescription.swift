@@ -45,6 +45,9 @@ public struct DataDescription: Codable, Equatable, Sendable {
     /// The names of the classes, indexed by label, where the data names them (audio sets);
     /// `nil` otherwise.
     public var classNames: [String]? = nil
+    /// The names of the speakers, indexed by speaker, where an audio set knows them (fsdd);
+    /// `nil` otherwise.
+    public var speakerNames: [String]? = nil
 
     /// The label space a model conditioned on (or classifying) these labels needs: labels
     /// `0..<count`, of which `subset` occur (`nil` when all do; `shapes:circle,cross` keeps 1 and 3).
@@ -54,7 +57,8 @@ public struct DataDescription: Codable, Equatable, Sendable {
     }
 
     public init(kind: SampleKind, shape: [Int], range: PixelRange? = nil, classLabels: [Int]? = nil, domains: Int = 1,
-                vocabulary: String? = nil, sampleRate: Int? = nil, classNames: [String]? = nil) {
+                vocabulary: String? = nil, sampleRate: Int? = nil, classNames: [String]? = nil,
+                speakerNames: [String]? = nil) {
         self.kind = kind
         self.shape = shape
         self.range = range
@@ -63,6 +67,7 @@ public struct DataDescription: Codable, Equatable, Sendable {
         self.vocabulary = vocabulary
         self.sampleRate = sampleRate
         self.classNames = classNames
+        self.speakerNames = speakerNames
     }
 }
 

@@ -36,7 +36,14 @@ public struct AudioLikelihood: Codable, Equatable, Sendable {
             if let classes = model.conditioningClasses, !classes.contains(clip.label) {
                 throw TrainingError.invalidConfiguration("\(clip.name) has label \(clip.label); the model was trained on \(classes.map(String.init).joined(separator: ", "))")
             }
-            nats += model.negativeLogLikelihood(clip.clip.samples, label: model.conditioningClasses == nil ? nil : clip.label)
+            var speaker: Int?
+            if let speakers = model.speakerNames {
+                guard let s = clip.speaker, s < speakers.count else {
+                    throw TrainingError.invalidConfiguration("\(clip.name) has no speaker of the \(speakers.count) the model was trained on")
+                }
+                speaker = s
+            }
+            nats += model.negativeLogLikelihood(clip.clip.samples, label: model.conditioningClasses == nil ? nil : clip.label, speaker: speaker)
             samples += clip.clip.samples.count
         }
         return AudioLikelihood(nats: nats, clips: indices.count, samples: samples)
@@ -165,11 +172,14 @@ public struct GeneratedAudioReport: Codable, Equatable, Sendable {
 
         let classes = model.conditioningClasses
         let labels: [Int?] = classes.map { c in c.flatMap { [Int?](repeating: $0, count: perClass) } } ?? [Int?](repeating: nil, count: 10 * perClass)
+        // A model conditioned on speakers speaks each class with the speakers in turn.
+        let speakers = model.speakersInTurn(labels.count)
         var rng = RandomGenerator(seed: seed)
         var generated: [[Float]] = []
         for first in stride(from: 0, to: labels.count, by: 64) {
-            let part = Array(labels[first ..< Swift.min(labels.count, first + 64)])
-            generated += model.generate(labels: part, samples: length - silence, temperature: 1, using: &rng, progress: nil)
+            let range = first ..< Swift.min(labels.count, first + 64)
+            generated += model.generate(labels: Array(labels[range]), speakers: Array(speakers[range]), samples: length - silence, temperature: 1,
+                                        using: &rng, progress: nil)
             progress?("generated \(generated.count) of \(labels.count) clips")
         }
         let fake = try extractor.outputs(windows(generated, length: length, silence: silence), range: .minusOneToOne)

@@ -130,6 +130,9 @@ public final class Trainer {
         if let rate = made.sampleRate, found.sampleRate != rate {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives audio at \(found.sampleRate.map { "\($0) Hz" } ?? "no sample rate"); the model was trained at \(rate) Hz")
         }
+        if let speakers = made.speakerNames, found.speakerNames != speakers {
+            throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its speakers are not the \(speakers.count) the model was trained on (\(speakers.prefix(4).joined(separator: ", "))\(speakers.count > 4 ? ", …" : ""))")
+        }
         if let vocabulary = made.vocabulary, found.vocabulary != vocabulary {
             throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its characters are not the \(vocabulary.unicodeScalars.count) the model was trained on (ids would mean other characters)")
         }
@@ -427,6 +430,7 @@ public final class Trainer {
             let (a, b) = batch.domains()
             return TrainingBatch(inputs: a, labels: batch.labels, secondInputs: b)
         }
-        return TrainingBatch(inputs: batch.images, labels: batch.labels)
+        return TrainingBatch(inputs: batch.images, labels: batch.labels,
+                             speakers: config.model.data.speakerNames == nil ? nil : batch.secondLabels)
     }
 }

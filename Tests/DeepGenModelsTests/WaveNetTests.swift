@@ -9,10 +9,10 @@ import _DeepGenTestSupport
 /// WaveNet: the cached generator against the full forward pass, the receptive field, causality,
 /// and that a training step learns.
 @Suite struct WaveNetTests {
-    static func makeNet(classes: Int = 3) -> WaveNet {
+    static func makeNet(classes: Int = 3, speakers: Int = 0) -> WaveNet {
         var rng = RandomGenerator(seed: 7)
         return WaveNet(dilations: [1, 2, 4, 8, 1, 2, 4, 8], residualChannels: 8, dilationChannels: 6, skipChannels: 12,
-                       conditioningClasses: classes, using: &rng)
+                       conditioningClasses: classes, conditioningSpeakers: speakers, using: &rng)
     }
 
     static func randomClasses(_ n: Int, seed: UInt64) -> [Int] {
@@ -44,16 +44,17 @@ import _DeepGenTestSupport
     }
 
     /// Fast generation's queues give, step by step, the logits of the full forward pass at every
-    /// position (≤ 1e-4), for a batch of sequences with different classes and without classes.
+    /// position (≤ 1e-4), for a batch of sequences with different classes (and speakers) and
+    /// without classes.
     @Test func cachedGeneratorMatchesTheFullForwardPass() {
-        for classes in [3, 0] {
-            let net = Self.makeNet(classes: classes)
+        for (classes, speakers) in [(3, 0), (0, 0), (3, 4), (0, 4)] {
+            let net = Self.makeNet(classes: classes, speakers: speakers)
             net.eval()
             let (batch, time) = (3, 70)
             let inputs = Self.randomClasses(batch * time, seed: 11)
-            let labels = classes > 0 ? [2, 0, 1] : nil
-            let full = withoutGrad { net.logits(inputs, batch: batch, time: time, labels: labels) }.scalars
-            let generator = WaveNetGenerator(net, labels: labels ?? [nil, nil, nil])
+            let labels = classes > 0 ? [2, 0, 1] : nil, voices = speakers > 0 ? [3, 3, 0] : nil
+            let full = withoutGrad { net.logits(inputs, batch: batch, time: time, labels: labels, speakers: voices) }.scalars
+            let generator = WaveNetGenerator(net, labels: labels ?? [nil, nil, nil], speakers: voices ?? [nil, nil, nil])
             var worst: Float = 0
             for t in 0..<time {
                 generator.step((0..<batch).map { inputs[$0 * time + t] })
@@ -63,7 +64,7 @@ import _DeepGenTestSupport
                     }
                 }
             }
-            #expect(worst <= 1e-4, "classes \(classes): largest difference \(worst)")
+            #expect(worst <= 1e-4, "classes \(classes), speakers \(speakers): largest difference \(worst)")
         }
     }
 

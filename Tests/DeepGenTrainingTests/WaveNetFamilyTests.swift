@@ -97,6 +97,75 @@ import DeepGenModels
         #expect(generated.frechetDistance.isFinite && generated.referenceFrechetDistance != nil)
     }
 
+    /// A folder shaped like FSDD: digits 0 and 1 (a tone and a noise burst) said by `alice` (higher)
+    /// and `bob` (lower), takes 0–6 of 0.1 s (takes 0–4 are the test split).
+    static func writeRecordings(in dir: URL) throws -> URL {
+        let folder = dir.appendingPathComponent("recordings")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var rng = RandomGenerator(seed: 4)
+        for digit in 0...1 {
+            for (speaker, pitch) in [("alice", 0.6), ("bob", 0.15)] {
+                for take in 0...6 {
+                    let clip = (0..<800).map { t -> Float in
+                        let envelope = Float(min(1, Double(t) / 80) * min(1, Double(800 - t) / 200))
+                        let noise = Float(rng.nextNormalPair().0) * 0.2
+                        return 0.5 * envelope * (digit == 0 ? Float(sin(Double(t) * pitch)) : noise * Float(1 + sin(Double(t) * pitch)))
+                    }
+                    try AudioFile.write(clip, sampleRate: 8000, to: folder.appendingPathComponent("\(digit)_\(speaker)_\(take).wav"))
+                }
+            }
+        }
+        return folder
+    }
+
+    /// `--speakers`: a per-layer speaker table beside the class one, kept through stop and
+    /// resume; `sample --speaker NAME` picks the voice (the speakers in turn without it), and the
+    /// test NLL is scored with each clip's own speaker.
+    @Test func conditionsOnSpeakers() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recordings = try Self.writeRecordings(in: dir)
+        let run = dir.appendingPathComponent("run"), straight = dir.appendingPathComponent("straight")
+        let train = ["train", "wavenet", "--data", "fsdd:" + recordings.path, "--speakers", "--total-steps", "6", "--lr", "0.01"] + Self.tiny
+        try deepgen(train + ["--max-steps", "4", "--out", run.path])
+        try deepgen(["train", "--resume", run.path])
+        try deepgen(train + ["--out", straight.path])
+        let a = try finalWeights(run), b = try finalWeights(straight)
+        #expect(a["wavenet.layers.2.speaker.weight"]?.count == 2 * 16 && a["wavenet.layers.2.condition.weight"]?.count == 2 * 16)
+        #expect(a == b, "the resumed run differs from the straight one")
+        let config = try RunDirectory(run).readConfig().model
+        let h = try config.hyperparameters(as: WaveNetHyperparameters.self)
+        #expect(h.conditioningSpeakers == 2 && h.conditioningClasses == 2 && config.data.speakerNames == ["alice", "bob"])
+
+        let voice = dir.appendingPathComponent("voice"), turns = dir.appendingPathComponent("turns")
+        try deepgen(["sample", run.path, "--count", "2", "--class", "1", "--speaker", "bob", "--seconds", "0.05", "--out", voice.path])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: voice.path).sorted()
+                == ["sample-000-1-bob.wav", "sample-001-1-bob.wav", "spectrograms.png"])
+        try deepgen(["sample", run.path, "--count", "3", "--seconds", "0.05", "--out", turns.path])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: turns.path).sorted()
+                == ["sample-000-0-alice.wav", "sample-001-1-bob.wav", "sample-002-0-alice.wav", "spectrograms.png"])
+        // The same weights speak differently for another speaker.
+        let alice = dir.appendingPathComponent("alice.wav"), bob = dir.appendingPathComponent("bob.wav")
+        try deepgen(["sample", run.path, "--class", "0", "--speaker", "alice", "--seconds", "0.05", "--out", alice.path])
+        try deepgen(["sample", run.path, "--class", "0", "--speaker", "bob", "--seconds", "0.05", "--out", bob.path])
+        #expect(try AudioFile.read(alice) != AudioFile.read(bob))
+
+        try deepgen(["eval", straight.path, "--count", "2"])
+        let report = try JSONDecoder().decode(AudioEvaluationReport.self, from: Data(contentsOf: straight.appendingPathComponent("eval.json")))
+        let nll = try metricsColumn(straight, "test_nll_bits")
+        #expect(report.generated?.clips == 4, "the bundled FSDD classifier judges 2 clips of each digit")
+        #expect(Swift.abs(report.test.bitsPerSample - nll.last!) < 1e-3 && report.test.clips == 20 && report.training?.clips == 8)
+
+        expectDeepGenError(["sample", run.path, "--speaker", "carol", "--out", dir.appendingPathComponent("x.wav").path],
+                           mentioning: ["--speaker", "alice, bob", "carol"])
+        let clips = try Self.writeClips(in: dir), plain = dir.appendingPathComponent("plain")
+        expectDeepGenError(["train", "wavenet", "--data", "audio:" + clips.path, "--speakers", "--total-steps", "1", "--out", plain.path] + Self.tiny,
+                           mentioning: ["--speakers", "fsdd"])
+        try deepgen(["train", "wavenet", "--data", "fsdd:" + recordings.path, "--total-steps", "1", "--out", plain.path] + Self.tiny)
+        expectDeepGenError(["sample", plain.path, "--speaker", "bob", "--out", dir.appendingPathComponent("x.wav").path],
+                           mentioning: ["--speaker", "--speakers"])
+    }
+
     @Test func badFlagsAndDataAreRefused() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -74,7 +74,8 @@ public enum DatasetRegistry {
             domains: unpaired ? 2 : 1,
             vocabulary: (dataset as? any CharacterDataset)?.vocabulary,
             sampleRate: audio?.sampleRate,
-            classNames: audio?.classNames)
+            classNames: audio?.classNames,
+            speakerNames: audio?.speakerNames)
         return LoadedDataset(dataset: dataset, description: description)
     }
 }

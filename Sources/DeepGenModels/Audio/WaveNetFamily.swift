@@ -26,6 +26,12 @@ public enum WaveNetFamily: ModelFamily {
 
     public static func adapt(_ h: inout WaveNetHyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {
         h.conditioningClasses = h.conditional ? (data.labelSpace?.count ?? 0) : 0
+        if h.speakerConditional {
+            guard let speakers = data.speakerNames, !speakers.isEmpty else {
+                throw ConfigurationError(message: "--speakers conditions on the speakers of the data, and \(data.kind.noun) of this set have none (fsdd:PATH has them)")
+            }
+            h.conditioningSpeakers = speakers.count
+        }
     }
 
     public static func validate(_ h: WaveNetHyperparameters, variant: String, data: DataDescription, training: TrainingSettings) throws {
@@ -36,6 +42,10 @@ public enum WaveNetFamily: ModelFamily {
         try checkRange(h.skipChannels, 1..., "--skip-channels")
         try checkRange(h.windowLength, 2..., "--window")
         try checkRange(h.conditioningClasses, 0..., "conditioning classes")
+        try checkRange(h.conditioningSpeakers ?? 0, 0..., "conditioning speakers")
+        if let speakers = h.conditioningSpeakers, speakers > 0, let names = data.speakerNames, names.count != speakers {
+            throw ConfigurationError(message: "the data has \(names.count) speakers; the model was built for \(speakers)")
+        }
         if h.conditional, let space = data.labelSpace, space.count != h.conditioningClasses {
             throw ConfigurationError(message: "the data has \(space.count) classes; the model was built for \(h.conditioningClasses)")
         }
@@ -78,6 +88,11 @@ public struct WaveNetHyperparameters: ModelHyperparameters, Equatable {
     public var conditional = true
     /// Classes the model is conditioned on (taken from the data; 0: none).
     public var conditioningClasses = 0
+    /// Whether to condition on the data's speakers too (`--speakers`). Runs saved before
+    /// speakers existed have neither key, hence the optionals.
+    public var speakerConditional: Bool { conditioningSpeakers != nil }
+    /// Speakers the model is conditioned on (taken from the data; `nil`: none; 0 until the data is known).
+    public var conditioningSpeakers: Int? = nil
 
     public init() {}
 
@@ -94,6 +109,8 @@ public struct WaveNetOptions: FamilyOptions {
     @Option(help: "Channels of the skip connections and output layers (default 256).") var skipChannels: Int?
     @Option(help: "Samples per training window (default 4000: 0.5 s at 8 kHz).") var window: Int?
     @Flag(help: "Ignore the data's class labels (default: condition on them when there are any).") var unconditional = false
+    @Flag(help: "Also condition on the speaker, as the paper's multi-speaker model (data with speakers: fsdd); `deepgen sample --speaker NAME` then picks the voice.")
+    var speakers = false
 
     public init() {}
 
@@ -105,5 +122,6 @@ public struct WaveNetOptions: FamilyOptions {
         if let skipChannels { h.skipChannels = skipChannels }
         if let window { h.windowLength = window }
         if unconditional { h.conditional = false }
+        if speakers { h.conditioningSpeakers = 0 }
     }
 }

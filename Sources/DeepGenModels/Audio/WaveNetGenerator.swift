@@ -31,7 +31,7 @@ public final class WaveNetGenerator {
         let dilation: Int
         /// Taps 0 (`t − dilation`) and 1 (`t`) of the dilated convolution, `[2·dilation channels, residual]`.
         let tap0: [Float], tap1: [Float]
-        /// Bias plus each sequence's class vector: `[batch, 2·dilation channels]`.
+        /// Bias plus each sequence's class and speaker vectors: `[batch, 2·dilation channels]`.
         let bias: [Float]
         let residual: [Float]?, residualBias: [Float]?
         /// The last `dilation` inputs, `[dilation, batch, residual]`, oldest at `position`.
@@ -40,9 +40,11 @@ public final class WaveNetGenerator {
     }
 
     /// A generator for `labels.count` sequences (`labels` must be `nil` entries exactly when the
-    /// model has no classes).
-    public init(_ net: WaveNet, labels: [Int?]) {
+    /// model has no classes; `speakers`, one per sequence, likewise for speakers).
+    public init(_ net: WaveNet, labels: [Int?], speakers: [Int?]? = nil) {
         precondition(!labels.isEmpty, "[WaveNetGenerator] no sequences")
+        let speakers = speakers ?? [Int?](repeating: nil, count: labels.count)
+        precondition(speakers.count == labels.count, "[WaveNetGenerator] \(labels.count) labels but \(speakers.count) speakers")
         batch = labels.count
         (residual, dilation, skip) = (net.residualChannels, net.dilationChannels, net.skipChannels)
         let q = WaveNet.quantizationLevels, r = residual
@@ -53,10 +55,11 @@ public final class WaveNetGenerator {
             let w = l.dilated.weight.value  // [2·dc, r, 2]
             let bias0 = l.dilated.bias?.value.scalars ?? [Float](repeating: 0, count: twice)
             var bias: [Float] = []
-            let table = l.condition?.weight.value.scalars
-            for label in labels {
+            let table = l.condition?.weight.value.scalars, voices = l.speaker?.weight.value.scalars
+            for (label, speaker) in zip(labels, speakers) {
                 var row = bias0
                 if let table, let label { for j in 0..<twice { row[j] += table[label * twice + j] } }
+                if let voices, let speaker { for j in 0..<twice { row[j] += voices[speaker * twice + j] } }
                 bias += row
             }
             return Layer(dilation: l.dilation,

@@ -19,7 +19,8 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
         hyperparameters = h
         sampleRate = config.data.sampleRate ?? WaveNetHyperparameters.defaultSampleRate
         network = WaveNet(dilations: h.dilations, residualChannels: h.residualChannels, dilationChannels: h.dilationChannels,
-                          skipChannels: h.skipChannels, conditioningClasses: h.conditioningClasses, using: &rng)
+                          skipChannels: h.skipChannels, conditioningClasses: h.conditioningClasses,
+                          conditioningSpeakers: h.conditioningSpeakers ?? 0, using: &rng)
         networks = [TrainableNetwork(name: "wavenet", module: network, optimizer: config.training.optimizer.makeOptimizer())]
     }
 
@@ -32,6 +33,11 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
 
     /// The class names of the conditioning labels where the data has them ("0"…"9" for digits).
     public var classNames: [String]? { config.data.classNames }
+
+    public var speakerNames: [String]? {
+        guard let count = hyperparameters.conditioningSpeakers, count > 0 else { return nil }
+        return config.data.speakerNames ?? (0..<count).map(String.init)
+    }
 
     /// Splits `[N, 1, L]` windows into the μ-law classes of samples `0..<L−1` (inputs) and `1..<L`
     /// (targets).
@@ -56,18 +62,27 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
 
     func labels(_ batch: [Int]) -> [Int]? { hyperparameters.conditioningClasses > 0 ? batch : nil }
 
+    func speakers(_ batch: [Int]?) -> [Int]? {
+        guard network.conditioningSpeakers > 0 else { return nil }
+        guard let batch else { preconditionFailure("[WaveNetModel] a model conditioned on speakers got a batch without them") }
+        return batch
+    }
+
     public func trainStep(_ batch: TrainingBatch, using rng: inout RandomGenerator) -> [String: Float] {
         let (inputs, targets, n, t) = Self.split(batch.inputs)
-        let logits = network.logits(inputs, batch: n, time: t, labels: labels(batch.labels))
+        let logits = network.logits(inputs, batch: n, time: t, labels: labels(batch.labels), speakers: speakers(batch.speakers))
         return ["loss": optimize(Self.crossEntropy(logits, targets: targets).mean(), networks)]
     }
 
     // MARK: Generation
 
-    public func generate(labels: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
+    public func generate(labels: [Int?], speakers: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
                          progress: ((Int) -> Void)? = nil) -> [[Float]] {
         precondition(samples >= 0 && !labels.isEmpty, "[WaveNetModel.generate] need sequences and a length")
-        let generator = WaveNetGenerator(network, labels: labels.map { hyperparameters.conditioningClasses > 0 ? $0 : nil })
+        precondition(network.conditioningSpeakers == 0 || speakers.allSatisfy { $0 != nil },
+                     "[WaveNetModel.generate] a model conditioned on speakers needs one for every clip")
+        let generator = WaveNetGenerator(network, labels: labels.map { hyperparameters.conditioningClasses > 0 ? $0 : nil },
+                                         speakers: speakers.map { network.conditioningSpeakers > 0 ? $0 : nil })
         var clips = [[Float]](repeating: [], count: labels.count)
         for i in clips.indices { clips[i].reserveCapacity(samples) }
         // Generation starts after silence, as every training window does.
@@ -93,7 +108,7 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
     /// receptive field's samples before it, so every output sees what it would in one pass).
     static let scoringChunk = 32_768
 
-    public func negativeLogLikelihood(_ clip: [Float], label: Int?) -> Double {
+    public func negativeLogLikelihood(_ clip: [Float], label: Int?, speaker: Int?) -> Double {
         guard !clip.isEmpty else { return 0 }
         let classes = MuLaw.encode([Float](repeating: 0, count: leadingSilence) + clip)
         let inputs = Array(classes.dropLast()), targets = Array(classes.dropFirst())
@@ -103,7 +118,8 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
             var start = scoredFrom
             while start < targets.count {
                 let end = Swift.min(targets.count, start + Self.scoringChunk), first = Swift.max(0, start - context)
-                let logits = network.logits(Array(inputs[first..<end]), batch: 1, time: end - first, labels: labels([label ?? 0]))
+                let logits = network.logits(Array(inputs[first..<end]), batch: 1, time: end - first, labels: labels([label ?? 0]),
+                                            speakers: speakers(speaker.map { [$0] }))
                 let perSample = Self.crossEntropy(logits, targets: Array(targets[first..<end])).scalars
                 for v in perSample[(start - first)...] { nats += Double(v) }
                 start = end
@@ -122,7 +138,10 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
             if let classes = conditioningClasses, !classes.contains(clip.label) {
                 throw ConfigurationError(message: "\(clip.name) has label \(clip.label); the model was trained on \(classes)")
             }
-            nats += negativeLogLikelihood(clip.clip.samples, label: clip.label)
+            if let speakers = speakerNames, !(0..<speakers.count).contains(clip.speaker ?? -1) {
+                throw ConfigurationError(message: "\(clip.name) has no speaker of the \(speakers.count) the model was trained on")
+            }
+            nats += negativeLogLikelihood(clip.clip.samples, label: clip.label, speaker: clip.speaker)
             count += clip.clip.samples.count
         }
         let bits = nats / Double(Swift.max(count, 1)) / M_LN2
@@ -133,12 +152,15 @@ public final class WaveNetModel: GenerativeModel, AudioGenerating, TestSetEvalua
     // MARK: Preview
 
     /// One second of each of up to four classes (or four unconditional clips) at temperature 1,
-    /// the same draws every epoch.
+    /// the same draws every epoch (speakers in turn for a model conditioned on them).
     public func preview() -> Preview {
         var rng = RandomGenerator(seed: 0)
         let labels: [Int?] = conditioningClasses.map { Array($0.prefix(4)) } ?? [nil, nil, nil, nil]
-        let clips = evaluating { generate(labels: labels, samples: sampleRate, temperature: 1, using: &rng) }
-        let names = labels.map { l in l.map { classNames?[safe: $0] ?? String($0) } ?? "" }
+        let speakers = speakersInTurn(labels.count)
+        let clips = evaluating { generate(labels: labels, speakers: speakers, samples: sampleRate, temperature: 1, using: &rng) }
+        let names = zip(labels, speakers).map { l, s in
+            [l.map { classNames?[safe: $0] ?? String($0) }, s.flatMap { speakerNames?[safe: $0] }].compactMap { $0 }.joined(separator: " ")
+        }
         return .audio(clips, sampleRate: sampleRate, labels: names)
     }
 }

@@ -36,12 +36,30 @@ public protocol AudioGenerating: GenerativeModel {
     var conditioningClasses: [Int]? { get }
     /// The data's names of those labels, where it has names.
     var classNames: [String]? { get }
+    /// The speakers it is conditioned on, by index; `nil` for a model not conditioned on speakers.
+    var speakerNames: [String]? { get }
     /// One clip of `samples` samples (in [−1, 1]) per entry of `labels` (each a class, or `nil`
-    /// for an unconditional model), drawn at `temperature`; `progress` hears the samples done.
-    func generate(labels: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
+    /// for an unconditional model) and of `speakers` (each a speaker for a model conditioned on
+    /// them, else `nil`), drawn at `temperature`; `progress` hears the samples done.
+    func generate(labels: [Int?], speakers: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
                   progress: ((Int) -> Void)?) -> [[Float]]
-    /// −log p(clip | label) in nats, every sample given those before it (exact, teacher-forced).
-    func negativeLogLikelihood(_ clip: [Float], label: Int?) -> Double
+    /// −log p(clip | label, speaker) in nats, every sample given those before it (exact, teacher-forced).
+    func negativeLogLikelihood(_ clip: [Float], label: Int?, speaker: Int?) -> Double
+}
+
+extension AudioGenerating {
+    /// `count` speakers in turn (0, 1, 2, …) for a model conditioned on them, else `nil`s: what
+    /// sampling and evaluation use where no speaker is asked for.
+    public func speakersInTurn(_ count: Int) -> [Int?] {
+        (0..<count).map { i in speakerNames.map { i % $0.count } }
+    }
+
+    /// Clips of `labels`, with speakers in turn for a model conditioned on them.
+    public func generate(labels: [Int?], samples: Int, temperature: Float, using rng: inout RandomGenerator,
+                         progress: ((Int) -> Void)? = nil) -> [[Float]] {
+        generate(labels: labels, speakers: speakersInTurn(labels.count), samples: samples, temperature: temperature, using: &rng,
+                 progress: progress)
+    }
 }
 
 /// Keeps a moving average of a network's weights (a GAN's generator with `--ema`) and samples

@@ -12,11 +12,14 @@ public struct TrainingBatch {
     public var labels: [Int]
     /// Domain B images of two-domain data.
     public var secondInputs: Tensor?
+    /// Each sample's speaker, where the audio set has speakers (`nil` otherwise).
+    public var speakers: [Int]?
 
-    public init(inputs: Tensor, labels: [Int], secondInputs: Tensor? = nil) {
+    public init(inputs: Tensor, labels: [Int], secondInputs: Tensor? = nil, speakers: [Int]? = nil) {
         self.inputs = inputs
         self.labels = labels
         self.secondInputs = secondInputs
+        self.speakers = speakers
     }
 }
 

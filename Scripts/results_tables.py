@@ -9,6 +9,8 @@ Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, pre
        python3 Scripts/results_tables.py kl RUN...               # planar/radial: last epoch's KL(q||p),
                                                                  # runs NAME-s1, NAME-s2 … averaged with NAME
        python3 Scripts/results_tables.py translation RUN_OR_JSON...
+       python3 Scripts/results_tables.py audio RUN_OR_JSON...    # wavenet: test NLL, generated digits
+       python3 Scripts/results_tables.py audio-curve JSON...     # the same, one column per epoch
 A RUN is a run folder (its eval.json is read).
 """
 import json
@@ -106,12 +108,47 @@ def translation(report, name):
     return rows
 
 
+def audio_cells(report):
+    """Test NLL, the training clips' NLL, the share classified as their digit, the Fréchet
+    distance and the silent clips of one `deepgen eval` report of an audio model."""
+    g = report.get("generated") or {}
+    training = report.get("training")
+    accuracy = g.get("conditional_accuracy")
+    return {
+        "test NLL (bits/sample)": f"{report['test']['bits_per_sample']:.4f}",
+        "training clips (bits/sample)": f"{training['bits_per_sample']:.4f}" if training else "–",
+        "classified as their digit": f"{100 * accuracy:.1f}%" if accuracy is not None else "–",
+        "Fréchet distance": f"{g['frechet_distance']:.1f}" if "frechet_distance" in g else "–",
+        f"silent clips (of {g.get('clips', '–')})": str(g["silent_clips"]) if "silent_clips" in g else "–",
+    }
+
+
+def audio(report, name):
+    g = report.get("generated") or {}
+    rows = ["| " + " | ".join([name] + list(audio_cells(report).values())) + " |"]
+    if g.get("accuracy_by_class"):
+        by = ", ".join(f"{k} {100 * v:.0f}%" for k, v in sorted(g["accuracy_by_class"].items()))
+        rows.append(f"<!-- {name}: by class {by}; predicted classes {' '.join(map(str, g['class_histogram']))}; "
+                    f"median RMS {g['median_rms']:.4f} -->")
+    return rows
+
+
+def audio_curve(paths):
+    """One column per report (ordered by epoch), one row per figure."""
+    reports = sorted((load(p) for p in paths), key=lambda r: r.get("epoch") or 0)
+    cells = [audio_cells(r) for r in reports]
+    yield "| epoch | " + " | ".join(str(r.get("epoch", "?")) for r in reports) + " |"
+    yield "| --- " * (len(reports) + 1) + "|"
+    for key in cells[0]:
+        yield f"| {key} | " + " | ".join(c[key] for c in cells) + " |"
+
+
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation", "audio", "audio-curve"):
         sys.exit(__doc__)
     kind = sys.argv[1]
-    if kind == "kl":
-        for line in kl_rows(sys.argv[2:]):
+    if kind in ("kl", "audio-curve"):
+        for line in (kl_rows if kind == "kl" else audio_curve)(sys.argv[2:]):
             print(line)
         return
     for path in sys.argv[2:]:

@@ -43,8 +43,11 @@ let package = Package(
         // The metrics are math on samples and features.
         .target(name: "DeepGenMetrics", dependencies: ["DeepGen"], swiftSettings: optimized),
         // Resources: the bundled feature-extractor classifiers (see Resources/README.md).
-        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics"],
+        .target(name: "DeepGenTraining", dependencies: ["DeepGen", "DeepGenNN", "DeepGenModels", "DeepGenData", "DeepGenOptimizers", "DeepGenMetrics",
+                                                       "CDeepGenMPI"],
                 resources: [.copy("Resources")]),
+        // Open MPI for data-parallel training under `mpirun`, loaded at run time (DeepGen builds and runs without it).
+        .target(name: "CDeepGenMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // The `deepgen` commands, as a library so tests can run them in-process (with a family of their own).
         .target(
             name: "DeepGenCLI",

@@ -35,6 +35,11 @@ public struct Checkpoint {
         try save(to: url, failAfter: nil)
     }
 
+    /// The checkpoint as the bytes of its safetensors file (to send it to another process).
+    public func encoded() throws -> Data {
+        try SafetensorsFile.encode(tensors: tensors, metadata: metadata, file: source)
+    }
+
     /// `save(to:)` with a hook that lets tests fail the write part-way.
     func save(to url: URL, failAfter: ((AtomicFile.Stage) throws -> Void)?) throws {
         let bytes = try SafetensorsFile.encode(tensors: tensors, metadata: metadata, file: url.path)

@@ -36,6 +36,7 @@ struct Resume: ParsableCommand {
     @Option(help: "The run's epochs at a constant rate, when extending (or shortening) it.") var epochs: Int?
     @Option(help: "Kernel threads (default: the run's; bit-identical resumption needs the same count).") var threads: Int?
     @Option(help: "Stop after this many steps with a checkpoint.") var maxSteps: Int?
+    @Flag(help: "Continue data-parallel over the processes of an MPI job (implied under mpirun).") var distributed = false
     /// Whatever else was given: a model name that is not one, or a model's option.
     @Argument(parsing: .allUnrecognized, help: .hidden) var unrecognized: [String] = []
 
@@ -61,17 +62,29 @@ struct Resume: ParsableCommand {
     func run() throws {
         guard let resume else { return }
         prepareProcess(threads: threads)
-        let trainer: Trainer
-        do { trainer = try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs) } catch { throw setupFailure(error) }
-        for note in trainer.notes { print("note: \(note)") }
-        let count = threads ?? trainer.config.threads
-        // A checkpoint written at an epoch's last step continues with the next epoch's first.
-        let state = trainer.loader.state, next = state.step >= trainer.loader.batchesPerEpoch ? (state.epoch + 1, 0) : (state.epoch, state.step)
-        print("resuming \(resume) at epoch \(next.0 + 1), step \(next.1 + 1)")
-        if count != trainer.config.threads {
-            print("warning: the run was trained with \(trainer.config.threads) threads; with \(count) its results are not bit-identical to an uninterrupted run's")
+        let group = try dataParallelGroup(requested: distributed)
+        try withDataParallelGroup(group) {
+            let trainer: Trainer
+            do {
+                let open = { try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs, group: group) }
+                trainer = try group.map { try Trainer.joining($0, scratch: scratchFolder(for: $0), primary: open) } ?? open()
+            } catch { throw setupFailure(error) }
+            let count = threads ?? trainer.config.threads
+            if trainer.isPrimary {
+                for note in trainer.notes { print("note: \(note)") }
+                // A checkpoint written at an epoch's last step continues with the next epoch's first.
+                let state = trainer.loader.state, next = state.step >= trainer.loader.batchesPerEpoch ? (state.epoch + 1, 0) : (state.epoch, state.step)
+                print("resuming \(resume) at epoch \(next.0 + 1), step \(next.1 + 1)\(group.map { " on \($0.size) processes" } ?? "")")
+                if count != trainer.config.threads {
+                    print("warning: the run was trained with \(trainer.config.threads) threads; with \(count) its results are not bit-identical to an uninterrupted run's")
+                }
+                let processes = trainer.checkpointProcesses
+                if processes != (group?.size ?? 1) {
+                    print("warning: the run was trained by \(processes) process\(processes == 1 ? "" : "es"); with \(group?.size ?? 1) its results are not bit-identical to an uninterrupted run's")
+                }
+            }
+            try Parallel.withThreadCount(count) { try train(trainer, maxSteps: maxSteps) }
         }
-        try Parallel.withThreadCount(count) { try train(trainer, maxSteps: maxSteps) }
     }
 }
 
@@ -90,9 +103,31 @@ where Options.Hyperparameters == Family.Hyperparameters {
 
     func run() throws {
         prepareProcess(threads: runOptions.threads)
+        let group = try dataParallelGroup(requested: runOptions.distributed)
+        try withDataParallelGroup(group) {
+            let trainer: Trainer
+            var folder = ""
+            do {
+                if let group {
+                    trainer = try Trainer.joining(group, scratch: scratchFolder(for: group)) { try makeTrainer(group: group, folder: &folder) }
+                } else {
+                    trainer = try makeTrainer(group: nil, folder: &folder)
+                }
+            } catch {
+                throw setupFailure(error)
+            }
+            if trainer.isPrimary {
+                for note in trainer.notes { print("note: \(note)") }
+                print("training \(Self.variant.name) on \(trainer.config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads"
+                      + (group.map { ", \($0.size) processes of \(trainer.config.model.training.batchSize / $0.size) samples each" } ?? "") + ")")
+            }
+            try train(trainer, maxSteps: runOptions.maxSteps)
+        }
+    }
+
+    /// The new run's trainer (rank 0's, in a data-parallel run), and its folder.
+    func makeTrainer(group: MPICommunicator?, folder: inout String) throws -> Trainer {
         let name = Self.variant.name
-        let trainer: Trainer
-        let folder: String
         do {
             var (config, data) = try RunConfig.newRun(
                 Family.self, model: name, data: data.options, seed: training.seed, threads: Parallel.threadCount,
@@ -106,13 +141,8 @@ where Options.Hyperparameters == Family.Hyperparameters {
                 config.command = ["deepgen"] + arguments.dropFirst()
             }
             folder = runOptions.out ?? "runs/\(name)-\(config.data.spec.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: "/", with: "_"))"
-            trainer = try Trainer(newRun: config, data: data, in: URL(fileURLWithPath: folder))
-        } catch {
-            throw setupFailure(error)
+            return try Trainer(newRun: config, data: data, in: URL(fileURLWithPath: folder), group: group)
         }
-        for note in trainer.notes { print("note: \(note)") }
-        print("training \(name) on \(trainer.config.data.spec) into \(folder) (\(trainer.loader.batchesPerEpoch) steps per epoch, \(Parallel.threadCount) threads)")
-        try train(trainer, maxSteps: runOptions.maxSteps)
     }
 }
 
@@ -140,16 +170,18 @@ func setupFailure(_ error: any Error) -> any Error {
 func train(_ trainer: Trainer, maxSteps: Int?) throws {
     trainer.stopAfterSteps = maxSteps
     let outcome: TrainingOutcome
-    do { outcome = try trainer.run(progress: ProgressReporter()) } catch let error as TrainingError {
-        print("error: \(error)")
+    // In a data-parallel run rank 0 speaks for all; the others say only what it cannot know.
+    let rank = trainer.group.map { "rank \($0.rank): " } ?? ""
+    do { outcome = try trainer.run(progress: trainer.isPrimary ? ProgressReporter() : nil) } catch let error as TrainingError {
+        if trainer.isPrimary { print("error: \(error)") } else if case .distributed = error { print("error: \(rank)\(error)") }
         if case .cannotWrite = error { throw ExitCode(3) }
         throw ExitCode(2)
     } catch {
-        print("error: \(error)")
+        print("error: \(rank)\(error)")
         throw ExitCode(1)
     }
-    if case .stopped = outcome, StopRequest.isRequested { throw ExitCode(130) }
-    if outcome == .finished {
+    if case .stopped = outcome, StopRequest.isRequested || trainer.group != nil && trainer.stopAfterSteps == nil { throw ExitCode(130) }
+    if outcome == .finished, trainer.isPrimary {
         print("finished: \(trainer.run.latestCheckpointURL.path), samples in \(trainer.run.samplesURL.path)")
     }
 }

@@ -92,6 +92,8 @@ struct RunArguments: ParsableArguments {
     @Option(help: "Run folder (default runs/<model>-<dataset>).") var out: String?
     @Option(help: "Kernel threads (default: all cores).") var threads: Int?
     @Option(help: "Stop after this many steps with a checkpoint (a smoke test).") var maxSteps: Int?
+    @Flag(help: "Train data-parallel over the processes of an MPI job (implied under mpirun; needs Open MPI). --batch-size is the global batch.")
+    var distributed = false
     @Option(help: "Every this many epochs, log FID and KID (images) or mode coverage (ring8, grid25) to metrics.csv and TensorBoard.")
     var evalEvery: Int?
     @Option(help: "Generated samples and test images --eval-every compares.") var evalCount: Int = 2000

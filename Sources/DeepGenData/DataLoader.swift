@@ -18,6 +18,20 @@ public final class DataLoader: @unchecked Sendable {
     public let prefetch: Bool
     /// The position of the next batch ``next()`` returns; save it to resume a run.
     public private(set) var state: LoaderState
+    /// The part of every batch this loader yields: in a data-parallel run each process takes an
+    /// equal, contiguous share of the same global batch (whose samples and augmentations do not
+    /// depend on the share).
+    public let shard: Shard
+
+    /// Share `index` of `count` equal shares of every batch.
+    public struct Shard: Equatable, Sendable {
+        public let index: Int, count: Int
+        public static let whole = Shard(index: 0, count: 1)
+        public init(index: Int, count: Int) {
+            precondition(count >= 1 && (0..<count).contains(index), "[DataLoader.Shard] share \(index) of \(count)")
+            (self.index, self.count) = (index, count)
+        }
+    }
 
     private let lock = NSLock()
     private var cachedOrder: (seed: UInt64, epoch: Int, order: [Int])?
@@ -30,11 +44,20 @@ public final class DataLoader: @unchecked Sendable {
     ///   - dropLast: skip a final partial batch.
     ///   - prefetch: prepare the next batch in the background.
     ///   - state: where to start: the seed, and the epoch and step to resume at.
+    ///   - shard: the share of every (global) batch to yield; `batchSize` is the global batch's.
     /// - Throws: ``DataError/invalidArgument(_:)`` for a non-positive batch size, an epoch with no
-    ///   batch, or a start position outside the epoch.
+    ///   batch, a start position outside the epoch, or a batch the shares cannot split evenly.
     public init(dataset: any Dataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
-                prefetch: Bool = true, state: LoaderState = LoaderState(seed: 0)) throws {
+                prefetch: Bool = true, state: LoaderState = LoaderState(seed: 0), shard: Shard = .whole) throws {
         guard batchSize > 0 else { throw DataError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        guard batchSize % shard.count == 0 else {
+            throw DataError.invalidArgument("a batch of \(batchSize) does not split evenly over \(shard.count) processes: give a multiple of \(shard.count)")
+        }
+        // A last partial batch could not be split evenly either.
+        guard shard.count == 1 || dropLast else {
+            throw DataError.invalidArgument("a batch shared by \(shard.count) processes needs every batch whole (dropLast)")
+        }
+        self.shard = shard
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -103,7 +126,9 @@ public final class DataLoader: @unchecked Sendable {
     private func batch(seed: UInt64, epoch: Int, step: Int) throws -> Batch {
         precondition(step >= 0 && step < batchesPerEpoch, "[DataLoader.batch] step \(step) outside 0..<\(batchesPerEpoch)")
         let order = self.order(seed: seed, epoch: epoch)
-        let indices = Array(order[step * batchSize ..< min((step + 1) * batchSize, order.count)])
+        let global = order[step * batchSize ..< min((step + 1) * batchSize, order.count)]
+        let share = global.count / shard.count, first = global.startIndex + shard.index * share
+        let indices = Array(order[first ..< first + share])
         let shape = dataset.sampleShape
         let size = shape.reduce(1, *)
         var values = [Float]()

@@ -79,6 +79,18 @@ public enum StopRequest {
         }
     }
 
+    /// Also turns SIGTERM into a stop request: in a data-parallel run, Ctrl-C reaches every rank
+    /// and `mpirun`, which then sends each rank SIGTERM (and SIGKILL a moment later, see
+    /// `--mca odls_base_sigkill_timeout`); the ranks finish the step together and rank 0 writes
+    /// its checkpoint.
+    public static func installForTermination() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGTERM) { _ in StopRequest.flag = 1 }
+    }
+
     /// Requests a stop as Ctrl-C would (for tests and embedding code).
     public static func request() { flag = 1 }
     public static func reset() { flag = 0 }

@@ -41,6 +41,13 @@ public final class Trainer {
     /// Fails writes on purpose, for tests of full disks and permissions: called with each file
     /// before it is written.
     var failWrite: ((URL) throws -> Void)?
+    /// The data-parallel run this trainer is one process of (`mpirun`); `nil` when it trains alone.
+    public let group: MPICommunicator?
+    /// Whether this process writes the run (checkpoints, samples, evaluations): rank 0, or a
+    /// trainer alone. The others train in a scratch folder.
+    public var isPrimary: Bool { (group?.rank ?? 0) == 0 }
+    /// The processes that trained the checkpoint this trainer resumed from (1 for a new run).
+    public private(set) var checkpointProcesses = 1
 
     static let stepKey = CheckpointKey.step
     static let loaderKey = "deepgen.loader"
@@ -51,12 +58,14 @@ public final class Trainer {
     public static let runConfigKey = "deepgen.run_config"
     /// The kernel thread count that wrote the checkpoint.
     public static let threadsKey = "deepgen.threads"
+    /// The processes of the data-parallel run that wrote the checkpoint (absent: one).
+    public static let processesKey = "deepgen.processes"
 
     /// Starts a new run in `runDirectory`; `data`, when given, is the run's data built already
     /// (``RunConfig/newRun(_:model:data:seed:threads:evaluation:customize:)``). A folder that holds
     /// a run is refused unless that run never wrote a checkpoint (it stopped or diverged before
     /// its first), which is then replaced.
-    public convenience init(newRun config: RunConfig, data: RunData? = nil, in runDirectory: URL) throws {
+    public convenience init(newRun config: RunConfig, data: RunData? = nil, in runDirectory: URL, group: MPICommunicator? = nil) throws {
         try config.model.validate(newRun: true)
         let run = RunDirectory(runDirectory)
         let data = try data ?? RunData(for: config.model, options: config.data)
@@ -72,7 +81,7 @@ public final class Trainer {
             throw Self.cannotWrite(run.configURL, error, kept: nil)
         }
         do {
-            try self.init(run: run, config: config, data: data, checkpoint: nil)
+            try self.init(run: run, config: config, data: data, checkpoint: nil, group: group)
         } catch {
             // Nothing was trained: leave no half-made run behind (a later `train` would refuse the folder).
             run.removeUnstartedRun(removeFolder: !folderExisted)
@@ -86,7 +95,7 @@ public final class Trainer {
     /// field). A latest checkpoint that cannot be used gives way to the newest `epoch-NNN` that
     /// can (``notes`` says so). `epochs` replaces the run's constant-rate epochs. Nothing in the
     /// folder changes until the checkpoint has loaded.
-    public convenience init(resuming runDirectory: URL, epochs: Int? = nil) throws {
+    public convenience init(resuming runDirectory: URL, epochs: Int? = nil, group: MPICommunicator? = nil) throws {
         let run = RunDirectory(runDirectory)
         try RunLock.checkFree(run)
         let point = try ResumePoint(run)
@@ -103,7 +112,7 @@ public final class Trainer {
                 throw TrainingError.invalidConfiguration("--epochs \(epochs) would end the run before where it stands (epoch \(at.epoch + 1)\(at.step > 0 ? ", step \(at.step + 1)" : "")); it can be extended, not cut short")
             }
         }
-        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: point.checkpoint)
+        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: point.checkpoint, group: group)
         lastCheckpoint = (point.url, globalStep)
         notes = point.notes
         run.removeStaleTemporaryFiles()
@@ -112,8 +121,20 @@ public final class Trainer {
         }
     }
 
-    private init(run: RunDirectory, config: RunConfig, data: RunData, checkpoint: Checkpoint?) throws {
+    /// A process of a data-parallel run other than rank 0: the run as `state` holds it (rank 0's
+    /// ``stateCheckpoint()``), trained in `scratch`, where nothing is kept.
+    public convenience init(worker group: MPICommunicator, state: Checkpoint, scratch: URL) throws {
+        guard let config = try state.metadataValue(RunConfig.self, forKey: Self.runConfigKey) else {
+            throw TrainingError.distributed("rank 0 sent a state without the run's configuration")
+        }
+        let run = RunDirectory(scratch)
+        do { _ = try run.createForNewRun() } catch { throw Self.cannotWrite(scratch, error, kept: nil) }
+        try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: state, group: group)
+    }
+
+    init(run: RunDirectory, config: RunConfig, data: RunData, checkpoint: Checkpoint?, group: MPICommunicator?) throws {
         self.run = run
+        self.group = group
         self.config = config
         self.data = data
         let train = try data.loadedTrain()
@@ -146,10 +167,19 @@ public final class Trainer {
             let position = try ResumePoint.position(of: checkpoint)
             globalStep = position.step
             loaderState = position.loader
+            checkpointProcesses = (try? checkpoint.metadataValue(Int.self, forKey: Self.processesKey)) ?? 1
             rng = position.rng
         }
-        loader = try DataLoader(dataset: train.dataset, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
-                                prefetch: true, state: loaderState)
+        let shard = group.map { DataLoader.Shard(index: $0.rank, count: $0.size) } ?? .whole
+        do {
+            loader = try DataLoader(dataset: train.dataset, batchSize: config.model.training.batchSize, shuffle: true, dropLast: true,
+                                    prefetch: true, state: loaderState, shard: shard)
+        } catch let error as DataError where shard.count > 1 {
+            throw TrainingError.invalidConfiguration("--batch-size \(config.model.training.batchSize) is the global batch of \(shard.count) processes: \(error)")
+        }
+        if let group {
+            for net in model.networks { net.gradientReducer = GradientAverager(group) }
+        }
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []
         if let schedule = config.evaluation {
@@ -218,7 +248,17 @@ public final class Trainer {
                     lr = stepwise.learningRate(step: globalStep, base: learningRate(epoch: epoch))
                     model.setLearningRate(lr)
                 }
-                let losses = model.trainStep(trainingBatch(batch), using: &rng)
+                var losses: [String: Float]
+                var stopRequested = StopRequest.isRequested
+                if let group {
+                    // Each process draws its own noise from the run's generator and its rank, so
+                    // the run depends only on the seed and the number of processes.
+                    var own = RandomGenerator(seed: SeedMixer.mix(rng.next(), UInt64(group.rank)))
+                    losses = model.trainStep(trainingBatch(batch), using: &own)
+                    (losses, stopRequested) = try agree(on: losses, stop: stopRequested, in: group)
+                } else {
+                    losses = model.trainStep(trainingBatch(batch), using: &rng)
+                }
                 globalStep += 1
                 stepsThisCall += 1
                 if let what = model.networks.lazy.compactMap(\.divergence).first {
@@ -244,8 +284,8 @@ public final class Trainer {
                 progress?.step(epoch: epoch, epochs: totalEpochs, step: batch.step, stepsPerEpoch: stepsPerEpoch, images: batch.count,
                                losses: model.lossNames.prefix(3).compactMap { n in losses[n].map { (n, $0) } })
                 // The run's last step ends its epoch below instead (its epoch file, sample and metrics).
-                if !stepsDone && (StopRequest.isRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false)) {
-                    try saveCheckpoint(epochFile: nil)
+                if !stepsDone && (stopRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false)) {
+                    if isPrimary { try saveCheckpoint(epochFile: nil) }
                     try writing(events.url) { try events.flush() }
                     progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with --resume \(run.url.path)")
                     return .stopped(epoch: epoch, step: batch.step + 1)
@@ -253,6 +293,9 @@ public final class Trainer {
             }
             // Before anything of the epoch is written: an update can overflow with a finite gradient.
             try checkFinite(epoch: epoch)
+            if let group { try verifyReplicas(in: group, epoch: epoch) }
+            // The other processes go on to the next epoch and wait for rank 0 in its first step.
+            guard isPrimary else { continue }
             try writeSamples(epoch: epoch + 1)
             if let evaluator, let schedule = config.evaluation, (epoch + 1) % schedule.every == 0 || epoch + 1 == totalEpochs {
                 try evaluate(evaluator, count: schedule.count, epoch: epoch, progress: progress)
@@ -270,21 +313,28 @@ public final class Trainer {
         return .finished
     }
 
+    /// The mean of every process's losses, and whether any process was asked to stop (Ctrl-C),
+    /// so that all stop after the same step. A NaN on one process becomes every process's.
+    func agree(on losses: [String: Float], stop: Bool, in group: MPICommunicator) throws -> ([String: Float], Bool) {
+        let failure = model.networks.lazy.compactMap(\.reductionFailure).first
+        var values = [stop ? 1 : 0, failure == nil ? 0 : 1] + model.lossNames.map { Double(losses[$0] ?? 0) }
+        do { try group.sum(&values) } catch {
+            throw TrainingError.distributed("rank \(group.rank) lost the other processes of the run at step \(globalStep + 1): \(failure ?? "\(error)")")
+        }
+        if values[1] > 0 {
+            throw TrainingError.distributed("rank \(group.rank): \(failure ?? "another process could not combine its gradients") at step \(globalStep + 1)")
+        }
+        var mean = losses
+        for (i, name) in model.lossNames.enumerated() where losses[name] != nil { mean[name] = Float(values[2 + i] / Double(group.size)) }
+        return (mean, values[0] > 0)
+    }
+
     /// Writes the latest checkpoint (and, at an epoch's end, `epoch-NNN` first), atomically.
     /// - Throws: ``TrainingError/diverged(_:)`` when a weight or optimizer state is not finite
     ///   (nothing is written then), ``TrainingError/cannotWrite(_:)`` when a file cannot be
     ///   written (the previous latest checkpoint is intact).
     public func saveCheckpoint(epochFile: Int?) throws {
-        var c = try model.checkpoint()
-        try checkFinite(c, epoch: epochFile.map { $0 - 1 } ?? loader.state.epoch)
-        try c.setMetadataValue(globalStep, forKey: Self.stepKey)
-        try c.setMetadataValue(loader.state, forKey: Self.loaderKey)
-        // A run counted in steps ends inside its last epoch, which still counts as done.
-        try c.setMetadataValue(epochFile ?? loader.state.epoch, forKey: CheckpointKey.epoch)
-        try c.setMetadataValue(rng, forKey: Self.rngKey)
-        try c.setMetadataValue(config.data, forKey: Self.dataKey)
-        try c.setMetadataValue(config, forKey: Self.runConfigKey)
-        try c.setMetadataValue(Parallel.threadCount, forKey: Self.threadsKey)
+        let c = try stateCheckpoint(epochFile: epochFile)
         // The epoch file first: if the disk fills up, the latest checkpoint is still the previous one.
         var files = [run.latestCheckpointURL]
         if let epochFile { files.insert(run.epochCheckpointURL(epochFile), at: 0) }
@@ -297,6 +347,24 @@ public final class Trainer {
             }
         }
         lastCheckpoint = (run.latestCheckpointURL, globalStep)
+    }
+
+    /// Everything resuming needs: the model's state, the step, the loader's position, the random
+    /// generator and the run's configuration (what a checkpoint file holds).
+    /// - Throws: ``TrainingError/diverged(_:)`` when a weight or optimizer state is not finite.
+    public func stateCheckpoint(epochFile: Int? = nil) throws -> Checkpoint {
+        var c = try model.checkpoint()
+        try checkFinite(c, epoch: epochFile.map { $0 - 1 } ?? loader.state.epoch)
+        try c.setMetadataValue(globalStep, forKey: Self.stepKey)
+        try c.setMetadataValue(loader.state, forKey: Self.loaderKey)
+        // A run counted in steps ends inside its last epoch, which still counts as done.
+        try c.setMetadataValue(epochFile ?? loader.state.epoch, forKey: CheckpointKey.epoch)
+        try c.setMetadataValue(rng, forKey: Self.rngKey)
+        try c.setMetadataValue(config.data, forKey: Self.dataKey)
+        try c.setMetadataValue(config, forKey: Self.runConfigKey)
+        try c.setMetadataValue(Parallel.threadCount, forKey: Self.threadsKey)
+        if let group { try c.setMetadataValue(group.size, forKey: Self.processesKey) }
+        return c
     }
 
     /// Stops with a divergence when a weight, buffer or optimizer state of `checkpoint` (the

@@ -8,6 +8,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case diverged(Divergence)
     /// A file of the run could not be written (a full disk, a permission); what was written before is intact.
     case cannotWrite(String)
+    /// A data-parallel run lost a process or could not start on every one.
+    case distributed(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .invalidConfiguration(let m): return "invalid configuration: \(m)"
         case .diverged(let d): return d.description
         case .cannotWrite(let m): return m
+        case .distributed(let m): return m
         }
     }
 }

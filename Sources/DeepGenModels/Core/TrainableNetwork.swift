@@ -2,6 +2,13 @@ import DeepGen
 import DeepGenNN
 import DeepGenOptimizers
 
+/// Combines the gradients of one network across the processes of a data-parallel run before its
+/// optimizer steps: every process then applies the same update (their mean).
+public protocol GradientReducing: AnyObject {
+    /// Replaces `gradients` (the network's, in its parameter order) by their mean over all processes.
+    func average(_ gradients: inout [Tensor]) throws
+}
+
 /// A network with its own optimizer: the unit a training step updates and a checkpoint stores
 /// (as `<name>.<parameter>` and `optimizer.<name>.<parameter>.<slot>`).
 public final class TrainableNetwork {
@@ -15,6 +22,10 @@ public final class TrainableNetwork {
     /// was: "the gradient of generator.main.0.weight is nan". Its weights are then not usable and
     /// the trainer stops before writing anything.
     public internal(set) var divergence: String?
+    /// Averages this network's gradients across a data-parallel run's processes; `nil` alone.
+    public var gradientReducer: (any GradientReducing)?
+    /// Why the last reduction failed (a rank lost): the trainer stops with it.
+    public internal(set) var reductionFailure: String?
 
     public init(name: String, module: Module, optimizer: any Optimizer) {
         self.name = name
@@ -44,17 +55,27 @@ public final class TrainableNetwork {
 /// `backward()`), so `loss`'s graph cannot be differentiated again.
 @discardableResult
 public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
-    for net in networks { net.divergence = nil }
+    for net in networks { (net.divergence, net.reductionFailure) = (nil, nil) }
     let value = loss.scalar
-    guard value.isFinite else { return value }
+    // In a data-parallel run every process takes part in every reduction, whatever its own loss:
+    // a NaN there spreads to all of them, and all stop together.
+    let reduced = networks.contains { $0.gradientReducer != nil }
+    guard value.isFinite || reduced else { return value }
     let named = networks.map { $0.module.namedParameters(trainableOnly: true) }
     // Released: the graph's saved copies of the weights would otherwise make Adam copy each one.
     let grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true)
     var offset = 0
     for (net, params) in zip(networks, named) {
-        var byName: [String: Tensor] = [:]
-        for (i, (name, _)) in params.enumerated() { byName[name] = grads[offset + i] }
+        var own = Array(grads[offset ..< offset + params.count])
         offset += params.count
+        if let reducer = net.gradientReducer {
+            do { try reducer.average(&own) } catch {
+                net.reductionFailure = "the gradients of \(net.name) could not be combined across processes: \(error)"
+                continue
+            }
+        }
+        var byName: [String: Tensor] = [:]
+        for (i, (name, _)) in params.enumerated() { byName[name] = own[i] }
         net.apply(byName, to: params)
     }
     return value

@@ -1,0 +1,33 @@
+import DeepGenTraining
+import Foundation
+
+/// The processes of a data-parallel run when `deepgen train` runs under `mpirun` (seen from the
+/// launcher's environment) or with `--distributed`; `nil` for a process training alone (also
+/// `mpirun -np 1`).
+func dataParallelGroup(requested: Bool) throws -> MPICommunicator? {
+    guard requested || MPICommunicator.isLaunchedByMPI() else { return nil }
+    if let reason = MPICommunicator.unavailableReason {
+        throw RuntimeError("data-parallel training runs on Open MPI, and \(reason)")
+    }
+    let group: MPICommunicator
+    do { group = try MPICommunicator.world() } catch { throw RuntimeError("cannot start MPI: \(error)") }
+    guard group.size > 1 else { return nil }
+    StopRequest.installForTermination()
+    return group
+}
+
+/// Where a rank other than 0 keeps its throwaway run files; removed when it exits.
+func scratchFolder(for group: MPICommunicator) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("deepgen-rank\(group.rank)-\(ProcessInfo.processInfo.processIdentifier)")
+}
+
+/// Runs `body` as this process's part of `group` (or alone): the other ranks' scratch folders go
+/// afterwards, and MPI is finalized after a normal end (an error exit leaves that to `mpirun`).
+func withDataParallelGroup<T>(_ group: MPICommunicator?, _ body: () throws -> T) throws -> T {
+    guard let group else { return try body() }
+    let scratch = scratchFolder(for: group)
+    defer { if group.rank != 0 { try? FileManager.default.removeItem(at: scratch) } }
+    let result = try body()
+    try? group.finalize()
+    return result
+}

@@ -1,0 +1,33 @@
+import DeepGen
+import DeepGenModels
+
+/// Averages a network's gradients over the ranks of a data-parallel run: every rank copies its
+/// gradients into one flat buffer, the buffer is summed across ranks in one all-reduce, and each
+/// rank scales it by 1/ranks. With each rank's loss the mean over its equal share of the global
+/// batch, the result is the gradient of the mean over the whole batch, as one process computes it.
+final class GradientAverager: GradientReducing {
+    let communicator: MPICommunicator
+    private var buffer: [Float] = []
+
+    init(_ communicator: MPICommunicator) { self.communicator = communicator }
+
+    func average(_ gradients: inout [Tensor]) throws {
+        let total = gradients.reduce(0) { $0 + $1.count }
+        if buffer.count != total { buffer = [Float](repeating: 0, count: total) }
+        var offset = 0
+        buffer.withUnsafeMutableBufferPointer { out in
+            for g in gradients {
+                g.withUnsafeBufferPointer { src in (out.baseAddress! + offset).update(from: src.baseAddress!, count: src.count) }
+                offset += g.count
+            }
+        }
+        try communicator.sum(&buffer)
+        let scale = 1 / Float(communicator.size)
+        offset = 0
+        for i in gradients.indices {
+            let n = gradients[i].count
+            gradients[i] = Tensor(shape: gradients[i].shape, scalars: buffer[offset ..< offset + n].map { $0 * scale })
+            offset += n
+        }
+    }
+}

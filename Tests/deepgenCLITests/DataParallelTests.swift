@@ -1,0 +1,173 @@
+import DeepGen
+import Foundation
+import Testing
+
+let mpirunExecutable: URL? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun", "/opt/homebrew/bin/mpirun"]
+    .map(URL.init(fileURLWithPath:)).first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
+/// `mpirun -np 2 deepgen train …` on this machine: the same weights as one process with the
+/// global batch, exact resumption, a stop that reaches every rank, and a lost rank that ends the
+/// job. Skipped where Open MPI is not installed (`Scripts/test.sh` installs it and sets
+/// DEEPGEN_REQUIRE_MPI=1, which turns the skip into a failure).
+@Suite(.serialized, .enabled(if: mpirunExecutable != nil || ProcessInfo.processInfo.environment["DEEPGEN_REQUIRE_MPI"] == "1",
+                             "Open MPI is not installed (apt-get install openmpi-bin libopenmpi-dev)"))
+struct DataParallelTests {
+    static var mpirun: URL? { mpirunExecutable }
+
+    /// A WaveNet small enough for debug builds, on the procedural tones (no files), one kernel
+    /// thread per process; `--max-steps` stops it mid-epoch with a checkpoint.
+    static let tiny = ["train", "wavenet", "--data", "tones", "--stacks", "1", "--layers-per-stack", "4", "--residual-channels", "8",
+                       "--dilation-channels", "8", "--skip-channels", "16", "--window", "200", "--batch-size", "4", "--threads", "1",
+                       "--total-steps", "1000", "--lr", "0.01"]
+
+    /// `mpirun -np N deepgen ARGS…`, run as root where the tests are (mpirun refuses root otherwise).
+    static func mpi(_ processes: Int, _ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = try #require(mpirun)
+        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", String(processes), CLI.binary.path] + arguments
+        return p
+    }
+
+    static func run(_ p: Process, timeout: Double = 300) throws -> CLI.Result {
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let pid = p.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        watchdog.cancel()
+        return CLI.Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self),
+                          signal: p.terminationReason == .uncaughtSignal ? p.terminationStatus : nil)
+    }
+
+    static func weights(_ run: URL) throws -> [String: [Float]] {
+        try Checkpoint.load(from: run.appendingPathComponent("checkpoints/latest.safetensors")).tensors
+            .filter { $0.key.hasPrefix("wavenet.") }.mapValues(\.scalars)
+    }
+
+    /// After 5 steps, two processes with 2 samples each hold the weights one process with batch
+    /// 4 does, to 1e-5 of each tensor's norm (their sums add in another order; PyTorch's DDP
+    /// test compares the same way); stopping after 3 steps and resuming for 2 more gives the
+    /// two-process run's weights exactly.
+    @Test func twoProcessesTrainAsOneWithTheGlobalBatch() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let one = dir.appendingPathComponent("one"), two = dir.appendingPathComponent("two"), split = dir.appendingPathComponent("split")
+        let alone = try CLI.run(Self.tiny + ["--max-steps", "5", "--out", one.path])
+        #expect(alone.status == 0, "\(alone.output)")
+        let together = try Self.run(Self.mpi(2, Self.tiny + ["--max-steps", "5", "--out", two.path]))
+        #expect(together.status == 0, "\(together.output)")
+        #expect(together.output.contains("2 processes of 2 samples each"), "\(together.output)")
+        let a = try Self.weights(one), b = try Self.weights(two)
+        #expect(a.count == b.count && a.count > 20)
+        for (name, x) in a {
+            let y = try #require(b[name])
+            let difference = zip(x, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+            let norm = y.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(difference <= 1e-5 * max(norm, 1e-12), "\(name): ‖one − two‖ = \(difference), ‖two‖ = \(norm)")
+        }
+        // Only rank 0 wrote: no second run folder, no second progress.
+        #expect(together.output.components(separatedBy: "training wavenet").count == 2, "\(together.output)")
+
+        let first = try Self.run(Self.mpi(2, Self.tiny + ["--max-steps", "3", "--out", split.path]))
+        #expect(first.status == 0, "\(first.output)")
+        let rest = try Self.run(Self.mpi(2, ["train", "--resume", split.path, "--max-steps", "2"]))
+        #expect(rest.status == 0 && rest.output.contains("on 2 processes") && !rest.output.contains("warning"), "\(rest.output)")
+        #expect(try Self.weights(split) == b, "stopping and resuming changed the two-process run")
+        // Resumed by one process: allowed, with a warning that the sums go another way.
+        let single = try CLI.run(["train", "--resume", split.path, "--max-steps", "1"])
+        #expect(single.status == 0 && single.output.contains("trained by 2 processes"), "\(single.output)")
+    }
+
+    /// Ctrl-C at a terminal reaches mpirun (each rank has a process group of its own), which
+    /// sends every rank SIGTERM: they finish the same step, rank 0 writes its checkpoint, and the
+    /// run resumes from it.
+    @Test func ctrlCStopsEveryRankAfterTheSameStep() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let p = try Self.mpi(2, Self.tiny + ["--out", run.path])
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        // mpirun, unlike deepgen, keeps the signal mask it inherits, and a test runner's thread
+        // blocks SIGINT: unblocked here, as in a shell, so that mpirun hears the interrupt.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !fileExists(run.appendingPathComponent("metrics.csv")) && Date() < deadline { usleep(50_000) }
+        usleep(1_500_000)
+        p.interrupt()
+        let stopDeadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < stopDeadline { usleep(50_000) }
+        // A job that ignores Ctrl-C must fail the test, not hang it.
+        if p.isRunning { p.interrupt() }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(output.contains("stopped at epoch 1"), "\(output)")
+        #expect(fileExists(run.appendingPathComponent("checkpoints/latest.safetensors")), "\(output)")
+        let resumed = try Self.run(Self.mpi(2, ["train", "--resume", run.path, "--max-steps", "1"]))
+        #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
+    }
+
+    /// A rank that dies (SIGKILL) ends the whole job, with mpirun's message, instead of leaving
+    /// the other waiting in its all-reduce.
+    @Test func aLostRankEndsTheJob() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run"), temporary = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let p = try Self.mpi(2, Self.tiny + ["--out", run.path])
+        // Rank 1's scratch folder, deepgen-rank1-PID, names its process.
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary.path]) { $1 }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        var rank1: Int32?
+        while rank1 == nil && Date() < deadline {
+            rank1 = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path))?
+                .first { $0.hasPrefix("deepgen-rank1-") }.flatMap { Int32($0.dropFirst("deepgen-rank1-".count)) }
+            usleep(50_000)
+        }
+        let victim = try #require(rank1, "rank 1 never started")
+        usleep(1_000_000)
+        kill(victim, SIGKILL)
+        let killed = Date()
+        while p.isRunning && Date().timeIntervalSince(killed) < 60 { usleep(50_000) }
+        let ended = !p.isRunning
+        if p.isRunning { p.terminate() }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(ended, "the job went on for a minute without rank 1: \(output)")
+        #expect(p.terminationStatus != 0, "\(output)")
+        #expect(output.contains("signal 9") || output.contains("Killed"), "\(output)")
+    }
+
+    /// A global batch the processes cannot share evenly, and a missing MPI library, are refused
+    /// before anything is trained.
+    @Test func badSetupsAreRefused() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var odd = Self.tiny
+        odd[odd.firstIndex(of: "--batch-size")! + 1] = "3"
+        let r = try Self.run(Self.mpi(2, odd + ["--out", dir.appendingPathComponent("odd").path]))
+        #expect(r.status != 0 && r.output.contains("--batch-size 3") && r.output.contains("2 processes"), "\(r.output)")
+        #expect(!fileExists(dir.appendingPathComponent("odd/checkpoints")))
+
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = Self.tiny + ["--distributed", "--out", dir.appendingPathComponent("nompi").path]
+        p.environment = ProcessInfo.processInfo.environment.merging(["DEEPGEN_MPI_LIBRARY": "/nonexistent/libmpi.so.40"]) { $1 }
+        let missing = try Self.run(p, timeout: 60)
+        #expect(missing.status != 0 && missing.output.contains("Open MPI") && missing.output.contains("/nonexistent/libmpi.so.40"), "\(missing.output)")
+    }
+}

@@ -5,6 +5,8 @@
 #     evaluation tests read;
 #   - libsndfile and libsamplerate (DeepGen loads them at run time for audio data; the -dev
 #     packages also let the build check its declarations against their headers);
+#   - Open MPI (`mpirun`, and libmpi loaded at run time for data-parallel training; the -dev
+#     package lets the build check its declarations), which the `mpirun -np 2` tests use;
 #   - python3 with safetensors, numpy and tensorboard, with which the interop tests check that
 #     Python reads DeepGen's files (without them those tests are skipped, saying why).
 # PngSuite and every other fixture are in the repository. After the unit tests it checks the
@@ -12,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="dataset-fashion-mnist libsndfile1-dev libsamplerate0-dev"
+packages="dataset-fashion-mnist libsndfile1-dev libsamplerate0-dev openmpi-bin libopenmpi-dev"
 missing=""
 for package in $packages; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
@@ -28,6 +30,8 @@ fi
 # The audio tests skip where libsndfile or libsamplerate cannot be loaded; here they were just
 # installed, so their absence must fail the tests instead.
 export DEEPGEN_REQUIRE_AUDIO=1
+# Likewise the `mpirun -np 2` tests, which skip where Open MPI is missing.
+export DEEPGEN_REQUIRE_MPI=1
 
 modules="safetensors numpy tensorboard"
 if ! python3 -c "import ${modules// /, }" 2>/dev/null; then

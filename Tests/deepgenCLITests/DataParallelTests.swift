@@ -2,6 +2,25 @@ import DeepGen
 import Foundation
 import Testing
 
+/// Whether this process may make network namespaces (root with CAP_NET_ADMIN), which the
+/// two-machine test needs.
+let networkNamespacesWork: Bool = {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip") else { return false }
+    let name = "dgprobe\(getpid())"
+    func ip(_ arguments: [String]) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+    guard ip(["netns", "add", name]) else { return false }
+    return ip(["netns", "del", name])
+}()
+
 let mpirunExecutable: URL? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun", "/opt/homebrew/bin/mpirun"]
     .map(URL.init(fileURLWithPath:)).first { FileManager.default.isExecutableFile(atPath: $0.path) }
 
@@ -48,9 +67,21 @@ struct DataParallelTests {
             .filter { $0.key.hasPrefix("wavenet.") }.mapValues(\.scalars)
     }
 
+    /// The runs' WaveNet weights agree to 1e-5 of each tensor's norm (their sums add in another
+    /// order; PyTorch's DDP test compares the same way).
+    static func expectSameWeights(_ one: URL, _ two: URL) throws {
+        let a = try weights(one), b = try weights(two)
+        #expect(a.count == b.count && a.count > 20)
+        for (name, x) in a {
+            let y = try #require(b[name])
+            let difference = zip(x, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+            let norm = y.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(difference <= 1e-5 * max(norm, 1e-12), "\(name): ‖one − two‖ = \(difference), ‖two‖ = \(norm)")
+        }
+    }
+
     /// After 5 steps, two processes with 2 samples each hold the weights one process with batch
-    /// 4 does, to 1e-5 of each tensor's norm (their sums add in another order; PyTorch's DDP
-    /// test compares the same way); stopping after 3 steps and resuming for 2 more gives the
+    /// 4 does; stopping after 3 steps and resuming for 2 more gives the
     /// two-process run's weights exactly.
     @Test func twoProcessesTrainAsOneWithTheGlobalBatch() throws {
         let dir = scratch()
@@ -61,14 +92,7 @@ struct DataParallelTests {
         let together = try Self.run(Self.mpi(2, Self.tiny + ["--max-steps", "5", "--out", two.path]))
         #expect(together.status == 0, "\(together.output)")
         #expect(together.output.contains("2 processes of 2 samples each"), "\(together.output)")
-        let a = try Self.weights(one), b = try Self.weights(two)
-        #expect(a.count == b.count && a.count > 20)
-        for (name, x) in a {
-            let y = try #require(b[name])
-            let difference = zip(x, y).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
-            let norm = y.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            #expect(difference <= 1e-5 * max(norm, 1e-12), "\(name): ‖one − two‖ = \(difference), ‖two‖ = \(norm)")
-        }
+        try Self.expectSameWeights(one, two)
         // Only rank 0 wrote: no second run folder, no second progress.
         #expect(together.output.components(separatedBy: "training wavenet").count == 2, "\(together.output)")
 
@@ -76,10 +100,30 @@ struct DataParallelTests {
         #expect(first.status == 0, "\(first.output)")
         let rest = try Self.run(Self.mpi(2, ["train", "--resume", split.path, "--max-steps", "2"]))
         #expect(rest.status == 0 && rest.output.contains("on 2 processes") && !rest.output.contains("warning"), "\(rest.output)")
-        #expect(try Self.weights(split) == b, "stopping and resuming changed the two-process run")
+        #expect(try Self.weights(split) == Self.weights(two), "stopping and resuming changed the two-process run")
         // Resumed by one process: allowed, with a warning that the sums go another way.
         let single = try CLI.run(["train", "--resume", split.path, "--max-steps", "1"])
         #expect(single.status == 0 && single.output.contains("trained by 2 processes"), "\(single.output)")
+    }
+
+    /// Two "machines": ranks in two network namespaces joined by a veth pair, launched through an
+    /// ssh stand-in and talking TCP only (`Scripts/mpi_two_machines.sh`), train as one process
+    /// with the global batch does. Needs root's network namespaces; skipped without them.
+    @Test(.enabled(if: networkNamespacesWork, "network namespaces need root with CAP_NET_ADMIN"))
+    func twoMachinesOverTCPTrainAsOne() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let one = dir.appendingPathComponent("one"), two = dir.appendingPathComponent("two")
+        let alone = try CLI.run(Self.tiny + ["--max-steps", "5", "--out", one.path])
+        #expect(alone.status == 0, "\(alone.output)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/mpi_two_machines.sh")
+        let p = Process()
+        p.executableURL = script
+        p.arguments = [CLI.binary.path] + Self.tiny + ["--max-steps", "5", "--out", two.path]
+        let r = try Self.run(p)
+        #expect(r.status == 0 && r.output.contains("launched on 10.77.0.2 in network namespace"), "\(r.output)")
+        try Self.expectSameWeights(one, two)
     }
 
     /// Ctrl-C at a terminal reaches mpirun (each rank has a process group of its own), which

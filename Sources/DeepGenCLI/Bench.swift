@@ -26,6 +26,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Training steps before timing starts.") var warmupSteps: Int = 5
     @Option(help: "Seconds of timed training (whole steps; at least one).") var seconds: Double = 10
     @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
+    @Flag(help: "Measure data-parallel training over the processes of an MPI job (implied under mpirun): the batch is shared, images/s and peak RSS are the job's.")
+    var distributed = false
 
     func validate() throws {
         if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
@@ -35,24 +37,34 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         Parallel.threadCount = threads
+        let group = try dataParallelGroup(requested: distributed)
         let result: TrainingBenchmarkResult
-        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds) } catch { throw RuntimeError("\(error)") }
-        try report(result, json: json)
+        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds, group: group) } catch { throw RuntimeError("\(error)") }
+        // The job's memory is every process's: their peak RSS summed.
+        var peak = [peakResidentMegabytes()]
+        if let group { try group.sum(&peak) }
+        if group?.rank ?? 0 == 0 { try report(result, json: json, peakMB: peak[0]) }
+        try? group?.finalize()
     }
 }
 
-/// Prints a benchmark's result with the process's peak memory, and with `json` one JSON line.
-func report(_ result: TrainingBenchmarkResult, json: Bool, unit: String = "images/s") throws {
+/// This process's peak resident memory in MB.
+func peakResidentMegabytes() -> Double {
     var usage = rusage()
     #if os(Linux)
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-    let peakMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
     #else
     getrusage(RUSAGE_SELF, &usage)
-    let peakMB = Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
+    return Double(usage.ru_maxrss) / (1024 * 1024)  // bytes on macOS
     #endif
-    print("\(result.model): " + String(format: "%.1f %@ (batch %d, %d threads, %d steps in %.1f s), peak RSS %.0f MB",
-                                       result.imagesPerSecond, unit, result.batch, result.threads, result.steps, result.seconds, peakMB))
+}
+
+/// Prints a benchmark's result with the process's peak memory, and with `json` one JSON line.
+func report(_ result: TrainingBenchmarkResult, json: Bool, unit: String = "images/s", peakMB: Double = peakResidentMegabytes()) throws {
+    let processes = result.processes > 1 ? String(format: " × %d processes", result.processes) : ""
+    print("\(result.model): " + String(format: "%.1f %@ (batch %d, %d threads%@, %d steps in %.1f s), peak RSS %.0f MB",
+                                       result.imagesPerSecond, unit, result.batch, result.threads, processes, result.steps, result.seconds, peakMB))
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -87,9 +87,12 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
     public var steps: Int
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Processes of a data-parallel measurement (`mpirun`), each with `threads` threads and an
+    /// equal share of `batch`; 1 alone.
+    public var processes = 1
 
     enum CodingKeys: String, CodingKey {
-        case framework, model, batch, threads, steps, seconds
+        case framework, model, batch, threads, steps, seconds, processes
         case imagesPerSecond = "images_per_second"
     }
 }
@@ -97,13 +100,22 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
 extension TrainingWorkload {
     /// Builds the model, runs `warmupSteps` training steps, then steps until `seconds` have
     /// passed; images/s counts one batch per step (one batch of each domain for CycleGAN; one
-    /// critic step for WGAN-GP, whose generator steps every fifth, as in training).
-    public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0) throws -> TrainingBenchmarkResult {
+    /// critic step for WGAN-GP, whose generator steps every fifth, as in training). With `group`
+    /// (under `mpirun`) every process trains on its share of the batch with its gradients averaged
+    /// as `deepgen train` does, all take the same number of steps, and images/s counts whole batches.
+    public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0, group: MPICommunicator? = nil) throws -> TrainingBenchmarkResult {
         let config = try self.config()
         let model = try makeModel(config)
-        var rng = RandomGenerator(seed: seed)
+        var rng = RandomGenerator(seed: group.map { SeedMixer.mix(seed, UInt64($0.rank)) } ?? seed)
         let range: (Float, Float) = config.data.range == .zeroToOne ? (0, 1) : (-1, 1)
-        let batchSize = config.training.batchSize
+        let processes = group?.size ?? 1
+        guard config.training.batchSize % processes == 0 else {
+            throw TrainingError.invalidConfiguration("the \(rawValue) benchmark's batch of \(config.training.batchSize) does not split evenly over \(processes) processes")
+        }
+        if let group {
+            for net in model.networks { net.gradientReducer = GradientAverager(group) }
+        }
+        let batchSize = config.training.batchSize / processes
         let shape = [batchSize] + config.sampleShape
         // A small fixed pool of batches, cycled.
         let batches = (0..<4).map { _ in
@@ -127,12 +139,22 @@ extension TrainingWorkload {
         let start = DispatchTime.now().uptimeNanoseconds
         var timed = 0
         var elapsed = 0.0
+        var more = true
         repeat {
             try trainOne()
             timed += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
-        return TrainingBenchmarkResult(model: rawValue, batch: batchSize, threads: Parallel.threadCount, steps: timed,
-                                       seconds: elapsed, imagesPerSecond: Double(timed * batchSize) / elapsed)
+            more = elapsed < seconds
+            if let group {
+                // Every process takes as many steps as the slowest wants (their all-reduces pair up).
+                var wants: [Int32] = [more ? 1 : 0]
+                try group.maximum(&wants)
+                more = wants[0] != 0
+            }
+        } while more
+        var result = TrainingBenchmarkResult(model: rawValue, batch: batchSize * processes, threads: Parallel.threadCount, steps: timed,
+                                             seconds: elapsed, imagesPerSecond: Double(timed * batchSize * processes) / elapsed)
+        result.processes = processes
+        return result
     }
 }

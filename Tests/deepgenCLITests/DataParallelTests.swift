@@ -196,6 +196,18 @@ struct DataParallelTests {
         #expect(output.contains("signal 9") || output.contains("Killed"), "\(output)")
     }
 
+    /// `deepgen bench train` under mpirun measures the job: the whole batch, both processes'
+    /// memory, one report (rank 0's).
+    @Test func benchmarkMeasuresTheJob() throws {
+        let r = try Self.run(Self.mpi(2, ["bench", "train", "mlp-vae", "--seconds", "0.3", "--warmup-steps", "1", "--threads", "1", "--json"]))
+        #expect(r.status == 0, "\(r.output)")
+        let lines = r.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(lines.count == 1, "\(r.output)")
+        let json = try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any]
+        #expect(json?["processes"] as? Int == 2 && json?["batch"] as? Int == 128 && (json?["images_per_second"] as? Double ?? 0) > 0, "\(r.output)")
+        #expect(r.output.contains("1 threads × 2 processes"), "\(r.output)")
+    }
+
     /// A global batch the processes cannot share evenly, and a missing MPI library, are refused
     /// before anything is trained.
     @Test func badSetupsAreRefused() throws {

@@ -38,10 +38,11 @@ public struct AudioLikelihood: Codable, Equatable, Sendable {
             }
             var speaker: Int?
             if let speakers = model.speakerNames {
-                guard let s = clip.speaker, s < speakers.count else {
-                    throw TrainingError.invalidConfiguration("\(clip.name) has no speaker of the \(speakers.count) the model was trained on")
+                // By name: another folder may number its speakers otherwise.
+                guard let s = clip.speaker, let names = data.speakerNames, names.indices.contains(s), let index = speakers.firstIndex(of: names[s]) else {
+                    throw TrainingError.invalidConfiguration("\(clip.name) has no speaker of the \(speakers.count) the model was trained on (\(speakers.joined(separator: ", ")))")
                 }
-                speaker = s
+                speaker = index
             }
             nats += model.negativeLogLikelihood(clip.clip.samples, label: model.conditioningClasses == nil ? nil : clip.label, speaker: speaker)
             samples += clip.clip.samples.count

@@ -133,6 +133,10 @@ int dg_mpi_init(int *rank, int *size, char *err, size_t err_len) {
     if (!initialized) {
         int already = 0, provided = 0, code;
         mpi.Initialized(&already);
+        // Waiting ranks yield the core instead of spinning (unless the user chose): in a
+        // data-parallel run they wait while rank 0 writes samples and checkpoints, perhaps on the
+        // same cores. Read by Open MPI when it initializes.
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
         if (!already && (code = mpi.Init_thread(NULL, NULL, DG_MPI_THREAD_FUNNELED, &provided)) != DG_MPI_SUCCESS) {
             return failed(code, "MPI_Init_thread", err, err_len);
         }

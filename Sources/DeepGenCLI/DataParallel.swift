@@ -1,3 +1,4 @@
+import ArgumentParser
 import DeepGenTraining
 import Foundation
 
@@ -11,7 +12,11 @@ func dataParallelGroup(requested: Bool) throws -> MPICommunicator? {
     }
     let group: MPICommunicator
     do { group = try MPICommunicator.world() } catch { throw RuntimeError("cannot start MPI: \(error)") }
-    guard group.size > 1 else { return nil }
+    // `mpirun -np 1`: one process trains alone; MPI is finalized so that mpirun sees a clean exit.
+    guard group.size > 1 else {
+        try? group.finalize()
+        return nil
+    }
     StopRequest.installForTermination()
     return group
 }
@@ -22,12 +27,21 @@ func scratchFolder(for group: MPICommunicator) -> URL {
 }
 
 /// Runs `body` as this process's part of `group` (or alone): the other ranks' scratch folders go
-/// afterwards, and MPI is finalized after a normal end (an error exit leaves that to `mpirun`).
+/// afterwards. After a normal end or a stop (Ctrl-C, exit status 130), every process waits for
+/// the others (rank 0 may still be writing its checkpoint: mpirun would kill it when another
+/// exits first) and MPI is finalized; after an error the exit is left to mpirun.
 func withDataParallelGroup<T>(_ group: MPICommunicator?, _ body: () throws -> T) throws -> T {
     guard let group else { return try body() }
     let scratch = scratchFolder(for: group)
     defer { if group.rank != 0 { try? FileManager.default.removeItem(at: scratch) } }
-    let result = try body()
-    try? group.finalize()
-    return result
+    do {
+        let result = try body()
+        try? group.barrier()
+        try? group.finalize()
+        return result
+    } catch let code as ExitCode where code == ExitCode(130) {
+        try? group.barrier()
+        try? group.finalize()
+        throw code
+    }
 }

@@ -173,7 +173,8 @@ func train(_ trainer: Trainer, maxSteps: Int?) throws {
     // In a data-parallel run rank 0 speaks for all; the others say only what it cannot know.
     let rank = trainer.group.map { "rank \($0.rank): " } ?? ""
     do { outcome = try trainer.run(progress: trainer.isPrimary ? ProgressReporter() : nil) } catch let error as TrainingError {
-        if trainer.isPrimary { print("error: \(error)") } else if case .distributed = error { print("error: \(rank)\(error)") }
+        // A divergence reaches every process alike: rank 0 reports it. Anything else may be this process's own.
+        if trainer.isPrimary { print("error: \(error)") } else if case .diverged = error {} else { print("error: \(rank)\(error)") }
         if case .cannotWrite = error { throw ExitCode(3) }
         throw ExitCode(2)
     } catch {

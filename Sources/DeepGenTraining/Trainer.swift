@@ -151,13 +151,14 @@ public final class Trainer {
         if let rate = made.sampleRate, found.sampleRate != rate {
             throw TrainingError.invalidConfiguration("\(config.data.spec) gives audio at \(found.sampleRate.map { "\($0) Hz" } ?? "no sample rate"); the model was trained at \(rate) Hz")
         }
-        if let speakers = made.speakerNames, found.speakerNames != speakers {
-            throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its speakers are not the \(speakers.count) the model was trained on (\(speakers.prefix(4).joined(separator: ", "))\(speakers.count > 4 ? ", …" : ""))")
-        }
         if let vocabulary = made.vocabulary, found.vocabulary != vocabulary {
             throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its characters are not the \(vocabulary.unicodeScalars.count) the model was trained on (ids would mean other characters)")
         }
         model = try makeModel(config.model)
+        // Speakers index a table of a model conditioned on them: they must mean the same people.
+        if (model as? AudioGenerating)?.speakerNames != nil, let speakers = made.speakerNames, found.speakerNames != speakers {
+            throw TrainingError.invalidConfiguration("\(config.data.spec) has changed: its speakers are not the \(speakers.count) the model was trained on (\(speakers.prefix(4).joined(separator: ", "))\(speakers.count > 4 ? ", …" : ""))")
+        }
         try model.prepare(trainingData: train.dataset)
         let seed = config.model.training.seed
         rng = RandomGenerator(seed: SeedMixer.mix(seed, 0x7124_1A))
@@ -182,7 +183,8 @@ public final class Trainer {
         }
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []
-        if let schedule = config.evaluation {
+        // Only rank 0 evaluates: the others need not reach the extractor's files.
+        if let schedule = config.evaluation, (group?.rank ?? 0) == 0 {
             guard schedule.every >= 1, schedule.count >= 2 else {
                 throw TrainingError.invalidConfiguration("evaluation every \(schedule.every) epochs on \(schedule.count) samples: both must be positive (count at least 2)")
             }
@@ -249,15 +251,19 @@ public final class Trainer {
                     model.setLearningRate(lr)
                 }
                 var losses: [String: Float]
-                var stopRequested = StopRequest.isRequested
+                var stopRequested: Bool
                 if let group {
                     // Each process draws its own noise from the run's generator and its rank, so
                     // the run depends only on the seed and the number of processes.
                     var own = RandomGenerator(seed: SeedMixer.mix(rng.next(), UInt64(group.rank)))
                     losses = model.trainStep(trainingBatch(batch), using: &own)
-                    (losses, stopRequested) = try agree(on: losses, stop: stopRequested, in: group)
+                    (losses, stopRequested) = try agree(on: losses, stop: StopRequest.isRequested, in: group)
+                    // Data-dependent initializations (ActNorm's first batch) saw each process's share:
+                    // after a run's first step every process takes rank 0's state.
+                    if globalStep == 0 { try adoptPrimaryState(in: group) }
                 } else {
                     losses = model.trainStep(trainingBatch(batch), using: &rng)
+                    stopRequested = StopRequest.isRequested
                 }
                 globalStep += 1
                 stepsThisCall += 1
@@ -270,7 +276,7 @@ public final class Trainer {
                         throw diverged("\(name) is \(v)\(source)", epoch: epoch)
                     }
                 }
-                windowImages += batch.count
+                windowImages += batch.count * (group?.size ?? 1)
                 let elapsed = Date().timeIntervalSince(windowStart)
                 if elapsed >= 1 { rate = Float(Double(windowImages) / elapsed); windowImages = 0; windowStart = Date() }
                 var row = losses

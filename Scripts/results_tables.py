@@ -11,11 +11,14 @@ Usage: python3 Scripts/results_tables.py images RUN_OR_JSON...   # FID, KID, pre
        python3 Scripts/results_tables.py translation RUN_OR_JSON...
        python3 Scripts/results_tables.py audio RUN_OR_JSON...    # wavenet: test NLL, generated digits
        python3 Scripts/results_tables.py audio-curve JSON...     # the same, one column per epoch
+       python3 Scripts/results_tables.py epoch-times RUN         # each epoch's wall time, from the
+                                                                 # run's TensorBoard events (needs tensorboard)
 A RUN is a run folder (its eval.json is read).
 """
 import json
 import os
 import re
+import statistics
 import sys
 
 
@@ -143,12 +146,43 @@ def audio_curve(paths):
         yield f"| {key} | " + " | ".join(c[key] for c in cells) + " |"
 
 
+def epoch_times(run):
+    """Each epoch's wall time (its steps and its end: preview, test metrics, checkpoint), from the
+    wall times of the learning-rate scalar TensorBoard gets every step, and their median."""
+    import glob
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    times, epochs = {}, {}
+    with open(os.path.join(run, "metrics.csv")) as f:
+        for line in list(f)[1:]:
+            step, epoch = line.split(",")[:2]
+            epochs[int(step)] = int(epoch)
+    for path in sorted(glob.glob(os.path.join(run, "events.out.tfevents.*"))):
+        for e in EventFileLoader(path).Load():
+            for v in (e.summary.value if e.HasField("summary") else []):
+                if v.tag == "learning_rate":
+                    times[e.step] = e.wall_time
+    last = {}
+    for step in sorted(times):
+        last[epochs.get(step, 0)] = times[step]
+    start = times[min(times)]
+    durations = []
+    for epoch in sorted(last):
+        durations.append(last[epoch] - start)
+        start = last[epoch]
+        yield f"epoch {epoch + 1}: {durations[-1]:.0f} s"
+    yield f"median {statistics.median(durations):.0f} s, total {sum(durations) / 60:.1f} min"
+
+
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation", "audio", "audio-curve"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("images", "nll", "modes", "flows", "kl", "translation", "audio", "audio-curve", "epoch-times"):
         sys.exit(__doc__)
     kind = sys.argv[1]
     if kind in ("kl", "audio-curve"):
         for line in (kl_rows if kind == "kl" else audio_curve)(sys.argv[2:]):
+            print(line)
+        return
+    if kind == "epoch-times":
+        for line in epoch_times(sys.argv[2]):
             print(line)
         return
     for path in sys.argv[2:]:

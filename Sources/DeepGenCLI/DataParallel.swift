@@ -34,14 +34,16 @@ func withDataParallelGroup<T>(_ group: MPICommunicator?, _ body: () throws -> T)
     guard let group else { return try body() }
     let scratch = scratchFolder(for: group)
     defer { if group.rank != 0 { try? FileManager.default.removeItem(at: scratch) } }
+    func leave() {
+        try? group.barrier()
+        try? group.finalize()
+    }
     do {
         let result = try body()
-        try? group.barrier()
-        try? group.finalize()
+        leave()
         return result
     } catch let code as ExitCode where code == ExitCode(130) {
-        try? group.barrier()
-        try? group.finalize()
+        leave()
         throw code
     }
 }

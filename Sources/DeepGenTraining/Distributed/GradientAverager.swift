@@ -22,11 +22,13 @@ final class GradientAverager: GradientReducing {
             }
         }
         try communicator.sum(&buffer)
+        // One pass scales the whole sum; each tensor then takes its slice with a plain copy.
         let scale = 1 / Float(communicator.size)
+        buffer.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= scale } }
         offset = 0
         for i in gradients.indices {
             let n = gradients[i].count
-            gradients[i] = Tensor(shape: gradients[i].shape, scalars: buffer[offset ..< offset + n].map { $0 * scale })
+            gradients[i] = Tensor(shape: gradients[i].shape, scalars: Array(buffer[offset ..< offset + n]))
             offset += n
         }
     }

@@ -63,11 +63,18 @@ public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
     guard value.isFinite || reduced else { return value }
     let named = networks.map { $0.module.namedParameters(trainableOnly: true) }
     // Released: the graph's saved copies of the weights would otherwise make Adam copy each one.
-    let grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true)
-    var offset = 0
-    for (net, params) in zip(networks, named) {
-        var own = Array(grads[offset ..< offset + params.count])
-        offset += params.count
+    var grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true)
+    // Each network's gradients moved into their own list (none left behind in `grads`), so that a
+    // reducer can overwrite them in place.
+    var perNetwork: [[Tensor]] = []
+    for params in named.reversed() {
+        perNetwork.append(Array(grads.suffix(params.count)))
+        grads.removeLast(params.count)
+    }
+    perNetwork.reverse()
+    for (k, (net, params)) in zip(networks, named).enumerated() {
+        var own = perNetwork[k]
+        perNetwork[k] = []
         if let reducer = net.gradientReducer {
             do { try reducer.average(&own) } catch {
                 net.reductionFailure = "the gradients of \(net.name) could not be combined across processes: \(error)"

@@ -22,14 +22,18 @@ final class GradientAverager: GradientReducing {
             }
         }
         try communicator.sum(&buffer)
-        // One pass scales the whole sum; each tensor then takes its slice with a plain copy.
+        // The mean is written back into each gradient's own storage (the trainer hands over the
+        // only reference: no allocation).
         let scale = 1 / Float(communicator.size)
-        buffer.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= scale } }
         offset = 0
-        for i in gradients.indices {
-            let n = gradients[i].count
-            gradients[i] = Tensor(shape: gradients[i].shape, scalars: Array(buffer[offset ..< offset + n]))
-            offset += n
+        buffer.withUnsafeBufferPointer { sum in
+            for i in gradients.indices {
+                let source = sum.baseAddress! + offset
+                offset += gradients[i].count
+                gradients[i].withUnsafeMutableBufferPointer { g in
+                    for j in g.indices { g[j] = source[j] * scale }
+                }
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ struct BenchTrain: ParsableCommand {
 
     @Argument(help: "The workload: \(TrainingWorkload.allCases.map(\.rawValue).joined(separator: ", ")).") var model: TrainingWorkload
     @Option(help: "Kernel threads.") var threads: Int = 1
+    @Option(help: "The batch (shared by the processes of an MPI job); the model's own by default.") var batchSize: Int?
     @Option(help: "Training steps before timing starts.") var warmupSteps: Int = 5
     @Option(help: "Seconds of timed training (whole steps; at least one).") var seconds: Double = 10
     @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
@@ -31,6 +32,7 @@ struct BenchTrain: ParsableCommand {
 
     func validate() throws {
         if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
+        if let batchSize, !(1...65536).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 65,536, got \(batchSize)") }
         if !(0...100_000).contains(warmupSteps) { throw ValidationError("--warmup-steps must be between 0 and 100,000, got \(warmupSteps)") }
         if !(seconds > 0 && seconds <= 3600) { throw ValidationError("--seconds must be positive and at most 3600, got \(seconds)") }
     }
@@ -38,11 +40,12 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         let group = try dataParallelGroup(requested: distributed)
-        let result: TrainingBenchmarkResult
-        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds, group: group) } catch { throw RuntimeError("\(error)") }
+        var result: TrainingBenchmarkResult
+        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds, batchSize: batchSize, group: group) } catch { throw RuntimeError("\(error)") }
         // The job's memory is every process's: their peak RSS summed.
         var peak = [peakResidentMegabytes()]
         if let group { try group.sum(&peak) }
+        result.peakRSSMegabytes = peak[0]
         if group?.rank ?? 0 == 0 { try report(result, json: json, peakMB: peak[0]) }
         try? group?.finalize()
     }

@@ -43,8 +43,15 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
     }
 
     /// The model configuration `deepgen train` would use on 28×28 Fashion-MNIST (on 2-D points
-    /// for a model of points only, and for `realnvp-2d`), with the benchmark's batch size.
-    public func config() throws -> ModelConfig {
+    /// for a model of points only, and for `realnvp-2d`), with the benchmark's batch size unless
+    /// `batchSize` is given.
+    public func config(batchSize override: Int? = nil) throws -> ModelConfig {
+        var c = try standardConfig()
+        if let override { c.training.batchSize = override }
+        return c
+    }
+
+    private func standardConfig() throws -> ModelConfig {
         let (name, batchSize) = model
         let family = try ModelFamilies.requireFamily(named: name)
         let needs = family.dataNeeds(name)
@@ -90,10 +97,13 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
     /// Processes of a data-parallel measurement (`mpirun`), each with `threads` threads and an
     /// equal share of `batch`; 1 alone.
     public var processes = 1
+    /// The job's peak resident memory (every process's summed), when the caller measured it.
+    public var peakRSSMegabytes: Double?
 
     enum CodingKeys: String, CodingKey {
         case framework, model, batch, threads, steps, seconds, processes
         case imagesPerSecond = "images_per_second"
+        case peakRSSMegabytes = "peak_rss_mb"
     }
 }
 
@@ -103,8 +113,9 @@ extension TrainingWorkload {
     /// critic step for WGAN-GP, whose generator steps every fifth, as in training). With `group`
     /// (under `mpirun`) every process trains on its share of the batch with its gradients averaged
     /// as `deepgen train` does, all take the same number of steps, and images/s counts whole batches.
-    public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0, group: MPICommunicator? = nil) throws -> TrainingBenchmarkResult {
-        let config = try self.config()
+    public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0, batchSize: Int? = nil,
+                        group: MPICommunicator? = nil) throws -> TrainingBenchmarkResult {
+        let config = try self.config(batchSize: batchSize)
         let model = try makeModel(config)
         var rng = RandomGenerator(seed: group.map { SeedMixer.mix(seed, UInt64($0.rank)) } ?? seed)
         let range: (Float, Float) = config.data.range == .zeroToOne ? (0, 1) : (-1, 1)

@@ -26,7 +26,7 @@ import DeepGenCLI
         (["reconstruct", "RUN", "--out", "o.png"], ["--count", "--data", "--data-dir", "--out"]),
         (["interpolate", "RUN", "--out", "o.npy"], ["--steps", "--pairs", "--data", "--data-dir", "--out"]),
         (["export", "RUN", "--out", "o.safetensors"], ["--out", "--force"]),
-        (["bench", "train", "mlp-vae"], ["--threads", "--warmup-steps", "--seconds", "--json"]),
+        (["bench", "train", "mlp-vae"], ["--threads", "--batch-size", "--warmup-steps", "--seconds", "--json"]),
         (["list"], ["--nope"]),
     ]
     static let trainFlags = [

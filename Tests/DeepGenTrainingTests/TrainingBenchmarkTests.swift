@@ -34,5 +34,9 @@ import DeepGenModels
     @Test func measureRunsWholeSteps() throws {
         let r = try TrainingWorkload.mlpVAE.measure(warmupSteps: 1, seconds: 1e-6)
         #expect(r.steps >= 1 && r.batch == 128 && r.imagesPerSecond > 0 && r.model == "mlp-vae")
+        // A batch of the caller's (the data-parallel ceiling of Scripts/bench/scaling.py).
+        let half = try TrainingWorkload.mlpVAE.measure(warmupSteps: 1, seconds: 1e-6, batchSize: 64)
+        #expect(half.batch == 64 && half.imagesPerSecond > 0)
+        #expect(try TrainingWorkload.dcgan.config(batchSize: 32).training.batchSize == 32)
     }
 }

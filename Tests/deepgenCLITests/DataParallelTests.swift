@@ -261,6 +261,14 @@ struct DataParallelTests {
         let json = try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any]
         #expect(json?["processes"] as? Int == 2 && json?["batch"] as? Int == 128 && (json?["images_per_second"] as? Double ?? 0) > 0, "\(r.output)")
         #expect(r.output.contains("1 threads × 2 processes"), "\(r.output)")
+        // The job's memory is both ranks' (each holds its own copy of the model: over 2 × 20 MB).
+        #expect((json?["peak_rss_mb"] as? Double ?? 0) > 40, "\(r.output)")
+
+        // --batch-size sets the global batch; one that the ranks cannot share is refused.
+        let small = try Self.run(Self.mpi(2, ["bench", "train", "mlp-vae", "--seconds", "0.2", "--warmup-steps", "1", "--batch-size", "32", "--json"]))
+        #expect(small.status == 0 && small.output.contains("batch 32, 1 threads × 2 processes"), "\(small.output)")
+        let odd = try Self.run(Self.mpi(2, ["bench", "train", "mlp-vae", "--seconds", "0.2", "--batch-size", "33"]))
+        #expect(odd.status != 0 && odd.output.contains("batch of 33 does not split evenly over 2 processes"), "\(odd.output)")
     }
 
     /// A global batch the processes cannot share evenly, and a missing MPI library, are refused

@@ -42,7 +42,7 @@ import Testing
             ({ ["reconstruct", run.path] }, ["--count", "--data", "--data-dir", "--out"], []),
             ({ ["interpolate", run.path] }, ["--steps", "--pairs", "--data", "--data-dir", "--out"], []),
             ({ ["export", run.path] }, ["--out", "--force"], []),
-            ({ ["bench", "train", ["mlp-gan", "mlp-vae", "nosuch"].randomElement()!] }, ["--threads", "--warmup-steps", "--seconds", "--json"],
+            ({ ["bench", "train", ["mlp-gan", "mlp-vae", "nosuch"].randomElement()!] }, ["--threads", "--batch-size", "--warmup-steps", "--seconds", "--json"],
              ["--seconds", "0.001", "--warmup-steps", "0"]),
             ({ ["list"] }, ["--nope"], []),
         ]

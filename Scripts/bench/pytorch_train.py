@@ -39,7 +39,9 @@ Exits with status 1 if a loss stops being finite. Needs torch.
 import argparse
 import json
 import math
+import os
 import random
+import resource
 import sys
 import time
 
@@ -51,6 +53,38 @@ MODELS = ("mlp-gan", "dcgan", "dcgan-256", "wgan-gp", "mlp-vae", "conv-vae", "cy
           "gpt", "char-rnn", "wavenet")
 LATENT = 100  # GAN latent size
 POOL_BATCHES = 8  # synthetic batches generated once and cycled
+
+
+# ---------------------------------------------------------------------------------------------
+# Data parallelism (--ddp under torchrun): every trainer's `distribute(wrap)` wraps what it trains
+# in DistributedDataParallel, so each backward pass averages those gradients over the ranks.
+
+
+class LossOf(nn.Module):
+    """A module whose forward is `loss` (a bound method of `model` or its trainer), so that DDP,
+    which hooks forward() only, can wrap a model trained through another method."""
+
+    def __init__(self, model, loss):
+        super().__init__()
+        self.model, self.loss = model, loss
+
+    def forward(self, *args):
+        return self.loss(*args)
+
+
+def per_rank_buffers():
+    """DDP's option that keeps buffers per rank after the start (`forward_sync_buffers=False` where
+    this PyTorch has it, else the older `broadcast_buffers=False`)."""
+    import inspect
+    if "forward_sync_buffers" in inspect.signature(nn.parallel.DistributedDataParallel.__init__).parameters:
+        return {"forward_sync_buffers": False}
+    return {"broadcast_buffers": False}
+
+
+def plain(module):
+    """The module inside a DDP wrapper: a forward through it averages nothing (used where a
+    network is only passed through, not trained, as D in the generator's step)."""
+    return module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,6 +149,9 @@ class GAN:
         self.d_steps = 0  # counts warm-up steps too, as DeepGen's counter does
         self.last_g_loss = None
 
+    def distribute(self, wrap):
+        self.g, self.d = wrap(self.g), wrap(self.d)
+
     def step(self, real):
         n = real.shape[0]
         fake = self.g(torch.randn(n, LATENT))
@@ -130,7 +167,7 @@ class GAN:
         self.opt_d.step()
         self.d_steps += 1
         if self.d_steps % self.critic_steps == 0:
-            out = self.d(fake)
+            out = plain(self.d)(fake)  # D is not trained here: DDP must not average its gradients
             loss_g = -out.mean() if self.wasserstein else F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
             self.opt_g.zero_grad()
             loss_g.backward()  # also leaves gradients on D; opt_d.zero_grad() clears them next step
@@ -197,9 +234,13 @@ class VAE:
     def __init__(self, model):
         self.model = model
         self.opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+        self.loss = model.loss
+
+    def distribute(self, wrap):
+        self.loss = wrap(LossOf(self.model, self.model.loss))
 
     def step(self, x):
-        loss = self.model.loss(x)
+        loss = self.loss(x)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
@@ -280,6 +321,9 @@ class CycleGAN:
                                       betas=(0.5, 0.999))
         self.pool_a, self.pool_b = ImagePool(50, rng), ImagePool(50, rng)
 
+    def distribute(self, wrap):
+        self.g_ab, self.g_ba, self.d_a, self.d_b = wrap(self.g_ab), wrap(self.g_ba), wrap(self.d_a), wrap(self.d_b)
+
     def set_discriminators_trainable(self, flag):
         for p in list(self.d_a.parameters()) + list(self.d_b.parameters()):
             p.requires_grad_(flag)
@@ -291,7 +335,7 @@ class CycleGAN:
         self.set_discriminators_trainable(False)
         fake_b, fake_a = self.g_ab(a), self.g_ba(b)
         rec_a, rec_b = self.g_ba(fake_b), self.g_ab(fake_a)
-        loss_g = (mse_to(self.d_b(fake_b), 1.0) + mse_to(self.d_a(fake_a), 1.0)
+        loss_g = (mse_to(plain(self.d_b)(fake_b), 1.0) + mse_to(plain(self.d_a)(fake_a), 1.0)
                   + 10 * F.l1_loss(rec_a, a) + 10 * F.l1_loss(rec_b, b)
                   + 5 * F.l1_loss(self.g_ba(a), a) + 5 * F.l1_loss(self.g_ab(b), b))
         self.opt_g.zero_grad()
@@ -601,6 +645,10 @@ class Flow:
         self.clip = clip
         self.images = images
         self.opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+        self.averaged_loss = self.loss
+
+    def distribute(self, wrap):
+        self.averaged_loss = wrap(LossOf(self.model, self.loss))
 
     def loss(self, x):
         if not self.images:
@@ -609,7 +657,7 @@ class Flow:
         return -(self.model.log_prob(v) + log_det).mean() + x[0].numel() * math.log(256)
 
     def step(self, x):
-        loss = self.loss(x)
+        loss = self.averaged_loss(x)
         self.opt.zero_grad()
         loss.backward()
         if self.clip is not None:
@@ -768,6 +816,9 @@ class GPTTrainer:
         self.model = GPT(self.vocab_size, self.block_size, layers=4, heads=4, embedding=128, dropout=0.0, bias=False)
         self.opt = gpt_optimizer(self.model, 1e-3, 0.1, (0.9, 0.99))
 
+    def distribute(self, wrap):
+        self.model = wrap(self.model)
+
     def step(self, tokens):
         """tokens: [B, block + 1] ids; inputs are the first block, targets the last block."""
         loss = gpt_loss(self.model, tokens[:, :-1], tokens[:, 1:])
@@ -802,6 +853,9 @@ class CharRNNTrainer:
     def __init__(self):
         self.model = CharRNN()
         self.opt = torch.optim.RMSprop(self.model.parameters(), lr=2e-3, alpha=0.95, eps=1e-8)
+
+    def distribute(self, wrap):
+        self.model = wrap(self.model)
 
     def step(self, tokens):
         logits, _ = self.model(tokens[:, :-1])
@@ -869,6 +923,9 @@ class WaveNetTrainer:
         self.model = WaveNet([2 ** i for i in range(10)] * 3)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
 
+    def distribute(self, wrap):
+        self.model = wrap(self.model)
+
     def step(self, batch):
         waves, labels = batch
         q = mu_law(waves)
@@ -919,15 +976,21 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", choices=MODELS, help="the workload")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1; inter-op is always 1)")
+    p.add_argument("--batch-size", type=int, help="the batch (shared by the --ddp ranks); the workload's own by default")
     p.add_argument("--warmup-steps", type=int, default=5,
                    help="untimed training steps first (critic steps for wgan-gp; default 5)")
     p.add_argument("--seconds", type=float, default=10,
                    help="train whole steps until at least this many seconds have passed (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of torch's and the image pools' generators (default 0)")
     p.add_argument("--json", action="store_true", help="also print one JSON line, the last line of stdout (for ab.py)")
+    p.add_argument("--ddp", action="store_true",
+                   help="data-parallel over the processes torchrun started (DistributedDataParallel, gloo): "
+                        "each trains on its share of the batch; rank 0 reports the job's images/s and summed peak RSS")
     args = p.parse_args()
     if args.threads < 1:
         p.error(f"--threads must be at least 1, got {args.threads}")
+    if args.batch_size is not None and args.batch_size < 1:
+        p.error(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.warmup_steps < 0:
         p.error("--warmup-steps cannot be negative")
     if not args.seconds > 0:
@@ -936,8 +999,26 @@ def main():
     # Before any parallel work: the interop pool size can only be set once, before it starts.
     torch.set_num_interop_threads(1)
     torch.set_num_threads(args.threads)
+    rank, processes = 0, 1
+    if args.ddp:
+        if "RANK" not in os.environ:
+            p.error("--ddp runs under torchrun (torchrun --nproc_per_node N pytorch_train.py MODEL --ddp)")
+        import torch.distributed as dist
+        dist.init_process_group("gloo")
+        rank, processes = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(args.seed)
-    trainer, batch, (low, high), paired = make_workload(args.model, random.Random(args.seed))
+    trainer, batch, (low, high), paired = make_workload(args.model, random.Random(args.seed + rank))
+    batch = args.batch_size or batch
+    global_batch = batch
+    if args.ddp:
+        if batch % processes:
+            p.error(f"the {args.model} batch of {batch} does not split evenly over {processes} processes")
+        batch //= processes
+        # Rank 0's initial weights reach every rank at wrapping. Buffers (BatchNorm's running
+        # statistics) stay per rank, as DeepGen keeps them; DDP's default would broadcast rank 0's
+        # before every forward.
+        trainer.distribute(lambda m: nn.parallel.DistributedDataParallel(m, **per_rank_buffers()))
+        torch.manual_seed(args.seed + 1 + rank)  # each rank its own noise and batches
 
     sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
 
@@ -969,8 +1050,14 @@ def main():
         train_one()
         timed += 1
         elapsed = time.perf_counter() - start
-        if elapsed >= args.seconds:
+        more = elapsed < args.seconds
+        if args.ddp:  # every rank takes as many steps as the slowest wants (their all-reduces pair up)
+            flag = torch.tensor([1 if more else 0])
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            more = bool(flag.item())
+        if not more:
             break
+    batch = global_batch
     rate = timed * batch / elapsed  # images (gpt: sequences) per second
     extra = {}
     unit = "images/s"
@@ -981,8 +1068,18 @@ def main():
         extra["tokens_per_second"] = rate * TEXT_MODELS[args.model].block_size
         unit = f"sequences/s, {extra['tokens_per_second']:.0f} tokens/s"
 
+    if args.ddp:
+        # The job's memory: every rank's peak RSS summed (KiB on Linux).
+        peak = torch.tensor([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024], dtype=torch.float64)
+        dist.all_reduce(peak)
+        extra["processes"] = processes
+        extra["peak_rss_mb"] = peak.item()
+        dist.destroy_process_group()
+        if rank != 0:
+            return
     loss_text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(losses.items()))
-    print(f"{args.model}: {rate:.1f} {unit} (batch {batch}, {args.threads} threads, {timed} steps in {elapsed:.1f} s; "
+    ranks = f" x {processes} processes" if processes > 1 else ""
+    print(f"{args.model}: {rate:.1f} {unit} (batch {batch}, {args.threads} threads{ranks}, {timed} steps in {elapsed:.1f} s; "
           f"PyTorch {torch.__version__}); last losses: {loss_text}", flush=True)
     if args.json:
         print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model, "batch": batch,

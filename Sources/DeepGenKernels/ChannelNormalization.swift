@@ -77,56 +77,105 @@ public enum ChannelNormalization {
         mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, weight: UnsafePointer<Float>?,
         dx: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?
     ) {
-        let m = Float(outer * inner)
         forEachChannelRange(outer: outer, channels: channels, inner: inner) { cs in
-            let lo = cs.lowerBound
             withCoefficients(cs.count, 3) { sumDy, sumDyXc, scratch in
-                // Σ dy and Σ dy·(x − μ) per channel of this range.
-                for i in 0..<cs.count { sumDy[i] = 0; sumDyXc[i] = 0; scratch[i] = mean[lo + i] }
-                for a in 0..<outer {
-                    if inner == 1 {
-                        let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo)
-                        for i in 0..<cs.count {
-                            sumDy[i] += dr[i]
-                            sumDyXc[i] += dr[i] * (xr[i] - scratch[i])
-                        }
-                        continue
-                    }
-                    for (i, c) in cs.enumerated() {
-                        let base = (a &* channels &+ c) &* inner
-                        let (s1, t1) = blockSum(dy + base, inner)
-                        let (s2, t2) = blockDot(dy + base, x + base, inner, 0, scratch[i])
-                        sumDy[i] += s1.sum() + t1
-                        sumDyXc[i] += s2.sum() + t2
-                    }
-                }
+                sums(x, dy, outer: outer, channels: channels, inner: inner, cs, mean: mean, sumDy: sumDy, sumDyXc: sumDyXc)
                 for (i, c) in cs.enumerated() {
                     dWeight?[c] = sumDyXc[i] * invStd[c]
                     dBias?[c] = sumDy[i]
                 }
                 guard let dx else { return }
-                // dx = k·(dy − meanDy − (x − μ)·invStd·meanDyXhat) = a1·dy + a2·x + a0 per channel;
-                // the three coefficients overwrite the sums.
-                for (i, c) in cs.enumerated() {
-                    let k = invStd[c] * (weight?[c] ?? 1)
-                    let meanDy = sumDy[i] / m, meanDyXhat = sumDyXc[i] * invStd[c] / m
-                    let a2 = -k * invStd[c] * meanDyXhat
-                    sumDy[i] = k
-                    sumDyXc[i] = a2
-                    scratch[i] = -k * meanDy - a2 * mean[c]
+                // The coefficients overwrite the sums (each read before it is written).
+                inputGradient(x, dy, outer: outer, channels: channels, inner: inner, cs, mean: mean, invStd: invStd, weight: weight,
+                              sumDy: sumDy, sumDyXc: sumDyXc, count: outer * inner, dx: dx, coefficients: (sumDy, sumDyXc, scratch))
+            }
+        }
+    }
+
+    /// The first half of ``backward`` when the statistics span several processes (synchronized
+    /// BatchNorm): this process's Σ dy and Σ dy·(x − mean) of each channel (`mean` the statistics'),
+    /// into `sumDy[c]` and `sumDyXc[c]`. Summed over the processes, they go to ``inputGradient``.
+    public static func gradientSums(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, outer: Int, channels: Int, inner: Int,
+        mean: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Float>, sumDyXc: UnsafeMutablePointer<Float>
+    ) {
+        forEachChannelRange(outer: outer, channels: channels, inner: inner) { cs in
+            sums(x, dy, outer: outer, channels: channels, inner: inner, cs, mean: mean,
+                 sumDy: sumDy + cs.lowerBound, sumDyXc: sumDyXc + cs.lowerBound)
+        }
+    }
+
+    /// The second half: `dx` from the sums of ``gradientSums`` over all `count` values of each
+    /// channel (every process's).
+    public static func inputGradient(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, outer: Int, channels: Int, inner: Int,
+        mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, weight: UnsafePointer<Float>?,
+        sumDy: UnsafePointer<Float>, sumDyXc: UnsafePointer<Float>, count: Int, dx: UnsafeMutablePointer<Float>
+    ) {
+        forEachChannelRange(outer: outer, channels: channels, inner: inner) { cs in
+            withCoefficients(cs.count, 3) { a1, a2, a0 in
+                inputGradient(x, dy, outer: outer, channels: channels, inner: inner, cs, mean: mean, invStd: invStd, weight: weight,
+                              sumDy: sumDy + cs.lowerBound, sumDyXc: sumDyXc + cs.lowerBound, count: count, dx: dx, coefficients: (a1, a2, a0))
+            }
+        }
+    }
+
+    /// Σ dy and Σ dy·(x − μ) of the channels `cs`, into `sumDy[i]`, `sumDyXc[i]` for channel `cs.lowerBound + i`.
+    @inline(__always)
+    static func sums(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, outer: Int, channels: Int, inner: Int, _ cs: Range<Int>,
+        mean: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Float>, sumDyXc: UnsafeMutablePointer<Float>
+    ) {
+        let lo = cs.lowerBound
+        for i in 0..<cs.count { sumDy[i] = 0; sumDyXc[i] = 0 }
+        for a in 0..<outer {
+            if inner == 1 {
+                let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo)
+                for i in 0..<cs.count {
+                    sumDy[i] += dr[i]
+                    sumDyXc[i] += dr[i] * (xr[i] - mean[lo + i])
                 }
-                let a1 = sumDy, a2 = sumDyXc, a0 = scratch
-                for a in 0..<outer {
-                    if inner == 1 {
-                        let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo), o = dx + (a &* channels &+ lo)
-                        for i in 0..<cs.count { o[i] = dr[i] * a1[i] + xr[i] * a2[i] + a0[i] }
-                        continue
-                    }
-                    for (i, c) in cs.enumerated() {
-                        let base = (a &* channels &+ c) &* inner
-                        combine(dy + base, x + base, dx + base, inner, a1[i], a2[i], a0[i])
-                    }
-                }
+                continue
+            }
+            for (i, c) in cs.enumerated() {
+                let base = (a &* channels &+ c) &* inner
+                let (s1, t1) = blockSum(dy + base, inner)
+                let (s2, t2) = blockDot(dy + base, x + base, inner, 0, mean[c])
+                sumDy[i] += s1.sum() + t1
+                sumDyXc[i] += s2.sum() + t2
+            }
+        }
+    }
+
+    /// dx = k·(dy − meanDy − (x − μ)·invStd·meanDyXhat) = a1·dy + a2·x + a0 for the channels `cs`,
+    /// from their sums over `count` values (index `i` is channel `cs.lowerBound + i`). The
+    /// coefficients may share storage with the sums: each sum is read before its slot is written.
+    @inline(__always)
+    static func inputGradient(
+        _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, outer: Int, channels: Int, inner: Int, _ cs: Range<Int>,
+        mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>, weight: UnsafePointer<Float>?,
+        sumDy: UnsafePointer<Float>, sumDyXc: UnsafePointer<Float>, count: Int, dx: UnsafeMutablePointer<Float>,
+        coefficients: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    ) {
+        let m = Float(count), lo = cs.lowerBound
+        let (a1, a2, a0) = coefficients
+        for (i, c) in cs.enumerated() {
+            let k = invStd[c] * (weight?[c] ?? 1)
+            let meanDy = sumDy[i] / m, meanDyXhat = sumDyXc[i] * invStd[c] / m
+            let slope = -k * invStd[c] * meanDyXhat
+            a1[i] = k
+            a2[i] = slope
+            a0[i] = -k * meanDy - slope * mean[c]
+        }
+        for a in 0..<outer {
+            if inner == 1 {
+                let xr = x + (a &* channels &+ lo), dr = dy + (a &* channels &+ lo), o = dx + (a &* channels &+ lo)
+                for i in 0..<cs.count { o[i] = dr[i] * a1[i] + xr[i] * a2[i] + a0[i] }
+                continue
+            }
+            for (i, c) in cs.enumerated() {
+                let base = (a &* channels &+ c) &* inner
+                combine(dy + base, x + base, dx + base, inner, a1[i], a2[i], a0[i])
             }
         }
     }

@@ -1,0 +1,92 @@
+import DeepGenKernels
+
+/// Sums over the processes of a data-parallel run, for statistics that span them (synchronized
+/// BatchNorm). The trainer implements it on its MPI group; the engine itself knows no MPI.
+public protocol ProcessGroupSum: AnyObject {
+    /// Sums `values` element-wise over every process, in place (every process calls it at the same
+    /// point of the same step). Returns false, the values left as they were, when the other
+    /// processes cannot be reached: the caller goes on with its own, and the run's next collective
+    /// (the gradients') reports the failure and stops it.
+    func sumOverProcesses(_ values: UnsafeMutableBufferPointer<Double>) -> Bool
+}
+
+extension Tensor {
+    /// ``channelNormalized(weight:bias:eps:)`` with each channel's mean and variance taken over
+    /// every process's batch (PyTorch's `SyncBatchNorm`): one sum over the processes forward
+    /// (count, Σx, Σx² per channel, in double precision) and one backward (Σdy, Σdy·(x − mean)).
+    /// `weight` and `bias` get this process's share of their gradients, which the trainer then
+    /// averages as it does every parameter's. Returns the statistics and how many values they
+    /// span (the running variance's unbiased correction needs the global count).
+    ///
+    /// A backward pass that is itself recorded (a gradient penalty) is not supported: the
+    /// families refuse `--sync-batchnorm` where one would pass through it.
+    public func channelNormalized(
+        weight: Tensor? = nil, bias: Tensor? = nil, eps: Float, across group: any ProcessGroupSum
+    ) -> (output: Tensor, mean: Tensor, variance: Tensor, count: Int) {
+        precondition(rank >= 2, "[channelNormalized] input \(shape) needs a channel axis 1")
+        let channels = shape[1], outer = shape[0], inner = count / Swift.max(1, outer * channels)
+        for (name, t) in [("weight", weight), ("bias", bias)] {
+            if let t { precondition(t.shape == [channels], "[channelNormalized] \(name) shape \(t.shape) should be [\(channels)]") }
+        }
+        let x = self
+        let local = outer * inner
+        let mean = Tensor(uninitializedShape: [channels]), variance = Tensor(uninitializedShape: [channels])
+        ChannelNormalization.moments(x.storage.pointer, outer: outer, channels: channels, inner: inner,
+                                     mean: mean.storage.pointer, variance: variance.storage.pointer)
+        // [count, Σx per channel, Σx² per channel], from this process's exact two-pass moments.
+        var stats = [Double](repeating: 0, count: 1 + 2 * channels)
+        stats[0] = Double(local)
+        for c in 0..<channels {
+            let m = Double(mean.storage.pointer[c]), v = Double(variance.storage.pointer[c])
+            stats[1 + c] = Double(local) * m
+            stats[1 + channels + c] = Double(local) * (v + m * m)
+        }
+        _ = stats.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
+        let total = Swift.max(1, Int(stats[0].rounded()))
+        let invStd = Tensor(uninitializedShape: [channels])
+        for c in 0..<channels {
+            let m = stats[1 + c] / Double(total)
+            let v = Swift.max(0, stats[1 + channels + c] / Double(total) - m * m)
+            mean.storage.pointer[c] = Float(m)
+            variance.storage.pointer[c] = Float(v)
+            invStd.storage.pointer[c] = 1 / (Float(v) + eps).squareRoot()
+        }
+        let y = Tensor(uninitializedShape: shape)
+        ChannelNormalization.normalize(x.storage.pointer, outer: outer, channels: channels, inner: inner,
+                                       mean: mean.storage.pointer, invStd: invStd.storage.pointer,
+                                       weight: weight?.storage.pointer, bias: bias?.storage.pointer, output: y.storage.pointer)
+
+        let inputs = [x] + [weight, bias].compactMap { $0 }
+        let output = Tensor.record("channelNormalized(across processes)", y, inputs: inputs) { g in
+            precondition(!GradMode.isEnabled, "[channelNormalized] a recorded backward pass (a gradient penalty) through synchronized BatchNorm is not supported")
+            let sumDy = Tensor(uninitializedShape: [channels]), sumDyXc = Tensor(uninitializedShape: [channels])
+            ChannelNormalization.gradientSums(x.storage.pointer, g.storage.pointer, outer: outer, channels: channels, inner: inner,
+                                              mean: mean.storage.pointer, sumDy: sumDy.storage.pointer, sumDyXc: sumDyXc.storage.pointer)
+            // This process's shares of the affine gradients, before the sums span the processes.
+            let dw = weight.map { $0.needsGradient ? Tensor(uninitializedShape: [channels]) : nil } ?? nil
+            let db = bias.map { $0.needsGradient ? Tensor(shape: [channels], scalars: Array(UnsafeBufferPointer(start: sumDy.storage.pointer, count: channels))) : nil } ?? nil
+            if let dw { for c in 0..<channels { dw.storage.pointer[c] = sumDyXc.storage.pointer[c] * invStd.storage.pointer[c] } }
+            var dx: Tensor?
+            if x.needsGradient {
+                var sums = [Double](repeating: 0, count: 2 * channels)
+                for c in 0..<channels {
+                    sums[c] = Double(sumDy.storage.pointer[c])
+                    sums[channels + c] = Double(sumDyXc.storage.pointer[c])
+                }
+                _ = sums.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
+                for c in 0..<channels {
+                    sumDy.storage.pointer[c] = Float(sums[c])
+                    sumDyXc.storage.pointer[c] = Float(sums[channels + c])
+                }
+                let out = Tensor(uninitializedShape: x.shape)
+                ChannelNormalization.inputGradient(x.storage.pointer, g.storage.pointer, outer: outer, channels: channels, inner: inner,
+                                                   mean: mean.storage.pointer, invStd: invStd.storage.pointer, weight: weight?.storage.pointer,
+                                                   sumDy: sumDy.storage.pointer, sumDyXc: sumDyXc.storage.pointer, count: total,
+                                                   dx: out.storage.pointer)
+                dx = out
+            }
+            return [dx] + (weight == nil ? [] : [dw]) + (bias == nil ? [] : [db])
+        }
+        return (output, mean, variance, total)
+    }
+}

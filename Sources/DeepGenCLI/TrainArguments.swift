@@ -50,6 +50,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Smoothing constant of rmsprop (default 0.99).") var alpha: Double?
     @Option(help: "Clip each network's gradients to this global L2 norm before every step (any optimizer; default: the model's, none for most).")
     var clipGradNorm: Double?
+    @Flag(help: "Data-parallel runs: BatchNorm statistics over the whole global batch, every process's share (PyTorch's SyncBatchNorm), instead of each process's own.")
+    var syncBatchnorm = false
 
     func validate() throws {
         if totalSteps != nil, epochs != nil || decayEpochs != nil {
@@ -64,6 +66,7 @@ struct TrainingArguments: ParsableArguments {
         if let epochs { settings.epochs = epochs }
         if let decayEpochs { settings.decayEpochs = decayEpochs }
         if let batchSize { settings.batchSize = batchSize }
+        if syncBatchnorm { settings.syncBatchNorm = true }
         // Steps replace epochs and their schedule; epochs given alone replace a family's step count.
         if let totalSteps { (settings.steps, settings.epochs, settings.decayEpochs) = (totalSteps, 1, 0) }
         if totalSteps == nil, epochs != nil || decayEpochs != nil { settings.steps = nil }

@@ -14,6 +14,9 @@ public class BatchNorm: Module, Layer {
     public let eps: Float
     /// Weight of the newest batch in the running averages; `nil` for a cumulative average.
     public let momentum: Float?
+    /// When set, training takes each channel's statistics over every process of a data-parallel
+    /// run (PyTorch's `SyncBatchNorm`; `deepgen train --sync-batchnorm`); `nil`, each process's own.
+    public var processGroup: (any ProcessGroupSum)?
     let allowedRanks: Set<Int>
 
     init(_ features: Int, eps: Float, momentum: Float?, affine: Bool, trackRunningStats: Bool, ranks: Set<Int>) {
@@ -32,10 +35,12 @@ public class BatchNorm: Module, Layer {
         if isTraining || runningMean == nil {
             precondition(x.count / channelCount > 1,
                          "[\(type(of: self))] training needs more than one value per channel, got input \(x.shape)")
-            let (y, mean, variance) = x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps)
+            let (y, mean, variance, count) = isTraining && processGroup != nil
+                ? x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps, across: processGroup!)
+                : { let r = x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps); return (r.0, r.1, r.2, x.count / channelCount) }()
             if isTraining, let rm = runningMean, let rv = runningVar, let nbt = numBatchesTracked {
                 withoutGrad {
-                    let n = Float(x.count / channelCount)
+                    let n = Float(count)
                     nbt.value = nbt.value + 1
                     let m = momentum ?? 1 / nbt.value.scalar
                     rm.value = (1 - m) * rm.value + m * mean

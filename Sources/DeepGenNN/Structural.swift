@@ -52,6 +52,11 @@ public final class ReflectionPad2d: Module, Layer {
 public final class Dropout: Module, Layer {
     public let p: Float
     public var generator: RandomGenerator
+    /// In a data-parallel run, this process's share of the global batch (axis 0 of the input):
+    /// the mask is drawn for the whole global batch and the share's rows are used. The processes'
+    /// generators stay in step (rank 0's checkpoint holds everyone's state), their masks differ,
+    /// and together they are the mask one process would draw for the whole batch.
+    public var batchShare: (index: Int, count: Int)?
 
     public init(_ p: Float = 0.5, seed: UInt64 = 0) {
         precondition(p >= 0 && p < 1, "[Dropout] probability \(p) outside [0, 1)")
@@ -60,7 +65,17 @@ public final class Dropout: Module, Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        isTraining && p > 0 ? x.dropout(p: p, using: &generator) : x
+        isTraining && p > 0 ? x * mask(x.shape) : x
+    }
+
+    /// A fresh mask for an input of `shape` (batch on axis 0): this process's share's rows of a
+    /// global batch's mask when ``batchShare`` is set.
+    public func mask(_ shape: [Int]) -> Tensor {
+        guard let share = batchShare, share.count > 1, let rows = shape.first else {
+            return Tensor.dropoutMask(shape, p: p, using: &generator)
+        }
+        let whole = Tensor.dropoutMask([rows * share.count] + shape.dropFirst(), p: p, using: &generator)
+        return whole.sliced(axis: 0, share.index * rows ..< (share.index + 1) * rows)
     }
 }
 

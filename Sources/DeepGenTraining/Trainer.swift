@@ -32,6 +32,8 @@ public final class Trainer {
     public var stopAfterSteps: Int?
     /// What resuming had to work around (a corrupt latest checkpoint, a missing config.json), for the user.
     public private(set) var notes: [String] = []
+    /// `--sync-batchnorm`'s sum over the processes, live during each training step.
+    var batchStatistics: BatchStatisticsSum?
     /// The last checkpoint written or resumed from, with its step; `nil` before the first.
     public private(set) var lastCheckpoint: (url: URL, step: Int)?
     private let metrics: MetricsLog
@@ -114,7 +116,7 @@ public final class Trainer {
         }
         try self.init(run: run, config: config, data: RunData(for: config.model, options: config.data), checkpoint: point.checkpoint, group: group)
         lastCheckpoint = (point.url, globalStep)
-        notes = point.notes
+        notes = point.notes + notes
         run.removeStaleTemporaryFiles()
         if (try? run.readConfig()) != config {
             do { try run.writeConfig(config) } catch { throw cannotWrite(run.configURL, error) }
@@ -178,8 +180,16 @@ public final class Trainer {
         } catch let error as DataError where shard.count > 1 {
             throw TrainingError.invalidConfiguration("--batch-size \(config.model.training.batchSize) is the global batch of \(shard.count) processes: \(error)")
         }
-        if let group {
-            for net in model.networks { net.gradientReducer = GradientAverager(group) }
+        if let group { makeDataParallelReplica(model.networks, in: group) }
+        if config.model.training.syncBatchNorm == true {
+            if let group {
+                let sum = BatchStatisticsSum(group)
+                if sum.synchronize(model.networks) > 0 { batchStatistics = sum } else {
+                    notes.append("--sync-batchnorm: \(config.model.model) has no BatchNorm layers (flows' batch-norm layers stay per process); nothing is synchronized")
+                }
+            } else {
+                notes.append("--sync-batchnorm synchronizes the processes of a data-parallel run; one process alone trains as without it")
+            }
         }
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []
@@ -256,7 +266,9 @@ public final class Trainer {
                     // Each process draws its own noise from the run's generator and its rank, so
                     // the run depends only on the seed and the number of processes.
                     var own = RandomGenerator(seed: SeedMixer.mix(rng.next(), UInt64(group.rank)))
+                    batchStatistics?.isActive = true
                     losses = model.trainStep(trainingBatch(batch), using: &own)
+                    batchStatistics?.isActive = false
                     (losses, stopRequested) = try agree(on: losses, stop: StopRequest.isRequested, in: group)
                     // Data-dependent initializations (ActNorm's first batch) saw each process's share:
                     // after a run's first step every process takes rank 0's state.

@@ -123,9 +123,7 @@ extension TrainingWorkload {
         guard config.training.batchSize % processes == 0 else {
             throw TrainingError.invalidConfiguration("the \(rawValue) benchmark's batch of \(config.training.batchSize) does not split evenly over \(processes) processes")
         }
-        if let group {
-            for net in model.networks { net.gradientReducer = GradientAverager(group) }
-        }
+        if let group { makeDataParallelReplica(model.networks, in: group) }
         let batchSize = config.training.batchSize / processes
         let shape = [batchSize] + config.sampleShape
         // A small fixed pool of batches, cycled.

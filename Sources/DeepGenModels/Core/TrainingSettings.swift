@@ -16,6 +16,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// models' recipes): the run ends after this many, in whichever epoch that falls, and
     /// `epochs` is ignored. `nil` (every run before 2026-12-05) trains whole epochs.
     public var steps: Int? = nil
+    /// In a data-parallel run, BatchNorm layers take their statistics over every process's share
+    /// of the batch (PyTorch's `SyncBatchNorm`), so the run trains as one process with the whole
+    /// batch would; `nil` or false: each process's own (PyTorch DDP's default). One process alone
+    /// is not affected.
+    public var syncBatchNorm: Bool? = nil
 
     public init(seed: UInt64 = 0, epochs: Int = 5, decayEpochs: Int = 0, batchSize: Int = 64,
                 optimizer: OptimizerSettings = .adam(learningRate: 2e-4, betas: (0.5, 0.999))) {

@@ -100,6 +100,9 @@ public enum GANFamily: ModelFamily {
         if let r1 = h.r1Weight {
             if !(r1 >= 0) || !r1.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1)") }
             if r1 > 0, variant == .wganGP { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
+            // R1 differentiates the discriminator's gradient: a second derivative through
+            // synchronized statistics, which DeepGen does not take.
+            if r1 > 0, training.syncBatchNorm == true { try fail("--r1 cannot go with --sync-batchnorm (its penalty would differentiate through statistics shared across processes)") }
         }
         if h.gradientPenaltyWeight != nil, variant != .wganGP {
             try fail("--gradient-penalty is WGAN-GP's critic penalty; \(name) does not take it (R1 is --r1)")

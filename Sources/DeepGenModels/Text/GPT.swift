@@ -145,7 +145,7 @@ public final class CausalSelfAttention: Module {
             store.values[layer] = v
         }
         let mask = attnDropout.isTraining && attnDropout.p > 0
-            ? Tensor.dropoutMask([b * heads, t, k.shape[2]], p: attnDropout.p, using: &attnDropout.generator) : nil
+            ? attnDropout.mask([b * heads, t, k.shape[2]]) : nil
         let y = Tensor.causalAttention(query: q, key: k, value: v, dropoutMask: mask).permuted([0, 2, 1, 3]).reshaped([b, t, c])
         return residDropout.forward(cProj.forward(y))
     }

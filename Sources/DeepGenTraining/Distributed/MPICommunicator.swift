@@ -69,8 +69,12 @@ public final class MPICommunicator: @unchecked Sendable {
     }
 
     public func sum(_ values: inout [Double]) throws {
-        guard !values.isEmpty else { return try barrierIfEmpty() }
-        try values.withUnsafeMutableBufferPointer { p in try Self.check { dg_mpi_allreduce_sum_double(p.baseAddress!, Int64(p.count), $0, $1) } }
+        try values.withUnsafeMutableBufferPointer { try sum($0) }
+    }
+
+    public func sum(_ values: UnsafeMutableBufferPointer<Double>) throws {
+        guard let base = values.baseAddress, !values.isEmpty else { return try barrierIfEmpty() }
+        try Self.check { dg_mpi_allreduce_sum_double(base, Int64(values.count), $0, $1) }
     }
 
     /// The element-wise maximum of `values` over all ranks, in place.

@@ -19,7 +19,9 @@ For each model it alternates, round after round (so slow drifts of the machine h
     ddp       torchrun --nproc_per_node P pytorch_train.py MODEL --ddp --threads 1 --json
 
 Scaling is ranks / alone; "of ceiling" is ranks / ceiling (what the communication and the
-synchronisation cost); DDP's scaling is ddp / torch. Peak RSS of a multi-process job is its ranks'
+synchronisation cost); "averaging" is the share of rank 0's step spent averaging gradients
+(copies and all-reduce, waits for the other rank included: `averaging_seconds_per_step`);
+DDP's scaling is ddp / torch. Peak RSS of a multi-process job is its ranks'
 peak RSS summed (each reports its own; the launcher is not counted), of one process its ru_maxrss.
 Before each run the busy share of the CPUs is sampled (as ab.py does) and a loaded machine is
 named. Prints the machine, versions and a Markdown table of medians; exits 1 if a run failed.
@@ -162,13 +164,18 @@ def main():
         values = [x["peak_rss_mb"] for x in runs[model].get(kind, []) if "images_per_second" in x and x.get("peak_rss_mb")]
         return max(values) if values else None
 
+    def averaging(model):
+        shares = [x["json"]["averaging_seconds_per_step"] * x["json"]["steps"] / x["json"]["seconds"]
+                  for x in runs[model]["ranks"] if "json" in x and x["json"].get("averaging_seconds_per_step")]
+        return f"{statistics.median(shares):.1%}" if shares else "—"
+
     def ratio(a, b):
         return f"{a / b:.2f}×" if a and b else "—"
 
     P = args.processes
     print()
-    header = f"| model | batch | DeepGen 1 process | DeepGen {P} ranks | scaling | ceiling | of ceiling |"
-    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    header = f"| model | batch | DeepGen 1 process | DeepGen {P} ranks | scaling | ceiling | of ceiling | averaging |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if not args.no_pytorch:
         header += f" PyTorch 1 process | DDP {P} ranks | DDP scaling | DeepGen / DDP |"
         rule += "---:|---:|---:|---:|"
@@ -178,7 +185,7 @@ def main():
     print(rule)
     for m in models:
         a, r, c = med(m, "alone"), med(m, "ranks"), med(m, "ceiling")
-        row = f"| {m} | {runs[m]['batch']} | {ab.fmt(a)} | {ab.fmt(r)} | {ratio(r, a)} | {ab.fmt(c)} | {ratio(r, c)} |"
+        row = f"| {m} | {runs[m]['batch']} | {ab.fmt(a)} | {ab.fmt(r)} | {ratio(r, a)} | {ab.fmt(c)} | {ratio(r, c)} | {averaging(m)} |"
         if not args.no_pytorch:
             t, d = med(m, "torch"), med(m, "ddp")
             row += f" {ab.fmt(t)} | {ab.fmt(d)} | {ratio(d, t)} | {ratio(r, d)} |"

@@ -65,7 +65,10 @@ func peakResidentMegabytes() -> Double {
 
 /// Prints a benchmark's result with the process's peak memory, and with `json` one JSON line.
 func report(_ result: TrainingBenchmarkResult, json: Bool, unit: String = "images/s", peakMB: Double = peakResidentMegabytes()) throws {
-    let processes = result.processes > 1 ? String(format: " × %d processes", result.processes) : ""
+    var processes = result.processes > 1 ? String(format: " × %d processes", result.processes) : ""
+    if let averaging = result.averagingSecondsPerStep, result.steps > 0 {
+        processes += String(format: "; averaging gradients %.2f ms of each %.1f ms step", averaging * 1000, result.seconds / Double(result.steps) * 1000)
+    }
     print("\(result.model): " + String(format: "%.1f %@ (batch %d, %d threads%@, %d steps in %.1f s), peak RSS %.0f MB",
                                        result.imagesPerSecond, unit, result.batch, result.threads, processes, result.steps, result.seconds, peakMB))
     if json {

@@ -305,7 +305,7 @@ public final class Trainer {
                 if !stepsDone && (stopRequested || (stopAfterSteps.map { stepsThisCall >= $0 } ?? false)) {
                     if isPrimary { try saveCheckpoint(epochFile: nil) }
                     try writing(events.url) { try events.flush() }
-                    progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with --resume \(run.url.path)")
+                    progress?.message("stopped at epoch \(epoch + 1), step \(batch.step + 1); resume with \(group.map { "mpirun -np \($0.size) " } ?? "")deepgen train --resume \(run.url.path)")
                     return .stopped(epoch: epoch, step: batch.step + 1)
                 }
             }

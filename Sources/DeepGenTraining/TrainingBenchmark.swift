@@ -99,11 +99,15 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
     public var processes = 1
     /// The job's peak resident memory (every process's summed), when the caller measured it.
     public var peakRSSMegabytes: Double?
+    /// Under mpirun: rank 0's seconds per timed step spent averaging gradients (copying them
+    /// out and back, the all-reduce, and waiting there for the slower process).
+    public var averagingSecondsPerStep: Double?
 
     enum CodingKeys: String, CodingKey {
         case framework, model, batch, threads, steps, seconds, processes
         case imagesPerSecond = "images_per_second"
         case peakRSSMegabytes = "peak_rss_mb"
+        case averagingSecondsPerStep = "averaging_seconds_per_step"
     }
 }
 
@@ -145,6 +149,8 @@ extension TrainingWorkload {
             }
         }
         for _ in 0..<warmupSteps { try trainOne() }
+        let averagers = model.networks.compactMap { $0.gradientReducer as? GradientAverager }
+        let averagingBefore = averagers.reduce(0) { $0 + $1.seconds }
         let start = DispatchTime.now().uptimeNanoseconds
         var timed = 0
         var elapsed = 0.0
@@ -164,6 +170,7 @@ extension TrainingWorkload {
         var result = TrainingBenchmarkResult(model: rawValue, batch: batchSize * processes, threads: Parallel.threadCount, steps: timed,
                                              seconds: elapsed, imagesPerSecond: Double(timed * batchSize * processes) / elapsed)
         result.processes = processes
+        if group != nil { result.averagingSecondsPerStep = (averagers.reduce(0) { $0 + $1.seconds } - averagingBefore) / Double(timed) }
         return result
     }
 }

@@ -208,7 +208,7 @@ struct DataParallelTests {
         Self.wait(for: p, timeout: 60, marker: run.path)
         captured.close()
         let output = captured.text
-        #expect(output.contains("stopped at epoch 1"), "\(output)")
+        #expect(output.contains("stopped at epoch 1") && output.contains("resume with mpirun -np 2 deepgen train --resume"), "\(output)")
         #expect(fileExists(run.appendingPathComponent("checkpoints/latest.safetensors")), "\(output)")
         let resumed = try Self.run(Self.mpi(2, ["train", "--resume", run.path, "--max-steps", "1"]), marker: run.path)
         #expect(resumed.status == 0 && resumed.output.contains("resuming"), "\(resumed.output)")
@@ -292,6 +292,52 @@ struct DataParallelTests {
         #expect(r1.status != 0 && r1.output.contains("--r1 cannot go with --sync-batchnorm"), "\(r1.output)")
     }
 
+    /// A text file for the text models: ~5,000 characters of verse.
+    static func writeText(in dir: URL) throws -> URL {
+        let line = "To be, or not to be, that is the question: whether 'tis nobler in the mind to suffer.\n"
+        let url = dir.appendingPathComponent("verse.txt")
+        try String(repeating: line, count: 60).write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// Dropout across processes: a GPT with dropout 0.1 (attention, residual and embedding
+    /// dropout) trains on two processes to one process's weights with the global batch.
+    @Test func gptWithDropoutTrainsAsOneProcess() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try Self.writeText(in: dir)
+        let args = ["train", "gpt", "--data", "text:" + text.path, "--block-size", "16", "--layers", "2", "--heads", "2", "--embedding", "24",
+                    "--dropout", "0.1", "--batch-size", "8", "--total-steps", "100", "--lr", "0.003", "--threads", "1", "--max-steps", "5"]
+        let one = dir.appendingPathComponent("one"), two = dir.appendingPathComponent("two")
+        let alone = try CLI.run(args + ["--out", one.path])
+        #expect(alone.status == 0, "\(alone.output)")
+        let together = try Self.run(Self.mpi(2, args + ["--out", two.path]), marker: two.path)
+        #expect(together.status == 0, "\(together.output)")
+        let worst = try Self.worstDifference(one, two, network: "gpt")
+        #expect(worst.tensors >= 10 && worst.ratio <= 1e-5, "\(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
+    }
+
+    /// Every family trains data-parallel, those with several networks and inner loops included
+    /// (WGAN-GP's five critic steps per generator step, CycleGAN's two generators and image pools,
+    /// the VAEs' sampled latents, char-rnn's LSTM): each runs a whole epoch on two processes, at
+    /// whose end the processes compare their weights (`verifyReplicas`: a difference stops the run).
+    @Test(arguments: [
+        ("wgan-gp", ["--data", "ring8", "--synthetic-count", "256", "--batch-size", "32", "--hidden-size", "16"]),
+        ("dcgan", ["--data", "shapes", "--synthetic-count", "64", "--batch-size", "16", "--width", "4", "--latent-size", "8"]),
+        ("cyclegan", ["--data", "shapes:square,circle", "--synthetic-count", "32", "--batch-size", "2", "--width", "4", "--residual-blocks", "1"]),
+        ("conv-vae", ["--data", "shapes", "--synthetic-count", "64", "--batch-size", "16", "--width", "4", "--latent-size", "4"]),
+        ("char-rnn", ["--sequence-length", "16", "--hidden-size", "24", "--embedding", "8", "--dropout", "0.1", "--batch-size", "8"]),
+    ])
+    func everyFamilyTrainsAcrossProcesses(_ model: String, _ options: [String]) throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = model == "char-rnn" ? ["--data", "text:" + (try Self.writeText(in: dir)).path] : []
+        let run = dir.appendingPathComponent(model)
+        let r = try Self.run(Self.mpi(2, ["train", model] + data + options + ["--epochs", "1", "--threads", "1", "--out", run.path]), marker: run.path)
+        #expect(r.status == 0 && r.output.contains("finished") && r.output.contains("2 processes"), "\(r.output)")
+        #expect(fileExists(run.appendingPathComponent("checkpoints/latest.safetensors")))
+    }
+
     /// `deepgen bench train` under mpirun measures the job: the whole batch, both processes'
     /// memory, one report (rank 0's).
     @Test func benchmarkMeasuresTheJob() throws {
@@ -304,6 +350,9 @@ struct DataParallelTests {
         #expect(r.output.contains("1 threads × 2 processes"), "\(r.output)")
         // The job's memory is both ranks' (each holds its own copy of the model: over 2 × 20 MB).
         #expect((json?["peak_rss_mb"] as? Double ?? 0) > 40, "\(r.output)")
+        // The time averaging gradients takes is part of each step's.
+        let averaging = json?["averaging_seconds_per_step"] as? Double ?? 0, step = (json?["seconds"] as? Double ?? 0) / Double(json?["steps"] as? Int ?? 1)
+        #expect(averaging > 0 && averaging < step && r.output.contains("averaging gradients"), "\(r.output)")
 
         // --batch-size sets the global batch; one that the ranks cannot share is refused.
         let small = try Self.run(Self.mpi(2, ["bench", "train", "mlp-vae", "--seconds", "0.2", "--warmup-steps", "1", "--batch-size", "32", "--json"]))

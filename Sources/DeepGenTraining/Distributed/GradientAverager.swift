@@ -8,10 +8,15 @@ import DeepGenModels
 final class GradientAverager: GradientReducing {
     let communicator: MPICommunicator
     private var buffer: [Float] = []
+    /// Seconds spent averaging so far (copies, and the all-reduce with any wait for slower
+    /// processes): the benchmark reports it per step.
+    private(set) var seconds: Double = 0
 
     init(_ communicator: MPICommunicator) { self.communicator = communicator }
 
     func average(_ gradients: inout [Tensor]) throws {
+        let start = communicator.time
+        defer { seconds += communicator.time - start }
         let total = gradients.reduce(0) { $0 + $1.count }
         if buffer.count != total { buffer = [Float](repeating: 0, count: total) }
         var offset = 0

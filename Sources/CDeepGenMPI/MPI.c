@@ -41,6 +41,7 @@ static struct {
     int (*Allreduce)(const void *, void *, int, dg_handle, dg_handle, dg_handle);
     int (*Iallreduce)(const void *, void *, int, dg_handle, dg_handle, dg_handle, dg_handle *);
     int (*Wait)(dg_handle *, void *);
+    int (*Test)(dg_handle *, int *, void *);
     int (*Bcast)(void *, int, dg_handle, int, dg_handle);
     int (*Barrier)(dg_handle);
     int (*Abort)(dg_handle, int);
@@ -72,7 +73,7 @@ static int resolve(void *handle) {
     FUNCTION(Initialized, "MPI_Initialized") FUNCTION(Finalized, "MPI_Finalized") FUNCTION(Init_thread, "MPI_Init_thread")
     FUNCTION(Finalize, "MPI_Finalize") FUNCTION(Comm_rank, "MPI_Comm_rank") FUNCTION(Comm_size, "MPI_Comm_size")
     FUNCTION(Comm_set_errhandler, "MPI_Comm_set_errhandler") FUNCTION(Allreduce, "MPI_Allreduce")
-    FUNCTION(Iallreduce, "MPI_Iallreduce") FUNCTION(Wait, "MPI_Wait") FUNCTION(Bcast, "MPI_Bcast") FUNCTION(Barrier, "MPI_Barrier")
+    FUNCTION(Iallreduce, "MPI_Iallreduce") FUNCTION(Wait, "MPI_Wait") FUNCTION(Test, "MPI_Test") FUNCTION(Bcast, "MPI_Bcast") FUNCTION(Barrier, "MPI_Barrier")
     FUNCTION(Abort, "MPI_Abort") FUNCTION(Error_string, "MPI_Error_string") FUNCTION(Get_library_version, "MPI_Get_library_version")
     FUNCTION(Wtime, "MPI_Wtime")
     OBJECT(comm_world, "ompi_mpi_comm_world") OBJECT(float_type, "ompi_mpi_float") OBJECT(double_type, "ompi_mpi_double")
@@ -196,6 +197,11 @@ int dg_mpi_iallreduce_sum_float(float *data, int32_t count, void **request, char
 int dg_mpi_wait(void **request, char *err, size_t err_len) {
     if (require_initialized(err, err_len) != 0) return -1;
     return failed(mpi.Wait(request, DG_MPI_STATUS_IGNORE), "MPI_Wait", err, err_len);
+}
+
+int dg_mpi_test(void **request, int *done, char *err, size_t err_len) {
+    if (require_initialized(err, err_len) != 0) return -1;
+    return failed(mpi.Test(request, done, DG_MPI_STATUS_IGNORE), "MPI_Test", err, err_len);
 }
 
 int dg_mpi_broadcast(void *data, int64_t bytes, int root, char *err, size_t err_len) {

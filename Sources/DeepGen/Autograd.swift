@@ -128,14 +128,24 @@ extension Tensor {
 ///   - releasingGraph: Free each node's saved tensors once the pass has used them (PyTorch's
 ///     default, `retain_graph=False`). A later pass through a freed node stops with an error
 ///     naming the op instead of returning wrong gradients.
+///   - whenFinal: Called with `(i, gradient)` as soon as the gradient of `inputs[i]` is complete
+///     (every op that uses it has passed its share back), while the pass goes on with the rest:
+///     a data-parallel run starts summing a network's last layers over the processes while the
+///     first are still being differentiated (PyTorch's DDP hooks). Inputs the pass never reaches
+///     are reported at its end. Not with `createGraph`.
 public func gradients(
     of output: Tensor, with inputs: [Tensor], seed: Tensor? = nil, createGraph: Bool = false,
-    releasingGraph: Bool = false
+    releasingGraph: Bool = false, whenFinal: ((Int, Tensor) -> Void)? = nil
 ) -> [Tensor] {
     precondition(seed != nil || output.count == 1,
                  "[gradients] output of shape \(output.shape) is not a scalar; pass a seed gradient")
     precondition(!(createGraph && releasingGraph), "[gradients] createGraph needs the graph kept; do not release it")
-    guard let root = output.node else { return inputs.map { $0.zerosLike() } }
+    precondition(!(createGraph && whenFinal != nil), "[gradients] whenFinal reports finished gradients, which a recorded pass does not make")
+    guard let root = output.node else {
+        let zeros = inputs.map { $0.zerosLike() }
+        if let whenFinal { for (i, z) in zeros.enumerated() { whenFinal(i, z) } }
+        return zeros
+    }
 
     // Iterative post-order DFS: no recursion limit on deep graphs.
     var order: [AutogradNode] = []
@@ -167,13 +177,35 @@ public func gradients(
     var grads: [ObjectIdentifier: Tensor] = [:]
     grads[ObjectIdentifier(root)] = seed ?? Tensor(repeating: 1, shape: output.shape)
 
+    // For whenFinal: how many ops that the pass runs still owe each wanted input its share.
+    var owed: [ObjectIdentifier: Int] = [:]
+    var indicesOf: [ObjectIdentifier: [Int]] = [:]
+    var reported = Set<Int>()
+    if whenFinal != nil {
+        for (i, t) in inputs.enumerated() { if let n = t.node { indicesOf[ObjectIdentifier(n), default: []].append(i) } }
+        for node in order where !skipped.contains(ObjectIdentifier(node)) && node.backward != nil {
+            for case let input? in node.inputs where indicesOf[ObjectIdentifier(input)] != nil { owed[ObjectIdentifier(input), default: 0] += 1 }
+        }
+    }
+    func report(_ key: ObjectIdentifier) {
+        guard let whenFinal, let indices = indicesOf[key], let g = grads[key] else { return }
+        for i in indices where reported.insert(i).inserted {
+            precondition(g.shape == inputs[i].shape, "[gradients] gradient shape \(g.shape) != input shape \(inputs[i].shape)")
+            whenFinal(i, g.detached())
+        }
+    }
+
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard !skipped.contains(id), let g = grads[id] else { continue }
+            guard !skipped.contains(id), let backward = node.backward else { continue }
+            guard let g = grads[id] else {
+                // Nothing reached this op: it owes its inputs nothing more.
+                if whenFinal != nil { settle(node.inputs) }
+                continue
+            }
             precondition(!node.isReleased, "[gradients] the graph through '\(node.op)' was freed by an earlier pass "
                          + "(a training step's gradients release it); compute the loss again")
-            guard let backward = node.backward else { continue }
             // Interior gradients are no longer needed once passed on, unless the caller asked for them.
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)
@@ -183,15 +215,28 @@ public func gradients(
                 let key = ObjectIdentifier(input)
                 if let existing = grads[key] { grads[key] = existing + ig } else { grads[key] = ig }
             }
+            if whenFinal != nil { settle(node.inputs) }
+        }
+    }
+    /// One op has passed its share to `inputs`: those it was the last to owe are complete.
+    func settle(_ inputs: [AutogradNode?]) {
+        for case let input? in inputs {
+            let key = ObjectIdentifier(input)
+            guard let left = owed[key] else { continue }
+            owed[key] = left - 1
+            if left == 1 { report(key) }
         }
     }
     if createGraph { run() } else { withoutGrad(run) }
 
-    return inputs.map { t in
+    let result = inputs.map { t -> Tensor in
         guard let n = t.node, let g = grads[ObjectIdentifier(n)] else { return t.zerosLike() }
         precondition(g.shape == t.shape, "[gradients] gradient shape \(g.shape) != input shape \(t.shape)")
         return createGraph ? g : g.detached()
     }
+    // Inputs the pass never completed (not reached, or not in the graph), in order.
+    if let whenFinal { for i in inputs.indices where !reported.contains(i) { whenFinal(i, result[i]) } }
+    return result
 }
 
 /// An op input as its backward closure sees it when the values are not needed (see

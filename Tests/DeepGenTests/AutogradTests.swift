@@ -21,6 +21,30 @@ import _DeepGenTestSupport
         #expect(!(Tensor([1]) * 2).requiresGrad, "graph recorded only when an input requires gradients")
     }
 
+    /// `whenFinal` reports each input's gradient once, as soon as every op using it has passed its
+    /// share back: a three-layer chain's last weight while the first layer is still ahead, a
+    /// weight used twice only after both uses, and unreached inputs at the end, all equal to the
+    /// returned gradients.
+    @Test func finishedGradientsAreReportedDuringThePass() {
+        var rng = RandomGenerator(seed: 5)
+        let x = Tensor.normal([4, 3], using: &rng)
+        let w1 = Tensor.normal([3, 3], using: &rng).requiringGrad(), w2 = Tensor.normal([3, 3], using: &rng).requiringGrad()
+        let w3 = Tensor.normal([3, 2], using: &rng).requiringGrad(), unused = Tensor([1, 2]).requiringGrad()
+        // w2 is used twice, the second time after w3's layer: it completes only once both uses are through.
+        let h1 = x.matmul(w1).tanh(), h2 = h1.matmul(w2).tanh()
+        let loss = (h2.matmul(w2).tanh().matmul(w3)).square().sum()
+        var events: [Int] = []
+        var reported: [Int: Tensor] = [:]
+        let inputs = [w1, w2, w3, unused]
+        let g = gradients(of: loss, with: inputs, releasingGraph: true) { i, grad in
+            events.append(i)
+            reported[i] = grad
+        }
+        #expect(events == [2, 1, 0, 3], "order of completion \(events)")
+        for i in inputs.indices { #expect(reported[i]?.scalars == g[i].scalars, "input \(i)") }
+        #expect(g[3].scalars == [0, 0])
+    }
+
     @Test func gradientsAccumulateOverReuseAndIgnoreUnrelatedInputs() {
         let x = Tensor([2, 3]).requiringGrad(), z = Tensor([1, 1]).requiringGrad()
         // y = x² + 3x  → dy/dx = 2x + 3

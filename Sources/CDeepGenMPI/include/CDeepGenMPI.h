@@ -35,6 +35,9 @@ int dg_mpi_allreduce_max_int(int32_t *data, int64_t count, char *err, size_t err
 int dg_mpi_iallreduce_sum_float(float *data, int32_t count, void **request, char *err, size_t err_len);
 /// Waits for a request of `dg_mpi_iallreduce_sum_float`.
 int dg_mpi_wait(void **request, char *err, size_t err_len);
+/// Whether a request has completed (`*done` 1, the request then freed), moving it on meanwhile:
+/// Open MPI progresses a nonblocking collective only inside MPI calls.
+int dg_mpi_test(void **request, int *done, char *err, size_t err_len);
 
 /// Sends `bytes` bytes from rank `root` to every rank, in place, in chunks.
 int dg_mpi_broadcast(void *data, int64_t bytes, int root, char *err, size_t err_len);

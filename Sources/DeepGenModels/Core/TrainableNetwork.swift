@@ -5,8 +5,18 @@ import DeepGenOptimizers
 /// Combines the gradients of one network across the processes of a data-parallel run before its
 /// optimizer steps: every process then applies the same update (their mean).
 public protocol GradientReducing: AnyObject {
+    /// A backward pass through the network begins: its parameters' sizes, in order.
+    func beginBackward(parameterCounts: [Int])
+    /// The gradient of parameter `index` is complete while the pass goes on (the reducer may start
+    /// combining it with the other processes'; it must copy what it keeps).
+    func gradientReady(_ index: Int, _ gradient: Tensor)
     /// Replaces `gradients` (the network's, in its parameter order) by their mean over all processes.
     func average(_ gradients: inout [Tensor]) throws
+}
+
+extension GradientReducing {
+    public func beginBackward(parameterCounts: [Int]) {}
+    public func gradientReady(_ index: Int, _ gradient: Tensor) {}
 }
 
 /// A network with its own optimizer: the unit a training step updates and a checkpoint stores
@@ -62,8 +72,18 @@ public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
     let reduced = networks.contains { $0.gradientReducer != nil }
     guard value.isFinite || reduced else { return value }
     let named = networks.map { $0.module.namedParameters(trainableOnly: true) }
+    // Each parameter's network and place in it, for reducers that start as gradients complete.
+    var owner: [(network: Int, index: Int)] = []
+    for (k, params) in named.enumerated() {
+        owner += params.indices.map { (k, $0) }
+        networks[k].gradientReducer?.beginBackward(parameterCounts: params.map { $0.1.value.count })
+    }
+    let whenFinal: ((Int, Tensor) -> Void)? = reduced ? { i, g in
+        let (k, j) = owner[i]
+        networks[k].gradientReducer?.gradientReady(j, g)
+    } : nil
     // Released: the graph's saved copies of the weights would otherwise make Adam copy each one.
-    var grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true)
+    var grads = gradients(of: loss, with: named.flatMap { $0.map(\.1.value) }, releasingGraph: true, whenFinal: whenFinal)
     // Each network's gradients moved into their own list (none left behind in `grads`), so that a
     // reducer can overwrite them in place.
     var perNetwork: [[Tensor]] = []

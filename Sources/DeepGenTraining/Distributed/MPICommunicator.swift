@@ -77,6 +77,41 @@ public final class MPICommunicator: @unchecked Sendable {
         try Self.check { dg_mpi_allreduce_sum_double(base, Int64(values.count), $0, $1) }
     }
 
+    /// A sum over all ranks begun by ``startSum(_:)``, running while this process computes.
+    public final class PendingSum {
+        fileprivate var request: UnsafeMutableRawPointer?
+        public fileprivate(set) var isComplete = false
+        fileprivate init() {}
+    }
+
+    /// Begins summing `values` over all ranks in place (every rank begins its sums in the same
+    /// order); the memory must stay put until ``wait(for:)`` returns. At most `Int32.max` values.
+    public func startSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> PendingSum {
+        precondition(values.count <= Int(Int32.max), "[MPICommunicator] a nonblocking sum of \(values.count) values; at most \(Int32.max)")
+        let pending = PendingSum()
+        guard let base = values.baseAddress, !values.isEmpty else { pending.isComplete = true; return pending }
+        try Self.check { dg_mpi_iallreduce_sum_float(base, Int32(values.count), &pending.request, $0, $1) }
+        return pending
+    }
+
+    /// Moves a pending sum on (Open MPI progresses nonblocking collectives only inside MPI calls)
+    /// and says whether it is complete.
+    @discardableResult
+    public func test(_ pending: PendingSum) throws -> Bool {
+        guard !pending.isComplete else { return true }
+        var done: Int32 = 0
+        try Self.check { dg_mpi_test(&pending.request, &done, $0, $1) }
+        pending.isComplete = done != 0
+        return pending.isComplete
+    }
+
+    /// Waits until a pending sum is complete.
+    public func wait(for pending: PendingSum) throws {
+        guard !pending.isComplete else { return }
+        try Self.check { dg_mpi_wait(&pending.request, $0, $1) }
+        pending.isComplete = true
+    }
+
     /// The element-wise maximum of `values` over all ranks, in place.
     public func maximum(_ values: inout [Int32]) throws {
         guard !values.isEmpty else { return try barrierIfEmpty() }

@@ -67,6 +67,12 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
     /// A uniform `Float` in `[0, 1)` with 24 random bits.
     public mutating func nextUniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
+    /// Advances past `count` numbers without making them (a data-parallel process skips the
+    /// other processes' rows of a dropout mask).
+    public mutating func discard(_ count: Int) {
+        for _ in 0..<max(0, count) { _ = next() }
+    }
+
     /// A uniform `Double` in `(0, 1]` (never zero, so its logarithm is finite).
     mutating func nextOpenUniform() -> Double { (Double(next() >> 11) + 1) * 0x1p-53 }
 

@@ -53,9 +53,9 @@ public final class Dropout: Module, Layer {
     public let p: Float
     public var generator: RandomGenerator
     /// In a data-parallel run, this process's share of the global batch (axis 0 of the input):
-    /// the mask is drawn for the whole global batch and the share's rows are used. The processes'
-    /// generators stay in step (rank 0's checkpoint holds everyone's state), their masks differ,
-    /// and together they are the mask one process would draw for the whole batch.
+    /// the mask is this share's rows of the mask one process would draw for the whole global batch
+    /// (the other rows' numbers are skipped, not made). The processes' generators stay in step
+    /// (rank 0's checkpoint holds everyone's state), and their masks differ.
     public var batchShare: (index: Int, count: Int)?
 
     public init(_ p: Float = 0.5, seed: UInt64 = 0) {
@@ -74,8 +74,11 @@ public final class Dropout: Module, Layer {
         guard let share = batchShare, share.count > 1, let rows = shape.first else {
             return Tensor.dropoutMask(shape, p: p, using: &generator)
         }
-        let whole = Tensor.dropoutMask([rows * share.count] + shape.dropFirst(), p: p, using: &generator)
-        return whole.sliced(axis: 0, share.index * rows ..< (share.index + 1) * rows)
+        let perShare = shape.reduce(1, *)
+        generator.discard(share.index * perShare)
+        let mask = Tensor.dropoutMask(shape, p: p, using: &generator)
+        generator.discard((share.count - 1 - share.index) * perShare)
+        return mask
     }
 }
 

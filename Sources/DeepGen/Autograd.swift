@@ -198,14 +198,15 @@ public func gradients(
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard !skipped.contains(id), let backward = node.backward else { continue }
+            guard !skipped.contains(id) else { continue }
             guard let g = grads[id] else {
                 // Nothing reached this op: it owes its inputs nothing more.
-                if whenFinal != nil { settle(node.inputs) }
+                if whenFinal != nil, node.backward != nil { settle(node.inputs) }
                 continue
             }
             precondition(!node.isReleased, "[gradients] the graph through '\(node.op)' was freed by an earlier pass "
                          + "(a training step's gradients release it); compute the loss again")
+            guard let backward = node.backward else { continue }
             // Interior gradients are no longer needed once passed on, unless the caller asked for them.
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)

@@ -10,6 +10,21 @@ public protocol ProcessGroupSum: AnyObject {
     func sumOverProcesses(_ values: UnsafeMutableBufferPointer<Double>) -> Bool
 }
 
+/// Where statistics that span the processes are taken per process instead.
+public enum CrossProcessStatistics {
+    @TaskLocal static var suspended = false
+
+    /// Whether layers should take their statistics per process here.
+    public static var isSuspended: Bool { suspended }
+
+    /// Runs `body` with every synchronized layer using this process's own statistics: for work
+    /// one process does alone within a step (a diagnosis of where a NaN arose), where a layer that
+    /// waited for the others would wait for ever.
+    public static func locally<R>(_ body: () throws -> R) rethrows -> R {
+        try $suspended.withValue(true, operation: body)
+    }
+}
+
 extension Tensor {
     /// ``channelNormalized(weight:bias:eps:)`` with each channel's mean and variance taken over
     /// every process's batch (PyTorch's `SyncBatchNorm`): one sum over the processes forward

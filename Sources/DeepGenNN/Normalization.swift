@@ -33,9 +33,11 @@ public class BatchNorm: Module, Layer {
         precondition(allowedRanks.contains(x.rank) && x.shape[1] == channelCount,
                      "[\(type(of: self))] input \(x.shape) should have rank \(allowedRanks.sorted()) with \(channelCount) channels on axis 1")
         if isTraining || runningMean == nil {
-            precondition(x.count / channelCount > 1,
+            let synchronized = isTraining && processGroup != nil && !CrossProcessStatistics.isSuspended
+            // Synchronized, one value per channel here is fine: the statistics span every process's.
+            precondition(synchronized || x.count / channelCount > 1,
                          "[\(type(of: self))] training needs more than one value per channel, got input \(x.shape)")
-            let (y, mean, variance, count) = isTraining && processGroup != nil
+            let (y, mean, variance, count) = synchronized
                 ? x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps, across: processGroup!)
                 : { let r = x.channelNormalized(weight: weight?.value, bias: bias?.value, eps: eps); return (r.0, r.1, r.2, x.count / channelCount) }()
             if isTraining, let rm = runningMean, let rv = runningVar, let nbt = numBatchesTracked {

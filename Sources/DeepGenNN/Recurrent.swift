@@ -30,6 +30,7 @@ public final class LSTM: Module {
         }
         (weightIH, weightHH, biasIH, biasHH) = (ih, hh, bih, bhh)
         self.dropout = Dropout(dropout, seed: rng.next())
+        self.dropout.batchAxis = 1  // between layers on [time, batch, hidden]
     }
 
     public override var localParameters: [(String, Parameter)] {

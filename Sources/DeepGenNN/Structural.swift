@@ -57,6 +57,8 @@ public final class Dropout: Module, Layer {
     /// (the other rows' numbers are skipped, not made). The processes' generators stay in step
     /// (rank 0's checkpoint holds everyone's state), and their masks differ.
     public var batchShare: (index: Int, count: Int)?
+    /// The input's batch axis (1 for a time-major `[time, batch, features]` sequence).
+    public var batchAxis = 0
 
     public init(_ p: Float = 0.5, seed: UInt64 = 0) {
         precondition(p >= 0 && p < 1, "[Dropout] probability \(p) outside [0, 1)")
@@ -71,14 +73,23 @@ public final class Dropout: Module, Layer {
     /// A fresh mask for an input of `shape` (batch on axis 0): this process's share's rows of a
     /// global batch's mask when ``batchShare`` is set.
     public func mask(_ shape: [Int]) -> Tensor {
-        guard let share = batchShare, share.count > 1, let rows = shape.first else {
+        guard let share = batchShare, share.count > 1, batchAxis < shape.count else {
             return Tensor.dropoutMask(shape, p: p, using: &generator)
         }
-        let perShare = shape.reduce(1, *)
-        generator.discard(share.index * perShare)
-        let mask = Tensor.dropoutMask(shape, p: p, using: &generator)
-        generator.discard((share.count - 1 - share.index) * perShare)
-        return mask
+        // One process's mask for the whole batch, in its order: for each index before the batch
+        // axis, every process's rows in turn. This process makes its own rows' numbers and skips
+        // the others'.
+        let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
+        let keep = 1 / (1 - p)
+        var values = [Float](repeating: 0, count: outer * block)
+        values.withUnsafeMutableBufferPointer { m in
+            for o in 0..<outer {
+                generator.discard(share.index * block)
+                for i in o * block ..< (o + 1) * block { m[i] = generator.nextUniform() < p ? 0 : keep }
+                generator.discard((share.count - 1 - share.index) * block)
+            }
+        }
+        return Tensor(shape: shape, scalars: values)
     }
 }
 

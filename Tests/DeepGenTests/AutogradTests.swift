@@ -43,6 +43,16 @@ import _DeepGenTestSupport
         #expect(events == [2, 1, 0, 3], "order of completion \(events)")
         for i in inputs.indices { #expect(reported[i]?.scalars == g[i].scalars, "input \(i)") }
         #expect(g[3].scalars == [0, 0])
+
+        // An interior value among the inputs, reported once its users are through, and the
+        // leaves behind it after: each once, with the returned gradient.
+        let a = Tensor([1, 2]).requiringGrad(), b = Tensor([3, 4]).requiringGrad()
+        let hidden = a * b
+        let out = (hidden.square() + b).sum()
+        var seen: [Int] = []
+        let h = gradients(of: out, with: [hidden, a, b]) { i, _ in seen.append(i) }
+        #expect(seen.count == 3 && seen.first == 0 && Set(seen) == [0, 1, 2], "\(seen)")
+        #expect(h[0].scalars == [6, 16] && h[1].scalars == [18, 64] && h[2].scalars == [7, 33])
     }
 
     @Test func gradientsAccumulateOverReuseAndIgnoreUnrelatedInputs() {

@@ -51,7 +51,11 @@ import _DeepGenTestSupport
     func twoParties(_ x: Tensor, _ w: Tensor, _ b: Tensor, _ projection: Tensor, backward: Bool = true) -> [Half] {
         let group = TwoPartySum()
         let n = x.shape[0] / 2
-        nonisolated(unsafe) var halves = [Half?](repeating: nil, count: 2)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var halves = [Half?](repeating: nil, count: 2)
+        }
+        let results = Results()
         let done = DispatchGroup()
         for part in 0..<2 {
             let range = part == 0 ? 0..<n : n..<x.shape[0]
@@ -61,12 +65,15 @@ import _DeepGenTestSupport
                 let leaves = [xs, w, b].map { $0.requiringGrad() }
                 let (y, mean, variance, count) = leaves[0].channelNormalized(weight: leaves[1], bias: leaves[2], eps: 1e-5, across: group)
                 let g = backward ? gradients(of: (y * ps).sum(), with: leaves) : []
-                halves[part] = Half(output: y.detached(), mean: mean, variance: variance, count: count, gradients: g)
+                let half = Half(output: y.detached(), mean: mean, variance: variance, count: count, gradients: g)
+                results.lock.lock()
+                results.halves[part] = half
+                results.lock.unlock()
                 done.leave()
             }.start()
         }
         done.wait()
-        return halves.map { $0! }
+        return results.lock.withLock { results.halves.map { $0! } }
     }
 
     static let shapes: [[Int]] = [[6, 5], [4, 3, 5, 5], [4, 2, 37]]

@@ -73,7 +73,8 @@ public final class FlowModel: GenerativeModel, TemperatureSampling, LikelihoodSc
         let (v, logDet) = flowInput(batch.inputs, using: &rng)
         let loss = logDet.map { -(flow.logProbability(v) + $0).mean() + discretization } ?? -flow.logProbability(v).mean()
         let value = optimize(loss, [network])
-        nonFiniteSource = value.isFinite ? nil : flow.firstNonFiniteLayer(v).map { "first non-finite output: \($0)" }
+        // Only a process whose loss is not finite looks: without the others (no shared statistics).
+        nonFiniteSource = value.isFinite ? nil : CrossProcessStatistics.locally { flow.firstNonFiniteLayer(v) }.map { "first non-finite output: \($0)" }
         return ["nll": value]
     }
 

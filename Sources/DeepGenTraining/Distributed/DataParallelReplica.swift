@@ -1,6 +1,16 @@
 import DeepGenModels
 import DeepGenNN
 
+/// A global batch so small that each process's share has one sample cannot train a BatchNorm1d
+/// layer on per-process statistics (one value per channel has no variance); refused before any
+/// step, unless `--sync-batchnorm` takes the statistics over the whole batch.
+func checkPerProcessBatch(_ networks: [TrainableNetwork], settings: TrainingSettings, processes: Int) throws {
+    let share = settings.batchSize / max(processes, 1)
+    guard share < 2, settings.syncBatchNorm != true,
+          networks.contains(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) else { return }
+    throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) sample, and BatchNorm1d needs at least 2 per process: give a larger --batch-size, or --sync-batchnorm (statistics over the whole batch)")
+}
+
 /// Makes `networks` one process's replica in a data-parallel run over `group` (training and the
 /// benchmark alike): each network's gradients are averaged over the processes before its
 /// optimizer steps, and each dropout layer draws its masks as this process's rows of the global

@@ -44,7 +44,14 @@ final class GradientAverager: GradientReducing {
         self.bucketCapacity = min(bucketCapacity ?? fromEnvironment ?? 1 << 20, Int(Int32.max))
     }
 
-    deinit { buffer.deallocate() }
+    deinit { releaseBuffer() }
+
+    /// Frees the buffer unless a sum MPI may still write into it is running (after a failure the
+    /// run ends anyway: the memory is left to the process's exit).
+    private func releaseBuffer() {
+        if buckets.contains(where: { $0.pending.map { !$0.isComplete } ?? false }) { return }
+        buffer.deallocate()
+    }
 
     func beginBackward(parameterCounts: [Int]) {
         if parameterCounts != counts { layOut(parameterCounts) }
@@ -89,7 +96,7 @@ final class GradientAverager: GradientReducing {
     /// Parameters last to first, in buckets of at most `bucketCapacity` values (a larger one alone).
     private func layOut(_ parameterCounts: [Int]) {
         counts = parameterCounts
-        buffer.deallocate()
+        releaseBuffer()
         buffer = .allocate(capacity: max(1, counts.reduce(0, +)))
         offsets = [Int](repeating: 0, count: counts.count)
         bucketOf = offsets

@@ -1006,6 +1006,9 @@ def main():
         import torch.distributed as dist
         dist.init_process_group("gloo")
         rank, processes = dist.get_rank(), dist.get_world_size()
+        # One core per rank, as `mpirun --bind-to core` places DeepGen's.
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[int(os.environ.get("LOCAL_RANK", rank)) % len(cores)]})
     torch.manual_seed(args.seed)
     trainer, batch, (low, high), paired = make_workload(args.model, random.Random(args.seed + rank))
     batch = args.batch_size or batch
@@ -1035,27 +1038,40 @@ def main():
     losses = {}
 
     def train_one():
+        """One step; returns whether its loss is not finite."""
         nonlocal step, losses
         losses = trainer.step(pool[step % len(pool)])
         step += 1
+        if args.ddp and step == 1:
+            # Layers that initialize themselves from their first batch (ActNorm) saw each rank's
+            # own: every rank takes rank 0's parameters, as DeepGen's ranks do.
+            for module in (m for m in vars(trainer).values() if isinstance(m, nn.Module)):
+                for p in module.parameters():
+                    dist.broadcast(p.data, src=0)
+        return not all(math.isfinite(v) for v in losses.values())
+
+    def agree(more, bad):
+        """Every rank takes as many steps as the slowest wants (their all-reduces pair up), and a
+        non-finite loss on any rank ends all of them."""
+        if args.ddp:
+            flags = torch.tensor([1 if more else 0, 1 if bad else 0])
+            dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+            more, bad = bool(flags[0]), bool(flags[1])
         # As DeepGen's benchmark: a diverged run would not measure normal training.
-        if not all(math.isfinite(v) for v in losses.values()):
-            sys.exit(f"{args.model}: loss not finite at step {step}: {losses}")
+        if bad:
+            print(f"{args.model}: loss not finite at step {step}: {losses}", file=sys.stderr, flush=True)
+            os._exit(1)
+        return more
 
     for _ in range(args.warmup_steps):
-        train_one()
+        agree(True, train_one())
     start = time.perf_counter()
     timed = 0
     while True:  # whole steps, at least one
-        train_one()
+        bad = train_one()
         timed += 1
         elapsed = time.perf_counter() - start
-        more = elapsed < args.seconds
-        if args.ddp:  # every rank takes as many steps as the slowest wants (their all-reduces pair up)
-            flag = torch.tensor([1 if more else 0])
-            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            more = bool(flag.item())
-        if not more:
+        if not agree(elapsed < args.seconds, bad):
             break
     batch = global_batch
     rate = timed * batch / elapsed  # images (gpt: sequences) per second

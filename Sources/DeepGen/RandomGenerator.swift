@@ -142,6 +142,28 @@ extension Tensor {
         return t
     }
 
+    /// Share `index` of `count` of the mask ``dropoutMask(_:p:using:)`` would make for the whole
+    /// batch, `shape` being one share's (its batch on `batchAxis`): for each index before that
+    /// axis, every share's rows follow in turn; this share's numbers are made, the others'
+    /// skipped. A data-parallel process's dropout mask, in step with every other process's.
+    public static func dropoutMask(_ shape: [Int], p: Float, share index: Int, of count: Int, batchAxis: Int,
+                                   using rng: inout RandomGenerator) -> Tensor {
+        precondition(p >= 0 && p < 1, "[dropoutMask] probability \(p) outside [0, 1)")
+        precondition(count >= 1 && (0..<count).contains(index) && (0..<shape.count).contains(batchAxis),
+                     "[dropoutMask] share \(index) of \(count) on axis \(batchAxis) of \(shape)")
+        let keep = 1 / (1 - p)
+        let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
+        var t = Tensor(uninitializedShape: shape)
+        t.withUnsafeMutableBufferPointer { b in
+            for o in 0..<outer {
+                rng.discard(index * block)
+                for i in o * block ..< (o + 1) * block { b[i] = rng.nextUniform() < p ? 0 : keep }
+                rng.discard((count - 1 - index) * block)
+            }
+        }
+        return t
+    }
+
     /// Multiplies by a fresh dropout mask (identity when `p == 0`).
     public func dropout(p: Float, using rng: inout RandomGenerator) -> Tensor {
         p == 0 ? self : self * Tensor.dropoutMask(shape, p: p, using: &rng)

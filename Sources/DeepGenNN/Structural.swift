@@ -76,20 +76,8 @@ public final class Dropout: Module, Layer {
         guard let share = batchShare, share.count > 1, batchAxis < shape.count else {
             return Tensor.dropoutMask(shape, p: p, using: &generator)
         }
-        // One process's mask for the whole batch, in its order: for each index before the batch
-        // axis, every process's rows in turn. This process makes its own rows' numbers and skips
-        // the others'.
-        let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
-        let keep = 1 / (1 - p)
-        var values = [Float](repeating: 0, count: outer * block)
-        values.withUnsafeMutableBufferPointer { m in
-            for o in 0..<outer {
-                generator.discard(share.index * block)
-                for i in o * block ..< (o + 1) * block { m[i] = generator.nextUniform() < p ? 0 : keep }
-                generator.discard((share.count - 1 - share.index) * block)
-            }
-        }
-        return Tensor(shape: shape, scalars: values)
+        // In DeepGen's module, where the generator's calls inline (here they cost a call each).
+        return Tensor.dropoutMask(shape, p: p, share: share.index, of: share.count, batchAxis: batchAxis, using: &generator)
     }
 }
 

@@ -34,6 +34,10 @@ dilation channels, 256 skip channels, 10 classes, Adam 1e-3) on batches of 4 win
 uniform samples mu-law encoded: its "images" are windows. Its input convolution looks up rows of
 the weight (as DeepGen does) rather than convolving a one-hot tensor.
 
+With --compile the modules and optimizer steps run through torch.compile (inductor, which needs a C++
+compiler); the warm-up steps, which compile, are reported apart as "compile_seconds" (otherwise
+"warmup_seconds"), and "framework" is "torch.compile".
+
 Exits with status 1 if a loss stops being finite. Needs torch.
 """
 import argparse
@@ -972,6 +976,16 @@ def make_workload(name, rng):
 TEXT_MODELS = {"gpt": GPTTrainer, "char-rnn": CharRNNTrainer}
 
 
+def compile_workload(trainer):
+    """torch.compile as a user who wants speed applies it: every module the trainer trains (for the
+    VAEs and flows, the module whose forward is the whole loss) through `distribute`, the hook the
+    DDP mode uses, and each optimizer's step (PyTorch's "compiled optimizer" recipe)."""
+    trainer.distribute(torch.compile)
+    for name, value in list(vars(trainer).items()):
+        if isinstance(value, torch.optim.Optimizer):
+            value.step = torch.compile(value.step)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", choices=MODELS, help="the workload")
@@ -983,6 +997,12 @@ def main():
                    help="train whole steps until at least this many seconds have passed (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of torch's and the image pools' generators (default 0)")
     p.add_argument("--json", action="store_true", help="also print one JSON line, the last line of stdout (for ab.py)")
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile every trained module (and the function its loss is computed by) and "
+                        "the optimizers' steps; the warm-up steps, which compile, are timed apart (compile_seconds)")
+    p.add_argument("--count-flops", action="store_true",
+                   help="instead of timing: count the FLOPs of 5 training steps with torch.utils.flop_counter "
+                        "(matrix products and convolutions, forward and backward) and print them per step as JSON")
     p.add_argument("--ddp", action="store_true",
                    help="data-parallel over the processes torchrun started (DistributedDataParallel, gloo): "
                         "each trains on its share of the batch; rank 0 reports the job's images/s and summed peak RSS")
@@ -1023,6 +1043,10 @@ def main():
         trainer.distribute(lambda m: nn.parallel.DistributedDataParallel(m, **per_rank_buffers()))
         torch.manual_seed(args.seed + 1 + rank)  # each rank its own noise and batches
 
+    if args.compile:
+        if args.ddp:
+            p.error("--compile and --ddp are separate benchmarks; choose one")
+        compile_workload(trainer)
     sample_shape = (2,) if args.model == "realnvp-2d" else (1, 28, 28)
 
     def uniform():
@@ -1063,8 +1087,27 @@ def main():
             os._exit(1)
         return more
 
+    if args.count_flops:
+        from torch.utils.flop_counter import FlopCounterMode
+        train_one()  # layers that initialize from their first batch do so outside the count
+        counted = 5  # wgan-gp's generator steps on every 5th critic step
+        try:
+            with FlopCounterMode(display=False) as counter:
+                for _ in range(counted):
+                    train_one()
+        except RuntimeError as e:  # e.g. the second derivative of wgan-gp's penalty
+            print(f"{args.model}: torch.utils.flop_counter cannot count this step ({e})", file=sys.stderr)
+            sys.exit(3)
+        flops = counter.get_total_flops() / counted
+        print(f"{args.model}: {flops / 1e9:.3f} GFLOP per step of batch {batch} (matrix products and convolutions)")
+        print(json.dumps({"model": args.model, "batch": batch, "flops_per_step": flops,
+                          "flops_per_image": flops / batch}), flush=True)
+        return
+
+    warmup_start = time.perf_counter()
     for _ in range(args.warmup_steps):
         agree(True, train_one())
+    warmup_seconds = time.perf_counter() - warmup_start
     start = time.perf_counter()
     timed = 0
     while True:  # whole steps, at least one
@@ -1075,7 +1118,8 @@ def main():
             break
     batch = global_batch
     rate = timed * batch / elapsed  # images (gpt: sequences) per second
-    extra = {}
+    # The warm-up steps' time: for --compile mostly compilation (the first steps trace and compile).
+    extra = {"compile_seconds" if args.compile else "warmup_seconds": warmup_seconds}
     unit = "images/s"
     if args.model == "wavenet":
         extra["samples_per_second"] = rate * WaveNetTrainer.window
@@ -1095,10 +1139,13 @@ def main():
             os._exit(0)
     loss_text = ", ".join(f"{k} {v:.4g}" for k, v in sorted(losses.items()))
     ranks = f" x {processes} processes" if processes > 1 else ""
-    print(f"{args.model}: {rate:.1f} {unit} (batch {batch}, {args.threads} threads{ranks}, {timed} steps in {elapsed:.1f} s; "
-          f"PyTorch {torch.__version__}); last losses: {loss_text}", flush=True)
+    mode = "torch.compile" if args.compile else "eager"
+    print(f"{args.model}: {rate:.1f} {unit} (batch {batch}, {args.threads} threads{ranks}, {timed} steps in {elapsed:.1f} s "
+          f"after {args.warmup_steps} warm-up steps in {warmup_seconds:.1f} s; PyTorch {torch.__version__} {mode}); "
+          f"last losses: {loss_text}", flush=True)
     if args.json:
-        print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model, "batch": batch,
+        print(json.dumps({"framework": "torch.compile" if args.compile else "pytorch", "version": torch.__version__,
+                          "model": args.model, "batch": batch,
                           "threads": args.threads, "steps": timed, "seconds": elapsed, "images_per_second": rate,
                           **extra}),
               flush=True)

@@ -8,7 +8,7 @@ struct DeepGenBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepgen-bench",
         abstract: "Benchmarks for DeepGen (build with -c release).",
-        subcommands: [Kernels.self])
+        subcommands: [Kernels.self, Peak.self])
 }
 
 /// `deepgen-bench kernels`: GFLOP/s of the compute kernels, beside numpy where it is installed.

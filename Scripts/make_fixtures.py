@@ -13,6 +13,8 @@ root, found from this script's own location):
     cross_entropy.json      log_softmax, softmax, mean cross-entropy and their grads
     gradient_penalty.json   WGAN-GP: gradient penalty and its second-order grads
     pooling.json            max_pool2d / avg_pool2d forward + grad of x
+    binary_cross_entropy.json  binary cross-entropy with logits summed per sample, grads of
+                            logits and targets
     misc_ops.json           softplus, log_sigmoid, logsumexp, variance, nearest, sin, cos
                             upsampling, reflect padding, instance-norm-like normalization
     text_ops.json           the text models' ops: GELU, layer_norm, embedding lookup,
@@ -471,6 +473,27 @@ def make_misc_ops():
     write(file, cases)
 
 
+def make_binary_cross_entropy():
+    """binary_cross_entropy_with_logits(reduction="none") summed over all axes but the first:
+    DeepGen's fused binaryCrossEntropyRowSums (the GAN losses, the Bernoulli likelihood)."""
+    file = "binary_cross_entropy.json"
+    cases = []
+
+    def row_sums(x, t):
+        return F.binary_cross_entropy_with_logits(x, t, reduction="none").flatten(1).sum(1)
+
+    seed(file, "images")
+    # 19 values per row: a SIMD body of 16 and a scalar tail; logits up to about ±30.
+    x = randn(3, 1, 19, scale=10.0)
+    x[1, 0, :4] = f32([100.0, -100.0, 0.0, 30.0])
+    cases.append(gradient_case("images", {}, {"x": x, "t": rand(3, 1, 19)},
+                               row_sums))
+    seed(file, "gan_logits")
+    x = randn(4, 1, scale=3.0)
+    cases.append(gradient_case("gan_logits", {}, {"x": x, "t": f32([[1.0], [1.0], [0.0], [0.0]])}, row_sums))
+    write(file, cases)
+
+
 def make_text_ops():
     file = "text_ops.json"
     cases = []
@@ -566,6 +589,7 @@ def main():
     make_gradient_penalty()
     make_pooling()
     make_misc_ops()
+    make_binary_cross_entropy()
 
 
 if __name__ == "__main__":

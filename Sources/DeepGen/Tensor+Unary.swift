@@ -145,7 +145,7 @@ extension Tensor {
     @inline(__always)
     static func softplusVector(_ v: VectorMath.V) -> VectorMath.V {
         let magnitude = v.replacing(with: -v, where: v .< 0)
-        var result = v.replacing(with: 0, where: v .< 0) + VectorMath.log1p(VectorMath.exp(-magnitude))
+        var result = v.replacing(with: 0, where: v .< 0) + VectorMath.log1pOfUnit(VectorMath.exp(-magnitude))
         result.replace(with: v, where: v .!= v)  // NaN stays NaN
         return result
     }

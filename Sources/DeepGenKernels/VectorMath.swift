@@ -69,6 +69,24 @@ public enum VectorMath {
         return result
     }
 
+    /// ln(1 + e) for e ∈ [0, 1] (softplus's log1p(exp(−|x|))): 2·atanh(s) with s = e/(2 + e) ∈
+    /// [0, ⅓] by its odd series to s¹⁵ (truncation below 1e-9), all in float lanes. It needs no
+    /// exponent split, whose integer-to-float conversion runs lane by lane, and s keeps tiny e's
+    /// digits without rounding 1 + e.
+    @inlinable @inline(__always)
+    public static func log1pOfUnit(_ e: V) -> V {
+        let s = e / (2 + e), s2 = s * s
+        var p = V(repeating: 2.0 / 15)
+        p = p * s2 + 2.0 / 13
+        p = p * s2 + 2.0 / 11
+        p = p * s2 + 2.0 / 9
+        p = p * s2 + 2.0 / 7
+        p = p * s2 + 2.0 / 5
+        p = p * s2 + 2.0 / 3
+        p = p * s2 + 2
+        return p * s
+    }
+
     /// ln(1 + x) for x > −1, accurate for tiny x: with u = 1 + x rounded, ln(u)·x/(u − 1) cancels
     /// the rounding of u (Goldberg's trick); u = 1 gives x itself.
     @inlinable @inline(__always)

@@ -20,7 +20,10 @@ public enum Loss {
     /// Binary cross-entropy on logits: `max(x, 0) − x·t + log(1 + e^−|x|)`, exact for any |x|.
     public static func binaryCrossEntropyWithLogits(_ logits: Tensor, _ targets: Tensor, reduction: Reduction = .mean) -> Tensor {
         checkSameShape(logits, targets, "binaryCrossEntropyWithLogits")
-        return reduce(logits.softplus() - logits * targets, reduction)
+        // The reductions take the fused per-sample sums (one pass each way, no per-element tensors).
+        guard reduction != .none, logits.rank >= 1 else { return reduce(logits.softplus() - logits * targets, reduction) }
+        let sums = logits.binaryCrossEntropyRowSums(targets: targets).sum()
+        return reduction == .mean ? sums / Float(Swift.max(logits.count, 1)) : sums
     }
 
     /// Binary cross-entropy on probabilities; each log is clamped at −100 as PyTorch does, so a
@@ -68,7 +71,7 @@ public enum Loss {
     /// log p(x | logits) of Bernoulli pixels, summed per sample: `[N]`.
     public static func bernoulliLogLikelihood(logits: Tensor, _ x: Tensor) -> Tensor {
         checkSameShape(logits, x, "bernoulliLogLikelihood")
-        return -binaryCrossEntropyWithLogits(logits, x, reduction: .none).flattened(from: 1).sum(axis: 1)
+        return -logits.binaryCrossEntropyRowSums(targets: x)
     }
 
     /// log N(x | μ, exp(logVariance)) summed per sample: `[N]`.

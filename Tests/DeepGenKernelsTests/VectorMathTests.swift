@@ -43,6 +43,15 @@ func ulps(_ a: Float, _ b: Float) -> Int {
         #expect(worst <= 4, "worst log1p error \(worst) ulps")
     }
 
+    @Test func log1pOfUnitMatchesLibm() {
+        let xs = Self.sweep(1e-30, 1e-3) + Self.sweep(1e-3, 1) + [0, 1, 1e-45, Float.leastNormalMagnitude]
+        var out = [Float](repeating: 0, count: xs.count)
+        VectorMath.apply(xs, &out, count: xs.count, VectorMath.log1pOfUnit)
+        var worst = 0
+        for (x, y) in zip(xs, out) { worst = Swift.max(worst, ulps(y, Foundation.log1p(x))) }
+        #expect(worst <= 3, "worst log1pOfUnit error \(worst) ulps")
+    }
+
     @Test func logMatchesLibm() {
         let xs = Self.sweep(1e-6, 10) + Self.sweep(0.5, 2) + Self.sweep(10, 1e30)
             + [0, 1, 2, .infinity, -1, .nan, 1e-40, 1e-45, Float.leastNormalMagnitude, Float.greatestFiniteMagnitude]

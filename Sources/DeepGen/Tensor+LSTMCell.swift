@@ -75,10 +75,7 @@ enum LSTMKernels {
         for k in 0..<n { p[k] = v[k] }
     }
 
-    /// `1 − 2/(e^{2x} + 1)`: ±1 where e^{2x} over- or underflows; NaN stays NaN.
-    @inline(__always) static func tanh(_ x: V) -> V {
-        1 - 2 / (VectorMath.exp(2 * x) + 1)
-    }
+    @inline(__always) static func tanh(_ x: V) -> V { VectorMath.tanh(x) }
 
     /// One row: `hiddenOut = σ(o)·tanh(cellOut)`, `cellOut = σ(f)·cell + σ(i)·tanh(g)`.
     static func forward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, hiddenOut: UnsafeMutablePointer<Float>,

@@ -28,6 +28,31 @@ extension Tensor {
         return out
     }
 
+    /// Applies a SIMD function to the elements of two tensors of one shape (no autograd): a fused
+    /// backward formula in one pass.
+    @inline(__always)
+    func zipVector(_ other: Tensor, _ f: (VectorMath.V, VectorMath.V) -> VectorMath.V) -> Tensor {
+        precondition(shape == other.shape, "[zipVector] shapes \(shape) and \(other.shape) differ")
+        let out = Tensor(uninitializedShape: shape)
+        let pa = storage.pointer, pb = other.storage.pointer, po = out.storage.pointer
+        Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound {
+                let a = UnsafeRawPointer(pa + i).loadUnaligned(as: VectorMath.V.self)
+                let b = UnsafeRawPointer(pb + i).loadUnaligned(as: VectorMath.V.self)
+                UnsafeMutableRawPointer(po + i).storeBytes(of: f(a, b), as: VectorMath.V.self)
+                i += 16
+            }
+            if i < r.upperBound {
+                var a = VectorMath.V(), b = VectorMath.V()
+                for j in 0..<(r.upperBound - i) { a[j] = pa[i + j]; b[j] = pb[i + j] }
+                let y = f(a, b)
+                for j in 0..<(r.upperBound - i) { po[i + j] = y[j] }
+            }
+        }
+        return out
+    }
+
     /// Reuses a cached forward result unless the backward pass is being differentiated.
     @inline(__always)
     static func cached(_ value: Tensor, else recompute: () -> Tensor) -> Tensor {
@@ -103,10 +128,12 @@ extension Tensor {
     }
 
     public func tanh() -> Tensor {
-        let x = self, out = map { Foundation.tanh($0) }
+        let x = self, out = mapVector(VectorMath.tanh)
         return Tensor.record("tanh", out, inputs: [x]) { g in
             let t = Tensor.cached(out) { x.tanh() }
-            return [g * (1 - t * t)]
+            if GradMode.isEnabled { return [g * (1 - t * t)] }
+            // g·(1 − t²) in one pass instead of three.
+            return [g.zipVector(t) { g, t in g * (1 - t * t) }]
         }
     }
 

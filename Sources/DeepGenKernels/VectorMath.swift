@@ -69,6 +69,28 @@ public enum VectorMath {
         return result
     }
 
+    /// tanh x: its Taylor series x + x³·P(x²) to x¹⁵ for |x| < 0.4 (truncation below 1e-10), and
+    /// ±(1 − 2/(e^{2|x|} + 1)) above, which loses under two bits to cancellation at 0.4; exp's
+    /// overflow gives ±1. NaN stays NaN.
+    @inlinable @inline(__always)
+    public static func tanh(_ x: V) -> V {
+        let negative = x .< 0
+        let magnitude = x.replacing(with: -x, where: negative)
+        var large = 1 - 2 / (exp(2 * magnitude) + 1)
+        large.replace(with: -large, where: negative)
+        let z = x * x
+        var p = V(repeating: -929_569.0 / 638_512_875)
+        p = p * z + 21844.0 / 6_081_075
+        p = p * z - 1382.0 / 155_925
+        p = p * z + 62.0 / 2835
+        p = p * z - 17.0 / 315
+        p = p * z + 2.0 / 15
+        p = p * z - 1.0 / 3
+        var result = large.replacing(with: x + x * z * p, where: magnitude .< 0.4)
+        result.replace(with: x, where: x .!= x)
+        return result
+    }
+
     /// ln(1 + e) for e ∈ [0, 1] (softplus's log1p(exp(−|x|))): 2·atanh(s) with s = e/(2 + e) ∈
     /// [0, ⅓] by its odd series to s¹⁵ (truncation below 1e-9), all in float lanes. It needs no
     /// exponent split, whose integer-to-float conversion runs lane by lane, and s keeps tiny e's

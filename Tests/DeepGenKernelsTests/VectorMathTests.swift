@@ -52,6 +52,19 @@ func ulps(_ a: Float, _ b: Float) -> Int {
         #expect(worst <= 3, "worst log1pOfUnit error \(worst) ulps")
     }
 
+    @Test func tanhMatchesLibm() {
+        let xs = Self.sweep(1e-30, 0.4) + Self.sweep(0.3, 12) + Self.sweep(1e-30, 12).map { -$0 }
+            + [0, -0.0, 0.4, -0.4, 100, -100, .infinity, -.infinity, 1e-45, .nan]
+        var out = [Float](repeating: 0, count: xs.count)
+        VectorMath.apply(xs, &out, count: xs.count, VectorMath.tanh)
+        var worst = 0
+        for (x, y) in zip(xs, out) {
+            if x.isNaN { #expect(y.isNaN); continue }
+            worst = Swift.max(worst, ulps(y, Foundation.tanh(x)))
+        }
+        #expect(worst <= 4, "worst tanh error \(worst) ulps")
+    }
+
     @Test func logMatchesLibm() {
         let xs = Self.sweep(1e-6, 10) + Self.sweep(0.5, 2) + Self.sweep(10, 1e30)
             + [0, 1, 2, .infinity, -1, .nan, 1e-40, 1e-45, Float.leastNormalMagnitude, Float.greatestFiniteMagnitude]

@@ -3,6 +3,7 @@ import Testing
 import DeepGen
 import DeepGenData
 import DeepGenNN
+import _DeepGenTestSupport
 @testable import DeepGenModels
 
 /// What a dataset of `shape` would yield for `model` (labels 0–3 when it needs labels).
@@ -89,6 +90,30 @@ func fixedImages(_ n: Int, seed: UInt64, channels: Int = 1) -> Tensor {
         #expect(last["d_real"]! > first["d_real"]!)
         guard case .images(let preview, 8) = model.preview() else { Issue.record("a DCGAN previews an 8-column grid"); return }
         #expect(preview.shape == [64, 1, 28, 28])
+    }
+
+    /// The discriminator step's joint pass over real and fake gives what two passes give (the
+    /// weight gradients' sums run in another order, so weights agree to rounding).
+    @Test(arguments: ["gan", "dcgan", "cdcgan", "wgan-gp"])
+    func jointDiscriminatorPassEqualsTwoPasses(_ kind: String) throws {
+        var rngA = RandomGenerator(seed: 21), rngB = RandomGenerator(seed: 21)
+        let joint = try GANModel(config: tinyConfig(kind), using: &rngA)
+        let separate = try GANModel(config: tinyConfig(kind), using: &rngB)
+        #expect(joint.discriminatorTakesJointBatch)
+        separate.discriminatorTakesJointBatch = false
+        let batch = TrainingBatch(inputs: fixedImages(6, seed: 4) * 2 - 1, labels: kind == "cdcgan" ? [0, 1, 2, 3, 0, 1] : [])
+        var stepA = RandomGenerator(seed: 8), stepB = RandomGenerator(seed: 8)
+        for _ in 0..<3 {
+            let a = joint.trainStep(batch, using: &stepA), b = separate.trainStep(batch, using: &stepB)
+            for (name, value) in a { #expect(abs(value - b[name]!) <= 1e-5 * max(1, abs(value)), "\(kind) \(name): \(value) vs \(b[name]!)") }
+        }
+        let wa = Dictionary(uniqueKeysWithValues: joint.discriminator.module.namedParameters().map { ($0.0, $0.1.value) })
+        for (name, p) in separate.discriminator.module.namedParameters() {
+            #expect(closeness(wa[name]!, p.value, atol: 1e-5, rtol: 1e-4) == nil, "\(kind) \(name)")
+        }
+        var sn = tinyConfig(kind)
+        sn.updateHyperparameters(GANHyperparameters.self) { $0.spectralNorm = true }
+        #expect(try !GANModel(config: sn, using: &rngA).discriminatorTakesJointBatch)
     }
 
     @Test(arguments: ["dcgan", "cdcgan"])

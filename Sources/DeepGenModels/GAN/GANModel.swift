@@ -25,6 +25,10 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
     public private(set) var discriminatorSteps = 0
     private let generate: (Tensor, [Int]) -> Tensor
     private let discriminate: (Tensor, [Int]) -> Tensor
+    /// Whether the discriminator step sends real and fake through in one joint batch: only where
+    /// the outputs are the two passes' (no BatchNorm, whose statistics would mix them; no spectral
+    /// normalization, whose power iteration steps once per pass).
+    var discriminatorTakesJointBatch: Bool
     /// The generator's loss at its last step; `nil` until its first (WGAN-GP's first critic steps).
     private var lastGeneratorLoss: Float?
 
@@ -80,6 +84,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
                 if let linear = m as? Linear { linear.applySpectralNorm(using: &scratch) }
             }
         }
+        discriminatorTakesJointBatch = h.spectralNorm != true && !d.namedModules().contains { $0.1 is BatchNorm }
         generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
         discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
         // Two time-scale updates: each network's rate relative to the run's.
@@ -181,8 +186,17 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         let fake = generate(z, fakeLabels)
         var out: [String: Float] = [:]
 
-        // Discriminator (critic) step on a detached fake.
-        let dReal = discriminate(real, labels), dFake = discriminate(fake.detached(), fakeLabels)
+        // Discriminator (critic) step on a detached fake. Without batch statistics or a power
+        // iteration per pass, real and fake go through in one pass of twice the batch: the same
+        // outputs (dropout masks are drawn row by row, real rows first, as in two passes), one
+        // pass over the weights instead of two, and larger products.
+        let dReal, dFake: Tensor
+        if discriminatorTakesJointBatch {
+            let joint = discriminate(Tensor.concat([real, fake.detached()]), labels + fakeLabels)
+            (dReal, dFake) = (joint.sliced(axis: 0, 0..<n), joint.sliced(axis: 0, n..<(2 * n)))
+        } else {
+            (dReal, dFake) = (discriminate(real, labels), discriminate(fake.detached(), fakeLabels))
+        }
         var dLoss = h.objective.discriminatorLoss(real: dReal, fake: dFake)
         if isWGAN {
             let penalty = Loss.gradientPenalty(critic: { discriminate($0, labels) }, real: real, fake: fake, using: &rng)

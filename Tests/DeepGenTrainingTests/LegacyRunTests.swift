@@ -85,11 +85,16 @@ import DeepGenModels
         let expected = try Checkpoint.load(from: run.appendingPathComponent("expected-after-resume.safetensors")).tensors
         let resumed = try TrainedModel(run.path).model.weightsCheckpoint().tensors
         #expect(resumed.keys.sorted() == expected.keys.sorted())
+        // Two numerical changes since then move some runs by rounding, which Adam turns into steps
+        // of up to the learning rate where gradients are near zero: MLP critics take real and fake
+        // in one joint pass (19abaae; the weight gradients sum in another order; lr 5e-4, 7 resumed
+        // critic steps) and tanh is vectorized (dd299ec; CycleGAN's generators end in it).
+        let tolerance: Float = ["wgan-gp-ring8": 2e-3, "cyclegan-shapes": 1e-3][name] ?? 1e-4
         for (key, e) in expected {
             guard let r = resumed[key] else { continue }
             let scale = max(1, e.scalars.map(abs).max() ?? 0)
             let worst = zip(r.scalars, e.scalars).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-4 * scale, "\(name): \(key) differs by \(worst)")
+            #expect(worst <= tolerance * scale, "\(name): \(key) differs by \(worst)")
         }
     }
 }

@@ -52,11 +52,16 @@ public enum GANFamily: ModelFamily {
             if points {
                 h.latentSize = 2
                 h.hiddenSize = 128
-                t.optimizer.learningRate = 1e-3
                 // Without R1 the GAN collapses onto 15–18 of grid25's modes; with γ = 0.1 and the
-                // learning rate's decay it covers all of ring8's and grid25's on every seed.
+                // learning rate's decay it covers all of ring8's and grid25's on every seed. What
+                // is left is mass strung between modes by the 2-D latent map: a generator twice as
+                // slow as the discriminator (TTUR), β₁ = 0, a long decay to zero and a moving
+                // average of G shrink it (grid25 82% → 97% of samples within 3σ, ring8 93% → 98%).
+                t.optimizer = .adam(learningRate: 1e-3, betas: (0, 0.999))
+                h.generatorLearningRate = 5e-4
                 h.r1Weight = 0.1
-                (t.epochs, t.decayEpochs) = (30, 20)
+                h.emaDecay = 0.999
+                (t.epochs, t.decayEpochs) = (200, 200)
             }
         case .wganGP:
             t.optimizer = .adam(learningRate: 1e-4, betas: (0.5, 0.9))

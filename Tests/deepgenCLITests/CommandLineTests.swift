@@ -90,7 +90,7 @@ func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run")
         let r = try CLI.run(["train", "gan", "--data", "grid25", "--synthetic-count", "2000", "--batch-size", "100",
-                             "--epochs", "1", "--out", run.path])
+                             "--epochs", "1", "--decay-epochs", "0", "--out", run.path])
         #expect(r.status == 0, "\(r.output)")
         let scale = try hyperparameters(ofConfigIn: run)?["dataScale"] as? Double
         // Means {−4,−2,0,2,4}² give a root-mean-square coordinate of √8 (plus σ² = 0.0025).

@@ -75,7 +75,7 @@ import Testing
         let dir = scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("ring")
-        let r = try CLI.run(["train", "gan", "--data", "ring8", "--epochs", "1", "--synthetic-count", "512", "--batch-size", "64",
+        let r = try CLI.run(["train", "gan", "--data", "ring8", "--epochs", "1", "--decay-epochs", "0", "--synthetic-count", "512", "--batch-size", "64",
                              "--eval-every", "1", "--eval-count", "200", "--out", run.path])
         #expect(r.status == 0 && r.output.contains("modes covered"), "\(r.output)")
         #expect(try metricsRows(run).header.contains("modes_covered"))
@@ -87,7 +87,7 @@ import Testing
 
         // --eval-every on data without modes is refused before anything is written.
         let spiral = dir.appendingPathComponent("spiral")
-        let s = try CLI.run(["train", "gan", "--data", "spiral", "--epochs", "1", "--synthetic-count", "128", "--eval-every", "1", "--out", spiral.path])
+        let s = try CLI.run(["train", "gan", "--data", "spiral", "--epochs", "1", "--decay-epochs", "0", "--synthetic-count", "128", "--eval-every", "1", "--out", spiral.path])
         #expect(s.status != 0 && s.output.contains("needs ring8 or grid25"), "\(s.output)")
         #expect(!fileExists(spiral.appendingPathComponent("config.json")))
     }

@@ -79,7 +79,7 @@ public enum VectorMath {
         var large = 1 - 2 / (exp(2 * magnitude) + 1)
         large.replace(with: -large, where: negative)
         let z = x * x
-        var p = V(repeating: -929_569.0 / 638_512_875)
+        var p = V(repeating: -1.4558343870513183e-3)  // −929569/638512875 (not a Float literal pair)
         p = p * z + 21844.0 / 6_081_075
         p = p * z - 1382.0 / 155_925
         p = p * z + 62.0 / 2835

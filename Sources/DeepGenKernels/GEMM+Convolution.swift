@@ -48,16 +48,19 @@ struct ConvolutionColumns {
     }
 
     /// Packs rows `pc..<pc+kc`, columns `jc..<jc+nc` in ``sgemmPackB(transB:b:ldb:kc:nc:dst:)``'s
-    /// layout: micro-panels of 32 columns, `dst[panel*32*kc + p*32 + j]`, missing columns zero.
-    func pack(rows pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// layout: micro-panels of `gemmNR` columns, `dst[panel*NR*kc + p*NR + j]`, missing columns zero.
+    func pack(
+        rows pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into dst: UnsafeMutablePointer<Float>,
+        tileColumns nr: Int = gemmNR
+    ) {
         let g = geometry
         let ow = g.outWidth, ohw = g.outHeight * ow, imageStride = g.inChannels * g.inHeight * g.inWidth
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * gemmNR) { table in
-            let base = table.baseAddress!, iy0 = base + gemmNR, ix0 = base + 2 * gemmNR
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * nr) { table in
+            let base = table.baseAddress!, iy0 = base + nr, ix0 = base + 2 * nr
             var j = 0
             while j < nc {
-                // Where each of the panel's 32 output pixels reads its (ci = 0, ky = 0, kx = 0) tap.
-                for t in 0..<gemmNR {
+                // Where each of the panel's output pixels reads its (ci = 0, ky = 0, kx = 0) tap.
+                for t in 0..<nr {
                     let col = columnOffset + jc + j + t
                     if j + t >= nc {
                         base[t] = 0; iy0[t] = Int32.min / 2; ix0[t] = 0
@@ -72,8 +75,8 @@ struct ConvolutionColumns {
                 deepgen_pack_convolution_panel(
                     input, base, iy0, ix0, Int32(pc), Int32(kc), Int32(g.kernelHeight), Int32(g.kernelWidth),
                     Int32(g.dilationH), Int32(g.dilationW), Int32(g.inHeight * g.inWidth), Int32(g.inHeight),
-                    Int32(g.inWidth), dst + j * kc)
-                j += gemmNR
+                    Int32(g.inWidth), Int32(nr), dst + j * kc)
+                j += nr
             }
         }
     }

@@ -9,6 +9,9 @@ import Foundation
 /// KC ∈ {192…1024}, MC ∈ {48…256}, NC ∈ {256…2048}: `MR×KC` A micro-panels (16 KiB) stay in L1, the
 /// `MC×KC` A block (192 KiB) and each `KC×NR` B micro-panel (64 KiB) in L2, and the `KC×NC` B panel
 /// (2 MiB) in L3. A long KC halves how often C is re-read compared with KC = 256 (+3–8% at ≥1024³).
+/// The same sizes measured as well as any other on a Zen 3 (32 KiB L1d, 512 KiB L2) with the 6×16
+/// tile (KC 192…512 and NC 512…2048 within the host's noise, KC = 128 25% slower), and the same
+/// KC keeps the blocked GEMM's sums in the same order for both tiles: equal results on both CPUs.
 /// `DEEPGEN_GEMM_BLOCKING="kc,mc,nc"` overrides them (for tuning only).
 @usableFromInline struct GEMMBlocking {
     var kc: Int, mc: Int, nc: Int
@@ -69,17 +72,19 @@ final class GEMMScratch {
 }
 
 /// Packs rows `0..<mc`, columns `0..<kc` of `op(A)` (whose top-left element `a` points at) into
-/// `dst` as micro-panels of 8 rows: `dst[panel*8*kc + p*8 + r]`. Missing rows are zero.
+/// `dst` as micro-panels of `MR` rows: `dst[panel*MR*kc + p*MR + r]`. Missing rows are zero.
+/// (`tileRows` is `MR`; tests pack for either register tile on any machine.)
 func sgemmPackA(
-    transA: Bool, a: UnsafePointer<Float>, lda: Int, mc: Int, kc: Int, dst: UnsafeMutablePointer<Float>
+    transA: Bool, a: UnsafePointer<Float>, lda: Int, mc: Int, kc: Int, dst: UnsafeMutablePointer<Float>,
+    tileRows mrFull: Int = gemmMR
 ) {
     var i = 0
     var d = dst
     while i < mc {
-        let mr = min(gemmMR, mc - i)
+        let mr = min(mrFull, mc - i)
         if transA {
-            // op(A)(i, p) = a[p*lda + i]: each k step is 8 contiguous floats.
-            if mr == gemmMR {
+            // op(A)(i, p) = a[p*lda + i]: each k step is MR contiguous floats.
+            if mr == 8 && mrFull == 8 {
                 for p in 0..<kc {
                     let s = a + p * lda + i
                     UnsafeMutableRawPointer(d + p * 8).storeBytes(
@@ -87,13 +92,13 @@ func sgemmPackA(
                 }
             } else {
                 for p in 0..<kc {
-                    let s = a + p * lda + i
-                    for r in 0..<gemmMR { d[p * 8 + r] = r < mr ? s[r] : 0 }
+                    let s = a + p * lda + i, o = d + p * mrFull
+                    for r in 0..<mrFull { o[r] = r < mr ? s[r] : 0 }
                 }
             }
         } else {
-            // op(A)(i, p) = a[i*lda + p]: eight row streams interleaved.
-            if mr == gemmMR {
+            // op(A)(i, p) = a[i*lda + p]: MR row streams interleaved.
+            if mr == 8 && mrFull == 8 {
                 let r0 = a + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda
                 let r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda, r7 = r6 + lda
                 var p = 0
@@ -108,49 +113,52 @@ func sgemmPackA(
                     p += 1
                 }
             } else {
-                for r in 0..<gemmMR {
+                for r in 0..<mrFull {
                     if r < mr {
                         let s = a + (i + r) * lda
-                        for p in 0..<kc { d[p * 8 + r] = s[p] }
+                        for p in 0..<kc { d[p * mrFull + r] = s[p] }
                     } else {
-                        for p in 0..<kc { d[p * 8 + r] = 0 }
+                        for p in 0..<kc { d[p * mrFull + r] = 0 }
                     }
                 }
             }
         }
-        d += gemmMR * kc
-        i += gemmMR
+        d += mrFull * kc
+        i += mrFull
     }
 }
 
 /// Packs rows `0..<kc`, columns `0..<nc` of `op(B)` (whose top-left element `b` points at) into
-/// `dst` as micro-panels of 32 columns: `dst[panel*32*kc + p*32 + j]`. Missing columns are zero.
+/// `dst` as micro-panels of `NR` columns: `dst[panel*NR*kc + p*NR + j]`. Missing columns are zero.
+/// (`tileColumns` is `NR`, a multiple of 16.)
 func sgemmPackB(
-    transB: Bool, b: UnsafePointer<Float>, ldb: Int, kc: Int, nc: Int, dst: UnsafeMutablePointer<Float>
+    transB: Bool, b: UnsafePointer<Float>, ldb: Int, kc: Int, nc: Int, dst: UnsafeMutablePointer<Float>,
+    tileColumns nrFull: Int = gemmNR
 ) {
     var j = 0
     var d = dst
     while j < nc {
-        let nr = min(gemmNR, nc - j)
+        let nr = min(nrFull, nc - j)
         if !transB {
-            // op(B)(p, j) = b[p*ldb + j]: each k step is 32 contiguous floats.
-            if nr == gemmNR {
+            // op(B)(p, j) = b[p*ldb + j]: each k step is NR contiguous floats.
+            if nr == nrFull {
                 for p in 0..<kc {
-                    let s = b + p * ldb + j, o = d + p * gemmNR
-                    store16(load16(s), o); store16(load16(s + 16), o + 16)
+                    let s = b + p * ldb + j, o = d + p * nrFull
+                    var q = 0
+                    while q < nrFull { store16(load16(s + q), o + q); q += 16 }
                 }
             } else {
                 for p in 0..<kc {
-                    let s = b + p * ldb + j, o = d + p * gemmNR
-                    for jj in 0..<gemmNR { o[jj] = jj < nr ? s[jj] : 0 }
+                    let s = b + p * ldb + j, o = d + p * nrFull
+                    for jj in 0..<nrFull { o[jj] = jj < nr ? s[jj] : 0 }
                 }
             }
         } else {
             // op(B)(p, j) = b[j*ldb + p]: the panel is the transpose of nr rows of B.
-            transposeRows(b + j * ldb, rows: nr, columns: kc, sourceStride: ldb, into: d, ld: gemmNR)
+            transposeRows(b + j * ldb, rows: nr, columns: kc, sourceStride: ldb, into: d, ld: nrFull)
         }
-        d += gemmNR * kc
-        j += gemmNR
+        d += nrFull * kc
+        j += nrFull
     }
 }
 

@@ -108,14 +108,23 @@ func sgemmThinDot(
                 // Rows past the end repeat the last valid row; their sums are dropped.
                 @inline(__always) func xr(_ i: Int) -> UnsafePointer<Float> { x + (x0 + min(i, rx - 1)) * ldx }
                 if ny == 1 {
-                    dot8x1(k, xr(0), xr(1), xr(2), xr(3), xr(4), xr(5), xr(6), xr(7), y, out)
+                    if gemmWideTile {
+                        dot8x1(k, xr(0), xr(1), xr(2), xr(3), xr(4), xr(5), xr(6), xr(7), y, out)
+                    } else {
+                        dot8x1Narrow(k, xr(0), xr(1), xr(2), xr(3), xr(4), xr(5), xr(6), xr(7), y, out)
+                    }
                     for i in 0..<rx { thinUpdate(c + (x0 + i) * csx, out[i], alpha, beta) }
                 } else {
                     var y0 = 0
                     while y0 < ny {
                         let ry = min(4, ny - y0)
                         @inline(__always) func yr(_ j: Int) -> UnsafePointer<Float> { y + (y0 + min(j, ry - 1)) * ldy }
-                        dot4x4(k, xr(0), xr(1), xr(2), xr(3), yr(0), yr(1), yr(2), yr(3), out)
+                        if gemmWideTile {
+                            dot4x4(k, xr(0), xr(1), xr(2), xr(3), yr(0), yr(1), yr(2), yr(3), out)
+                        } else {
+                            dot2x4(k, xr(0), xr(1), yr(0), yr(1), yr(2), yr(3), out)
+                            dot2x4(k, xr(2), xr(3), yr(0), yr(1), yr(2), yr(3), out + 8)
+                        }
                         for i in 0..<rx {
                             for j in 0..<ry {
                                 thinUpdate(c + (x0 + i) * csx + (y0 + j) * csy, out[i * 4 + j], alpha, beta)
@@ -144,7 +153,7 @@ private func loadPartial(_ p: UnsafePointer<Float>, _ count: Int) -> Vec16 {
 
 /// 16 dot products of 4 X rows with 4 Y rows, written to `out[i*4 + j]`.
 @inline(never)
-private func dot4x4(
+func dot4x4(
     _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
     _ x3: UnsafePointer<Float>, _ y0: UnsafePointer<Float>, _ y1: UnsafePointer<Float>,
     _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>
@@ -184,7 +193,7 @@ private func dot4x4(
 
 /// 8 dot products of 8 X rows with one Y row (matrix-vector), written to `out[0..<8]`.
 @inline(never)
-private func dot8x1(
+func dot8x1(
     _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
     _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
     _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
@@ -229,6 +238,81 @@ private func dot8x1(
     out[4] = s4.sum(); out[5] = s5.sum(); out[6] = s6.sum(); out[7] = s7.sum()
 }
 
+/// ``dot4x4`` for half of X (2 rows) on 16-register targets (see ``gemmWideTile``): 8 8-lane
+/// accumulators and 6 operands fit their registers, where ``dot4x4``'s 16 wide accumulators spill.
+@inline(never)
+func dot2x4(
+    _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ y0: UnsafePointer<Float>,
+    _ y1: UnsafePointer<Float>, _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD8<Float>
+    var s00 = V(), s01 = V(), s02 = V(), s03 = V(), s10 = V(), s11 = V(), s12 = V(), s13 = V()
+    @inline(__always) func step(_ a0: V, _ a1: V, _ b0: V, _ b1: V, _ b2: V, _ b3: V) {
+        s00 = s00.addingProduct(a0, b0); s01 = s01.addingProduct(a0, b1)
+        s02 = s02.addingProduct(a0, b2); s03 = s03.addingProduct(a0, b3)
+        s10 = s10.addingProduct(a1, b0); s11 = s11.addingProduct(a1, b1)
+        s12 = s12.addingProduct(a1, b2); s13 = s13.addingProduct(a1, b3)
+    }
+    var p = 0
+    while p + 8 <= k {
+        step(load8(x0 + p), load8(x1 + p), load8(y0 + p), load8(y1 + p), load8(y2 + p), load8(y3 + p))
+        p += 8
+    }
+    let rem = k - p
+    if rem > 0 {
+        step(loadPartial8(x0 + p, rem), loadPartial8(x1 + p, rem), loadPartial8(y0 + p, rem),
+             loadPartial8(y1 + p, rem), loadPartial8(y2 + p, rem), loadPartial8(y3 + p, rem))
+    }
+    out[0] = s00.sum(); out[1] = s01.sum(); out[2] = s02.sum(); out[3] = s03.sum()
+    out[4] = s10.sum(); out[5] = s11.sum(); out[6] = s12.sum(); out[7] = s13.sum()
+}
+
+/// ``dot8x1`` on 16-register targets: one set of 8-lane accumulators (two would spill).
+@inline(never)
+func dot8x1Narrow(
+    _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+    _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
+    _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>
+) {
+    typealias V = SIMD8<Float>
+    var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+    @inline(__always) func step(_ b: V, _ a0: V, _ a1: V, _ a2: V, _ a3: V, _ a4: V, _ a5: V, _ a6: V, _ a7: V) {
+        s0 = s0.addingProduct(a0, b); s1 = s1.addingProduct(a1, b)
+        s2 = s2.addingProduct(a2, b); s3 = s3.addingProduct(a3, b)
+        s4 = s4.addingProduct(a4, b); s5 = s5.addingProduct(a5, b)
+        s6 = s6.addingProduct(a6, b); s7 = s7.addingProduct(a7, b)
+    }
+    var p = 0
+    while p + 8 <= k {
+        step(load8(y + p), load8(x0 + p), load8(x1 + p), load8(x2 + p), load8(x3 + p),
+             load8(x4 + p), load8(x5 + p), load8(x6 + p), load8(x7 + p))
+        p += 8
+    }
+    let rem = k - p
+    if rem > 0 {
+        step(loadPartial8(y + p, rem), loadPartial8(x0 + p, rem), loadPartial8(x1 + p, rem),
+             loadPartial8(x2 + p, rem), loadPartial8(x3 + p, rem), loadPartial8(x4 + p, rem),
+             loadPartial8(x5 + p, rem), loadPartial8(x6 + p, rem), loadPartial8(x7 + p, rem))
+    }
+    out[0] = s0.sum(); out[1] = s1.sum(); out[2] = s2.sum(); out[3] = s3.sum()
+    out[4] = s4.sum(); out[5] = s5.sum(); out[6] = s6.sum(); out[7] = s7.sum()
+}
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Loads `count < 8` floats into the low lanes of a vector (the rest zero).
+@inline(__always)
+private func loadPartial8(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
+    var v = SIMD8<Float>()
+    for t in 0..<count { v[t] = p[t] }
+    return v
+}
+
 // MARK: - Row-update kernel
 
 /// `Out(r, l) = alpha * Σ_p S(r, p) · V(p, l) + beta * Out(r, l)` for `r < rCount` (≤ 16),
@@ -249,9 +333,10 @@ func sgemmThinRows(
                 while r0 < rCount {
                     let rr = min(4, rCount - r0)
                     @inline(__always) func sr(_ i: Int) -> UnsafePointer<Float> { s + (r0 + min(i, rr - 1)) * srs }
-                    if lw == 64 {
+                    if lw == 64 && gemmWideTile {
                         rowUpdate4x64(k, sr(0), sr(1), sr(2), sr(3), sps, v + l0, ldv, tile)
                     } else {
+                        // Also full windows on 16-register targets, where 4×64's accumulators spill.
                         var lv = 0
                         while lv < lw {
                             rowUpdate4x16(k, sr(0), sr(1), sr(2), sr(3), sps, v + l0 + lv, ldv, min(16, lw - lv),

@@ -44,14 +44,24 @@ struct Peak: ParsableCommand {
 }
 
 /// Accumulators per thread: enough independent chains to cover the FMA latency (4 cycles) on
-/// every FMA port (2 on current x86), with room to spare; all stay in registers.
-private typealias Vector = SIMD16<Float>
+/// every FMA port (2 on current x86), with room to spare; all stay in registers — 16-lane vectors
+/// where the target has 32 vector registers (AVX-512), 8-lane ones where it has 16 (AVX2: 12
+/// 16-lane accumulators would spill).
 private let chains = 12
 /// FMAs per chain between clock reads.
 private let innerIterations = 1 << 20
+/// Floats per accumulator.
+private var lanes: Int { vectorRegisterCount == 32 ? 16 : 8 }
 
 @inline(never)
 private func fmaLoop(_ iterations: Int, seed: Float) -> Float {
+    vectorRegisterCount == 32
+        ? fmaLoop(iterations, seed: seed, SIMD16<Float>.self) : fmaLoop(iterations, seed: seed, SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func fmaLoop<Vector: SIMD>(_ iterations: Int, seed: Float, _: Vector.Type) -> Float
+where Vector.Scalar == Float {
     var a = (0..<chains).map { Vector(repeating: seed + Float($0)) }
     let x = Vector(repeating: 0.999_999), y = Vector(repeating: 1e-7)
     a.withUnsafeMutableBufferPointer { acc in
@@ -71,7 +81,7 @@ private func fmaLoop(_ iterations: Int, seed: Float) -> Float {
 
 /// GFLOP/s of `threads` copies of the loop at once, the best of five slices of `seconds / 5`.
 func fmaPeak(threads: Int, seconds: Double) -> Double {
-    let flopsPerCall = Double(innerIterations * chains * Vector.scalarCount * 2)
+    let flopsPerCall = Double(innerIterations * chains * lanes * 2)
     // Calls per slice from a one-call probe.
     let probeStart = DispatchTime.now().uptimeNanoseconds
     _ = fmaLoop(innerIterations, seed: 1)

@@ -3,15 +3,25 @@
 
 #include <stddef.h>
 
-/// Packs rows `row0 .. row0+rows-1` of a convolution's column matrix for 32 output pixels
-/// into `dst[p*32 + j]` (an implicit-GEMM B micro-panel). Row `(ci, ky, kx)` of pixel `j` is
+/// The vector registers of the CPU the build targets: 32 with AVX-512, else 16 (AVX2, SSE and
+/// other targets this fallback covers). Swift cannot test target features itself, so its kernels
+/// size their register tiles by this constant, which the compiler folds.
+#if defined(__AVX512F__)
+#define DEEPGEN_VECTOR_REGISTERS 32
+#else
+#define DEEPGEN_VECTOR_REGISTERS 16
+#endif
+
+/// Packs rows `row0 .. row0+rows-1` of a convolution's column matrix for `nr` output pixels
+/// into `dst[p*nr + j]` (an implicit-GEMM B micro-panel, `nr` the GEMM's register-tile width).
+/// Row `(ci, ky, kx)` of pixel `j` is
 /// `x[ci*plane + base[j] + ky*dh*width + kx*dw]` when `iy0[j] + ky*dh` lies in `[0, height)` and
 /// `ix0[j] + kx*dw` in `[0, width)`, else 0 (padding; give absent pixels an `iy0` far outside).
-/// Written in C so the compiler turns the 32-wide loop into masked vector gathers.
+/// Written in C so the compiler turns the wide loop into masked vector gathers.
 void deepgen_pack_convolution_panel(
     const float *x, const int *base, const int *iy0, const int *ix0,
     int row0, int rows, int kernel_h, int kernel_w, int dilation_h, int dilation_w,
-    int plane, int height, int width, float *dst);
+    int plane, int height, int width, int nr, float *dst);
 
 /// Interleaves `lanes` (≤ 16) rows of `count` floats, row `l` at `src + l*stride`, into `count`
 /// 16-float vectors: `dst[i*16 + l] = src[l*stride + i]`, lanes `lanes..<16` set to 0.

@@ -32,7 +32,7 @@ void deepgen_interleave16(const float *src, long stride, int lanes, int count, f
 void deepgen_deinterleave16(const float *src, int count, int lanes, float *dst, long stride);
 
 /// `dst[j·dst_stride + i] = src[i·src_stride + j]` for `i < rows`, `j < columns` (16×16 register
-/// transposes; only those elements are written).
+/// transposes with AVX-512, 8×8 with AVX; only those elements are written).
 void deepgen_transpose(const float *src, long src_stride, int rows, int columns, float *dst, long dst_stride);
 
 /// `deepgen_interleave16` of pixel phases: `lanes` (a multiple of 4, ≤ 16) phase channels

@@ -111,7 +111,7 @@ func sgemmThinDot(
                     if gemmWideTile {
                         dot8x1(k, xr(0), xr(1), xr(2), xr(3), xr(4), xr(5), xr(6), xr(7), y, out)
                     } else {
-                        dot8x1Narrow(k, xr(0), xr(1), xr(2), xr(3), xr(4), xr(5), xr(6), xr(7), y, out)
+                        for i in stride(from: 0, to: rx, by: 2) { dot2x1Halves(k, xr(i), xr(i + 1), y, out + i) }
                     }
                     for i in 0..<rx { thinUpdate(c + (x0 + i) * csx, out[i], alpha, beta) }
                 } else {
@@ -122,8 +122,7 @@ func sgemmThinDot(
                         if gemmWideTile {
                             dot4x4(k, xr(0), xr(1), xr(2), xr(3), yr(0), yr(1), yr(2), yr(3), out)
                         } else {
-                            dot2x4(k, xr(0), xr(1), yr(0), yr(1), yr(2), yr(3), out)
-                            dot2x4(k, xr(2), xr(3), yr(0), yr(1), yr(2), yr(3), out + 8)
+                            for i in 0..<rx { dot1x4Halves(k, xr(i), yr(0), yr(1), yr(2), yr(3), out + 4 * i) }
                         }
                         for i in 0..<rx {
                             for j in 0..<ry {
@@ -238,66 +237,77 @@ func dot8x1(
     out[4] = s4.sum(); out[5] = s5.sum(); out[6] = s6.sum(); out[7] = s7.sum()
 }
 
-/// ``dot4x4`` for half of X (2 rows) on 16-register targets (see ``gemmWideTile``): 8 8-lane
-/// accumulators and 6 operands fit their registers, where ``dot4x4``'s 16 wide accumulators spill.
+/// ``dot4x4``'s sums on 16-register targets (see ``gemmWideTile``), bit for bit: one X row
+/// against four Y rows, each of ``dot4x4``'s 16-lane accumulators held as two 8-lane halves (8
+/// accumulators; ``dot4x4``'s 16 would spill). Same products, same order, same final lane sum, so
+/// the thin path gives the same results on AVX2 and AVX-512 machines.
 @inline(never)
-func dot2x4(
-    _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ y0: UnsafePointer<Float>,
-    _ y1: UnsafePointer<Float>, _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>,
-    _ out: UnsafeMutablePointer<Float>
+func dot1x4Halves(
+    _ k: Int, _ x: UnsafePointer<Float>, _ y0: UnsafePointer<Float>, _ y1: UnsafePointer<Float>,
+    _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>
 ) {
     typealias V = SIMD8<Float>
-    var s00 = V(), s01 = V(), s02 = V(), s03 = V(), s10 = V(), s11 = V(), s12 = V(), s13 = V()
-    @inline(__always) func step(_ a0: V, _ a1: V, _ b0: V, _ b1: V, _ b2: V, _ b3: V) {
-        s00 = s00.addingProduct(a0, b0); s01 = s01.addingProduct(a0, b1)
-        s02 = s02.addingProduct(a0, b2); s03 = s03.addingProduct(a0, b3)
-        s10 = s10.addingProduct(a1, b0); s11 = s11.addingProduct(a1, b1)
-        s12 = s12.addingProduct(a1, b2); s13 = s13.addingProduct(a1, b3)
+    var s0 = (V(), V()), s1 = (V(), V()), s2 = (V(), V()), s3 = (V(), V())
+    @inline(__always) func step(_ xl: V, _ xh: V, _ ys: (V, V, V, V, V, V, V, V)) {
+        s0 = (s0.0.addingProduct(xl, ys.0), s0.1.addingProduct(xh, ys.1))
+        s1 = (s1.0.addingProduct(xl, ys.2), s1.1.addingProduct(xh, ys.3))
+        s2 = (s2.0.addingProduct(xl, ys.4), s2.1.addingProduct(xh, ys.5))
+        s3 = (s3.0.addingProduct(xl, ys.6), s3.1.addingProduct(xh, ys.7))
     }
     var p = 0
-    while p + 8 <= k {
-        step(load8(x0 + p), load8(x1 + p), load8(y0 + p), load8(y1 + p), load8(y2 + p), load8(y3 + p))
-        p += 8
+    while p + 16 <= k {
+        step(load8(x + p), load8(x + p + 8),
+             (load8(y0 + p), load8(y0 + p + 8), load8(y1 + p), load8(y1 + p + 8),
+              load8(y2 + p), load8(y2 + p + 8), load8(y3 + p), load8(y3 + p + 8)))
+        p += 16
     }
     let rem = k - p
     if rem > 0 {
-        step(loadPartial8(x0 + p, rem), loadPartial8(x1 + p, rem), loadPartial8(y0 + p, rem),
-             loadPartial8(y1 + p, rem), loadPartial8(y2 + p, rem), loadPartial8(y3 + p, rem))
+        let lo = min(rem, 8), hi = rem - lo
+        @inline(__always) func l(_ q: UnsafePointer<Float>) -> V { loadPartial8(q + p, lo) }
+        @inline(__always) func h(_ q: UnsafePointer<Float>) -> V { loadPartial8(q + p + 8, hi) }
+        step(l(x), h(x), (l(y0), h(y0), l(y1), h(y1), l(y2), h(y2), l(y3), h(y3)))
     }
-    out[0] = s00.sum(); out[1] = s01.sum(); out[2] = s02.sum(); out[3] = s03.sum()
-    out[4] = s10.sum(); out[5] = s11.sum(); out[6] = s12.sum(); out[7] = s13.sum()
+    out[0] = SIMD16(lowHalf: s0.0, highHalf: s0.1).sum(); out[1] = SIMD16(lowHalf: s1.0, highHalf: s1.1).sum()
+    out[2] = SIMD16(lowHalf: s2.0, highHalf: s2.1).sum(); out[3] = SIMD16(lowHalf: s3.0, highHalf: s3.1).sum()
 }
 
-/// ``dot8x1`` on 16-register targets: one set of 8-lane accumulators (two would spill).
+/// ``dot8x1``'s sums on 16-register targets, bit for bit, for two X rows: each row's even and odd
+/// 16-lane accumulators as 8-lane halves (8 accumulators).
 @inline(never)
-func dot8x1Narrow(
-    _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
-    _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
-    _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+func dot2x1Halves(
+    _ k: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
     _ out: UnsafeMutablePointer<Float>
 ) {
     typealias V = SIMD8<Float>
-    var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
-    @inline(__always) func step(_ b: V, _ a0: V, _ a1: V, _ a2: V, _ a3: V, _ a4: V, _ a5: V, _ a6: V, _ a7: V) {
-        s0 = s0.addingProduct(a0, b); s1 = s1.addingProduct(a1, b)
-        s2 = s2.addingProduct(a2, b); s3 = s3.addingProduct(a3, b)
-        s4 = s4.addingProduct(a4, b); s5 = s5.addingProduct(a5, b)
-        s6 = s6.addingProduct(a6, b); s7 = s7.addingProduct(a7, b)
-    }
+    var s0 = (V(), V()), s1 = (V(), V()), t0 = (V(), V()), t1 = (V(), V())
     var p = 0
-    while p + 8 <= k {
-        step(load8(y + p), load8(x0 + p), load8(x1 + p), load8(x2 + p), load8(x3 + p),
-             load8(x4 + p), load8(x5 + p), load8(x6 + p), load8(x7 + p))
-        p += 8
+    while p + 32 <= k {
+        var yl = load8(y + p), yh = load8(y + p + 8)
+        s0 = (s0.0.addingProduct(load8(x0 + p), yl), s0.1.addingProduct(load8(x0 + p + 8), yh))
+        s1 = (s1.0.addingProduct(load8(x1 + p), yl), s1.1.addingProduct(load8(x1 + p + 8), yh))
+        let q = p + 16
+        yl = load8(y + q); yh = load8(y + q + 8)
+        t0 = (t0.0.addingProduct(load8(x0 + q), yl), t0.1.addingProduct(load8(x0 + q + 8), yh))
+        t1 = (t1.0.addingProduct(load8(x1 + q), yl), t1.1.addingProduct(load8(x1 + q + 8), yh))
+        p += 32
+    }
+    s0 = (s0.0 + t0.0, s0.1 + t0.1); s1 = (s1.0 + t1.0, s1.1 + t1.1)
+    if p + 16 <= k {
+        let yl = load8(y + p), yh = load8(y + p + 8)
+        s0 = (s0.0.addingProduct(load8(x0 + p), yl), s0.1.addingProduct(load8(x0 + p + 8), yh))
+        s1 = (s1.0.addingProduct(load8(x1 + p), yl), s1.1.addingProduct(load8(x1 + p + 8), yh))
+        p += 16
     }
     let rem = k - p
     if rem > 0 {
-        step(loadPartial8(y + p, rem), loadPartial8(x0 + p, rem), loadPartial8(x1 + p, rem),
-             loadPartial8(x2 + p, rem), loadPartial8(x3 + p, rem), loadPartial8(x4 + p, rem),
-             loadPartial8(x5 + p, rem), loadPartial8(x6 + p, rem), loadPartial8(x7 + p, rem))
+        let lo = min(rem, 8), hi = rem - lo
+        let yl = loadPartial8(y + p, lo), yh = loadPartial8(y + p + 8, hi)
+        s0 = (s0.0.addingProduct(loadPartial8(x0 + p, lo), yl), s0.1.addingProduct(loadPartial8(x0 + p + 8, hi), yh))
+        s1 = (s1.0.addingProduct(loadPartial8(x1 + p, lo), yl), s1.1.addingProduct(loadPartial8(x1 + p + 8, hi), yh))
     }
-    out[0] = s0.sum(); out[1] = s1.sum(); out[2] = s2.sum(); out[3] = s3.sum()
-    out[4] = s4.sum(); out[5] = s5.sum(); out[6] = s6.sum(); out[7] = s7.sum()
+    out[0] = SIMD16(lowHalf: s0.0, highHalf: s0.1).sum()
+    out[1] = SIMD16(lowHalf: s1.0, highHalf: s1.1).sum()
 }
 
 @inline(__always)

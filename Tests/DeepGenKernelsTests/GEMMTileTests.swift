@@ -86,28 +86,29 @@ import Testing
         }
     }
 
-    /// The thin path's dot kernels of both targets, K with and without a vector remainder.
-    @Test(arguments: [5, 16, 61, 64])
+    /// The thin path's dot kernels of both targets, K with and without a vector remainder and with
+    /// odd 16-float blocks: near a double-precision sum, and the 16-register ones equal to the
+    /// 32-register ones bit for bit (the same sums in halves).
+    @Test(arguments: [5, 12, 16, 61, 64, 83])
     func dotKernels(k: Int) {
         let x = (0..<8).map { Self.values(k, seed: 10 + $0) }, y = (0..<4).map { Self.values(k, seed: 20 + $0) }
         func dot(_ u: [Float], _ v: [Float]) -> Float { Float(zip(u, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }) }
         let tol = 1e-5 * Float(k).squareRoot()
         var wide = [Float](repeating: .nan, count: 16), narrow = [Float](repeating: .nan, count: 16)
         dot4x4(k, x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3], &wide)
-        dot2x4(k, x[0], x[1], y[0], y[1], y[2], y[3], &narrow)
-        narrow.withUnsafeMutableBufferPointer { dot2x4(k, x[2], x[3], y[0], y[1], y[2], y[3], $0.baseAddress! + 8) }
+        narrow.withUnsafeMutableBufferPointer { out in
+            for i in 0..<4 { dot1x4Halves(k, x[i], y[0], y[1], y[2], y[3], out.baseAddress! + 4 * i) }
+        }
         for i in 0..<4 {
-            for j in 0..<4 {
-                #expect(abs(wide[i * 4 + j] - dot(x[i], y[j])) <= tol, "dot4x4 (\(i), \(j))")
-                #expect(abs(narrow[i * 4 + j] - dot(x[i], y[j])) <= tol, "dot2x4 (\(i), \(j))")
-            }
+            for j in 0..<4 { #expect(abs(wide[i * 4 + j] - dot(x[i], y[j])) <= tol, "dot4x4 (\(i), \(j))") }
         }
+        #expect(narrow == wide)
         dot8x1(k, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], y[0], &wide)
-        dot8x1Narrow(k, x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], y[0], &narrow)
-        for i in 0..<8 {
-            #expect(abs(wide[i] - dot(x[i], y[0])) <= tol, "dot8x1 \(i)")
-            #expect(abs(narrow[i] - dot(x[i], y[0])) <= tol, "dot8x1Narrow \(i)")
+        narrow.withUnsafeMutableBufferPointer { out in
+            for i in stride(from: 0, to: 8, by: 2) { dot2x1Halves(k, x[i], x[i + 1], y[0], out.baseAddress! + i) }
         }
+        for i in 0..<8 { #expect(abs(wide[i] - dot(x[i], y[0])) <= tol, "dot8x1 \(i)") }
+        #expect(Array(narrow[0..<8]) == Array(wide[0..<8]))
     }
 
     /// The implicit convolution's panels for either tile width equal the column matrix packed.

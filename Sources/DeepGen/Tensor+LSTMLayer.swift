@@ -18,6 +18,10 @@ extension Tensor {
         let (time, batch, hidden) = (inputGates.shape[0], inputGates.shape[1], weightHH.shape[1])
         precondition(time >= 1, "[lstmLayer] no time steps")
         let step = batch * hidden, gateStep = batch * 4 * hidden
+        // The cell's four gates' exponentials per row are worth splitting from about 2,048 values a
+        // thread (char-rnn: 128 units, 50 rows, on two threads); each row is independent, so the
+        // results do not depend on the split.
+        let cellRowsPerChunk = Swift.max(1, 512 / Swift.max(hidden, 1))
         // Pre-activations of every step (kept for the backward pass), hidden and cell states.
         let gates = Tensor(uninitializedShape: inputGates.shape)
         gates.storage.pointer.update(from: inputGates.storage.pointer, count: inputGates.count)
@@ -28,9 +32,11 @@ extension Tensor {
             let cPrev = t == 0 ? UnsafePointer(cell0.storage.pointer) : UnsafePointer(pc + (t - 1) * step)
             sgemm(transA: false, transB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev, lda: hidden, b: pw, ldb: hidden,
                   beta: 1, c: pg + t * gateStep, ldc: 4 * hidden)
-            for b in 0..<batch {
-                LSTMKernels.forward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, hiddenOut: ph + t * step + b * hidden,
-                                    cellOut: pc + t * step + b * hidden, hidden: hidden)
+            Parallel.forEachChunk(batch, minChunk: cellRowsPerChunk) { _, rows in
+                for b in rows {
+                    LSTMKernels.forward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, hiddenOut: ph + t * step + b * hidden,
+                                        cellOut: pc + t * step + b * hidden, hidden: hidden)
+                }
             }
         }
         let lastCell = cs.sliced(axis: 0, (time - 1)..<time).reshaped([batch, hidden])
@@ -46,10 +52,12 @@ extension Tensor {
                 // The step's hidden gradient: from the output and from the next step.
                 for i in 0..<step { pdh[i] += pdy[t * step + i] }
                 let cPrev = t == 0 ? UnsafePointer(cell0.storage.pointer) : UnsafePointer(pc + (t - 1) * step)
-                for b in 0..<batch {
-                    LSTMKernels.backward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, cellOut: pc + t * step + b * hidden,
-                                         dHidden: pdh + b * hidden, dCellOut: pdc + b * hidden,
-                                         dGates: pdg + t * gateStep + b * 4 * hidden, dCell: pdcPrev + b * hidden, hidden: hidden)
+                Parallel.forEachChunk(batch, minChunk: cellRowsPerChunk) { _, rows in
+                    for b in rows {
+                        LSTMKernels.backward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, cellOut: pc + t * step + b * hidden,
+                                             dHidden: pdh + b * hidden, dCellOut: pdc + b * hidden,
+                                             dGates: pdg + t * gateStep + b * 4 * hidden, dCell: pdcPrev + b * hidden, hidden: hidden)
+                    }
                 }
                 // To the previous step: dh = dG·W_hh, dc = the cell's own path.
                 sgemm(transA: false, transB: false, m: batch, n: hidden, k: 4 * hidden, a: pdg + t * gateStep, lda: 4 * hidden,

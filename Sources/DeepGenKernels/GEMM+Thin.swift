@@ -315,7 +315,7 @@ private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
-/// Loads `count < 8` floats into the low lanes of a vector (the rest zero).
+/// Loads `count ≤ 8` floats into the low lanes of a vector (the rest zero).
 @inline(__always)
 private func loadPartial8(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
     var v = SIMD8<Float>()

@@ -8,6 +8,10 @@ import Foundation
 let portable = ProcessInfo.processInfo.environment["DEEPGEN_PORTABLE"] != nil
 let nativeFlags: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-Xcc", "-march=native"])]
 let optimized: [SwiftSetting] = nativeFlags
+// The kernels are optimized in debug builds too: unoptimized, the SIMD loops run ~10-30x slower
+// and were three quarters of the test suite's time. Their checks use `require`, whose messages
+// survive -O. Other modules stay -Onone in debug (their exit tests read precondition messages).
+let kernelFlags: [SwiftSetting] = nativeFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "DeepGen",
@@ -31,7 +35,7 @@ let package = Package(
         // errno checks), which Swift's SIMD squareRoot() does not.
         .target(name: "CDeepGenVector",
                 cSettings: [.unsafeFlags(portable ? ["-O3", "-fno-math-errno"] : ["-O3", "-fno-math-errno", "-march=native"])]),
-        .target(name: "DeepGenKernels", dependencies: ["CDeepGenVector"], swiftSettings: optimized),
+        .target(name: "DeepGenKernels", dependencies: ["CDeepGenVector"], swiftSettings: kernelFlags),
         .target(name: "DeepGen", dependencies: ["DeepGenKernels"], swiftSettings: optimized),
         .target(name: "DeepGenNN", dependencies: ["DeepGen"], swiftSettings: optimized),
         // Families declare their command-line options as swift-argument-parser option groups, so a

@@ -34,8 +34,8 @@ extension Conv2DGeometry {
             if direct { return .direct }
         }
         if WinogradConvolution.applies(outChannels: outChannels, geometry: self) { return .winograd }
-        precondition(!inputPhases,
-                     "[\(face == .inputAdjoint ? "convTranspose2d" : "conv2d")] phase input needs Winograd (\(face)): \(self)")
+        require(!inputPhases,
+                   "[\(face == .inputAdjoint ? "convTranspose2d" : "conv2d")] phase input needs Winograd (\(face)): \(self)")
         return .columnGEMM
     }
 }

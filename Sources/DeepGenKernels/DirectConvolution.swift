@@ -75,7 +75,7 @@ public enum DirectConvolution {
         _ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, geometry g: Conv2DGeometry, batch: Int,
         outChannels cout: Int, output dx: UnsafeMutablePointer<Float>
     ) {
-        precondition(appliesToInputAdjoint(outChannels: cout, geometry: g), "[DirectConvolution] input adjoint needs stride 1, no dilation, padding < kernel")
+        require(appliesToInputAdjoint(outChannels: cout, geometry: g), "[DirectConvolution] input adjoint needs stride 1, no dilation, padding < kernel")
         let cin = g.inChannels, kh = g.kernelHeight, kw = g.kernelWidth, kk = kh * kw
         let flipped = UnsafeMutablePointer<Float>.allocate(capacity: cin * cout * kk)
         defer { flipped.deallocate() }
@@ -87,7 +87,7 @@ public enum DirectConvolution {
         let adjoint = Conv2DGeometry(
             inChannels: cout, inHeight: g.outHeight, inWidth: g.outWidth, kernelHeight: kh, kernelWidth: kw,
             padH: kh - 1 - g.padH, padW: kw - 1 - g.padW)
-        precondition(adjoint.outHeight == g.inHeight && adjoint.outWidth == g.inWidth, "[DirectConvolution] adjoint geometry \(adjoint)")
+        require(adjoint.outHeight == g.inHeight && adjoint.outWidth == g.inWidth, "[DirectConvolution] adjoint geometry \(adjoint)")
         forward(dy, flipped, geometry: adjoint, batch: batch, outChannels: cin, output: dx)
     }
 

@@ -13,7 +13,7 @@ public func sgemmConvolution(
     batch: Int, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     let n = batch * g.outHeight * g.outWidth, k = g.patchSize
-    precondition(m >= 0 && lda >= k && ldc >= n, "[sgemmConvolution] m=\(m) lda=\(lda) ldc=\(ldc) for \(g) batch \(batch)")
+    require(m >= 0 && lda >= k && ldc >= n, "[sgemmConvolution] m=\(m) lda=\(lda) ldc=\(ldc) for \(g) batch \(batch)")
     if m == 0 || n == 0 { return }
     if k == 0 { sgemmScale(m: m, n: n, beta: 0, c: c, ldc: ldc); return }
     if m <= sgemmThinLimit || n <= sgemmThinLimit || batch * g.inChannels * g.inHeight * g.inWidth >= Int(Int32.max) {

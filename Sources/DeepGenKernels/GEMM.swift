@@ -25,8 +25,8 @@ public func sgemm(
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    precondition(m >= 0 && n >= 0 && k >= 0, "[sgemm] negative size: m=\(m) n=\(n) k=\(k)")
-    precondition(
+    require(m >= 0 && n >= 0 && k >= 0, "[sgemm] negative size: m=\(m) n=\(n) k=\(k)")
+    require(
         ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n),
         "[sgemm] leading dimension too small: m=\(m) n=\(n) k=\(k) lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
     if m == 0 || n == 0 { return }
@@ -149,7 +149,7 @@ func sgemmBlocked(
     prepackedB: UnsafePointer<Float>? = nil
 ) {
     let blk = GEMMBlocking.current
-    precondition(prepackedB == nil || sgemmFitsOneBlock(k: k, n: n), "[sgemm] prepacked B must be one block")
+    require(prepackedB == nil || sgemmFitsOneBlock(k: k, n: n), "[sgemm] prepacked B must be one block")
     GEMMScratch.with(capacityA: blk.mc * blk.kc, capacityB: blk.kc * blk.nc) { s in
         let packedB = prepackedB.map { UnsafeMutablePointer(mutating: $0) } ?? s.packedB
         var jc = 0
@@ -204,6 +204,6 @@ func sgemmPackedBCount(k: Int, n: Int) -> Int { (n + gemmNR - 1) / gemmNR * gemm
 
 /// Packs all of op(B) (`k × n`, one block) as `sgemmBlocked` would, for its `prepackedB`.
 func sgemmPackAllB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, dst: UnsafeMutablePointer<Float>) {
-    precondition(sgemmFitsOneBlock(k: k, n: n), "[sgemm] B of \(k)×\(n) is more than one block")
+    require(sgemmFitsOneBlock(k: k, n: n), "[sgemm] B of \(k)×\(n) is more than one block")
     sgemmPackB(transB: transB, b: b, ldb: ldb, kc: k, nc: n, dst: dst)
 }

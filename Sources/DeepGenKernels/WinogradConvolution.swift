@@ -115,7 +115,7 @@ struct WinogradPlan<K: WinogradTileKernels> {
 
     init(_ geo: Conv2DGeometry, groupFloats: Int = WinogradConvolution.groupFloats) {
         self.groupFloats = groupFloats
-        precondition(geo.kernelHeight == K.kernelSize && geo.kernelWidth == K.kernelSize, "[Winograd] kernel \(geo)")
+        require(geo.kernelHeight == K.kernelSize && geo.kernelWidth == K.kernelSize, "[Winograd] kernel \(geo)")
         self.geo = geo
         tilesH = (geo.outHeight + K.outputSize - 1) / K.outputSize
         tilesW = (geo.outWidth + K.outputSize - 1) / K.outputSize
@@ -473,13 +473,13 @@ func gatherPlanes(
     case .plain: break
     case .phases:
         // Straight from the stored layout into the plane's window (which holds all of it).
-        precondition(y0 == 0 && x0 == 0 && y1 == height && x1 == width, "[Winograd] phase input cropped")
+        require(y0 == 0 && x0 == 0 && y1 == height && x1 == width, "[Winograd] phase input cropped")
         deepgen_interleave16_phases(src, Int32(lanes), Int32(height), Int32(width),
                                     floats(plane + offsetY * planeWidth + offsetX), planeWidth)
         return
     case .shiftedPhases:
-        precondition(offsetY == 0 && offsetX == 0 && height < planeHeight && width < planeWidth,
-                     "[Winograd] shifted phase input cropped")
+        require(offsetY == 0 && offsetX == 0 && height < planeHeight && width < planeWidth,
+                "[Winograd] shifted phase input cropped")
         deepgen_interleave16_shifted_phases(src, Int32(lanes), Int32(height), Int32(width), floats(plane), planeWidth)
         return
     }

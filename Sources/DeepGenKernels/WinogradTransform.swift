@@ -24,7 +24,7 @@ public struct WinogradTransform: Sendable, Equatable {
 
     public init(outputTile m: Int, kernelSize r: Int) {
         let alpha = m + r - 1
-        precondition(m >= 1 && r >= 1 && alpha <= 10, "[Winograd] F(\(m), \(r)) is not supported")
+        require(m >= 1 && r >= 1 && alpha <= 10, "[Winograd] F(\(m), \(r)) is not supported")
         let allPoints: [Double] = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3]
         let points = Array(allPoints.prefix(alpha - 1))
         func power(_ p: Double, _ e: Int) -> Double { e == 0 ? 1 : (1...e).reduce(1) { acc, _ in acc * p } }

@@ -13,7 +13,9 @@ public class BatchNorm: Module, Layer {
     public let numBatchesTracked: Buffer?
     public let eps: Float
     /// Weight of the newest batch in the running averages; `nil` for a cumulative average.
-    public let momentum: Float?
+    /// Settable, as in PyTorch, so statistics can be recomputed as an exact average
+    /// (``recomputeBatchNormStatistics(of:batches:forward:)``).
+    public var momentum: Float?
     /// When set, training takes each channel's statistics over every process of a data-parallel
     /// run (PyTorch's `SyncBatchNorm`; `deepgen train --sync-batchnorm`); `nil`, each process's own.
     public var processGroup: (any ProcessGroupSum)?

@@ -65,6 +65,35 @@ import DeepGenOptimizers
         for (name, b) in average.module.namedBuffers() { #expect(b.value.scalars == buffers[name], "\(name)") }
     }
 
+    /// Before it samples, the average's BatchNorm statistics are recomputed for its own weights
+    /// (once per update, from draws of their own); the trained generator's stay as they were.
+    @Test func theAverageSamplesWithStatisticsOfItsOwn() throws {
+        let config = try tinyRun("dcgan", data: "shapes", count: 64, batch: 16, customize: withEMA(0.9))
+        let model = try #require(try makeModel(config.model) as? GANModel)
+        let average = try #require(model.averagedNetworks.first?.module)
+        var rng = RandomGenerator(seed: 3)
+        let shape = [16] + config.model.sampleShape
+        func step() {
+            _ = model.trainStep(TrainingBatch(inputs: Tensor.uniform(shape, low: -1, high: 1, using: &rng), labels: []), using: &rng)
+        }
+        func buffers(_ m: Module) -> [String: [Float]] {
+            Dictionary(uniqueKeysWithValues: m.namedBuffers().filter { $0.0.hasSuffix("running_mean") }.map { ($0.0, $0.1.value.scalars) })
+        }
+        for _ in 0..<3 { step() }
+        let trained = buffers(model.generator.module)
+        #expect(!trained.isEmpty && buffers(average) == trained)
+        var a = RandomGenerator(seed: 8), b = RandomGenerator(seed: 8)
+        let first = model.sample(count: 4, using: &a)
+        let recomputed = buffers(average)
+        #expect(recomputed != trained, "the average samples with the trained generator's statistics")
+        #expect(buffers(model.generator.module) == trained)
+        #expect(model.sample(count: 4, using: &b).scalars == first.scalars)
+        #expect(buffers(average) == recomputed, "statistics recomputed without an update between")
+        step()
+        _ = model.sample(count: 4, using: &a)
+        #expect(buffers(average) != recomputed && buffers(average) != buffers(model.generator.module))
+    }
+
     /// With an average a resumed run equals a straight one (the average included); without
     /// one, a GAN draws what it drew before (no `generator_ema` in its files).
     @Test func resumesExactlyWithTheAverage() throws {

@@ -4,8 +4,9 @@ import DeepGenOptimizers
 
 /// An exponential moving average of a trained network's weights (a GAN's or CycleGAN's
 /// generator with `--ema`): a second module of the same architecture, started as a copy and kept
-/// in evaluation mode, moved toward the network after each of its updates; buffers (BatchNorm's
-/// running statistics) are copied.
+/// in evaluation mode, moved toward the network after each of its updates; buffers are copied.
+/// BatchNorm's copied running statistics belong to the trained weights, not the average's:
+/// ``updateStatistics(batches:forward:)`` recomputes them before the average is used.
 public final class WeightAverage {
     /// The averaged copy.
     public let module: Module
@@ -30,8 +31,21 @@ public final class WeightAverage {
                 module.namedBuffers().compactMap { name, b in buffers[name].map { (b, $0) } })
     }()
 
+    /// Whether the BatchNorm statistics were recomputed for the current weights. False after
+    /// each update and in a new instance (weights loaded from a file are restored before use).
+    public private(set) var statisticsAreCurrent = false
+
+    /// Recomputes the average's BatchNorm statistics unless they are current: `forward(i)` runs
+    /// batch `i` of inputs through ``module`` (see ``recomputeBatchNormStatistics(of:batches:forward:)``).
+    public func updateStatistics(batches: Int, forward: (Int) -> Void) {
+        guard !statisticsAreCurrent else { return }
+        recomputeBatchNormStatistics(of: module, batches: batches, forward: forward)
+        statisticsAreCurrent = true
+    }
+
     /// Moves the average toward the network after its update number `step` (1 for the first).
     public func update(step: Int) {
+        statisticsAreCurrent = false
         let d = rule.decay(atUpdate: step)
         for (p, source) in pairs.parameters {
             // Taken out of the parameter, so the update writes in place instead of copying.

@@ -10,6 +10,7 @@
 # Groups (default: all but torch):
 #   shapes      the README's first command (conv VAE on shapes, 5 epochs)
 #   fmnist-gan  DCGAN 5 epochs and cDCGAN 3 epochs on Fashion-MNIST, with `deepgen eval`
+#   gan-recipes DCGAN and MLP GAN recipes on Fashion-MNIST (5 epochs, one thread each), with `deepgen eval`
 #   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs (plain and with 10 planar flows), conv VAE 10
 #               epochs, with `deepgen eval`
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
@@ -27,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: Scripts/reproduce_results.sh OUT [GROUP ...]}"
 shift
-groups="${*:-shapes fmnist-gan fmnist-vae cyclegan mixtures classifier flows text audio}"
+groups="${*:-shapes fmnist-gan gan-recipes fmnist-vae cyclegan mixtures classifier flows text audio}"
 mkdir -p "$out"
 swift build -c release --product deepgen >/dev/null
 deepgen="$PWD/.build/release/deepgen"
@@ -63,6 +64,40 @@ for group in $groups; do
       timed dcgan-fmnist-ema999-raw-eval eval "$out/dcgan-fmnist-ema999" --raw-weights --out "$out/eval-dcgan-fmnist-ema999-raw.json"
       python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
         "$out/mlpgan-plain" "$out/mlpgan-ema99" "$out/eval-dcgan-fmnist-ema999-raw.json"
+      ;;
+    gan-recipes)
+      # Issue 24's candidate recipes on Fashion-MNIST at the default's budget (5 epochs), from seed 0
+      # on one thread each (two ran side by side): RESULTS' recipe table. DCGAN: the default, spectral
+      # norm with a faster discriminator and an average, the faster discriminator alone, a faster
+      # generator, R1, a decay to zero within the 5 epochs, an average alone; the MLP GAN: the
+      # default, R1 (γ 10 and 1), an average.
+      runs=()
+      while IFS='|' read -r name model flags; do
+        train "$name" "$model" --data fashion-mnist --threads 1 $flags
+        evaluate "$name" --metrics fid,kid,pr
+        runs+=("$out/$name")
+      done <<'RECIPES'
+dcgan-1t|dcgan|--epochs 5
+dcgan-1t-sn-ttur-ema999|dcgan|--epochs 5 --spectral-norm --lr-d 4e-4 --lr-g 1e-4 --ema 0.999
+dcgan-1t-ttur-d|dcgan|--epochs 5 --lr-d 4e-4 --lr-g 1e-4
+dcgan-1t-ttur-g|dcgan|--epochs 5 --lr-g 4e-4
+dcgan-1t-r1-10|dcgan|--epochs 5 --r1 10
+dcgan-1t-decay|dcgan|--epochs 3 --decay-epochs 2
+dcgan-1t-ema999|dcgan|--epochs 5 --ema 0.999
+dcgan-1t-ttur-g8-ema999|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999
+mlpgan-1t|gan|--epochs 5
+mlpgan-1t-r1-10|gan|--epochs 5 --r1 10
+mlpgan-1t-r1-1|gan|--epochs 5 --r1 1
+mlpgan-1t-ema999|gan|--epochs 5 --ema 0.999
+mlpgan-1t-ttur-g|gan|--epochs 5 --lr-g 4e-4
+mlpgan-1t-ttur-g8-ema999|gan|--epochs 5 --lr-g 8e-4 --ema 0.999
+RECIPES
+      # The averaged runs' trained weights (those of the same recipe without --ema: the average draws nothing).
+      for name in dcgan-1t-sn-ttur-ema999 dcgan-1t-ttur-g8-ema999 mlpgan-1t-ttur-g8-ema999; do
+        timed "$name-raw-eval" eval "$out/$name" --raw-weights --metrics fid,kid,pr --out "$out/eval-$name-raw.json"
+        runs+=("$out/eval-$name-raw.json")
+      done
+      python3 Scripts/results_tables.py images "${runs[@]}"
       ;;
     fmnist-vae)
       train vae-fmnist vae --data fashion-mnist --epochs 10

@@ -144,7 +144,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         guard usesAveragedWeights, let average else { return generate }
         // Running statistics copied from the trained generator normalize the average's
         // activations with another network's (DCGAN on Fashion-MNIST, --ema 0.999: FID 254.1 →
-        // 242.1). They are recomputed over 4,096 draws in batches of the training size, from a
+        // 243.3). They are recomputed over 4,096 draws in batches of the training size, from a
         // seed of their own, so neither training nor sampling draws differently.
         let batch = max(config.training.batchSize, 2)
         let classes = self.classes, latentSize = hyperparameters.latentSize

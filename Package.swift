@@ -96,7 +96,7 @@ let package = Package(
             name: "DeepGenTests",
             dependencies: ["DeepGen", "DeepGenKernels", "_DeepGenTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "DeepGenNNTests", dependencies: ["DeepGenNN", "_DeepGenTestSupport"]),
+        .testTarget(name: "DeepGenNNTests", dependencies: ["DeepGenNN", "_DeepGenTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DeepGenModelsTests",
             dependencies: ["DeepGenModels", "DeepGenData", "DeepGenMetrics", "_DeepGenTestSupport"],

@@ -334,6 +334,25 @@ struct DataParallelTests {
         #expect(worst.tensors >= 8 && worst.ratio <= 1e-5, "\(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
     }
 
+    /// The minibatch standard deviation groups consecutive samples, each process its own share:
+    /// with whole groups per process the MLP GAN trains an epoch on two (whose replicas agree at
+    /// its end); a share that would split a group is refused before anything is trained. (Each
+    /// rank draws its own latents, so a GAN's ranks do not retrace one process's weights.)
+    @Test func minibatchStatisticTrainsAcrossProcesses() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["train", "gan", "--data", "shapes", "--synthetic-count", "128", "--batch-size", "16", "--minibatch-stddev", "4",
+                    "--threads", "1", "--epochs", "1"]
+        let run = dir.appendingPathComponent("two")
+        let r = try Self.run(Self.mpi(2, args + ["--out", run.path]), marker: run.path)
+        #expect(r.status == 0 && r.output.contains("finished") && r.output.contains("2 processes"), "\(r.output)")
+        var split = args
+        split[split.firstIndex(of: "--minibatch-stddev")! + 1] = "16"
+        let refused = try Self.run(Self.mpi(2, split + ["--out", dir.appendingPathComponent("split").path]))
+        #expect(refused.status != 0 && refused.output.contains("do not split into the minibatch standard deviation's groups of 16"), "\(refused.output)")
+        #expect(!fileExists(dir.appendingPathComponent("split/checkpoints")))
+    }
+
     /// Every family trains data-parallel, those with several networks and inner loops included
     /// (WGAN-GP's five critic steps per generator step, CycleGAN's two generators and image pools,
     /// the VAEs' sampled latents, char-rnn's LSTM): each runs a whole epoch on two processes, at

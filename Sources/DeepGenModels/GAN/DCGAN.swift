@@ -29,11 +29,14 @@ public final class DCGANGenerator: Module, Layer {
 
 /// The DCGAN discriminator of Radford et al.: 4×4 stride-2 convolutions halving the size down to
 /// 4×4 with BatchNorm (not on the first) and LeakyReLU 0.2, then a 4×4 convolution to one logit.
-/// `batchNorm: false` gives a WGAN-GP critic (a per-sample gradient penalty forbids BatchNorm).
+/// `batchNorm: false` gives a WGAN-GP critic (a per-sample gradient penalty forbids BatchNorm);
+/// `minibatchGroupSize` adds the minibatch standard deviation as one more 4×4 channel before the
+/// last convolution.
 public final class DCGANDiscriminator: Module, Layer {
     public let main: Sequential
 
-    public init(imageSize: Int = 64, width: Int = 64, channels: Int = 3, batchNorm: Bool = true, using rng: inout RandomGenerator) {
+    public init(imageSize: Int = 64, width: Int = 64, channels: Int = 3, batchNorm: Bool = true, minibatchGroupSize: Int? = nil,
+                using rng: inout RandomGenerator) {
         precondition(imageSize == 32 || imageSize == 64, "[DCGANDiscriminator] image size must be 32 or 64, got \(imageSize)")
         let stages = imageSize == 64 ? 3 : 2
         var c = width
@@ -44,7 +47,8 @@ public final class DCGANDiscriminator: Module, Layer {
             layers.append(LeakyReLU(0.2))
             c *= 2
         }
-        layers.append(Conv2d(c, 1, kernelSize: 4, stride: 1, padding: 0, bias: false, using: &rng))
+        if let group = minibatchGroupSize { layers.append(MinibatchStandardDeviation(groupSize: group)) }
+        layers.append(Conv2d(c + (minibatchGroupSize == nil ? 0 : 1), 1, kernelSize: 4, stride: 1, padding: 0, bias: false, using: &rng))
         main = Sequential(layers)
     }
 

@@ -43,14 +43,19 @@ public final class DCGAN28Generator: Module, Layer {
 public final class DCGAN28Discriminator: Module, Layer {
     public let main: Sequential
 
-    /// - Parameter dropout: 0 leaves the dropout layers out (a WGAN-GP critic), which shifts the
-    ///   later layers' indices in `main`.
-    public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, seed: UInt64 = 0, using rng: inout RandomGenerator) {
+    /// - Parameters:
+    ///   - dropout: 0 leaves the dropout layers out (a WGAN-GP critic), which shifts the later
+    ///     layers' indices in `main`.
+    ///   - minibatchGroupSize: adds the minibatch standard deviation (``MinibatchStandardDeviation``)
+    ///     as one more 7×7 channel before the dense layer.
+    public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, minibatchGroupSize: Int? = nil, seed: UInt64 = 0,
+                using rng: inout RandomGenerator) {
         func drop(_ k: UInt64) -> [any Layer] { dropout > 0 ? [Dropout(dropout, seed: seed &+ k)] : [] }
+        let statistic: [any Layer] = minibatchGroupSize.map { [MinibatchStandardDeviation(groupSize: $0)] } ?? []
         main = Sequential(
             [Conv2d(channels, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(0)
             + [Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(1)
-            + [Flatten(), Linear(2 * width * 7 * 7, 1, using: &rng)])
+            + statistic + [Flatten(), Linear((2 * width + statistic.count) * 7 * 7, 1, using: &rng)])
     }
 
     public func forward(_ x: Tensor) -> Tensor { main(x) }

@@ -116,6 +116,12 @@ public enum GANFamily: ModelFamily {
         }
         if let s = h.dataScale, !(s > 0) || !s.isFinite { try fail("data scale must be positive, got \(s)") }
         if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999; got \(d)") }
+        if let group = h.minibatchGroupSize {
+            try checkRange(group, 2..., "--minibatch-stddev")
+            if training.batchSize % group != 0 {
+                try fail("--minibatch-stddev \(group) splits each batch into groups of \(group) samples; --batch-size \(training.batchSize) is not a multiple of \(group)")
+            }
+        }
         for (flag, rate) in [("--lr-g", h.generatorLearningRate), ("--lr-d", h.discriminatorLearningRate)] {
             if let rate, !(rate > 0) || !rate.isFinite { try fail("\(flag) must be positive, got \(rate)") }
         }
@@ -209,6 +215,9 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
     /// Spectral normalization (Miyato et al. 2018) of every convolution and linear layer of the
     /// discriminator (`--spectral-norm`).
     public var spectralNorm: Bool?
+    /// The discriminator sees the minibatch standard deviation (Karras et al. 2018) over groups of
+    /// this many samples before its last layer (`--minibatch-stddev`); `nil` adds none.
+    public var minibatchGroupSize: Int?
     /// Two time-scale updates (Heusel et al. 2017): the generator's and the discriminator's own
     /// learning rates; `nil` is the run's `--lr`.
     public var generatorLearningRate: Double?
@@ -247,6 +256,7 @@ public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
     @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights).") var ema: Float?
     @Flag(help: "Spectral normalization of every convolution and linear layer of the discriminator (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
+    @Option(name: .customLong("minibatch-stddev"), help: "Give the discriminator the minibatch standard deviation over groups of this many samples (e.g. 4; Karras et al. 2018), which lets it see a batch without variety; --batch-size must be a multiple.") var minibatchGroupSize: Int?
     @Option(name: .customLong("lr-g"), help: "The generator's learning rate (two time-scale updates; default --lr).") var generatorLearningRate: Double?
     @Option(name: .customLong("lr-d"), help: "The discriminator's learning rate (two time-scale updates; default --lr).") var discriminatorLearningRate: Double?
 
@@ -258,6 +268,7 @@ public struct GANCommonOptions: ParsableArguments {
         if let criticSteps { h.criticSteps = criticSteps }
         if let ema { h.emaDecay = ema }
         if spectralNorm { h.spectralNorm = true }
+        if let minibatchGroupSize { h.minibatchGroupSize = minibatchGroupSize }
         if let generatorLearningRate { h.generatorLearningRate = generatorLearningRate }
         if let discriminatorLearningRate { h.discriminatorLearningRate = discriminatorLearningRate }
     }

@@ -52,19 +52,20 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         case .gan, .wganGP where isPoints:
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
             let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
-            let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256], using: &rng)
+            let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256],
+                                       minibatchGroupSize: h.minibatchGroupSize, using: &rng)
             d = dis
             discriminate = { x, _ in dis(x) }
         case .dcgan, .wganGP:
             let channels = shape[0], side = shape[1]
             if side == 28 {
                 let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: wgan ? 0 : 0.3,
-                                               seed: seed &+ 101, using: &rng)
+                                               minibatchGroupSize: h.minibatchGroupSize, seed: seed &+ 101, using: &rng)
                 d = dis
                 discriminate = { x, _ in dis(x) }
             } else {
                 let dis = DCGANDiscriminator(imageSize: side, width: width, channels: channels,
-                                             batchNorm: !wgan, using: &rng)
+                                             batchNorm: !wgan, minibatchGroupSize: h.minibatchGroupSize, using: &rng)
                 g.apply { Initializer.dcgan($0, using: &rng) }
                 dis.apply { Initializer.dcgan($0, using: &rng) }
                 d = dis
@@ -72,7 +73,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
             }
         case .cdcgan:
             let dis = ConditionalDCGAN28Discriminator(classCount: h.classCount ?? 1, width: width, channels: shape[0],
-                                                      seed: seed &+ 101, using: &rng)
+                                                      minibatchGroupSize: h.minibatchGroupSize, seed: seed &+ 101, using: &rng)
             d = dis
             discriminate = { x, labels in dis(x, labels: labels) }
         }
@@ -85,9 +86,10 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
             }
         }
         // Measured (ab.py --baseline, Zen 5, one thread): the MLP discriminator 7–11% faster per
-        // step; the convolutional one (dcgan) 0.95–0.98×, so convolutions keep two passes.
+        // step; the convolutional one (dcgan) 0.95–0.98×, so convolutions keep two passes. The
+        // minibatch statistic's groups must not mix real and fake samples either.
         discriminatorTakesJointBatch = h.spectralNorm != true
-            && !d.namedModules().contains { $0.1 is BatchNorm || $0.1 is Conv2d }
+            && !d.namedModules().contains { $0.1 is BatchNorm || $0.1 is Conv2d || $0.1 is MinibatchStandardDeviation }
         generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
         discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
         // Two time-scale updates: each network's rate relative to the run's.

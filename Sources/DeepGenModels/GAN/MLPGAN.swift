@@ -25,14 +25,16 @@ public final class MLPGenerator: Module, Layer {
 }
 
 /// The discriminator of the classic GAN: input → 512 → 256 → 1 logit, LeakyReLU 0.2.
-/// Without BatchNorm it also serves as a WGAN critic.
+/// Without BatchNorm it also serves as a WGAN critic. With `minibatchGroupSize`, the last hidden
+/// features gain the minibatch standard deviation (``MinibatchStandardDeviation``) before the logit.
 public final class MLPDiscriminator: Module, Layer {
     public let main: Sequential
 
-    public init(inputSize: Int = 784, hidden: [Int] = [512, 256], using rng: inout RandomGenerator) {
+    public init(inputSize: Int = 784, hidden: [Int] = [512, 256], minibatchGroupSize: Int? = nil, using rng: inout RandomGenerator) {
         var layers: [any Layer] = []
         var width = inputSize
         for h in hidden { layers += [Linear(width, h, using: &rng), LeakyReLU(0.2)]; width = h }
+        if let group = minibatchGroupSize { layers.append(MinibatchStandardDeviation(groupSize: group)); width += 1 }
         layers.append(Linear(width, 1, using: &rng))
         main = Sequential(layers)
     }

@@ -81,6 +81,13 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
             : DataDescription(kind: .points, shape: [2], range: nil, classLabels: nil, domains: 1)
         var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: data)
         if let batchSize { c.training.batchSize = batchSize }
+        // The PyTorch twins are the paper's networks: no moving average of G and no minibatch
+        // statistic in D (the 28×28 DCGAN's default recipe has both; Scripts/bench/option_cost.sh
+        // measures what options cost).
+        if var h = try? c.hyperparameters(as: GANHyperparameters.self), h.emaDecay != nil || h.minibatchGroupSize != nil {
+            (h.emaDecay, h.minibatchGroupSize) = (nil, nil)
+            c.hyperparameters = h
+        }
         return c
     }
 }

@@ -9,17 +9,18 @@ import DeepGen
     func namesAreDottedStateDictNames(_ kind: String) throws {
         let model = try makeModel(tinyConfig(kind))
         let c = try model.checkpoint()
-        for n in model.networks {
+        let networks = model.networks.map { (name: $0.name, module: $0.module) } + ((model as? WeightAveraging)?.averagedNetworks ?? [])
+        for n in networks {
             for name in n.module.stateDict().keys {
                 #expect(c.tensors["\(n.name).\(name)"] != nil, "\(kind): no \(n.name).\(name)")
             }
         }
         #expect(c.tensors.keys.allSatisfy { key in
-            model.networks.contains { key.hasPrefix("\($0.name).") || key.hasPrefix("optimizer.\($0.name).") } || key.hasPrefix("extra.")
+            networks.contains { key.hasPrefix("\($0.name).") || key.hasPrefix("optimizer.\($0.name).") } || key.hasPrefix("extra.")
         }, "\(kind): undotted names \(c.tensors.keys.sorted().prefix(5))")
         // The weights-only checkpoint holds exactly the networks' tensors.
         let weights = try model.weightsCheckpoint()
-        #expect(weights.tensors.count == model.networks.reduce(0) { $0 + $1.module.stateDict().count })
+        #expect(weights.tensors.count == networks.reduce(0) { $0 + $1.module.stateDict().count })
     }
 
     @Test func formatOneCheckpointsStillLoad() throws {

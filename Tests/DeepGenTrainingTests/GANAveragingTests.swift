@@ -175,6 +175,36 @@ import DeepGenOptimizers
         #expect(coverage.modeCount == 8, "\(coverage)")
     }
 
+    /// The 28×28 DCGAN's recipe is its default (G at 1.6e-3, eight times D's 2e-4, sampled from a
+    /// 0.999 average, the minibatch standard deviation over groups of 4 in D); cdcgan keeps one
+    /// rate, no average and no statistic; `--ema 0` keeps no average (here and on 2-D data) and
+    /// `--minibatch-stddev 0` no statistic.
+    @Test func theDCGANRecipeIsTheDefaultOn28x28() throws {
+        func hyperparameters(_ model: String, _ spec: String) throws -> GANHyperparameters {
+            try RunConfig.newRun(model: model, data: DataOptions(spec: spec, syntheticCount: 64), seed: 1, threads: 2) { _, _ in }
+                .config.model.hyperparameters(as: GANHyperparameters.self)
+        }
+        let dcgan = try hyperparameters("dcgan", "shapes")
+        #expect(dcgan.generatorLearningRate == 1.6e-3 && dcgan.discriminatorLearningRate == nil && dcgan.emaDecay == 0.999)
+        #expect(dcgan.minibatchGroupSize == 4)
+        let conditional = try hyperparameters("cdcgan", "shapes")
+        #expect(conditional.generatorLearningRate == nil && conditional.emaDecay == nil && conditional.minibatchGroupSize == nil)
+
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (model, data) in [("dcgan", ["--data", "shapes", "--synthetic-count", "32", "--width", "4"]),
+                              ("gan", ["--data", "ring8", "--synthetic-count", "64"])] {
+            let run = dir.appendingPathComponent(model)
+            try deepgen(["train", model] + data + ["--batch-size", "16", "--max-steps", "1", "--ema", "0", "--minibatch-stddev", "0",
+                                                   "--threads", "1", "--out", run.path])
+            let trained = try TrainedModel(run.path)
+            let h = try trained.config.hyperparameters(as: GANHyperparameters.self)
+            #expect(h.emaDecay == nil && h.minibatchGroupSize == nil, "\(model)")
+            #expect((trained.model as? GANModel)?.averagedNetworks.isEmpty == true, "\(model)")
+            #expect((trained.model as? GANModel)?.discriminator.module.namedModules().contains { $0.1 is MinibatchStandardDeviation } == false)
+        }
+    }
+
     /// CycleGAN with `--ema` averages both generators, resumes exactly (the update count is
     /// saved), and translates through the averages unless `--raw-weights` is asked.
     @Test func cycleGANAveragesBothGeneratorsAndResumesExactly() throws {

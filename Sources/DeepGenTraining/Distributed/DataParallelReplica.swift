@@ -8,17 +8,18 @@ import DeepGenNN
 /// be one process's).
 func checkPerProcessBatch(_ networks: [TrainableNetwork], settings: TrainingSettings, processes: Int) throws {
     let share = settings.batchSize / max(processes, 1)
+    if share < 2, settings.syncBatchNorm != true,
+       networks.contains(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) {
+        throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) sample, and BatchNorm1d needs at least 2 per process: give a larger --batch-size, or --sync-batchnorm (statistics over the whole batch)")
+    }
     // Each process groups its own share: the groups are one process's only if whole groups fit it.
     for net in networks {
         for case let (_, statistic as MinibatchStandardDeviation) in net.module.namedModules() {
             let group = statistic.groupSize(forBatch: settings.batchSize)
             guard share % group != 0 else { continue }
-            throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) samples, which do not split into the minibatch standard deviation's groups of \(group): give a --batch-size that is a multiple of \(group * processes)")
+            throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) samples, which do not split into the minibatch standard deviation's groups of \(group): give a --batch-size that is a multiple of \(group * processes), or --minibatch-stddev 0")
         }
     }
-    guard share < 2, settings.syncBatchNorm != true,
-          networks.contains(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) else { return }
-    throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) sample, and BatchNorm1d needs at least 2 per process: give a larger --batch-size, or --sync-batchnorm (statistics over the whole batch)")
 }
 
 /// Makes `networks` one process's replica in a data-parallel run over `group` (training and the

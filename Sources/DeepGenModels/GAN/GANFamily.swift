@@ -84,8 +84,8 @@ public enum GANFamily: ModelFamily {
             // Measured on Fashion-MNIST at 5 epochs, one thread (RESULTS, "GAN recipes"): the
             // generator at eight times the discriminator's rate, sampled from its moving average,
             // with the minibatch standard deviation in the discriminator: FID 200.8 → 102.2
-            // (seed 0), 182.8 → see RESULTS (seed 1). The Radford layout (32×32, 64×64 folders)
-            // and cdcgan keep the paper's single rate: not measured.
+            // (seed 0), 182.8 → 110.4 (seed 1). The Radford layout (32×32, 64×64 folders) and
+            // cdcgan keep the paper's single rate: not measured.
             h.generatorLearningRate = 1.6e-3
             h.emaDecay = 0.999
             h.minibatchGroupSize = 4

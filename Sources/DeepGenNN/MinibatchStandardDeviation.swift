@@ -29,8 +29,7 @@ public final class MinibatchStandardDeviation: Module, Layer {
         let n = x.shape[0], g = groupSize(forBatch: n)
         let features = x.count / Swift.max(n, 1)
         let grouped = x.reshaped([n / g, g, features])
-        let centered = grouped - grouped.mean(axis: 1, keepDims: true)
-        let deviation = (centered.square().mean(axis: 1) + epsilon).sqrt()   // [groups, features]
+        let deviation = (grouped.variance(axes: [1]) + epsilon).sqrt()      // [groups, features]
         let statistic = deviation.mean(axis: 1)                              // [groups]
         let spatial = x.rank == 4 ? [x.shape[2], x.shape[3]] : []
         let repeated = statistic.reshaped([n / g, 1, 1] + spatial.map { _ in 1 })

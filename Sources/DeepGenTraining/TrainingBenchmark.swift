@@ -84,10 +84,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         // The PyTorch twins are the paper's networks: no moving average of G and no minibatch
         // statistic in D (the 28×28 DCGAN's default recipe has both; Scripts/bench/option_cost.sh
         // measures what options cost).
-        if var h = try? c.hyperparameters(as: GANHyperparameters.self), h.emaDecay != nil || h.minibatchGroupSize != nil {
-            (h.emaDecay, h.minibatchGroupSize) = (nil, nil)
-            c.hyperparameters = h
-        }
+        c.updateHyperparameters(GANHyperparameters.self) { ($0.emaDecay, $0.minibatchGroupSize) = (nil, nil) }
         return c
     }
 }

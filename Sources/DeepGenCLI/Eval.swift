@@ -17,7 +17,7 @@ struct Eval: ParsableCommand {
         for GANs on ring8/grid25, translation for CycleGAN, accuracy for a classifier.
 
         FID, KID and precision/recall compare features of a classifier trained on the data: for \
-        Fashion-MNIST one ships with DeepGen; for other data train one (`deepgen train classifier --data DATA`) \
+        Fashion-MNIST and for the built-in shapes one ships with DeepGen; for other data train one (`deepgen train classifier --data DATA`) \
         and pass its run folder with --extractor.
 
         Examples:

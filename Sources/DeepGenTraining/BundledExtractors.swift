@@ -6,7 +6,7 @@ import Foundation
 extension FeatureExtractor {
     /// The resource file of the classifier bundled for each dataset name.
     static let bundledFiles = ["fashion-mnist": "fashion-mnist-classifier.safetensors", "fashionmnist": "fashion-mnist-classifier.safetensors",
-                               "fsdd": "fsdd-classifier.safetensors"]
+                               "fsdd": "fsdd-classifier.safetensors", "shapes": "shapes-classifier.safetensors"]
 
     /// Whether a classifier ships for `datasetSpec`'s dataset.
     public static func hasBundled(for datasetSpec: String) -> Bool {

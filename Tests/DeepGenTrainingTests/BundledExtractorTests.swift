@@ -43,8 +43,18 @@ import DeepGenModels
         #expect(Swift.abs(accuracy - 0.9633) < 0.002, "bundled FSDD classifier: \(accuracy) on the 300 test recordings")
     }
 
+    /// The shapes classifier: 4 classes, and on the first 2,000 test images the accuracy
+    /// Resources/README.md states for all 60,000 (at most one mistake).
+    @Test func shapesExtractorLoadsAndReachesItsAccuracy() throws {
+        let extractor = try FeatureExtractor.bundled(for: "shapes:circle")
+        #expect(extractor.imageShape == [1, 28, 28] && extractor.classCount == 4 && extractor.featureSize == 128)
+        let test = try DatasetRegistry.load(DataOptions(spec: "shapes"), request: DataRequest(range: .minusOneToOne), split: .test, seed: 0).dataset
+        let accuracy = try extractor.accuracy(on: FirstImages(base: test, count: 2000))
+        #expect(accuracy >= 0.9995, "bundled shapes classifier: \(accuracy) on 2,000 test images")
+    }
+
     @Test func otherDatasetsNameHowToTrainAnExtractor() {
-        #expect(throws: MetricError.self) { try FeatureExtractor.bundled(for: "shapes") }
+        #expect(throws: MetricError.self) { try FeatureExtractor.bundled(for: "ring8") }
         do { _ = try FeatureExtractor.bundled(for: "mnist:3,5") } catch {
             #expect("\(error)".contains("deepgen train classifier --data mnist"))
         }

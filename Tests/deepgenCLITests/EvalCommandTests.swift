@@ -55,9 +55,9 @@ import Testing
         #expect(acc.status == 0 && acc.output.contains("test accuracy"), "\(acc.output)")
         let wrong = try CLI.run(["eval", vae.path, "--extractor", vae.path, "--metrics", "fid"])
         #expect(wrong.status != 0 && wrong.output.contains("not a classifier"), "\(wrong.output)")
-        // Shapes ships no extractor: the message says how to make one.
-        let none = try CLI.run(["eval", vae.path, "--metrics", "fid"])
-        #expect(none.status != 0 && none.output.contains("deepgen train classifier --data shapes"), "\(none.output)")
+        // Without --extractor, shapes' bundled classifier judges the samples.
+        let bundled = try CLI.run(["eval", vae.path, "--metrics", "fid", "--count", "40", "--out", dir.appendingPathComponent("bundled.json").path])
+        #expect(bundled.status == 0 && bundled.output.contains("shapes-classifier.safetensors") && bundled.output.contains("FID"), "\(bundled.output)")
         let bogus = try CLI.run(["eval", vae.path, "--metrics", "fid,bogus"])
         #expect(bogus.status != 0 && bogus.output.contains("unknown metric 'bogus'"), "\(bogus.output)")
 

@@ -31,16 +31,19 @@ public final class DCGANGenerator: Module, Layer {
 /// 4×4 with BatchNorm (not on the first) and LeakyReLU 0.2, then a 4×4 convolution to one logit.
 /// `batchNorm: false` gives a WGAN-GP critic (a per-sample gradient penalty forbids BatchNorm);
 /// `minibatchGroupSize` adds the minibatch standard deviation as one more 4×4 channel before the
-/// last convolution.
-public final class DCGANDiscriminator: Module, Layer {
+/// last convolution. With `packing` k it judges k consecutive images at once (``SamplePacking``),
+/// stacked along the channels.
+public final class DCGANDiscriminator: Module, Layer, SamplePacking {
     public let main: Sequential
+    public let packing: Int
 
     public init(imageSize: Int = 64, width: Int = 64, channels: Int = 3, batchNorm: Bool = true, minibatchGroupSize: Int? = nil,
-                using rng: inout RandomGenerator) {
+                packing: Int = 1, using rng: inout RandomGenerator) {
+        self.packing = packing
         precondition(imageSize == 32 || imageSize == 64, "[DCGANDiscriminator] image size must be 32 or 64, got \(imageSize)")
         let stages = imageSize == 64 ? 3 : 2
         var c = width
-        var layers: [any Layer] = [Conv2d(channels, c, kernelSize: 4, stride: 2, padding: 1, bias: false, using: &rng), LeakyReLU(0.2)]
+        var layers: [any Layer] = [Conv2d(channels * packing, c, kernelSize: 4, stride: 2, padding: 1, bias: false, using: &rng), LeakyReLU(0.2)]
         for _ in 0..<stages {
             layers.append(Conv2d(c, 2 * c, kernelSize: 4, stride: 2, padding: 1, bias: false, using: &rng))
             if batchNorm { layers.append(BatchNorm2d(2 * c)) }
@@ -52,5 +55,5 @@ public final class DCGANDiscriminator: Module, Layer {
         main = Sequential(layers)
     }
 
-    public func forward(_ x: Tensor) -> Tensor { main(x).reshaped([x.shape[0], 1]) }
+    public func forward(_ x: Tensor) -> Tensor { main(packed(x)).reshaped([x.shape[0] / packing, 1]) }
 }

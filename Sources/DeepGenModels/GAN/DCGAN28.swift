@@ -39,24 +39,27 @@ public final class DCGAN28Generator: Module, Layer {
 }
 
 /// DCGAN discriminator for 28×28 images: Conv 5×5 s2 to w, LeakyReLU, dropout 0.3, Conv 5×5 s2
-/// to 2w, LeakyReLU, dropout 0.3, Dense → 1 logit.
-public final class DCGAN28Discriminator: Module, Layer {
+/// to 2w, LeakyReLU, dropout 0.3, Dense → 1 logit. With `packing` k it judges k consecutive
+/// images at once (``SamplePacking``), stacked along the channels.
+public final class DCGAN28Discriminator: Module, Layer, SamplePacking {
     public let main: Sequential
+    public let packing: Int
 
     /// - Parameters:
     ///   - dropout: 0 leaves the dropout layers out (a WGAN-GP critic), which shifts the later
     ///     layers' indices in `main`.
     ///   - minibatchGroupSize: adds the minibatch standard deviation (``MinibatchStandardDeviation``)
     ///     as one more 7×7 channel before the dense layer.
-    public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, minibatchGroupSize: Int? = nil, seed: UInt64 = 0,
-                using rng: inout RandomGenerator) {
+    public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, minibatchGroupSize: Int? = nil, packing: Int = 1,
+                seed: UInt64 = 0, using rng: inout RandomGenerator) {
+        self.packing = packing
         func drop(_ k: UInt64) -> [any Layer] { dropout > 0 ? [Dropout(dropout, seed: seed &+ k)] : [] }
         let statistic: [any Layer] = minibatchGroupSize.map { [MinibatchStandardDeviation(groupSize: $0)] } ?? []
         main = Sequential(
-            [Conv2d(channels, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(0)
+            [Conv2d(channels * packing, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(0)
             + [Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(1)
             + statistic + [Flatten(), Linear((2 * width + statistic.count) * 7 * 7, 1, using: &rng)])
     }
 
-    public func forward(_ x: Tensor) -> Tensor { main(x) }
+    public func forward(_ x: Tensor) -> Tensor { main(packed(x)) }
 }

@@ -127,6 +127,18 @@ public enum GANFamily: ModelFamily {
         if let s = h.dataScale, !(s > 0) || !s.isFinite { try fail("data scale must be positive, got \(s)") }
         if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999, or 0 for no average; got \(d)") }
         if let group = h.minibatchGroupSize { try checkRange(group, 2...4096, "--minibatch-stddev") }
+        if let pack = h.packing {
+            try checkRange(pack, 2...64, "--pack")
+            if variant == .cdcgan || variant == .wganGP {
+                try fail("--pack (PacGAN) is for gan and dcgan; \(name) does not take it")
+            }
+            if h.minibatchGroupSize != nil {
+                try fail("--pack and --minibatch-stddev both let the discriminator see several samples at once; choose one (--minibatch-stddev 0 turns the 28×28 dcgan's default statistic off)")
+            }
+            if training.batchSize % pack != 0 {
+                try fail("--batch-size \(training.batchSize) does not split into packs of \(pack) (--pack): give a multiple of \(pack)")
+            }
+        }
         for (flag, rate) in [("--lr-g", h.generatorLearningRate), ("--lr-d", h.discriminatorLearningRate)] {
             if let rate, !(rate > 0) || !rate.isFinite { try fail("\(flag) must be positive, got \(rate)") }
         }
@@ -223,6 +235,9 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
     /// The discriminator sees the minibatch standard deviation (Karras et al. 2018) over groups of
     /// this many samples before its last layer (`--minibatch-stddev`); `nil` adds none.
     public var minibatchGroupSize: Int?
+    /// PacGAN (Lin et al. 2018): the discriminator judges packs of this many samples, all real or
+    /// all fake (`--pack`); `nil` judges each alone.
+    public var packing: Int?
     /// Two time-scale updates (Heusel et al. 2017): the generator's and the discriminator's own
     /// learning rates; `nil` is the run's `--lr`.
     public var generatorLearningRate: Double?
@@ -262,6 +277,7 @@ public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights). 0 keeps none (the 28×28 dcgan and gan on 2-D data keep one by default).") var ema: Float?
     @Flag(help: "Spectral normalization of every convolution and linear layer of the discriminator (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
     @Option(name: .customLong("minibatch-stddev"), help: "Give the discriminator the minibatch standard deviation over groups of this many consecutive samples (or the largest divisor of the batch below it; Karras et al. 2018), which lets it see a batch without variety; 0 gives none (the 28×28 dcgan's default is 4).") var minibatchGroupSize: Int?
+    @Option(name: .customLong("pack"), help: "PacGAN (Lin et al. 2018): the discriminator judges packs of this many consecutive samples at once, all real or all fake (gan, dcgan; --batch-size must be a multiple); 1 judges each alone.") var packing: Int?
     @Option(name: .customLong("lr-g"), help: "The generator's learning rate (two time-scale updates; default --lr).") var generatorLearningRate: Double?
     @Option(name: .customLong("lr-d"), help: "The discriminator's learning rate (two time-scale updates; default --lr).") var discriminatorLearningRate: Double?
 
@@ -274,6 +290,7 @@ public struct GANCommonOptions: ParsableArguments {
         if let ema { h.emaDecay = ema == 0 ? nil : ema }
         if spectralNorm { h.spectralNorm = true }
         if let minibatchGroupSize { h.minibatchGroupSize = minibatchGroupSize == 0 ? nil : minibatchGroupSize }
+        if let packing { h.packing = packing == 1 ? nil : packing }
         if let generatorLearningRate { h.generatorLearningRate = generatorLearningRate }
         if let discriminatorLearningRate { h.discriminatorLearningRate = discriminatorLearningRate }
     }

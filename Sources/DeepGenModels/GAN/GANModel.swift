@@ -53,19 +53,21 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
             // On 2-D points both networks have three hidden layers of `hiddenSize`.
             let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
             let dis = MLPDiscriminator(inputSize: shape.reduce(1, *), hidden: isPoints ? pointsHidden : [512, 256],
-                                       minibatchGroupSize: h.minibatchGroupSize, using: &rng)
+                                       minibatchGroupSize: h.minibatchGroupSize, packing: h.packing ?? 1, using: &rng)
             d = dis
             discriminate = { x, _ in dis(x) }
         case .dcgan, .wganGP:
             let channels = shape[0], side = shape[1]
             if side == 28 {
                 let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: wgan ? 0 : 0.3,
-                                               minibatchGroupSize: h.minibatchGroupSize, seed: seed &+ 101, using: &rng)
+                                               minibatchGroupSize: h.minibatchGroupSize, packing: h.packing ?? 1, seed: seed &+ 101,
+                                               using: &rng)
                 d = dis
                 discriminate = { x, _ in dis(x) }
             } else {
                 let dis = DCGANDiscriminator(imageSize: side, width: width, channels: channels,
-                                             batchNorm: !wgan, minibatchGroupSize: h.minibatchGroupSize, using: &rng)
+                                             batchNorm: !wgan, minibatchGroupSize: h.minibatchGroupSize, packing: h.packing ?? 1,
+                                             using: &rng)
                 g.apply { Initializer.dcgan($0, using: &rng) }
                 dis.apply { Initializer.dcgan($0, using: &rng) }
                 d = dis
@@ -210,7 +212,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         let dReal, dFake: Tensor
         if discriminatorTakesJointBatch {
             let joint = discriminate(Tensor.concat([real, fake.detached()]), labels + fakeLabels)
-            (dReal, dFake) = (joint.sliced(axis: 0, 0..<n), joint.sliced(axis: 0, n..<(2 * n)))
+            let m = joint.shape[0] / 2  // n, or n / k packs of k
+            (dReal, dFake) = (joint.sliced(axis: 0, 0..<m), joint.sliced(axis: 0, m..<(2 * m)))
         } else {
             (dReal, dFake) = (discriminate(real, labels), discriminate(fake.detached(), fakeLabels))
         }

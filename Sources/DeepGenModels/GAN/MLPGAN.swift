@@ -27,17 +27,22 @@ public final class MLPGenerator: Module, Layer {
 /// The discriminator of the classic GAN: input → 512 → 256 → 1 logit, LeakyReLU 0.2.
 /// Without BatchNorm it also serves as a WGAN critic. With `minibatchGroupSize`, the last hidden
 /// features gain the minibatch standard deviation (``MinibatchStandardDeviation``) before the logit.
-public final class MLPDiscriminator: Module, Layer {
+/// With `packing` k it judges k consecutive samples at once (``SamplePacking``): its input is k
+/// samples' features, one after the other.
+public final class MLPDiscriminator: Module, Layer, SamplePacking {
     public let main: Sequential
+    public let packing: Int
 
-    public init(inputSize: Int = 784, hidden: [Int] = [512, 256], minibatchGroupSize: Int? = nil, using rng: inout RandomGenerator) {
+    public init(inputSize: Int = 784, hidden: [Int] = [512, 256], minibatchGroupSize: Int? = nil, packing: Int = 1,
+                using rng: inout RandomGenerator) {
+        self.packing = packing
         var layers: [any Layer] = []
-        var width = inputSize
+        var width = inputSize * packing
         for h in hidden { layers += [Linear(width, h, using: &rng), LeakyReLU(0.2)]; width = h }
         if let group = minibatchGroupSize { layers.append(MinibatchStandardDeviation(groupSize: group)); width += 1 }
         layers.append(Linear(width, 1, using: &rng))
         main = Sequential(layers)
     }
 
-    public func forward(_ x: Tensor) -> Tensor { main(x.flattened(from: 1)) }
+    public func forward(_ x: Tensor) -> Tensor { main(packed(x.flattened(from: 1))) }
 }

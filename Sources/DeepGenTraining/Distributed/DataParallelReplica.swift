@@ -12,8 +12,12 @@ func checkPerProcessBatch(_ networks: [TrainableNetwork], settings: TrainingSett
        networks.contains(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) {
         throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) sample, and BatchNorm1d needs at least 2 per process: give a larger --batch-size, or --sync-batchnorm (statistics over the whole batch)")
     }
-    // Each process groups its own share: the groups are one process's only if whole groups fit it.
+    // Each process groups (and packs) its own share: the groups are one process's only if whole
+    // groups fit it.
     for net in networks {
+        if let packs = net.module as? SamplePacking, packs.packing > 1, share % packs.packing != 0 {
+            throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) samples, which do not split into packs of \(packs.packing) (--pack): give a --batch-size that is a multiple of \(packs.packing * processes)")
+        }
         for case let (_, statistic as MinibatchStandardDeviation) in net.module.namedModules() {
             let group = statistic.groupSize(forBatch: settings.batchSize)
             guard share % group != 0 else { continue }

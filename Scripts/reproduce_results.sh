@@ -117,6 +117,8 @@ mlpgan-1t-mb4|gan|--epochs 5 --minibatch-stddev 4
 mlpgan-1t-mb4-ema999|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999
 mlpgan-1t-mb4-ema999-g4|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr-g 4e-4
 mlpgan-1t-mb4-ema999-e20|gan|--epochs 20 --minibatch-stddev 4 --ema 0.999
+mlpgan-1t-pack2|gan|--epochs 5 --pack 2
+mlpgan-1t-pack4|gan|--epochs 5 --pack 4
 RECIPES
       # The averaged runs' trained weights (those of the same recipe without --ema: the average draws nothing).
       for name in dcgan-1t-sn-ttur-ema999 dcgan-1t-ttur-g8-ema999 dcgan-1t-ttur-g8-ema999-mb4 dcgan-1t-ttur-g16-ema999 \
@@ -152,6 +154,7 @@ RECIPES
       # the recipe it replaced (R1 alone: equal rates, β₁ = 0.5), scored on its trained weights.
       train gan-ring8-default gan --data ring8
       train gan-grid25-default gan --data grid25
+      train gan-grid25-pack2 gan --data grid25 --pack 2
       train gan-ring8-r1-400 gan --data ring8 --beta1 0.5 --lr-g 1e-3 --epochs 200 --decay-epochs 200
       train gan-grid25-r1-400 gan --data grid25 --beta1 0.5 --lr-g 1e-3 --epochs 200 --decay-epochs 200
       for run in gan-ring8-r1-400 gan-grid25-r1-400; do
@@ -180,7 +183,7 @@ RECIPES
       done
       python3 Scripts/results_tables.py modes "$out"/gan-ring8-r1-ema* "$out"/gan-grid25-r1-ema*
       python3 Scripts/results_tables.py modes "$out"/gan-ring8-default "$out"/gan-ring8-r1-400 "$out"/gan-ring8-r1 "$out"/gan-ring8 \
-        "$out"/wgan-gp-ring8 "$out"/gan-grid25-default "$out"/gan-grid25-r1-400 "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
+        "$out"/wgan-gp-ring8 "$out"/gan-grid25-default "$out"/gan-grid25-pack2 "$out"/gan-grid25-r1-400 "$out"/gan-grid25-r1 "$out"/gan-grid25 "$out"/wgan-gp-grid25
       ;;
     flows)
       train realnvp-ring8 realnvp --data ring8

@@ -160,7 +160,7 @@ import DeepGenOptimizers
         let points = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "grid25", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         let h = try points.model.hyperparameters(as: GANHyperparameters.self)
         #expect(h.r1Weight == 0.1 && points.model.training.epochs == 200 && points.model.training.decayEpochs == 200)
-        #expect(h.emaDecay == 0.999 && h.generatorLearningRate == 5e-4 && h.discriminatorLearningRate == nil)
+        #expect(h.emaDecay == 0.9999 && h.generatorLearningRate == 5e-4 && h.discriminatorLearningRate == nil)
         #expect(points.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)))
         let images = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }.config
         #expect(try images.model.hyperparameters(as: GANHyperparameters.self).r1Weight == nil && images.model.training.epochs == 5)

@@ -57,8 +57,9 @@ public enum GANFamily: ModelFamily {
                 // is left is mass strung between modes by the 2-D latent map: a generator twice as
                 // slow as the discriminator (TTUR), β₁ = 0, a long decay to zero and a moving
                 // average of G shrink it (grid25 82% → 97% of samples within 3σ, ring8 93% → 98%).
-                // The average over the last ~10,000 steps (0.9999) rather than ~1,000 lifts grid25's
-                // worst sample draw from 96.4% to 97.1% (RESULTS, "2-D mixtures").
+                // Sampled from the average over ~10,000 steps (0.9999) rather than ~1,000, grid25's
+                // worst of four sample draws is 97.1% (96.4% for the 0.999 run, measured on another
+                // CPU; RESULTS, "2-D mixtures").
                 t.optimizer = .adam(learningRate: 1e-3, betas: (0, 0.999))
                 h.generatorLearningRate = 5e-4
                 h.r1Weight = 0.1

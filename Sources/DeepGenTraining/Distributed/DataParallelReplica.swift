@@ -4,8 +4,8 @@ import DeepGenNN
 /// A global batch so small that each process's share has one sample cannot train a BatchNorm1d
 /// layer on per-process statistics (one value per channel has no variance); refused before any
 /// step, unless `--sync-batchnorm` takes the statistics over the whole batch. A share that does not
-/// split into whole groups of a minibatch standard deviation is refused too (its groups would not
-/// be one process's).
+/// split into whole groups of a minibatch standard deviation, or into whole packs of a packing
+/// discriminator (`--pack`), is refused too (its groups or packs would not be one process's).
 func checkPerProcessBatch(_ networks: [TrainableNetwork], settings: TrainingSettings, processes: Int) throws {
     let share = settings.batchSize / max(processes, 1)
     if share < 2, settings.syncBatchNorm != true,

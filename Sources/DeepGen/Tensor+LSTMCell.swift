@@ -92,6 +92,49 @@ enum LSTMKernels {
         }
     }
 
+    /// ``forward(gates:cell:hiddenOut:cellOut:hidden:)`` that also keeps what the backward pass
+    /// needs: the activated gates σ(i), σ(f), tanh(g), σ(o) replace their pre-activations in
+    /// `gates`, and tanh(c') goes to `tanhCell`, so ``backward(activations:cell:tanhCell:dHidden:dCellOut:dGates:dCell:hidden:)``
+    /// evaluates no exponential (they were half of a char-rnn step's elementwise work).
+    static func forwardKeeping(gates g: UnsafeMutablePointer<Float>, cell c: UnsafePointer<Float>, hiddenOut: UnsafeMutablePointer<Float>,
+                               cellOut: UnsafeMutablePointer<Float>, tanhCell: UnsafeMutablePointer<Float>, hidden: Int) {
+        var j = 0
+        while j < hidden {
+            let n = Swift.min(16, hidden - j)
+            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
+            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
+            let next = f * load(c + j, n) + i * cand
+            let t = tanh(next)
+            store(o * t, hiddenOut + j, n)
+            store(next, cellOut + j, n)
+            store(t, tanhCell + j, n)
+            store(i, g + j, n); store(f, g + hidden + j, n); store(cand, g + 2 * hidden + j, n); store(o, g + 3 * hidden + j, n)
+            j += n
+        }
+    }
+
+    /// The adjoint from ``forwardKeeping(gates:cell:hiddenOut:cellOut:tanhCell:hidden:)``'s kept
+    /// values: the same products as ``backward(gates:cell:cellOut:dHidden:dCellOut:dGates:dCell:hidden:)``
+    /// on the same numbers, so the results are equal bit for bit.
+    static func backward(activations a: UnsafePointer<Float>, cell c: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
+                         dHidden: UnsafePointer<Float>, dCellOut: UnsafePointer<Float>,
+                         dGates dg: UnsafeMutablePointer<Float>, dCell dc: UnsafeMutablePointer<Float>, hidden: Int) {
+        var j = 0
+        while j < hidden {
+            let n = Swift.min(16, hidden - j)
+            let i = load(a + j, n), f = load(a + hidden + j, n), cand = load(a + 2 * hidden + j, n), o = load(a + 3 * hidden + j, n)
+            let t = load(tanhCell + j, n)
+            let dh = load(dHidden + j, n)
+            let dNext = load(dCellOut + j, n) + dh * o * (1 - t * t)
+            store(dNext * cand * i * (1 - i), dg + j, n)
+            store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
+            store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)
+            store(dh * t * o * (1 - o), dg + 3 * hidden + j, n)
+            store(dNext * f, dc + j, n)
+            j += n
+        }
+    }
+
     /// One row's adjoint: the gates' and the previous cell's gradients from those of both outputs.
     static func backward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, cellOut: UnsafePointer<Float>,
                          dHidden: UnsafePointer<Float>, dCellOut: UnsafePointer<Float>,

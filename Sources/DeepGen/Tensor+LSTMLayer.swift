@@ -22,11 +22,14 @@ extension Tensor {
         // thread (char-rnn: 128 units, 50 rows, on two threads); each row is independent, so the
         // results do not depend on the split.
         let cellRowsPerChunk = Swift.max(1, 512 / Swift.max(hidden, 1))
-        // Pre-activations of every step (kept for the backward pass), hidden and cell states.
+        // Every step's gates (pre-activations, then the cell overwrites them with their
+        // activations), hidden and cell states and tanh of the cell, kept for the backward pass.
         let gates = Tensor(uninitializedShape: inputGates.shape)
         gates.storage.pointer.update(from: inputGates.storage.pointer, count: inputGates.count)
         let hs = Tensor(uninitializedShape: [time, batch, hidden]), cs = Tensor(uninitializedShape: [time, batch, hidden])
+        let tanhCells = Tensor(uninitializedShape: [time, batch, hidden])
         let pg = gates.storage.pointer, ph = hs.storage.pointer, pc = cs.storage.pointer, pw = weightHH.storage.pointer
+        let pt = tanhCells.storage.pointer
         for t in 0..<time {
             let hPrev = t == 0 ? UnsafePointer(hidden0.storage.pointer) : UnsafePointer(ph + (t - 1) * step)
             let cPrev = t == 0 ? UnsafePointer(cell0.storage.pointer) : UnsafePointer(pc + (t - 1) * step)
@@ -34,8 +37,8 @@ extension Tensor {
                   beta: 1, c: pg + t * gateStep, ldc: 4 * hidden)
             Parallel.forEachChunk(batch, minChunk: cellRowsPerChunk) { _, rows in
                 for b in rows {
-                    LSTMKernels.forward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, hiddenOut: ph + t * step + b * hidden,
-                                        cellOut: pc + t * step + b * hidden, hidden: hidden)
+                    LSTMKernels.forwardKeeping(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, hiddenOut: ph + t * step + b * hidden,
+                                               cellOut: pc + t * step + b * hidden, tanhCell: pt + t * step + b * hidden, hidden: hidden)
                 }
             }
         }
@@ -54,7 +57,7 @@ extension Tensor {
                 let cPrev = t == 0 ? UnsafePointer(cell0.storage.pointer) : UnsafePointer(pc + (t - 1) * step)
                 Parallel.forEachChunk(batch, minChunk: cellRowsPerChunk) { _, rows in
                     for b in rows {
-                        LSTMKernels.backward(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, cellOut: pc + t * step + b * hidden,
+                        LSTMKernels.backward(activations: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, tanhCell: pt + t * step + b * hidden,
                                              dHidden: pdh + b * hidden, dCellOut: pdc + b * hidden,
                                              dGates: pdg + t * gateStep + b * 4 * hidden, dCell: pdcPrev + b * hidden, hidden: hidden)
                     }
@@ -75,7 +78,7 @@ extension Tensor {
                       b: previous.storage.pointer, ldb: hidden, c: w.storage.pointer, ldc: hidden)
                 dW = w
             }
-            withExtendedLifetime((gates, hs, cs, weightHH, hidden0, cell0, dHs)) {}
+            withExtendedLifetime((gates, hs, cs, tanhCells, weightHH, hidden0, cell0, dHs)) {}
             return [inputGates.needsGradient ? dGates : nil, dW, hidden0.needsGradient ? dh : nil, cell0.needsGradient ? dc : nil]
         }
         return (output, lastCell)

@@ -87,6 +87,13 @@ struct AttentionGeometry {
     let pairs: Int, tq: Int, tk: Int, head: Int
     let scale: Float
 
+    /// `row[j] = exp(row[j] − shift)` for the first `n` entries, 16 at a time (libm's scalar `expf`
+    /// was 4% of a GPT step).
+    @inline(__always) static func exponentiate(_ row: UnsafeMutablePointer<Float>, _ n: Int, minus shift: Float) {
+        let s = VectorMath.V(repeating: shift)
+        VectorMath.apply(row, row, count: n) { VectorMath.exp($0 - s) }
+    }
+
     /// The last key query row `i` may see.
     @inline(__always) func limit(_ i: Int) -> Int { tk - tq + i }
 
@@ -108,7 +115,7 @@ struct AttentionGeometry {
                     let row = s + i * tk, n = limit(i) + 1
                     let l = Tensor.rowLogSumExp(row, n)
                     lse[p * tq + i] = l
-                    for j in 0..<n { row[j] = Foundation.exp(row[j] - l) }
+                    AttentionGeometry.exponentiate(row, n, minus: l)
                     for j in n..<tk { row[j] = 0 }
                     if let mask {
                         let m = mask + (p * tq + i) * tk
@@ -137,7 +144,7 @@ struct AttentionGeometry {
                       c: prob, ldc: tk)
                 for i in 0..<tq {
                     let row = prob + i * tk, n = limit(i) + 1, l = lse[p * tq + i]
-                    for j in 0..<n { row[j] = Foundation.exp(row[j] - l) }
+                    AttentionGeometry.exponentiate(row, n, minus: l)
                     for j in n..<tk { row[j] = 0 }
                 }
                 // dV = (P ⊙ M)ᵀ dO; dP = (dO Vᵀ) ⊙ M (M the dropout mask, if any).

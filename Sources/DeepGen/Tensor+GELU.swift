@@ -6,7 +6,11 @@ extension Tensor {
     /// PyTorch's `nn.GELU()` default. The gradient is `Φ(x) + x·φ(x)`, itself differentiable.
     public func gelu() -> Tensor {
         let x = self, out = mapVector(Tensor.geluVector)
-        return Tensor.record("gelu", out, inputs: [x]) { g in [g * x.geluDerivative()] }
+        return Tensor.record("gelu", out, inputs: [x]) { g in
+            if GradMode.isEnabled { return [g * x.geluDerivative()] }
+            // g·GELU′(x) in one pass: the same products as the two ops, without the derivative's tensor.
+            return [g.zipVector(x) { gv, xv in gv * Tensor.geluDerivativeVector(xv) }]
+        }
     }
 
     /// `Φ(x) + x·φ(x)`; its own derivative is `φ(x)·(2 − x²)`.
@@ -25,8 +29,12 @@ extension Tensor {
 
     @inline(__always)
     static func geluDerivativeVector(_ v: VectorMath.V) -> VectorMath.V {
-        let cdf = 0.5 * (1 + erfVector(v * Float(0.5.squareRoot())))
-        let pdf = VectorMath.exp(-0.5 * v * v) * Float(1 / (2 * Double.pi).squareRoot())
+        // erf(x/√2) needs e^{−x²/2}, which is also the density's exponential: one exp serves both.
+        let u = v * Float(0.5.squareRoot())
+        let a = u.replacing(with: -u, where: u .< 0)
+        let e = VectorMath.exp(-a * a)
+        let cdf = 0.5 * (1 + erfVector(u, magnitude: a, expMinusSquare: e))
+        let pdf = e * Float(1 / (2 * Double.pi).squareRoot())
         return cdf + v * pdf
     }
 
@@ -35,13 +43,19 @@ extension Tensor {
     @inline(__always)
     static func erfVector(_ v: VectorMath.V) -> VectorMath.V {
         let a = v.replacing(with: -v, where: v .< 0)
+        return erfVector(v, magnitude: a, expMinusSquare: VectorMath.exp(-a * a))
+    }
+
+    /// erf given |v| and e^{−v²}.
+    @inline(__always)
+    static func erfVector(_ v: VectorMath.V, magnitude a: VectorMath.V, expMinusSquare e: VectorMath.V) -> VectorMath.V {
         let t = 1 / (1 + 0.3275911 * a)
         var p = VectorMath.V(repeating: 1.061405429)
         p = p * t - 1.453152027
         p = p * t + 1.421413741
         p = p * t - 0.284496736
         p = p * t + 0.254829592
-        var r = 1 - p * t * VectorMath.exp(-a * a)
+        var r = 1 - p * t * e
         r.replace(with: -r, where: v .< 0)
         r.replace(with: v, where: v .!= v)
         return r

@@ -123,7 +123,8 @@ extension Tensor {
         let x = self, out = mapVector(Tensor.sigmoidVector)
         return Tensor.record("sigmoid", out, inputs: [x]) { g in
             let s = Tensor.cached(out) { x.sigmoid() }
-            return [g * (s * (1 - s))]
+            if GradMode.isEnabled { return [g * (s * (1 - s))] }
+            return [g.zipVector(s) { g, s in g * (s * (1 - s)) }]
         }
     }
 

@@ -30,11 +30,12 @@ extension Tensor {
         let tanhCells = Tensor(uninitializedShape: [time, batch, hidden])
         let pg = gates.storage.pointer, ph = hs.storage.pointer, pc = cs.storage.pointer, pw = weightHH.storage.pointer
         let pt = tanhCells.storage.pointer
+        // W_hhᵀ packed once for every step's product.
+        let recurrent = SGEMMPackedB(transB: true, b: pw, ldb: hidden, k: hidden, n: 4 * hidden)
         for t in 0..<time {
             let hPrev = t == 0 ? UnsafePointer(hidden0.storage.pointer) : UnsafePointer(ph + (t - 1) * step)
             let cPrev = t == 0 ? UnsafePointer(cell0.storage.pointer) : UnsafePointer(pc + (t - 1) * step)
-            sgemm(transA: false, transB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev, lda: hidden, b: pw, ldb: hidden,
-                  beta: 1, c: pg + t * gateStep, ldc: 4 * hidden)
+            recurrent.multiply(transA: false, m: batch, a: hPrev, lda: hidden, beta: 1, c: pg + t * gateStep, ldc: 4 * hidden)
             Parallel.forEachChunk(batch, minChunk: cellRowsPerChunk) { _, rows in
                 for b in rows {
                     LSTMKernels.forwardKeeping(gates: pg + t * gateStep + b * 4 * hidden, cell: cPrev + b * hidden, hiddenOut: ph + t * step + b * hidden,
@@ -42,6 +43,7 @@ extension Tensor {
                 }
             }
         }
+        withExtendedLifetime(weightHH) {}
         let lastCell = cs.sliced(axis: 0, (time - 1)..<time).reshaped([batch, hidden])
         let output = record("lstmLayer", hs, inputs: [inputGates, weightHH, hidden0, cell0]) { dHs in
             if GradMode.isEnabled {
@@ -51,6 +53,7 @@ extension Tensor {
             let dh = Tensor(zeros: [batch, hidden]), dc = Tensor(zeros: [batch, hidden]), dcPrev = Tensor(uninitializedShape: [batch, hidden])
             let pdg = dGates.storage.pointer, pdh = dh.storage.pointer, pdc = dc.storage.pointer, pdcPrev = dcPrev.storage.pointer
             let pdy = dHs.storage.pointer
+            let recurrentAdjoint = SGEMMPackedB(transB: false, b: pw, ldb: hidden, k: 4 * hidden, n: hidden)
             for t in stride(from: time - 1, through: 0, by: -1) {
                 // The step's hidden gradient: from the output and from the next step.
                 for i in 0..<step { pdh[i] += pdy[t * step + i] }
@@ -63,8 +66,7 @@ extension Tensor {
                     }
                 }
                 // To the previous step: dh = dG·W_hh, dc = the cell's own path.
-                sgemm(transA: false, transB: false, m: batch, n: hidden, k: 4 * hidden, a: pdg + t * gateStep, lda: 4 * hidden,
-                      b: pw, ldb: hidden, c: pdh, ldc: hidden)
+                recurrentAdjoint.multiply(transA: false, m: batch, a: pdg + t * gateStep, lda: 4 * hidden, c: pdh, ldc: hidden)
                 pdc.update(from: pdcPrev, count: step)
             }
             var dW: Tensor?

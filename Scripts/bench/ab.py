@@ -10,7 +10,7 @@ JAX, one process per run.
 --frameworks names the sides beside DeepGen (default pytorch): pytorch (eager,
 Scripts/bench/pytorch_train.py), compile (the same script with --compile: torch.compile of the
 modules and optimizer steps) and jax (Scripts/bench/jax_train.py: jax.jit of the whole step; it
-has mlp-gan, dcgan, dcgan-256, mlp-vae and conv-vae, the other models' cells read "–"). The
+has mlp-gan, dcgan, dcgan-256, mlp-vae, conv-vae, gpt and char-rnn, the other models' cells read "–"). The
 compiling sides' warm-up steps, which compile, are timed apart and reported in their own column;
 images/s is the steady state after them.
 

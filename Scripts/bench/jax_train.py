@@ -6,10 +6,10 @@ training step): the JAX side of the side-by-side benchmark (Scripts/bench/ab.py 
     python3 Scripts/bench/jax_train.py MODEL [--threads N] [--warmup-steps W] [--seconds S]
                                        [--seed 0] [--json]
 
-MODEL is one of: mlp-gan, dcgan, dcgan-256, mlp-vae, conv-vae. Each is the network of
-Scripts/bench/pytorch_train.py (the layer sizes, losses, Adam settings and batch of `deepgen train`
-on 28x28 images), written with jax.numpy and jax.lax, NCHW, float32, PyTorch's weight layouts and
-default initialisation ranges. Adam follows torch.optim.Adam (bias-corrected, eps outside the
+MODEL is one of: mlp-gan, dcgan, dcgan-256, mlp-vae, conv-vae, gpt, char-rnn. Each is the network of
+Scripts/bench/pytorch_train.py (the layer sizes, losses, optimizer settings and batch of `deepgen train`
+on 28x28 images; gpt and char-rnn on batches of random token ids), written with jax.numpy and
+jax.lax, NCHW, float32, PyTorch's weight layouts and default initialisation ranges (gpt: nanoGPT's). Adam follows torch.optim.Adam (bias-corrected, eps outside the
 square root). One step is one jitted function with its parameters donated: for the GANs the
 discriminator step on a detached fake and the generator step through the updated discriminator,
 its gradient pulled back through the generator's forward pass of the same fake (jax.vjp, as
@@ -37,7 +37,7 @@ import os
 import sys
 import time
 
-MODELS = ("mlp-gan", "dcgan", "dcgan-256", "mlp-vae", "conv-vae")
+MODELS = ("mlp-gan", "dcgan", "dcgan-256", "mlp-vae", "conv-vae", "gpt", "char-rnn")
 LATENT = 100
 POOL_BATCHES = 8
 
@@ -74,12 +74,16 @@ def main():
     from jax import lax
 
     workloads = make_workloads(jax, jnp, lax)
-    init, step, batch, (low, high) = workloads[args.model]()
+    init, step, batch, draw = workloads[args.model]()
     key = jax.random.PRNGKey(args.seed)
     key, init_key, data_key = jax.random.split(key, 3)
     state = init(init_key)
-    pool = [jax.random.uniform(k, (batch, 1, 28, 28), minval=low, maxval=high)
-            for k in jax.random.split(data_key, POOL_BATCHES)]
+    if isinstance(draw, tuple):  # images uniform in a range
+        low, high = draw
+        pool = [jax.random.uniform(k, (batch, 1, 28, 28), minval=low, maxval=high)
+                for k in jax.random.split(data_key, POOL_BATCHES)]
+    else:
+        pool = [draw(k) for k in jax.random.split(data_key, POOL_BATCHES)]
     step = jax.jit(step, donate_argnums=(0,))
 
     count = 0
@@ -341,8 +345,115 @@ def make_workloads(jax, jnp, lax):
 
         return vae(init, loss)
 
+    # --- text: batches of random token ids [B, block + 1]; inputs the first block, targets the last
+    def clip_by_global_norm(grads, max_norm):
+        # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
+        norm = jnp.sqrt(sum(jnp.sum(g * g) for g in jax.tree_util.tree_leaves(grads)))
+        scale = jnp.minimum(1.0, max_norm / (norm + 1e-6))
+        return jax.tree_util.tree_map(lambda g: g * scale, grads)
+
+    def cross_entropy(logits, targets):
+        logp = jax.nn.log_softmax(logits.reshape(-1, logits.shape[-1]))
+        return -jnp.take_along_axis(logp, targets.reshape(-1, 1), axis=1).mean()
+
+    def tokens(batch, block, vocabulary=65):
+        return lambda key: jax.random.randint(key, (batch, block + 1), 0, vocabulary, dtype=jnp.int32)
+
+    def gpt():
+        """The CPU recipe of pytorch_train.py's GPTTrainer: 4 pre-LN blocks, 4 heads, width 128, block
+        64, vocabulary 65, no biases, no dropout, LM head tied to the token embedding; AdamW 1e-3,
+        betas (0.9, 0.99), weight decay 0.1 on parameters of 2+ axes, gradient norm clipped to 1."""
+        vocab, block, layers, heads, c = 65, 64, 4, 4, 128
+
+        def init(key):
+            ks = iter(jax.random.split(key, 2 + 4 * layers))
+            normal = lambda k, shape, std=0.02: std * jax.random.normal(k, shape)
+            proj_std = 0.02 / math.sqrt(2 * layers)
+            params = {"wte": normal(next(ks), (vocab, c)), "wpe": normal(next(ks), (block, c)), "ln_f": jnp.ones((c,)),
+                      "h": [{"ln_1": jnp.ones((c,)), "c_attn": normal(next(ks), (3 * c, c)),
+                             "attn_proj": normal(next(ks), (c, c), proj_std), "ln_2": jnp.ones((c,)),
+                             "c_fc": normal(next(ks), (4 * c, c)), "mlp_proj": normal(next(ks), (c, 4 * c), proj_std)}
+                            for _ in range(layers)]}
+            return {"params": params, "opt": adam_init(params)}
+
+        def layer_norm(w, x):
+            mean = x.mean(-1, keepdims=True)
+            var = ((x - mean) ** 2).mean(-1, keepdims=True)
+            return (x - mean) * lax.rsqrt(var + 1e-5) * w
+
+        def forward(p, idx):
+            b, t = idx.shape
+            x = p["wte"][idx] + p["wpe"][:t]
+            mask = jnp.tril(jnp.ones((t, t), bool))
+            for layer in p["h"]:
+                q, k, v = jnp.split(layer_norm(layer["ln_1"], x) @ layer["c_attn"].T, 3, axis=2)
+                q, k, v = (z.reshape(b, t, heads, c // heads).transpose(0, 2, 1, 3) for z in (q, k, v))
+                scores = jnp.where(mask, q @ k.transpose(0, 1, 3, 2) / math.sqrt(c // heads), -jnp.inf)
+                y = (jax.nn.softmax(scores, axis=-1) @ v).transpose(0, 2, 1, 3).reshape(b, t, c)
+                x = x + y @ layer["attn_proj"].T
+                h = jax.nn.gelu(layer_norm(layer["ln_2"], x) @ layer["c_fc"].T, approximate=False)
+                x = x + h @ layer["mlp_proj"].T
+            return layer_norm(p["ln_f"], x) @ p["wte"].T
+
+        def step(state, batch, key):
+            loss, grads = jax.value_and_grad(lambda p: cross_entropy(forward(p, batch[:, :-1]), batch[:, 1:]))(state["params"])
+            grads = clip_by_global_norm(grads, 1.0)
+            lr = 1e-3
+            # AdamW (torch.optim.AdamW): decay the matrices first, then Adam's step.
+            decayed = jax.tree_util.tree_map(lambda w: w * (1 - lr * 0.1) if w.ndim >= 2 else w, state["params"])
+            params, opt = adam_update(decayed, grads, state["opt"], lr, (0.9, 0.99))
+            return {"params": params, "opt": opt}, {"loss": loss}
+
+        return init, step, 12, tokens(12, block)
+
+    def char_rnn():
+        """pytorch_train.py's CharRNNTrainer: Embedding(65, 128), a 2-layer LSTM of 128 (PyTorch's gate
+        order i, f, g, o; zero initial state), Linear(128, 65); sequences of 50, batch 50; RMSprop 2e-3
+        (alpha 0.95, eps 1e-8), gradient norm clipped to 5."""
+        vocab, hidden, embedding, layers, block = 65, 128, 128, 2, 50
+
+        def init(key):
+            ks = jax.random.split(key, 2 + 4 * layers)
+            bound = 1 / math.sqrt(hidden)
+            params = {"encoder": jax.random.normal(ks[0], (vocab, embedding)), "decoder": linear(ks[1], hidden, vocab),
+                      "rnn": [{"w_ih": uniform(ks[2 + 4 * l], (4 * hidden, embedding if l == 0 else hidden), bound),
+                               "w_hh": uniform(ks[3 + 4 * l], (4 * hidden, hidden), bound),
+                               "b_ih": uniform(ks[4 + 4 * l], (4 * hidden,), bound),
+                               "b_hh": uniform(ks[5 + 4 * l], (4 * hidden,), bound)} for l in range(layers)]}
+            return {"params": params, "v": jax.tree_util.tree_map(jnp.zeros_like, params)}
+
+        def lstm(layer, xs):
+            gates_in = xs @ layer["w_ih"].T + layer["b_ih"] + layer["b_hh"]  # [T, B, 4H], all steps at once
+
+            def cell(carry, g):
+                h, c = carry
+                g = g + h @ layer["w_hh"].T
+                i, f, gg, o = jnp.split(g, 4, axis=-1)
+                c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(gg)
+                h = jax.nn.sigmoid(o) * jnp.tanh(c)
+                return (h, c), h
+
+            zeros = jnp.zeros((xs.shape[1], hidden))
+            return lax.scan(cell, (zeros, zeros), gates_in)[1]
+
+        def loss_fn(p, batch):
+            h = p["encoder"][batch[:, :-1]].transpose(1, 0, 2)  # time-major [T, B, E]
+            for layer in p["rnn"]:
+                h = lstm(layer, h)
+            logits = apply_linear(p["decoder"], h.transpose(1, 0, 2))
+            return cross_entropy(logits, batch[:, 1:])
+
+        def step(state, batch, key):
+            loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
+            grads = clip_by_global_norm(grads, 5.0)
+            v = jax.tree_util.tree_map(lambda v, g: 0.95 * v + 0.05 * g * g, state["v"], grads)
+            params = jax.tree_util.tree_map(lambda p, g, v: p - 2e-3 * g / (jnp.sqrt(v) + 1e-8), state["params"], grads, v)
+            return {"params": params, "v": v}, {"loss": loss}
+
+        return init, step, 50, tokens(50, block)
+
     return {"mlp-gan": mlp_gan, "dcgan": lambda: dcgan(64), "dcgan-256": lambda: dcgan(256),
-            "mlp-vae": mlp_vae, "conv-vae": conv_vae}
+            "mlp-vae": mlp_vae, "conv-vae": conv_vae, "gpt": gpt, "char-rnn": char_rnn}
 
 
 if __name__ == "__main__":

@@ -77,14 +77,19 @@ enum LSTMKernels {
 
     @inline(__always) static func tanh(_ x: V) -> V { VectorMath.tanh(x) }
 
+    /// σ(i), σ(f), tanh(g), σ(o) of units `j ..< j + n` of one row's gate pre-activations.
+    @inline(__always) static func activate(_ g: UnsafePointer<Float>, _ j: Int, _ n: Int, _ hidden: Int) -> (V, V, V, V) {
+        (Tensor.sigmoidVector(load(g + j, n)), Tensor.sigmoidVector(load(g + hidden + j, n)),
+         tanh(load(g + 2 * hidden + j, n)), Tensor.sigmoidVector(load(g + 3 * hidden + j, n)))
+    }
+
     /// One row: `hiddenOut = σ(o)·tanh(cellOut)`, `cellOut = σ(f)·cell + σ(i)·tanh(g)`.
     static func forward(gates g: UnsafePointer<Float>, cell c: UnsafePointer<Float>, hiddenOut: UnsafeMutablePointer<Float>,
                         cellOut: UnsafeMutablePointer<Float>, hidden: Int) {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
-            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
-            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
+            let (i, f, cand, o) = activate(g, j, n, hidden)
             let next = f * load(c + j, n) + i * cand
             store(o * tanh(next), hiddenOut + j, n)
             store(next, cellOut + j, n)
@@ -101,8 +106,7 @@ enum LSTMKernels {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
-            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
-            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
+            let (i, f, cand, o) = activate(g, j, n, hidden)
             let next = f * load(c + j, n) + i * cand
             let t = tanh(next)
             store(o * t, hiddenOut + j, n)
@@ -111,6 +115,21 @@ enum LSTMKernels {
             store(i, g + j, n); store(f, g + hidden + j, n); store(cand, g + 2 * hidden + j, n); store(o, g + 3 * hidden + j, n)
             j += n
         }
+    }
+
+    /// Units `j ..< j + n` of one row's adjoint from the activations, t = tanh(c') and both
+    /// outputs' gradients: the gates' gradients to `dg`, the previous cell's to `dc`.
+    @inline(__always)
+    static func storeAdjoint(_ i: V, _ f: V, _ cand: V, _ o: V, _ t: V, cell c: UnsafePointer<Float>, dHidden: UnsafePointer<Float>,
+                             dCellOut: UnsafePointer<Float>, dg: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                             _ j: Int, _ n: Int, _ hidden: Int) {
+        let dh = load(dHidden + j, n)
+        let dNext = load(dCellOut + j, n) + dh * o * (1 - t * t)
+        store(dNext * cand * i * (1 - i), dg + j, n)
+        store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
+        store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)
+        store(dh * t * o * (1 - o), dg + 3 * hidden + j, n)
+        store(dNext * f, dc + j, n)
     }
 
     /// The adjoint from ``forwardKeeping(gates:cell:hiddenOut:cellOut:tanhCell:hidden:)``'s kept
@@ -122,15 +141,8 @@ enum LSTMKernels {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
-            let i = load(a + j, n), f = load(a + hidden + j, n), cand = load(a + 2 * hidden + j, n), o = load(a + 3 * hidden + j, n)
-            let t = load(tanhCell + j, n)
-            let dh = load(dHidden + j, n)
-            let dNext = load(dCellOut + j, n) + dh * o * (1 - t * t)
-            store(dNext * cand * i * (1 - i), dg + j, n)
-            store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
-            store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)
-            store(dh * t * o * (1 - o), dg + 3 * hidden + j, n)
-            store(dNext * f, dc + j, n)
+            storeAdjoint(load(a + j, n), load(a + hidden + j, n), load(a + 2 * hidden + j, n), load(a + 3 * hidden + j, n),
+                         load(tanhCell + j, n), cell: c, dHidden: dHidden, dCellOut: dCellOut, dg: dg, dc: dc, j, n, hidden)
             j += n
         }
     }
@@ -142,16 +154,8 @@ enum LSTMKernels {
         var j = 0
         while j < hidden {
             let n = Swift.min(16, hidden - j)
-            let i = Tensor.sigmoidVector(load(g + j, n)), f = Tensor.sigmoidVector(load(g + hidden + j, n))
-            let cand = tanh(load(g + 2 * hidden + j, n)), o = Tensor.sigmoidVector(load(g + 3 * hidden + j, n))
-            let t = tanh(load(cellOut + j, n))
-            let dh = load(dHidden + j, n)
-            let dNext = load(dCellOut + j, n) + dh * o * (1 - t * t)
-            store(dNext * cand * i * (1 - i), dg + j, n)
-            store(dNext * load(c + j, n) * f * (1 - f), dg + hidden + j, n)
-            store(dNext * i * (1 - cand * cand), dg + 2 * hidden + j, n)
-            store(dh * t * o * (1 - o), dg + 3 * hidden + j, n)
-            store(dNext * f, dc + j, n)
+            let (i, f, cand, o) = activate(g, j, n, hidden)
+            storeAdjoint(i, f, cand, o, tanh(load(cellOut + j, n)), cell: c, dHidden: dHidden, dCellOut: dCellOut, dg: dg, dc: dc, j, n, hidden)
             j += n
         }
     }

@@ -42,7 +42,6 @@ public final class SGEMMPackedB {
         require(ldc >= n && lda >= (transA ? m : k), "[sgemm] leading dimension too small: m=\(m) n=\(n) k=\(k) lda=\(lda) ldc=\(ldc)")
         let panels = (n + gemmNR - 1) / gemmNR
         let threads = 2 * m * n * k >= sgemmMinParallelFlops ? min(Parallel.threadCount, panels) : 1
-        let (k, n, transB, b, ldb) = (k, n, transB, b, ldb)
         Parallel.forEachChunk(panels, chunks: threads) { _, range in
             let j0 = range.lowerBound * gemmNR, j1 = min(n, range.upperBound * gemmNR)
             sgemmBlocked(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: a, lda: lda,

@@ -81,10 +81,12 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
             : DataDescription(kind: .points, shape: [2], range: nil, classLabels: nil, domains: 1)
         var c = try ModelConfig.defaults(for: name, dataset: "synthetic", data: data)
         if let batchSize { c.training.batchSize = batchSize }
-        // The PyTorch twins are the paper's networks: no moving average of G and no minibatch
-        // statistic in D (the 28×28 DCGAN's default recipe has both; Scripts/bench/option_cost.sh
-        // measures what options cost).
-        c.updateHyperparameters(GANHyperparameters.self) { ($0.emaDecay, $0.minibatchGroupSize) = (nil, nil) }
+        // The PyTorch twins are the papers' networks and steps: no moving average of G, no
+        // minibatch statistic in D, no R1 and Adam at 2e-4 with β₁ = 0.5 (the 28×28 DCGAN's and
+        // the image MLP GAN's default recipes differ; Scripts/bench/option_cost.sh measures what
+        // options cost).
+        c.updateHyperparameters(GANHyperparameters.self) { ($0.emaDecay, $0.minibatchGroupSize, $0.r1Weight) = (nil, nil, nil) }
+        if data.kind == .image, name == "gan" || name == "dcgan" { c.training.optimizer = .adam(learningRate: 2e-4, betas: (0.5, 0.999)) }
         return c
     }
 }

@@ -131,10 +131,10 @@ import DeepGenOptimizers
         func refusal(_ arguments: [String]) -> String {
             do { try deepgen(arguments); return "" } catch { return DeepGenCommand.message(for: error) + " \(error)" }
         }
-        // A GAN on images keeps no average unless asked (2-D data's default recipe does).
+        // `--ema 0` keeps no average, even where the recipe has one (the MLP GAN on images).
         let images = dir.appendingPathComponent("images")
         try deepgen(["train", "gan", "--data", "shapes", "--synthetic-count", "64", "--batch-size", "32", "--epochs", "1",
-                     "--threads", "2", "--out", images.path])
+                     "--ema", "0", "--threads", "2", "--out", images.path])
         #expect(refusal(["sample", images.path, "--raw-weights", "--out", p.path]).contains("--raw-weights is for models trained with a weight average"))
         #expect(refusal(train + ["--ema", "1", "--out", dir.appendingPathComponent("x").path]).contains("--ema must be a decay in (0, 1)"))
         #expect(refusal(train + ["--lr-g", "0", "--out", dir.appendingPathComponent("x").path]).contains("--lr-g must be positive"))
@@ -154,8 +154,8 @@ import DeepGenOptimizers
     }
 
     /// The 2-D recipe is `gan`'s default on points (R1 γ = 0.1, G at half D's rate, β₁ = 0, a moving
-    /// average of G, 200 epochs and 200 of decay), and a short run of it trains and evaluates;
-    /// images keep their defaults.
+    /// average of G, 200 epochs and 200 of decay), and a short run of it trains and evaluates; on
+    /// images `gan` has its own (both networks at 1e-3 with β₁ = 0, a 0.999 average, 5 epochs).
     @Test func theTwoDimensionalRecipeIsTheDefault() throws {
         let points = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "grid25", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         let h = try points.model.hyperparameters(as: GANHyperparameters.self)
@@ -163,7 +163,9 @@ import DeepGenOptimizers
         #expect(h.emaDecay == 0.9999 && h.generatorLearningRate == 5e-4 && h.discriminatorLearningRate == nil)
         #expect(points.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)))
         let images = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }.config
-        #expect(try images.model.hyperparameters(as: GANHyperparameters.self).r1Weight == nil && images.model.training.epochs == 5)
+        let imageRecipe = try images.model.hyperparameters(as: GANHyperparameters.self)
+        #expect(imageRecipe.r1Weight == nil && imageRecipe.emaDecay == 0.999 && imageRecipe.generatorLearningRate == nil)
+        #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 5)
 
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -175,9 +177,9 @@ import DeepGenOptimizers
         #expect(coverage.modeCount == 8, "\(coverage)")
     }
 
-    /// The 28×28 DCGAN's recipe is its default (G at 1.6e-3, eight times D's 2e-4, sampled from a
-    /// 0.999 average, the minibatch standard deviation over groups of 4 in D); cdcgan keeps one
-    /// rate, no average and no statistic; `--ema 0` keeps no average (here and on 2-D data) and
+    /// The 28×28 DCGAN's recipe is its default (both networks at 1e-3 with β₁ = 0, R1 γ = 1,
+    /// sampled from a 0.999 average, the minibatch standard deviation over groups of 4 in D);
+    /// cdcgan keeps the paper's 2e-4 with β₁ = 0.5, no R1, no average and no statistic; `--ema 0` keeps no average (here and on 2-D data) and
     /// `--minibatch-stddev 0` no statistic.
     @Test func theDCGANRecipeIsTheDefaultOn28x28() throws {
         func hyperparameters(_ model: String, _ spec: String) throws -> GANHyperparameters {
@@ -185,10 +187,18 @@ import DeepGenOptimizers
                 .config.model.hyperparameters(as: GANHyperparameters.self)
         }
         let dcgan = try hyperparameters("dcgan", "shapes")
-        #expect(dcgan.generatorLearningRate == 1.6e-3 && dcgan.discriminatorLearningRate == nil && dcgan.emaDecay == 0.999)
+        #expect(dcgan.generatorLearningRate == nil && dcgan.discriminatorLearningRate == nil && dcgan.emaDecay == 0.999)
+        #expect(dcgan.r1Weight == 1)
         #expect(dcgan.minibatchGroupSize == 4)
         let conditional = try hyperparameters("cdcgan", "shapes")
         #expect(conditional.generatorLearningRate == nil && conditional.emaDecay == nil && conditional.minibatchGroupSize == nil)
+        #expect(conditional.r1Weight == nil)
+        func optimizer(_ model: String) throws -> OptimizerSettings {
+            try RunConfig.newRun(model: model, data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }
+                .config.model.training.optimizer
+        }
+        #expect(try optimizer("dcgan") == .adam(learningRate: 1e-3, betas: (0, 0.999)))
+        #expect(try optimizer("cdcgan") == .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
 
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -203,6 +213,26 @@ import DeepGenOptimizers
             #expect((trained.model as? GANModel)?.averagedNetworks.isEmpty == true, "\(model)")
             #expect((trained.model as? GANModel)?.discriminator.module.namedModules().contains { $0.1 is MinibatchStandardDeviation } == false)
         }
+    }
+
+    /// R1 with synchronized BatchNorm statistics is refused where the discriminator has BatchNorm
+    /// (the 32×32 and 64×64 DCGAN: its penalty would take a second derivative through statistics
+    /// shared across processes); the 28×28 DCGAN's and the MLP GAN's discriminators have none.
+    @Test func r1WithSynchronizedBatchNormWhereTheDiscriminatorHasNone() throws {
+        var training = TrainingSettings(epochs: 1, batchSize: 8)
+        training.syncBatchNorm = true
+        var h = GANHyperparameters(r1Weight: 1)
+        h.width = 8
+        for side in [32, 64] {
+            let data = DataDescription(kind: .image, shape: [3, side, side], range: .minusOneToOne)
+            #expect(throws: ConfigurationError.self, "\(side)") { try GANFamily.validate(h, variant: "dcgan", data: data, training: training) }
+        }
+        try GANFamily.validate(h, variant: "dcgan", data: DataDescription(kind: .image, shape: [1, 28, 28], range: .minusOneToOne), training: training)
+        h.width = nil
+        try GANFamily.validate(h, variant: "gan", data: DataDescription(kind: .image, shape: [1, 28, 28], range: .minusOneToOne), training: training)
+        training.syncBatchNorm = nil
+        h.width = 8
+        try GANFamily.validate(h, variant: "dcgan", data: DataDescription(kind: .image, shape: [3, 32, 32], range: .minusOneToOne), training: training)
     }
 
     /// CycleGAN with `--ema` averages both generators, resumes exactly (the update count is

@@ -58,23 +58,23 @@ for group in $groups; do
         train "$name" dcgan --data shapes --epochs 5 --threads 1 $flags
         evaluate "$name" --metrics fid,kid,pr,score
       done <<'RUNS'
-dcgan-shapes-paper|--lr-g 2e-4 --ema 0 --minibatch-stddev 0
-dcgan-shapes|
-dcgan-shapes-lr1e-3|--lr 1e-3 --lr-g 1e-3
+dcgan-shapes-paper|--lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-shapes|--lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-shapes-lr1e-3|--lr 1e-3 --lr-g 1e-3 --ema 0.999 --minibatch-stddev 4 --beta1 0.5 --r1 0
 RUNS
       python3 Scripts/results_tables.py images "$out"/dcgan-shapes-paper "$out"/dcgan-shapes "$out"/dcgan-shapes-lr1e-3
       ;;
     fmnist-gan)
       # The paper's rates without an average: the 28×28 default until 2026-12-06 (RESULTS' first row).
-      train dcgan-fmnist dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0 --minibatch-stddev 0
+      train dcgan-fmnist dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
       evaluate dcgan-fmnist
       train cdcgan-fmnist cdcgan --data fashion-mnist --epochs 3 --width 32
       evaluate cdcgan-fmnist
       # The averages of the paper's single rate (the 28×28 default before 2026-12-06's recipe).
-      train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.99 --minibatch-stddev 0
-      train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.999 --minibatch-stddev 0
-      train mlpgan-plain gan --data fashion-mnist
-      train mlpgan-ema99 gan --data fashion-mnist --ema 0.99
+      train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.99 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+      train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+      train mlpgan-plain gan --data fashion-mnist --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+      train mlpgan-ema99 gan --data fashion-mnist --ema 0.99 --lr 2e-4 --beta1 0.5 --r1 0
       for run in dcgan-fmnist-ema99 dcgan-fmnist-ema999 mlpgan-plain mlpgan-ema99; do evaluate "$run"; done
       timed dcgan-fmnist-ema999-raw-eval eval "$out/dcgan-fmnist-ema999" --raw-weights --out "$out/eval-dcgan-fmnist-ema999-raw.json"
       python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
@@ -86,40 +86,62 @@ RUNS
       # norm with a faster discriminator and an average, the faster discriminator alone, a faster
       # generator (with an average), R1, a decay to zero within the 5 epochs; the MLP GAN: the
       # default, R1 (γ 10 and 1), an average, a faster generator (with an average); then the
-      # minibatch standard deviation, G at eight times D's rate, and a second seed.
+      # minibatch standard deviation, G at eight times D's rate, and a second seed; then (2026-12-07)
+      # least squares, spectral normalization, batch 32 and Adam without momentum (β₁ = 0) at 1e-3,
+      # with and without R1: the MLP GAN's and the DCGAN's defaults since then.
       runs=()
       while IFS='|' read -r name model flags; do
         train "$name" "$model" --data fashion-mnist --threads 1 $flags
         evaluate "$name" --metrics fid,kid,pr
         runs+=("$out/$name")
       done <<'RECIPES'
-dcgan-1t|dcgan|--epochs 5 --lr-g 2e-4 --ema 0 --minibatch-stddev 0
-dcgan-1t-sn-ttur-ema999|dcgan|--epochs 5 --spectral-norm --lr-d 4e-4 --lr-g 1e-4 --ema 0.999 --minibatch-stddev 0
-dcgan-1t-ttur-d|dcgan|--epochs 5 --lr-d 4e-4 --lr-g 1e-4 --ema 0 --minibatch-stddev 0
-dcgan-1t-ttur-g|dcgan|--epochs 5 --lr-g 4e-4 --ema 0 --minibatch-stddev 0
-dcgan-1t-r1-10|dcgan|--epochs 5 --r1 10 --lr-g 2e-4 --ema 0 --minibatch-stddev 0
-dcgan-1t-decay|dcgan|--epochs 3 --decay-epochs 2 --lr-g 2e-4 --ema 0 --minibatch-stddev 0
-dcgan-1t-ttur-g8-ema999|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --minibatch-stddev 0
-dcgan-1t-ttur-g8-ema999-mb4|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --minibatch-stddev 4
-dcgan-1t-ttur-g16-ema999|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 0
-dcgan-1t-ttur-g16-ema999-mb4|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4
-dcgan-1t-s1|dcgan|--epochs 5 --lr-g 2e-4 --ema 0 --seed 1 --minibatch-stddev 0
-dcgan-1t-ttur-g8-ema999-s1|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --seed 1 --minibatch-stddev 0
-dcgan-1t-ttur-g16-ema999-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --seed 1 --minibatch-stddev 0
-dcgan-1t-ttur-g16-ema999-mb4-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --seed 1
-dcgan-1t-ttur-g16-ema999-pack2|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 0 --pack 2
-mlpgan-1t|gan|--epochs 5
-mlpgan-1t-r1-10|gan|--epochs 5 --r1 10
-mlpgan-1t-r1-1|gan|--epochs 5 --r1 1
-mlpgan-1t-ema999|gan|--epochs 5 --ema 0.999
-mlpgan-1t-ttur-g|gan|--epochs 5 --lr-g 4e-4
-mlpgan-1t-ttur-g8-ema999|gan|--epochs 5 --lr-g 8e-4 --ema 0.999
-mlpgan-1t-mb4|gan|--epochs 5 --minibatch-stddev 4
-mlpgan-1t-mb4-ema999|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999
-mlpgan-1t-mb4-ema999-g4|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr-g 4e-4
-mlpgan-1t-mb4-ema999-e20|gan|--epochs 20 --minibatch-stddev 4 --ema 0.999
-mlpgan-1t-pack2|gan|--epochs 5 --pack 2
-mlpgan-1t-pack4|gan|--epochs 5 --pack 4
+dcgan-1t|dcgan|--epochs 5 --lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-sn-ttur-ema999|dcgan|--epochs 5 --spectral-norm --lr-d 4e-4 --lr-g 1e-4 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-d|dcgan|--epochs 5 --lr-d 4e-4 --lr-g 1e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g|dcgan|--epochs 5 --lr-g 4e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-r1-10|dcgan|--epochs 5 --r1 10 --lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5
+dcgan-1t-decay|dcgan|--epochs 3 --decay-epochs 2 --lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g8-ema999|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g8-ema999-mb4|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g16-ema999|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g16-ema999-mb4|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-s1|dcgan|--epochs 5 --lr-g 2e-4 --ema 0 --seed 1 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g8-ema999-s1|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --seed 1 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g16-ema999-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --seed 1 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g16-ema999-mb4-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --seed 1 --lr 2e-4 --beta1 0.5 --r1 0
+dcgan-1t-ttur-g16-ema999-pack2|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 0 --pack 2 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t|gan|--epochs 5 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-r1-10|gan|--epochs 5 --r1 10 --lr 2e-4 --beta1 0.5 --ema 0
+mlpgan-1t-r1-1|gan|--epochs 5 --r1 1 --lr 2e-4 --beta1 0.5 --ema 0
+mlpgan-1t-ema999|gan|--epochs 5 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-ttur-g|gan|--epochs 5 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-ttur-g8-ema999|gan|--epochs 5 --lr-g 8e-4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-mb4|gan|--epochs 5 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-mb4-ema999|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-mb4-ema999-g4|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-mb4-ema999-e20|gan|--epochs 20 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-pack2|gan|--epochs 5 --pack 2 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-pack4|gan|--epochs 5 --pack 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-lsgan|gan|--epochs 5 --objective lsgan --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-lsgan-ema999|gan|--epochs 5 --objective lsgan --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-sn|gan|--epochs 5 --spectral-norm --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-sn-ema999|gan|--epochs 5 --spectral-norm --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-g16-ema999|gan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-b32-ema999|gan|--epochs 5 --batch-size 32 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
+mlpgan-1t-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --ema 0.999 --beta1 0.5 --r1 0
+mlpgan-1t-b0-ema999|gan|--epochs 5 --beta1 0 --ema 0.999 --lr 2e-4 --r1 0
+mlpgan-1t-b0-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0
+mlpgan-1t-b0-lr1e3-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999
+mlpgan-1t-b0-lr1e3-r1-10-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 10 --ema 0.999
+mlpgan-1t-b0-lr2e3-r1-1-ema999|gan|--epochs 5 --lr 2e-3 --beta1 0 --r1 1 --ema 0.999
+mlpgan-1t-b0-lr1e3-g5-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --lr-g 5e-4 --beta1 0 --r1 1 --ema 0.999
+mlpgan-1t-s1|gan|--epochs 5 --seed 1 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
+mlpgan-1t-b0-lr1e3-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --seed 1
+mlpgan-1t-b0-lr1e3-r1-1-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --seed 1
+dcgan-1t-b0|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4
+dcgan-1t-b0-s1|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4 --seed 1
+dcgan-1t-b0-lr1e3-r1-1|dcgan|--epochs 5 --lr 1e-3 --lr-g 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4
+dcgan-1t-b0-lr1e3-r1-1-s1|dcgan|--epochs 5 --lr 1e-3 --lr-g 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4 --seed 1
 RECIPES
       # The averaged runs' trained weights (those of the same recipe without --ema: the average draws nothing).
       for name in dcgan-1t-sn-ttur-ema999 dcgan-1t-ttur-g8-ema999 dcgan-1t-ttur-g8-ema999-mb4 dcgan-1t-ttur-g16-ema999 \

@@ -97,7 +97,7 @@ public enum GANFamily: ModelFamily {
             // the paper's 2e-4 with β₁ = 0.5 for both (FID 200.8, recall 0.351): Adam without
             // momentum (β₁ = 0) at 1e-3 for both networks, R1 γ = 1 on the discriminator, samples
             // from a 0.999 average of G and the minibatch standard deviation in D give FID 77.5,
-            // recall 0.609 (seed 0), DCGAN_S1_FIGURES (seed 1). The recipe before (until
+            // recall 0.609 (seed 0), 78.1 and 0.610 (seed 1). The recipe before (until
             // 2026-12-07: G alone at 1.6e-3, β₁ = 0.5) gave 102.2 and 110.4, recall 0.41–0.43.
             // The Radford layout (32×32, 64×64 folders) and cdcgan keep the paper's recipe: not
             // measured.

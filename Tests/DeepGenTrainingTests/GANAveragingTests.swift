@@ -179,8 +179,8 @@ import DeepGenOptimizers
 
     /// The 28×28 DCGAN's recipe is its default (both networks at 1e-3 with β₁ = 0, R1 γ = 1,
     /// sampled from a 0.999 average, the minibatch standard deviation over groups of 4 in D);
-    /// cdcgan keeps the paper's 2e-4 with β₁ = 0.5, no R1, no average and no statistic; `--ema 0` keeps no average (here and on 2-D data) and
-    /// `--minibatch-stddev 0` no statistic.
+    /// cdcgan keeps the paper's 2e-4 with β₁ = 0.5, no R1, no average and no statistic; `--ema 0`
+    /// keeps no average (here and on 2-D data) and `--minibatch-stddev 0` no statistic.
     @Test func theDCGANRecipeIsTheDefaultOn28x28() throws {
         func hyperparameters(_ model: String, _ spec: String) throws -> GANHyperparameters {
             try RunConfig.newRun(model: model, data: DataOptions(spec: spec, syntheticCount: 64), seed: 1, threads: 2) { _, _ in }

@@ -215,24 +215,27 @@ import DeepGenOptimizers
         }
     }
 
-    /// R1 with synchronized BatchNorm statistics is refused where the discriminator has BatchNorm
-    /// (the 32×32 and 64×64 DCGAN: its penalty would take a second derivative through statistics
-    /// shared across processes); the 28×28 DCGAN's and the MLP GAN's discriminators have none.
+    /// R1 with synchronized BatchNorm statistics is refused where the built discriminator has
+    /// BatchNorm (the 32×32 and 64×64 DCGAN: its penalty would take a second derivative through
+    /// statistics shared across processes); the 28×28 DCGAN's and the MLP GAN's have none.
     @Test func r1WithSynchronizedBatchNormWhereTheDiscriminatorHasNone() throws {
         var training = TrainingSettings(epochs: 1, batchSize: 8)
         training.syncBatchNorm = true
-        var h = GANHyperparameters(r1Weight: 1)
-        h.width = 8
-        for side in [32, 64] {
-            let data = DataDescription(kind: .image, shape: [3, side, side], range: .minusOneToOne)
-            #expect(throws: ConfigurationError.self, "\(side)") { try GANFamily.validate(h, variant: "dcgan", data: data, training: training) }
+        func build(_ variant: String, side: Int, width: Int?, _ training: TrainingSettings) throws {
+            var h = GANHyperparameters(r1Weight: 1)
+            h.width = width
+            let data = DataDescription(kind: .image, shape: [1, side, side], range: .minusOneToOne)
+            let config = ModelConfig(model: variant, dataset: "test", data: data, training: training, hyperparameters: h)
+            try config.validate()
+            _ = try makeModel(config)
         }
-        try GANFamily.validate(h, variant: "dcgan", data: DataDescription(kind: .image, shape: [1, 28, 28], range: .minusOneToOne), training: training)
-        h.width = nil
-        try GANFamily.validate(h, variant: "gan", data: DataDescription(kind: .image, shape: [1, 28, 28], range: .minusOneToOne), training: training)
+        for side in [32, 64] {
+            #expect(throws: ConfigurationError.self, "\(side)") { try build("dcgan", side: side, width: 8, training) }
+        }
+        try build("dcgan", side: 28, width: 8, training)
+        try build("gan", side: 28, width: nil, training)
         training.syncBatchNorm = nil
-        h.width = 8
-        try GANFamily.validate(h, variant: "dcgan", data: DataDescription(kind: .image, shape: [3, 32, 32], range: .minusOneToOne), training: training)
+        try build("dcgan", side: 32, width: 8, training)
     }
 
     /// CycleGAN with `--ema` averages both generators, resumes exactly (the update count is

@@ -131,13 +131,8 @@ public enum GANFamily: ModelFamily {
         if let r1 = h.r1Weight {
             if !(r1 >= 0) || !r1.isFinite { try fail("R1 weight γ must be zero or positive, got \(r1)") }
             if r1 > 0, variant == .wganGP { try fail("--r1 regularizes a GAN discriminator (gan, dcgan, cdcgan); wgan-gp does not take it") }
-            // R1 differentiates the discriminator's gradient: where the discriminator has
-            // BatchNorm (the 32×32 and 64×64 DCGAN), a second derivative through synchronized
-            // statistics, which DeepGen does not take. The other discriminators have none.
-            let normalizedDiscriminator = variant == .dcgan && data.shape.last != 28
-            if r1 > 0, training.syncBatchNorm == true, normalizedDiscriminator {
-                try fail("--r1 cannot go with --sync-batchnorm for \(name) on \(data.shape.last ?? 0)×\(data.shape.last ?? 0) images (its penalty would differentiate through the discriminator's BatchNorm statistics, shared across processes)")
-            }
+            // Whether the discriminator has BatchNorm, which R1 cannot go with under
+            // `--sync-batchnorm`, is known once its layers exist: GANModel refuses it.
         }
         if h.gradientPenaltyWeight != nil, variant != .wganGP {
             try fail("--gradient-penalty is WGAN-GP's critic penalty; \(name) does not take it (R1 is --r1)")
@@ -294,7 +289,7 @@ public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Latent size (default 100; 2 on 2-D points).") var latentSize: Int?
     @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
     @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
-    @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights). 0 keeps none (the 28×28 dcgan and gan on 2-D data keep one by default).") var ema: Float?
+    @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights). 0 keeps none (gan and the 28×28 dcgan keep one by default).") var ema: Float?
     @Flag(help: "Spectral normalization of every convolution and linear layer of the discriminator (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
     @Option(name: .customLong("minibatch-stddev"), help: "Give the discriminator the minibatch standard deviation over groups of this many consecutive samples (or the largest divisor of the batch below it; Karras et al. 2018), which lets it see a batch without variety; 0 gives none (the 28×28 dcgan's default is 4).") var minibatchGroupSize: Int?
     @Option(name: .customLong("pack"), help: "PacGAN (Lin et al. 2018): the discriminator judges packs of this many consecutive samples at once, all real or all fake (gan, dcgan; --batch-size must be a multiple); 1 judges each alone.") var packing: Int?

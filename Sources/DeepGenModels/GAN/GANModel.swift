@@ -87,6 +87,13 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
                 if let linear = m as? Linear { linear.applySpectralNorm(using: &scratch) }
             }
         }
+        // R1 differentiates the discriminator's input gradient: through synchronized BatchNorm
+        // statistics that would be a second derivative across processes, which DeepGen does not
+        // take. Read from the layers built, so the rule follows the architectures.
+        if (h.r1Weight ?? 0) > 0, config.training.syncBatchNorm == true, d.namedModules().contains(where: { $0.1 is BatchNorm }) {
+            let side = shape.last ?? 0
+            throw ConfigurationError(message: "--r1 cannot go with --sync-batchnorm for \(variant.rawValue) on \(side)×\(side) images: its discriminator has BatchNorm, and the penalty would differentiate through statistics shared across processes")
+        }
         // Measured (ab.py --baseline, Zen 5, one thread): the MLP discriminator 7–11% faster per
         // step; the convolutional one (dcgan) 0.95–0.98×, so convolutions keep two passes. The
         // minibatch statistic's groups must not mix real and fake samples either.

@@ -86,7 +86,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         // the image MLP GAN's default recipes differ; Scripts/bench/option_cost.sh measures what
         // options cost).
         c.updateHyperparameters(GANHyperparameters.self) { ($0.emaDecay, $0.minibatchGroupSize, $0.r1Weight) = (nil, nil, nil) }
-        if data.kind == .image, name == "gan" || name == "dcgan" { c.training.optimizer = .adam(learningRate: 2e-4, betas: (0.5, 0.999)) }
+        if data.kind == .image, name == "gan" || name == "dcgan" { c.training.optimizer = GANFamily.paperOptimizer }
         return c
     }
 }

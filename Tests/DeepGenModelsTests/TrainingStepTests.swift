@@ -30,7 +30,7 @@ func tinyConfig(_ model: String, shape: [Int] = [1, 28, 28]) -> ModelConfig {
         if model == "gan", shape.count == 3 { h.emaDecay = nil }
     }
     if (model == "dcgan" && shape == [1, 28, 28]) || (model == "gan" && shape.count == 3) {
-        c.training.optimizer = .adam(learningRate: 2e-4, betas: (0.5, 0.999))
+        c.training.optimizer = GANFamily.paperOptimizer
     }
     c.updateHyperparameters(VAEHyperparameters.self) { h in
         h.latentSize = 8

@@ -17,6 +17,22 @@ import _DeepGenTestSupport
         #expect(MLPDiscriminator(inputSize: 2, hidden: [16], using: &rng)(Tensor(zeros: [5, 2])).shape == [5, 1])
     }
 
+    /// With BatchNorm, the MLP generator normalizes every hidden layer but the first, with
+    /// PyTorch-GAN's `gan.py` layout (Linear, BatchNorm1d, LeakyReLU) and state_dict names.
+    @Test func mlpGeneratorWithBatchNorm() {
+        var rng = RandomGenerator(seed: 1)
+        let g = MLPGenerator(batchNorm: true, using: &rng)
+        let names = g.namedParameters().map(\.0)
+        #expect(names == ["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias", "main.3.weight", "main.3.bias",
+                          "main.5.weight", "main.5.bias", "main.6.weight", "main.6.bias", "main.8.weight", "main.8.bias"])
+        #expect(g.namedModules().filter { $0.1 is BatchNorm1d }.map(\.0) == ["main.3", "main.6"])
+        // In training mode each normalized unit has zero mean over the batch before its LeakyReLU.
+        let z = Tensor.normal([16, 100], using: &rng)
+        let hidden = Sequential(Array(g.main.layers.prefix(4)))(z)
+        #expect(hidden.mean(axes: [0]).abs().max().scalar < 1e-4)
+        #expect(g(z).shape == [16, 1, 28, 28])
+    }
+
     @Test func dcganNetworks() {
         var rng = RandomGenerator(seed: 2)
         let g = DCGAN28Generator(width: 8, using: &rng), d = DCGAN28Discriminator(width: 8, using: &rng)

@@ -178,6 +178,12 @@ public enum GANFamily: ModelFamily {
                 try fail("\(name) needs square images of side \(allowed.map(String.init).joined(separator: ", ")); the data has shape \(data.shape)")
             }
         }
+        if h.generatorBatchNorm == true, variant != .gan {
+            try fail("--generator-batchnorm is the MLP generator's (gan); \(name) has its own architecture")
+        }
+        if h.generatorBatchNorm == true, training.batchSize < 2 {
+            try fail("--generator-batchnorm normalizes over the batch, which needs at least 2 samples; got --batch-size \(training.batchSize)")
+        }
         // The 28×28 generators' BatchNorm1d normalizes over the batch: one sample has no variance.
         if variant == .dcgan || variant == .cdcgan, data.shape.last == 28, training.batchSize < 2 {
             try fail("\(name) has BatchNorm layers, which need a batch of at least 2; got --batch-size \(training.batchSize)")
@@ -259,6 +265,9 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
     /// PacGAN (Lin et al. 2018): the discriminator judges packs of this many samples, all real or
     /// all fake (`--pack`); `nil` judges each alone.
     public var packing: Int?
+    /// gan: BatchNorm1d in the generator's hidden layers after the first (`--generator-batchnorm`);
+    /// `nil` has none.
+    public var generatorBatchNorm: Bool?
     /// Two time-scale updates (Heusel et al. 2017): the generator's and the discriminator's own
     /// learning rates; `nil` is the run's `--lr`.
     public var generatorLearningRate: Double?
@@ -322,6 +331,7 @@ public struct MLPGANOptions: FamilyOptions {
     @OptionGroup var common: GANCommonOptions
     @Option(help: "Units in each of the 3 hidden layers of both MLPs on 2-D points (default 128).") var hiddenSize: Int?
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
+    @Flag(inversion: .prefixedNo, help: "BatchNorm in the generator's hidden layers after the first, as in PyTorch-GAN (default on for images).") var generatorBatchnorm: Bool?
 
     public init() {}
 
@@ -329,6 +339,7 @@ public struct MLPGANOptions: FamilyOptions {
         common.apply(to: &h)
         if let hiddenSize { h.hiddenSize = hiddenSize }
         if let r1 { h.r1Weight = r1 }
+        if let generatorBatchnorm { h.generatorBatchNorm = generatorBatchnorm ? true : nil }
     }
 }
 
@@ -337,6 +348,7 @@ public struct DCGANOptions: FamilyOptions {
     @OptionGroup var common: GANCommonOptions
     @Option(help: "Base channel count (default 64).") var width: Int?
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
+    @Flag(inversion: .prefixedNo, help: "BatchNorm in the generator's hidden layers after the first, as in PyTorch-GAN (default on for images).") var generatorBatchnorm: Bool?
 
     public init() {}
 

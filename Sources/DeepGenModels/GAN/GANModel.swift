@@ -127,7 +127,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         case .gan, .wganGP where isPoints:
             let pointsHidden = [Int](repeating: h.hiddenSize ?? 128, count: 3)
             let gen = MLPGenerator(latentSize: h.latentSize, hidden: isPoints ? pointsHidden : [256, 512, 1024],
-                                   outputShape: shape, outputActivation: !isPoints, using: &rng)
+                                   outputShape: shape, outputActivation: !isPoints, batchNorm: h.generatorBatchNorm == true,
+                                   using: &rng)
             return (gen, { z, _ in gen(z) })
         case .dcgan, .wganGP:
             if shape[1] == 28 {

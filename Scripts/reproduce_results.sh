@@ -78,8 +78,8 @@ RUNS
       # The averages of the paper's single rate (the 28×28 default before 2026-12-06's recipe).
       train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.99 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
       train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
-      train mlpgan-plain gan --data fashion-mnist --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-      train mlpgan-ema99 gan --data fashion-mnist --ema 0.99 --lr 2e-4 --beta1 0.5 --r1 0
+      train mlpgan-plain gan --data fashion-mnist --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+      train mlpgan-ema99 gan --data fashion-mnist --ema 0.99 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
       for run in dcgan-fmnist-ema99 dcgan-fmnist-ema999 mlpgan-plain mlpgan-ema99; do evaluate "$run"; done
       timed dcgan-fmnist-ema999-raw-eval eval "$out/dcgan-fmnist-ema999" --raw-weights --out "$out/eval-dcgan-fmnist-ema999-raw.json"
       python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
@@ -93,7 +93,10 @@ RUNS
       # default, R1 (γ 10 and 1), an average, a faster generator (with an average); then the
       # minibatch standard deviation, G at eight times D's rate, and a second seed; then (2026-12-07)
       # least squares, spectral normalization, batch 32 and Adam without momentum (β₁ = 0) at 1e-3,
-      # with and without R1: the MLP GAN's and the DCGAN's defaults since then.
+      # with and without R1: the MLP GAN's and the DCGAN's defaults since then; then the MLP GAN with a
+      # learning-rate decay, two D steps, batch 32, a faster D, β₂ 0.99, least squares and the
+      # minibatch statistic, BatchNorm in G, with the statistic, R1, batch 16 and 32: its default
+      # since 2026-12-07's second change (BatchNorm in G, the statistic, batch 32) and a second seed.
       runs=()
       while IFS='|' read -r name model flags; do
         train "$name" "$model" --data fashion-mnist --threads 1 $flags
@@ -115,34 +118,52 @@ dcgan-1t-ttur-g8-ema999-s1|dcgan|--epochs 5 --lr-g 8e-4 --ema 0.999 --seed 1 --m
 dcgan-1t-ttur-g16-ema999-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --seed 1 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
 dcgan-1t-ttur-g16-ema999-mb4-s1|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --seed 1 --lr 2e-4 --beta1 0.5 --r1 0
 dcgan-1t-ttur-g16-ema999-pack2|dcgan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 0 --pack 2 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t|gan|--epochs 5 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-r1-10|gan|--epochs 5 --r1 10 --lr 2e-4 --beta1 0.5 --ema 0
-mlpgan-1t-r1-1|gan|--epochs 5 --r1 1 --lr 2e-4 --beta1 0.5 --ema 0
-mlpgan-1t-ema999|gan|--epochs 5 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-ttur-g|gan|--epochs 5 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-ttur-g8-ema999|gan|--epochs 5 --lr-g 8e-4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-mb4|gan|--epochs 5 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-mb4-ema999|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-mb4-ema999-g4|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-mb4-ema999-e20|gan|--epochs 20 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-pack2|gan|--epochs 5 --pack 2 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-pack4|gan|--epochs 5 --pack 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-lsgan|gan|--epochs 5 --objective lsgan --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-lsgan-ema999|gan|--epochs 5 --objective lsgan --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-sn|gan|--epochs 5 --spectral-norm --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-sn-ema999|gan|--epochs 5 --spectral-norm --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-g16-ema999|gan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-b32-ema999|gan|--epochs 5 --batch-size 32 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0
-mlpgan-1t-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --ema 0.999 --beta1 0.5 --r1 0
-mlpgan-1t-b0-ema999|gan|--epochs 5 --beta1 0 --ema 0.999 --lr 2e-4 --r1 0
-mlpgan-1t-b0-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0
-mlpgan-1t-b0-lr1e3-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999
-mlpgan-1t-b0-lr1e3-r1-10-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 10 --ema 0.999
-mlpgan-1t-b0-lr2e3-r1-1-ema999|gan|--epochs 5 --lr 2e-3 --beta1 0 --r1 1 --ema 0.999
-mlpgan-1t-b0-lr1e3-g5-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --lr-g 5e-4 --beta1 0 --r1 1 --ema 0.999
-mlpgan-1t-s1|gan|--epochs 5 --seed 1 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0
-mlpgan-1t-b0-lr1e3-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --seed 1
-mlpgan-1t-b0-lr1e3-r1-1-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --seed 1
+mlpgan-1t|gan|--epochs 5 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-r1-10|gan|--epochs 5 --r1 10 --lr 2e-4 --beta1 0.5 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-r1-1|gan|--epochs 5 --r1 1 --lr 2e-4 --beta1 0.5 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-ema999|gan|--epochs 5 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-ttur-g|gan|--epochs 5 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-ttur-g8-ema999|gan|--epochs 5 --lr-g 8e-4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-mb4|gan|--epochs 5 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --batch-size 64
+mlpgan-1t-mb4-ema999|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --batch-size 64
+mlpgan-1t-mb4-ema999-g4|gan|--epochs 5 --minibatch-stddev 4 --ema 0.999 --lr-g 4e-4 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --batch-size 64
+mlpgan-1t-mb4-ema999-e20|gan|--epochs 20 --minibatch-stddev 4 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --batch-size 64
+mlpgan-1t-pack2|gan|--epochs 5 --pack 2 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-pack4|gan|--epochs 5 --pack 4 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-lsgan|gan|--epochs 5 --objective lsgan --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-lsgan-ema999|gan|--epochs 5 --objective lsgan --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-sn|gan|--epochs 5 --spectral-norm --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-sn-ema999|gan|--epochs 5 --spectral-norm --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-g16-ema999|gan|--epochs 5 --lr-g 1.6e-3 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b32-ema999|gan|--epochs 5 --batch-size 32 --ema 0.999 --lr 2e-4 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0
+mlpgan-1t-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --ema 0.999 --beta1 0.5 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-ema999|gan|--epochs 5 --beta1 0 --ema 0.999 --lr 2e-4 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-r1-10-ema999|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 10 --ema 0.999 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr2e3-r1-1-ema999|gan|--epochs 5 --lr 2e-3 --beta1 0 --r1 1 --ema 0.999 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-g5-r1-1-ema999|gan|--epochs 5 --lr 1e-3 --lr-g 5e-4 --beta1 0 --r1 1 --ema 0.999 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-s1|gan|--epochs 5 --seed 1 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --seed 1 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-r1-1-ema999-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --seed 1 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-decay3-2|gan|--epochs 3 --decay-epochs 2 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-decay4-1|gan|--epochs 4 --decay-epochs 1 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-cs2|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --critic-steps 2 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 32
+mlpgan-1t-b0-lr1e3-ema999-d2e3|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --lr-d 2e-3 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-beta2-99|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --beta2 0.99 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-lsgan|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --objective lsgan --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-b0-lr1e3-ema999-mb4|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --no-generator-batchnorm --minibatch-stddev 4 --batch-size 64
+mlpgan-1t-bng|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-bng-mb4|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 64
+mlpgan-1t-bng-mb4-lsgan|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --objective lsgan --generator-batchnorm --minibatch-stddev 4 --batch-size 64
+mlpgan-1t-bng-mb4-r1-1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 64
+mlpgan-1t-bng-mb4-decay4-1|gan|--epochs 4 --decay-epochs 1 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 64
+mlpgan-1t-bng-mb4-b16|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 16
+mlpgan-1t-bng-mb4-r1-1-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb4-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb4-r1-1-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
+mlpgan-1t-bng-mb4-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32 --seed 1
 dcgan-1t-b0|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4
 dcgan-1t-b0-s1|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4 --seed 1
 dcgan-1t-b0-lr1e3-r1-1|dcgan|--epochs 5 --lr 1e-3 --lr-g 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4

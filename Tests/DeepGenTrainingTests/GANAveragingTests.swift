@@ -155,7 +155,8 @@ import DeepGenOptimizers
 
     /// The 2-D recipe is `gan`'s default on points (R1 γ = 0.1, G at half D's rate, β₁ = 0, a moving
     /// average of G, 200 epochs and 200 of decay), and a short run of it trains and evaluates; on
-    /// images `gan` has its own (both networks at 1e-3 with β₁ = 0, a 0.999 average, 5 epochs).
+    /// images `gan` has its own (both networks at 1e-3 with β₁ = 0, a 0.999 average, BatchNorm in
+    /// G, the minibatch statistic in D, batch 32, 5 epochs).
     @Test func theTwoDimensionalRecipeIsTheDefault() throws {
         let points = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "grid25", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         let h = try points.model.hyperparameters(as: GANHyperparameters.self)
@@ -165,7 +166,10 @@ import DeepGenOptimizers
         let images = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }.config
         let imageRecipe = try images.model.hyperparameters(as: GANHyperparameters.self)
         #expect(imageRecipe.r1Weight == nil && imageRecipe.emaDecay == 0.999 && imageRecipe.generatorLearningRate == nil)
+        #expect(imageRecipe.generatorBatchNorm == true && imageRecipe.minibatchGroupSize == 4)
+        #expect(h.generatorBatchNorm == nil && h.minibatchGroupSize == nil)
         #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 5)
+        #expect(images.model.training.batchSize == 32)
 
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -213,6 +217,31 @@ import DeepGenOptimizers
             #expect((trained.model as? GANModel)?.averagedNetworks.isEmpty == true, "\(model)")
             #expect((trained.model as? GANModel)?.discriminator.module.namedModules().contains { $0.1 is MinibatchStandardDeviation } == false)
         }
+    }
+
+    /// The image MLP GAN's recipe (BatchNorm in G, the minibatch statistic in D, a moving
+    /// average) resumes exactly; `--no-generator-batchnorm` trains the classic generator, and a
+    /// batch of one is refused before anything is written.
+    @Test func theMLPGeneratorsBatchNormResumesAndTurnsOff() throws {
+        let run = try TrainerTests().expectResumeIsBitIdentical(try tinyRun("gan", data: "shapes", count: 64, batch: 16))
+        defer { try? FileManager.default.removeItem(at: run) }
+        let trained = try TrainedModel(run.path)
+        let g = try #require((trained.model as? GANModel)?.generator.module)
+        #expect(g.namedModules().filter { $0.1 is BatchNorm1d }.count == 2)
+        #expect(try finalWeights(run).keys.contains("generator_ema.main.3.running_mean"))
+
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = dir.appendingPathComponent("plain")
+        try deepgen(["train", "gan", "--data", "shapes", "--synthetic-count", "32", "--batch-size", "16", "--max-steps", "1",
+                     "--no-generator-batchnorm", "--threads", "1", "--out", plain.path])
+        let classic = try TrainedModel(plain.path)
+        #expect(try classic.config.hyperparameters(as: GANHyperparameters.self).generatorBatchNorm == nil)
+        #expect((classic.model as? GANModel)?.generator.module.namedModules().contains { $0.1 is BatchNorm1d } == false)
+        let single = dir.appendingPathComponent("single")
+        expectDeepGenError(["train", "gan", "--data", "shapes", "--synthetic-count", "32", "--batch-size", "1", "--minibatch-stddev", "0",
+                            "--out", single.path], mentioning: ["--generator-batchnorm normalizes over the batch", "--batch-size 1"])
+        #expect(!FileManager.default.fileExists(atPath: single.path))
     }
 
     /// R1 with synchronized BatchNorm statistics is refused where the built discriminator has

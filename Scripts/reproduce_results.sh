@@ -162,6 +162,7 @@ mlpgan-1t-bng-mb4-decay4-1|gan|--epochs 4 --decay-epochs 1 --lr 1e-3 --beta1 0 -
 mlpgan-1t-bng-mb4-b16|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 16
 mlpgan-1t-bng-mb4-r1-1-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
 mlpgan-1t-bng-mb4-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb4-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-r1-1-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32 --seed 1
 dcgan-1t-b0|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4

@@ -17,8 +17,8 @@
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
-#               default and faster rates, then one epoch of the default since 2026-12-07, judged by
-#               the bundled shapes classifier
+#               default, faster rates and the default since 2026-12-07, then one epoch of that
+#               default, judged by the bundled shapes classifier
 #   flows       RealNVP on ring8, grid25 and two-moons, planar and radial flows on U1–U4, Glow on
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
@@ -62,12 +62,13 @@ for group in $groups; do
 dcgan-shapes-paper|--lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
 dcgan-shapes|--lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0
 dcgan-shapes-lr1e-3|--lr 1e-3 --lr-g 1e-3 --ema 0.999 --minibatch-stddev 4 --beta1 0.5 --r1 0
+dcgan-shapes-recipe-e5|--lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4
 RUNS
       # One epoch of the Fashion-MNIST recipe of 2026-12-07 (the 28×28 default since): RESULTS' prose.
       train dcgan-shapes-recipe-e1 dcgan --data shapes --epochs 1 --threads 1
       evaluate dcgan-shapes-recipe-e1 --metrics fid,kid,pr,score
       python3 Scripts/results_tables.py images "$out"/dcgan-shapes-paper "$out"/dcgan-shapes "$out"/dcgan-shapes-lr1e-3 \
-        "$out"/dcgan-shapes-recipe-e1
+        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1
       ;;
     fmnist-gan)
       # The paper's rates without an average: the 28×28 default until 2026-12-06 (RESULTS' first row).

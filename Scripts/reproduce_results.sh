@@ -18,7 +18,7 @@
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
 #               default, faster rates and the default since 2026-12-07, then one epoch of that
-#               default, judged by the bundled shapes classifier
+#               default and 5 of the MLP GAN's, judged by the bundled shapes classifier
 #   flows       RealNVP on ring8, grid25 and two-moons, planar and radial flows on U1–U4, Glow on
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
@@ -67,8 +67,11 @@ RUNS
       # One epoch of the Fashion-MNIST recipe of 2026-12-07 (the 28×28 default since): RESULTS' prose.
       train dcgan-shapes-recipe-e1 dcgan --data shapes --epochs 1 --threads 1
       evaluate dcgan-shapes-recipe-e1 --metrics fid,kid,pr,score
+      # The MLP GAN's image recipe (2026-12-07's second change) on the same data: RESULTS' prose.
+      train mlpgan-shapes gan --data shapes --epochs 5 --threads 1
+      evaluate mlpgan-shapes --metrics fid,kid,pr,score
       python3 Scripts/results_tables.py images "$out"/dcgan-shapes-paper "$out"/dcgan-shapes "$out"/dcgan-shapes-lr1e-3 \
-        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1
+        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1 "$out"/mlpgan-shapes
       ;;
     fmnist-gan)
       # The paper's rates without an average: the 28×28 default until 2026-12-06 (RESULTS' first row).

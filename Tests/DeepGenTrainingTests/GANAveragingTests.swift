@@ -168,6 +168,8 @@ import DeepGenOptimizers
         #expect(imageRecipe.r1Weight == nil && imageRecipe.emaDecay == 0.999 && imageRecipe.generatorLearningRate == nil)
         #expect(imageRecipe.generatorBatchNorm == true && imageRecipe.minibatchGroupSize == 4)
         #expect(h.generatorBatchNorm == nil && h.minibatchGroupSize == nil)
+        let critic = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
+        #expect(critic.model.training.epochs == 200 && critic.model.training.decayEpochs == 200)
         #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 5)
         #expect(images.model.training.batchSize == 32)
 

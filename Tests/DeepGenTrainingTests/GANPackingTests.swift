@@ -75,11 +75,12 @@ struct GANPackingTests {
             ["train", model, "--data", "shapes", "--synthetic-count", "64", "--batch-size", "16", "--out", dir.path] + extra
         }
         expectDeepGenError(train("gan", ["--pack", "0"]), mentioning: ["--pack must be at least 2, got 0"])
-        expectDeepGenError(train("gan", ["--pack", "3"]), mentioning: ["--batch-size 16 does not split into packs of 3"])
+        expectDeepGenError(train("gan", ["--pack", "3", "--minibatch-stddev", "0"]), mentioning: ["--batch-size 16 does not split into packs of 3"])
         expectDeepGenError(train("cdcgan", ["--pack", "2"]), mentioning: ["--pack (PacGAN) is for gan and dcgan; cdcgan does not take it"])
         expectDeepGenError(train("wgan-gp", ["--pack", "2"]), mentioning: ["wgan-gp does not take it"])
-        // The 28×28 dcgan's default minibatch statistic must be turned off first.
+        // The 28×28 dcgan's and the image gan's default minibatch statistic must be turned off first.
         expectDeepGenError(train("dcgan", ["--pack", "2"]), mentioning: ["--pack and --minibatch-stddev", "--minibatch-stddev 0"])
+        expectDeepGenError(train("gan", ["--pack", "2"]), mentioning: ["--pack and --minibatch-stddev", "--minibatch-stddev 0"])
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoints").path))
     }
 

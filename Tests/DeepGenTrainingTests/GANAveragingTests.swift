@@ -244,6 +244,9 @@ import DeepGenOptimizers
         expectDeepGenError(["train", "gan", "--data", "shapes", "--synthetic-count", "32", "--batch-size", "1", "--minibatch-stddev", "0",
                             "--out", single.path], mentioning: ["--generator-batchnorm normalizes over the batch", "--batch-size 1"])
         #expect(!FileManager.default.fileExists(atPath: single.path))
+        // Only the MLP generator has the option.
+        expectDeepGenError(["train", "dcgan", "--data", "shapes", "--generator-batchnorm", "--out", single.path], mentioning: ["--generator-batchnorm"])
+        #expect(!FileManager.default.fileExists(atPath: single.path))
     }
 
     /// R1 with synchronized BatchNorm statistics is refused where the built discriminator has

@@ -354,7 +354,6 @@ public struct DCGANOptions: FamilyOptions {
     @OptionGroup var common: GANCommonOptions
     @Option(help: "Base channel count (default 64).") var width: Int?
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
-    @Flag(inversion: .prefixedNo, help: "BatchNorm in the generator's hidden layers after the first, as in PyTorch-GAN (default on for images).") var generatorBatchnorm: Bool?
 
     public init() {}
 

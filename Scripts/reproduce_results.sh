@@ -166,6 +166,8 @@ mlpgan-1t-bng-mb4-decay4-1|gan|--epochs 4 --decay-epochs 1 --lr 1e-3 --beta1 0 -
 mlpgan-1t-bng-mb4-b16|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 16
 mlpgan-1t-bng-mb4-r1-1-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
 mlpgan-1t-bng-mb4-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb8-b32|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 8 --batch-size 32
+mlpgan-1t-bng-mb8-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 8 --batch-size 32 --seed 1
 mlpgan-1t-bng-mb4-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-r1-1-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32 --seed 1

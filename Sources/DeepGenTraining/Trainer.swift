@@ -180,10 +180,8 @@ public final class Trainer {
         } catch let error as DataError where shard.count > 1 {
             throw TrainingError.invalidConfiguration("--batch-size \(config.model.training.batchSize) is the global batch of \(shard.count) processes: \(error)")
         }
-        if let group {
-            try checkPerProcessBatch(model.networks, settings: config.model.training, processes: group.size)
-            makeDataParallelReplica(model.networks, in: group)
-        }
+        try checkPerProcessBatch(model.networks, settings: config.model.training, processes: group?.size ?? 1)
+        if let group { makeDataParallelReplica(model.networks, in: group) }
         if config.model.training.syncBatchNorm == true {
             if let group {
                 let sum = BatchStatisticsSum(group)

@@ -178,7 +178,7 @@ func hyperparameters(ofConfigIn run: URL) throws -> [String: Any]? {
             (["train", "gan", "--data", "shapes", "--width", "8"], "Unknown option '--width'"),
             (["train", "wgan-gp", "--data", "ring8", "--width", "8"], "--width sets convolution channels; wgan-gp on 2-D points is an MLP"),
             (["train", "--data", "shapes", "dcgan"], "name the model first: deepgen train MODEL --data shapes dcgan"),
-            (["train", "dcgan", "--data", "shapes", "--batch-size", "1"], "dcgan has BatchNorm layers, which need a batch of at least 2"),
+            (["train", "dcgan", "--data", "shapes", "--batch-size", "1"], "--batch-size 1 is too small for the generator's BatchNorm1d layers, which normalize over the batch and need at least 2 samples"),
             (["train", "cyclegan", "--data", "shapes:square,circle", "--patch-layers", "4"], "--patch-layers 4 halves 28×28 images below"),
             (["train", "dcgan", "--data", "shapes", "--optimizer", "sgd", "--beta1", "0.5"], "--beta1 is not a hyperparameter of sgd"),
             (["train", "vae", "--data", "shapes", "--optimizer", "rmsprop", "--alpha", "2"], "--alpha must be in [0, 1)"),

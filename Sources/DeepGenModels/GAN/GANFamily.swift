@@ -187,13 +187,8 @@ public enum GANFamily: ModelFamily {
         if h.generatorBatchNorm == true, variant != .gan {
             try fail("--generator-batchnorm is the MLP generator's (gan); \(name) has its own architecture")
         }
-        if h.generatorBatchNorm == true, training.batchSize < 2 {
-            try fail("--generator-batchnorm normalizes over the batch, which needs at least 2 samples; got --batch-size \(training.batchSize)")
-        }
-        // The 28×28 generators' BatchNorm1d normalizes over the batch: one sample has no variance.
-        if variant == .dcgan || variant == .cdcgan, data.shape.last == 28, training.batchSize < 2 {
-            try fail("\(name) has BatchNorm layers, which need a batch of at least 2; got --batch-size \(training.batchSize)")
-        }
+        // A batch of one for a generator with BatchNorm1d is refused by the trainer, which reads it
+        // from the networks built (checkPerProcessBatch).
         if variant == .cdcgan {
             guard let count = h.classCount, count >= 1 else { try fail("a conditional model needs at least one class"); return }
             try checkRange(count, 1..., "the number of classes")

@@ -1,15 +1,19 @@
 import DeepGenModels
 import DeepGenNN
 
-/// A global batch so small that each process's share has one sample cannot train a BatchNorm1d
-/// layer on per-process statistics (one value per channel has no variance); refused before any
-/// step, unless `--sync-batchnorm` takes the statistics over the whole batch. A share that does not
+/// A batch so small that each process's share has one sample cannot train a BatchNorm1d layer on
+/// per-process statistics (one value per channel has no variance); refused before any step, for one
+/// process as for several, unless `--sync-batchnorm` takes the statistics over a whole batch of
+/// several processes. A share that does not
 /// split into whole groups of a minibatch standard deviation, or into whole packs of a packing
 /// discriminator (`--pack`), is refused too (its groups or packs would not be one process's).
 func checkPerProcessBatch(_ networks: [TrainableNetwork], settings: TrainingSettings, processes: Int) throws {
     let share = settings.batchSize / max(processes, 1)
-    if share < 2, settings.syncBatchNorm != true,
-       networks.contains(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) {
+    if share < 2, settings.syncBatchNorm != true || processes == 1,
+       let normalized = networks.first(where: { $0.module.namedModules().contains { $0.1 is BatchNorm1d } }) {
+        if processes == 1 {
+            throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) is too small for the \(normalized.name)'s BatchNorm1d layers, which normalize over the batch and need at least 2 samples")
+        }
         throw TrainingError.invalidConfiguration("--batch-size \(settings.batchSize) gives each of the \(processes) processes \(share) sample, and BatchNorm1d needs at least 2 per process: give a larger --batch-size, or --sync-batchnorm (statistics over the whole batch)")
     }
     // Each process groups (and packs) its own share: the groups are one process's only if whole

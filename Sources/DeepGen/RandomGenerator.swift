@@ -9,6 +9,12 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
     // and array accesses there cost bounds and uniqueness checks.
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
+    /// In a data-parallel training step, this process's share of the global batch: draws made
+    /// per sample (``Tensor/normal(perSample:mean:std:using:)`` and its kin) are then this share's
+    /// rows of what one process would draw for the whole batch, and every process's generator
+    /// advances alike. Not part of the saved state.
+    public var batchShare: BatchShare?
+
     /// The four state words (what a checkpoint stores).
     public var state: [UInt64] {
         get { [s0, s1, s2, s3] }

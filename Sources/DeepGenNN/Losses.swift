@@ -90,7 +90,7 @@ public enum Loss {
     ) -> Tensor {
         checkSameShape(real, fake, "gradientPenalty")
         var alphaShape = [Int](repeating: 1, count: real.rank); alphaShape[0] = real.shape[0]
-        let alpha = Tensor.uniform(alphaShape, using: &rng)
+        let alpha = Tensor.uniform(perSample: alphaShape, using: &rng)
         return gradientPenalty(critic: critic, real: real, fake: fake, alpha: alpha)
     }
 

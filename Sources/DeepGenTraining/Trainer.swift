@@ -264,12 +264,14 @@ public final class Trainer {
                 var losses: [String: Float]
                 var stopRequested: Bool
                 if let group {
-                    // Each process draws its own noise from the run's generator and its rank, so
-                    // the run depends only on the seed and the number of processes.
-                    var own = RandomGenerator(seed: SeedMixer.mix(rng.next(), UInt64(group.rank)))
+                    // Every process steps the run's generator alike, drawing its share's rows of
+                    // the noise one process draws for the global batch (latents, interpolation
+                    // weights, dequantization), so the run is one process's with that batch.
+                    rng.batchShare = BatchShare(index: group.rank, count: group.size)
                     batchStatistics?.isActive = true
-                    losses = model.trainStep(trainingBatch(batch), using: &own)
+                    losses = model.trainStep(trainingBatch(batch), using: &rng)
                     batchStatistics?.isActive = false
+                    rng.batchShare = nil
                     (losses, stopRequested) = try agree(on: losses, stop: StopRequest.isRequested, in: group)
                     // Data-dependent initializations (ActNorm's first batch) saw each process's share:
                     // after a run's first step every process takes rank 0's state.

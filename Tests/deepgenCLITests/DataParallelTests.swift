@@ -338,10 +338,40 @@ struct DataParallelTests {
         #expect(worst.tensors >= 8 && worst.ratio <= 1e-5, "\(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
     }
 
+    /// Noise across processes: each rank draws its rows of the noise one process draws for the
+    /// global batch (a GAN's latents, WGAN-GP's interpolation weights, a VAE's latent draws and
+    /// dynamic binarization, a flow's dequantization), so after 5 steps two processes hold one
+    /// process's weights (the GAN's moving average included), with statistics synchronized where
+    /// a network has BatchNorm. The GANs step with SGD, as `syncBatchNormTrainsAsOneProcess` does:
+    /// a bias before BatchNorm, and the critic's output bias under the Wasserstein loss, have
+    /// gradients that are zero but for rounding, which Adam scales up to full steps in either run.
+    /// Glow without ActNorm, whose first-batch initialization takes rank 0's share.
+    @Test(arguments: [
+        ("gan", ["generator", "generator_ema", "discriminator"],
+         ["--data", "shapes", "--synthetic-count", "64", "--minibatch-stddev", "4", "--sync-batchnorm", "--optimizer", "sgd", "--lr", "0.05"]),
+        ("wgan-gp", ["generator", "discriminator"],
+         ["--data", "ring8", "--synthetic-count", "64", "--hidden-size", "16", "--critic-steps", "2", "--optimizer", "sgd", "--lr", "0.05"]),
+        ("vae", ["vae"], ["--data", "shapes", "--synthetic-count", "64", "--hidden-size", "32", "--latent-size", "3", "--binarize"]),
+        ("glow", ["flow"], ["--data", "shapes", "--synthetic-count", "64", "--levels", "1", "--steps", "2", "--hidden-channels", "8", "--no-act-norm"]),
+    ])
+    func noiseIsOneProcesssAcrossProcesses(_ model: String, _ networks: [String], _ options: [String]) throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["train", model] + options + ["--batch-size", "8", "--threads", "1", "--max-steps", "5"]
+        let one = dir.appendingPathComponent("one"), two = dir.appendingPathComponent("two")
+        let alone = try CLI.run(args + ["--out", one.path])
+        #expect(alone.status == 0, "\(alone.output)")
+        let together = try Self.run(Self.mpi(2, args + ["--out", two.path]), marker: two.path)
+        #expect(together.status == 0 && together.output.contains("2 processes"), "\(together.output)")
+        for network in networks {
+            let worst = try Self.worstDifference(one, two, network: network)
+            #expect(worst.tensors >= 2 && worst.ratio <= 1e-5, "\(model) \(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
+        }
+    }
+
     /// The minibatch standard deviation groups consecutive samples, each process its own share:
     /// with whole groups per process the MLP GAN trains an epoch on two (whose replicas agree at
-    /// its end); a share that would split a group is refused before anything is trained. (Each
-    /// rank draws its own latents, so a GAN's ranks do not retrace one process's weights.)
+    /// its end); a share that would split a group is refused before anything is trained.
     @Test func minibatchStatisticTrainsAcrossProcesses() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(at: dir) }

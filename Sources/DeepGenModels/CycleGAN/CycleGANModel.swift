@@ -111,7 +111,8 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating, WeightAver
         }
 
         // Discriminators on pooled fakes.
-        let pooledB = poolB.query(fakeB.detached(), using: &rng), pooledA = poolA.query(fakeA.detached(), using: &rng)
+        // Each process's pools hold its own fakes, so their choices are its own draws.
+        let pooledB = rng.ownDraws { poolB.query(fakeB.detached(), using: &$0) }, pooledA = rng.ownDraws { poolA.query(fakeA.detached(), using: &$0) }
         // Least squares with the real/fake halves averaged, as the reference's (real + fake)·0.5.
         let lossDB = lsgan.discriminatorLoss(real: dB(realB), fake: dB(pooledB))
         let lossDA = lsgan.discriminatorLoss(real: dA(realA), fake: dA(pooledA))

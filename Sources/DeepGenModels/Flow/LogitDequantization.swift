@@ -15,7 +15,7 @@ public struct LogitDequantization: Sendable {
     public func forward(_ x: Tensor, using rng: inout RandomGenerator) -> (v: Tensor, logDet: Tensor) {
         withoutGrad {
             let pixels = (x * 255).map { $0.rounded() }.clamped(min: 0, max: 255)
-            return logit((pixels + Tensor.uniform(x.shape, low: 0, high: 1, using: &rng)) / 256)
+            return logit((pixels + Tensor.uniform(perSample: x.shape, low: 0, high: 1, using: &rng)) / 256)
         }
     }
 

@@ -208,8 +208,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         let n = real.shape[0]
         let labels = isConditional ? batch.labels : []
         let classes = self.classes
-        let fakeLabels = isConditional ? (0..<n).map { _ in classes[rng.nextInt(below: classes.count)] } : []
-        let z = Tensor.normal([n, h.latentSize], using: &rng)
+        let fakeLabels = isConditional ? rng.perSample(n) { classes[$0.nextInt(below: classes.count)] } : []
+        let z = Tensor.normal(perSample: [n, h.latentSize], using: &rng)
         let fake = generate(z, fakeLabels)
         var out: [String: Float] = [:]
 

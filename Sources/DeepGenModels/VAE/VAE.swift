@@ -21,7 +21,7 @@ public struct Posterior {
 
     /// z = μ + σ·ε with ε ~ N(0, 1): the reparameterization trick, differentiable in μ and σ.
     public func sample(using rng: inout RandomGenerator) -> Tensor {
-        mean + (0.5 * logVariance).exp() * Tensor.normal(mean.shape, using: &rng)
+        mean + (0.5 * logVariance).exp() * Tensor.normal(perSample: mean.shape, using: &rng)
     }
 }
 
@@ -144,9 +144,9 @@ public final class MLPVAE: Module, VariationalAutoencoder {
 }
 
 extension Tensor {
-    /// Pixels drawn as Bernoulli(x) for x in [0, 1]: binarized images (dynamic binarization
+    /// Pixels drawn as Bernoulli(x) for x in [0, 1], axis 0 the batch: binarized images (dynamic binarization
     /// with a fresh generator each time, a fixed binarization with a fixed seed).
     public func bernoulliSample(using rng: inout RandomGenerator) -> Tensor {
-        Tensor.uniform(shape, using: &rng).isLess(self)
+        Tensor.uniform(perSample: shape, using: &rng).isLess(self)
     }
 }

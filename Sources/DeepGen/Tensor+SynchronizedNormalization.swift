@@ -105,3 +105,54 @@ extension Tensor {
         return (output, mean, variance, total)
     }
 }
+
+extension Tensor {
+    /// Each channel's variance (biased, as ``variance(axes:keepDims:unbiased:)``) and mean over
+    /// every process's batch, the variance differentiable: for a term that every process's loss
+    /// holds alike (a batch-norm flow's log-determinant). One sum over the processes forward
+    /// (count, Σx, Σx² per channel) and one backward (the variance's upstream gradient), so this
+    /// process's input gradient is that of the sum of every process's loss, as with
+    /// ``channelNormalized(weight:bias:eps:across:)``: the trainer's average of the parameter
+    /// gradients makes it one process's. A recorded backward pass is not supported.
+    public func channelVariance(across group: any ProcessGroupSum) -> (variance: Tensor, mean: Tensor, count: Int) {
+        precondition(rank >= 2, "[channelVariance] input \(shape) needs a channel axis 1")
+        let channels = shape[1], outer = shape[0], inner = count / Swift.max(1, outer * channels)
+        let x = self
+        let localMean = Tensor(uninitializedShape: [channels]), localVariance = Tensor(uninitializedShape: [channels])
+        ChannelNormalization.moments(x.storage.pointer, outer: outer, channels: channels, inner: inner,
+                                     mean: localMean.storage.pointer, variance: localVariance.storage.pointer)
+        let local = outer * inner
+        var stats = [Double](repeating: 0, count: 1 + 2 * channels)
+        stats[0] = Double(local)
+        for c in 0..<channels {
+            let m = Double(localMean.storage.pointer[c]), v = Double(localVariance.storage.pointer[c])
+            stats[1 + c] = Double(local) * m
+            stats[1 + channels + c] = Double(local) * (v + m * m)
+        }
+        _ = stats.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
+        let total = Swift.max(1, Int(stats[0].rounded()))
+        var meanValues = [Float](repeating: 0, count: channels), varianceValues = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+            let m = stats[1 + c] / Double(total)
+            meanValues[c] = Float(m)
+            varianceValues[c] = Float(Swift.max(0, stats[1 + channels + c] / Double(total) - m * m))
+        }
+        let mean = Tensor(shape: [channels], scalars: meanValues)
+        let variance = Tensor.record("channelVariance(across processes)", Tensor(shape: [channels], scalars: varianceValues), inputs: [x]) { g in
+            precondition(!GradMode.isEnabled, "[channelVariance] a recorded backward pass through statistics synchronized across processes is not supported")
+            var sums = g.scalars.map(Double.init)
+            _ = sums.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
+            let dx = Tensor(uninitializedShape: x.shape)
+            let xs = x.storage.pointer, out = dx.storage.pointer
+            for c in 0..<channels {
+                let scale = Float(2 * sums[c] / Double(total)), m = meanValues[c]
+                for o in 0..<outer {
+                    let base = (o * channels + c) * inner
+                    for i in base ..< base + inner { out[i] = scale * (xs[i] - m) }
+                }
+            }
+            return [dx]
+        }
+        return (variance, mean, total)
+    }
+}

@@ -182,15 +182,16 @@ public final class Trainer {
         }
         try checkPerProcessBatch(model.networks, settings: config.model.training, processes: group?.size ?? 1)
         if let group { makeDataParallelReplica(model.networks, in: group) }
-        if config.model.training.syncBatchNorm == true {
-            if let group {
-                let sum = BatchStatisticsSum(group)
-                if sum.synchronize(model.networks) > 0 { batchStatistics = sum } else {
-                    notes.append("--sync-batchnorm: \(config.model.model) has no BatchNorm layers (flows' batch-norm layers stay per process); nothing is synchronized")
-                }
-            } else {
-                notes.append("--sync-batchnorm synchronizes the processes of a data-parallel run; one process alone trains as without it")
+        let syncBatchNorm = config.model.training.syncBatchNorm == true
+        if let group {
+            let sum = BatchStatisticsSum(group)
+            let reached = sum.synchronize(model.networks, batchNorm: syncBatchNorm)
+            if reached.normalizations + reached.always > 0 { batchStatistics = sum }
+            if syncBatchNorm && reached.normalizations == 0 {
+                notes.append("--sync-batchnorm: \(config.model.model) has no BatchNorm layers; nothing is synchronized")
             }
+        } else if syncBatchNorm {
+            notes.append("--sync-batchnorm synchronizes the processes of a data-parallel run; one process alone trains as without it")
         }
         var columns = model.lossNames + ["learning_rate", "images_per_second"]
         columns += (model as? TestSetEvaluating)?.testMetricColumns ?? []

@@ -124,6 +124,73 @@ import _DeepGenTestSupport
         }
     }
 
+    /// Each half of `x` on its own thread: the synchronized variance, and the input gradient of
+    /// Σ variance·q (the term every process's loss holds alike).
+    func twoPartyVariances(_ x: Tensor, _ q: Tensor, backward: Bool = true) -> [(variance: Tensor, mean: Tensor, count: Int, dx: Tensor?)] {
+        let group = TwoPartySum()
+        let n = x.shape[0] / 2
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var halves = [(variance: Tensor, mean: Tensor, count: Int, dx: Tensor?)?](repeating: nil, count: 2)
+        }
+        let results = Results()
+        let done = DispatchGroup()
+        for part in 0..<2 {
+            let xs = x.sliced(axis: 0, part == 0 ? 0..<n : n..<x.shape[0])
+            done.enter()
+            Thread {
+                let leaf = xs.requiringGrad()
+                let (variance, mean, count) = leaf.channelVariance(across: group)
+                let dx = backward ? gradients(of: (variance * q).sum(), with: [leaf])[0] : nil
+                results.lock.withLock { results.halves[part] = (variance.detached(), mean, count, dx) }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        return results.lock.withLock { results.halves.map { $0! } }
+    }
+
+    /// The synchronized variance is the whole batch's, and each half's input gradient is that of
+    /// both processes' losses (twice one process's, which the trainer's average of the parameter
+    /// gradients halves).
+    @Test(arguments: shapes) func varianceHalvesEqualTheWholeBatch(shape: [Int]) {
+        let x = smooth(shape, seed: 74, scale: 3) + 4
+        let q = smooth([shape[1]], seed: 75)
+        let halves = twoPartyVariances(x, q)
+        let axes = [0] + Array(2..<shape.count)
+        let leaf = x.requiringGrad()
+        let whole = leaf.variance(axes: axes)
+        let reference = gradients(of: (whole * q).sum(), with: [leaf])[0]
+        for h in halves {
+            #expect(h.count == x.count / shape[1])
+            #expect(closeness(h.variance, whole.detached(), atol: 1e-4, rtol: 1e-4) == nil)
+            #expect(closeness(h.mean, x.mean(axes: axes), atol: 1e-5, rtol: 1e-5) == nil)
+        }
+        let dx = Tensor.concat(halves.map { $0.dx! }, axis: 0)
+        #expect(closeness(dx, 2 * reference, atol: 1e-4, rtol: 1e-3) == nil, "dx for \(shape)")
+    }
+
+    /// The input gradient by central differences of both parties' Σ variance·q.
+    @Test func varianceGradientByFiniteDifferences() {
+        let shape = [4, 3, 2, 3]
+        let x = smooth(shape, seed: 84, scale: 2)
+        let q = smooth([3], seed: 85)
+        let analytic = Tensor.concat(twoPartyVariances(x, q).map { $0.dx! }, axis: 0).scalars
+        func loss(_ x: Tensor) -> Double {
+            twoPartyVariances(x, q, backward: false).reduce(0.0) { total, h in
+                total + zip(h.variance.scalars, q.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            }
+        }
+        for i in stride(from: 0, to: x.count, by: 5) {
+            var plus = x, minus = x
+            plus.withUnsafeMutableBufferPointer { $0[i] += 1e-2 }
+            minus.withUnsafeMutableBufferPointer { $0[i] -= 1e-2 }
+            let h = Double(plus.scalars[i]) - Double(minus.scalars[i])
+            let numeric = (loss(plus) - loss(minus)) / h
+            #expect(abs(Double(analytic[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "element \(i): analytic \(analytic[i]), numeric \(numeric)")
+        }
+    }
+
     /// Unreachable processes: each goes on with its own statistics (the run's gradient sum then
     /// reports the failure).
     @Test func unreachableProcessesFallBackToTheLocalBatch() {
@@ -132,5 +199,7 @@ import _DeepGenTestSupport
         let local = x.channelNormalized(eps: 1e-5)
         #expect(closeness(synced.output, local.output, atol: 1e-5, rtol: 1e-5) == nil)
         #expect(synced.count == 4 * 9)
+        let variance = x.channelVariance(across: Unreachable())
+        #expect(closeness(variance.variance, x.variance(axes: [0, 2, 3]), atol: 1e-5, rtol: 1e-5) == nil)
     }
 }

@@ -342,17 +342,24 @@ struct DataParallelTests {
     /// global batch (a GAN's latents, WGAN-GP's interpolation weights, a VAE's latent draws and
     /// dynamic binarization, a flow's dequantization), so after 5 steps two processes hold one
     /// process's weights (the GAN's moving average included), with statistics synchronized where
-    /// a network has BatchNorm. The GANs step with SGD, as `syncBatchNormTrainsAsOneProcess` does:
-    /// a bias before BatchNorm, and the critic's output bias under the Wasserstein loss, have
-    /// gradients that are zero but for rounding, which Adam scales up to full steps in either run.
-    /// Glow without ActNorm, whose first-batch initialization takes rank 0's share.
+    /// a network has BatchNorm; Glow's ActNorm is initialized from the whole first batch, and a
+    /// flow's batch normalization synchronized. The GANs and flows step with SGD, as
+    /// `syncBatchNormTrainsAsOneProcess` does: a bias before BatchNorm, the critic's output bias
+    /// under the Wasserstein loss and ActNorm's bias after its initialization have gradients that
+    /// are zero but for rounding, which Adam scales up to full steps in either run.
     @Test(arguments: [
         ("gan", ["generator", "generator_ema", "discriminator"],
          ["--data", "shapes", "--synthetic-count", "64", "--minibatch-stddev", "4", "--sync-batchnorm", "--optimizer", "sgd", "--lr", "0.05"]),
         ("wgan-gp", ["generator", "discriminator"],
          ["--data", "ring8", "--synthetic-count", "64", "--hidden-size", "16", "--critic-steps", "2", "--optimizer", "sgd", "--lr", "0.05"]),
         ("vae", ["vae"], ["--data", "shapes", "--synthetic-count", "64", "--hidden-size", "32", "--latent-size", "3", "--binarize"]),
-        ("glow", ["flow"], ["--data", "shapes", "--synthetic-count", "64", "--levels", "1", "--steps", "2", "--hidden-channels", "8", "--no-act-norm"]),
+        // ActNorm initialized from the whole first batch.
+        ("glow", ["flow"], ["--data", "shapes", "--synthetic-count", "64", "--levels", "1", "--steps", "2", "--hidden-channels", "8",
+                            "--optimizer", "sgd", "--lr", "1e-4"]),
+        // The flow's batch normalization (its statistics and log-determinant) and the
+        // conditioners' BatchNorm synchronized.
+        ("realnvp", ["flow"], ["--data", "shapes", "--synthetic-count", "64", "--scales", "2", "--hidden-channels", "4",
+                               "--residual-blocks", "1", "--sync-batchnorm", "--optimizer", "sgd", "--lr", "1e-4"]),
     ])
     func noiseIsOneProcesssAcrossProcesses(_ model: String, _ networks: [String], _ options: [String]) throws {
         let dir = scratch()
@@ -363,9 +370,12 @@ struct DataParallelTests {
         #expect(alone.status == 0, "\(alone.output)")
         let together = try Self.run(Self.mpi(2, args + ["--out", two.path]), marker: two.path)
         #expect(together.status == 0 && together.output.contains("2 processes"), "\(together.output)")
+        // Glow's second ActNorm bias is near zero (its input has zero mean already; norm ~0.01),
+        // so its difference relative to that norm is rounding's (~1e-7) magnified.
+        let tolerance = model == "glow" ? 1e-4 : 1e-5
         for network in networks {
             let worst = try Self.worstDifference(one, two, network: network)
-            #expect(worst.tensors >= 2 && worst.ratio <= 1e-5, "\(model) \(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
+            #expect(worst.tensors >= 2 && worst.ratio <= tolerance, "\(model) \(worst.name): ‖one − two‖ / ‖two‖ = \(worst.ratio)")
         }
     }
 

@@ -5,13 +5,17 @@ import DeepGenNN
 /// `y = (x + bias)·exp(logs)` over axis 1 of `[N, C]` or `[N, C, H, W]`, whose parameters are
 /// set by the first training batch so that its output has zero mean and unit variance per
 /// channel (data-dependent initialization). `log |det J| = H·W·Σ logs`.
-public final class ActNorm: Module, FlowLayer {
+public final class ActNorm: Module, FlowLayer, CrossProcessStatisticsLayer {
     public let bias: Parameter
     public let logs: Parameter
     /// 1 once the data-dependent initialization has run (saved, so a resumed run keeps it).
     public let initialized: Buffer
 
     public var kind: String { "actnorm" }
+    /// In a data-parallel run, the group whose whole first batch the initialization sees (as one
+    /// process's does); `nil`: this process's own batch.
+    public var processGroup: (any ProcessGroupSum)?
+    public var synchronizesAlways: Bool { true }
 
     public init(channels: Int) {
         bias = Parameter(Tensor(zeros: [channels]))
@@ -34,8 +38,13 @@ public final class ActNorm: Module, FlowLayer {
     func initialize(from x: Tensor) {
         withoutGrad {
             let axes = [0] + Array(2..<x.rank)
-            let mean = x.mean(axes: axes)
-            let std = x.variance(axes: axes).sqrt()
+            let (mean, std): (Tensor, Tensor)
+            if let group = processGroup, !CrossProcessStatistics.isSuspended {
+                let statistics = x.channelVariance(across: group)
+                (mean, std) = (statistics.mean, statistics.variance.sqrt())
+            } else {
+                (mean, std) = (x.mean(axes: axes), x.variance(axes: axes).sqrt())
+            }
             bias.value = -mean
             logs.value = -(std.clamped(min: 1e-6)).log()
             initialized.value = Tensor(1)

@@ -6,7 +6,7 @@ import DeepGenNN
 /// `log |det J| = H·W·Σ (logGamma − ½ log(σ² + ε))`. Training uses the batch's mean and biased
 /// variance (the log-determinant's gradient goes through σ²) and updates running averages;
 /// evaluation and the inverse use the running averages.
-public final class BatchNormFlow: Module, FlowLayer {
+public final class BatchNormFlow: Module, FlowLayer, CrossProcessStatisticsLayer {
     public let logGamma: Parameter
     public let beta: Parameter
     public let runningMean: Buffer
@@ -16,6 +16,9 @@ public final class BatchNormFlow: Module, FlowLayer {
     let momentum: Float
 
     public var kind: String { "batch normalization" }
+    /// With `--sync-batchnorm` in a data-parallel run, the group whose whole batch the statistics
+    /// (and so the log-determinant) span; `nil`: this process's own.
+    public var processGroup: (any ProcessGroupSum)?
 
     public init(channels: Int, eps: Float = 1e-5, momentum: Float = 0.05) {
         logGamma = Parameter(Tensor(zeros: [channels]))
@@ -45,10 +48,17 @@ public final class BatchNormFlow: Module, FlowLayer {
             let logDet = (logGamma.value - 0.5 * (runningVar.value + eps).log()).sum() * spatial
             return (y, Tensor(ones: [n]) * logDet)
         }
-        precondition(x.count / x.shape[1] > 1, "[BatchNormFlow] training needs more than one value per channel, got \(x.shape)")
-        // The fused normalization for y; the variance again in differentiable ops for log|det J|.
-        let (y, mean, _) = x.channelNormalized(weight: logGamma.value.exp(), bias: beta.value, eps: eps)
-        let variance = x.variance(axes: [0] + Array(2..<x.rank))
+        let y: Tensor, mean: Tensor, variance: Tensor
+        if let group = processGroup, !CrossProcessStatistics.isSuspended {
+            // The whole batch's statistics; the variance's gradient spans the processes too.
+            (y, mean, _, _) = x.channelNormalized(weight: logGamma.value.exp(), bias: beta.value, eps: eps, across: group)
+            variance = x.channelVariance(across: group).variance
+        } else {
+            precondition(x.count / x.shape[1] > 1, "[BatchNormFlow] training needs more than one value per channel, got \(x.shape)")
+            // The fused normalization for y; the variance again in differentiable ops for log|det J|.
+            (y, mean, _) = x.channelNormalized(weight: logGamma.value.exp(), bias: beta.value, eps: eps)
+            variance = x.variance(axes: [0] + Array(2..<x.rank))
+        }
         withoutGrad {
             runningMean.value = (1 - momentum) * runningMean.value + momentum * mean
             runningVar.value = (1 - momentum) * runningVar.value + momentum * variance.detached()

@@ -2,8 +2,10 @@ import DeepGen
 import DeepGenModels
 import DeepGenNN
 
-/// The process group as the engine's ``ProcessGroupSum`` for `--sync-batchnorm`: every BatchNorm
-/// layer of the model sums its batch statistics over the processes through it. It sums only
+/// The process group as the engine's ``ProcessGroupSum``: with `--sync-batchnorm` every BatchNorm
+/// layer of the model (and a flow's batch normalization) sums its batch statistics over the
+/// processes through it, and in every data-parallel run a data-dependent initialization (ActNorm)
+/// takes the whole first batch's. It sums only
 /// while a training step runs (``isActive``): rank 0 alone does the epoch-end work (sample grids,
 /// evaluation), where a layer that waited for the others would wait for ever.
 final class BatchStatisticsSum: ProcessGroupSum {
@@ -20,15 +22,17 @@ final class BatchStatisticsSum: ProcessGroupSum {
         return true
     }
 
-    /// Hands itself to every BatchNorm layer of `networks`; returns how many there are.
-    func synchronize(_ networks: [TrainableNetwork]) -> Int {
-        var layers = 0
+    /// Hands itself to every layer of `networks` whose statistics can span the processes: all of
+    /// them with `batchNorm` (`--sync-batchnorm`), else those that always do. Returns how many
+    /// batch normalizations and how many always-synchronized layers it reached.
+    func synchronize(_ networks: [TrainableNetwork], batchNorm: Bool) -> (normalizations: Int, always: Int) {
+        var counts = (normalizations: 0, always: 0)
         for net in networks {
-            for case let (_, norm as BatchNorm) in net.module.namedModules() {
-                norm.processGroup = self
-                layers += 1
+            for case let (_, layer as CrossProcessStatisticsLayer) in net.module.namedModules() where batchNorm || layer.synchronizesAlways {
+                layer.processGroup = self
+                if layer.synchronizesAlways { counts.always += 1 } else { counts.normalizations += 1 }
             }
         }
-        return layers
+        return counts
     }
 }

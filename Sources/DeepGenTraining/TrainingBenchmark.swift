@@ -85,8 +85,7 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         // minibatch statistic in D, no R1, no BatchNorm in the MLP generator and Adam at 2e-4
         // with β₁ = 0.5 (the 28×28 DCGAN's and the image MLP GAN's default recipes differ;
         // Scripts/bench/option_cost.sh measures what options cost).
-        c.updateHyperparameters(GANHyperparameters.self) { ($0.emaDecay, $0.minibatchGroupSize, $0.r1Weight, $0.generatorBatchNorm) = (nil, nil, nil, nil) }
-        if data.kind == .image, name == "gan" || name == "dcgan" { c.training.optimizer = GANFamily.paperOptimizer }
+        GANFamily.usePaperRecipe(&c)
         return c
     }
 }

@@ -23,14 +23,12 @@ func tinyConfig(_ model: String, shape: [Int] = [1, 28, 28]) -> ModelConfig {
         h.width = h.width.map { _ in 4 }
         h.hiddenSize = h.hiddenSize.map { _ in 32 }
         if model == "cdcgan" { h.classCount = 4 }
-        // The 28×28 DCGAN's and the image MLP GAN's networks and optimizers as the papers have
-        // them: tests that want their default recipes (β₁ = 0 at 1e-3, R1, a moving average, the
-        // minibatch statistic, the MLP generator's BatchNorm) ask for them.
-        if model == "dcgan", shape == [1, 28, 28] { (h.r1Weight, h.emaDecay, h.minibatchGroupSize) = (nil, nil, nil) }
-        if model == "gan", shape.count == 3 { (h.emaDecay, h.generatorBatchNorm, h.minibatchGroupSize) = (nil, nil, nil) }
     }
+    // The 28×28 DCGAN's and the image MLP GAN's networks and optimizers as the papers have them:
+    // tests that want their default recipes (β₁ = 0 at 1e-3, R1, a moving average, the minibatch
+    // statistic, the MLP generator's BatchNorm) ask for them. The 2-D GAN keeps its recipe.
     if (model == "dcgan" && shape == [1, 28, 28]) || (model == "gan" && shape.count == 3) {
-        c.training.optimizer = GANFamily.paperOptimizer
+        GANFamily.usePaperRecipe(&c)
     }
     c.updateHyperparameters(VAEHyperparameters.self) { h in
         h.latentSize = 8

@@ -49,6 +49,18 @@ public enum GANFamily: ModelFamily {
     /// twins use.
     public static let paperOptimizer = OptimizerSettings.adam(learningRate: 2e-4, betas: (0.5, 0.999))
 
+    /// Takes a GAN configuration back to the papers' training, without the measured recipes'
+    /// additions: no moving average of G, no minibatch statistic, no R1, no BatchNorm in the MLP
+    /// generator, and on images Radford's Adam for `gan` and `dcgan`. The benchmarks' PyTorch twins
+    /// and the tests' small models train this way; an option a recipe adds belongs here too, so
+    /// neither drifts from the papers' networks. Other families' configurations are left as they are.
+    public static func usePaperRecipe(_ config: inout ModelConfig) {
+        config.updateHyperparameters(GANHyperparameters.self) {
+            ($0.emaDecay, $0.minibatchGroupSize, $0.r1Weight, $0.generatorBatchNorm) = (nil, nil, nil, nil)
+        }
+        if config.data.kind == .image, config.model == "gan" || config.model == "dcgan" { config.training.optimizer = paperOptimizer }
+    }
+
     public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: GANHyperparameters) {
         let points = data.kind == .points
         var t = TrainingSettings(epochs: 5, batchSize: 64, optimizer: paperOptimizer)

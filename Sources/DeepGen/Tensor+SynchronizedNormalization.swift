@@ -44,28 +44,9 @@ extension Tensor {
             if let t { precondition(t.shape == [channels], "[channelNormalized] \(name) shape \(t.shape) should be [\(channels)]") }
         }
         let x = self
-        let local = outer * inner
-        let mean = Tensor(uninitializedShape: [channels]), variance = Tensor(uninitializedShape: [channels])
-        ChannelNormalization.moments(x.storage.pointer, outer: outer, channels: channels, inner: inner,
-                                     mean: mean.storage.pointer, variance: variance.storage.pointer)
-        // [count, Σx per channel, Σx² per channel], from this process's exact two-pass moments.
-        var stats = [Double](repeating: 0, count: 1 + 2 * channels)
-        stats[0] = Double(local)
-        for c in 0..<channels {
-            let m = Double(mean.storage.pointer[c]), v = Double(variance.storage.pointer[c])
-            stats[1 + c] = Double(local) * m
-            stats[1 + channels + c] = Double(local) * (v + m * m)
-        }
-        _ = stats.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
-        let total = Swift.max(1, Int(stats[0].rounded()))
+        let (mean, variance, total) = x.crossProcessMoments(across: group)
         let invStd = Tensor(uninitializedShape: [channels])
-        for c in 0..<channels {
-            let m = stats[1 + c] / Double(total)
-            let v = Swift.max(0, stats[1 + channels + c] / Double(total) - m * m)
-            mean.storage.pointer[c] = Float(m)
-            variance.storage.pointer[c] = Float(v)
-            invStd.storage.pointer[c] = 1 / (Float(v) + eps).squareRoot()
-        }
+        for c in 0..<channels { invStd.storage.pointer[c] = 1 / (variance.storage.pointer[c] + eps).squareRoot() }
         let y = Tensor(uninitializedShape: shape)
         ChannelNormalization.normalize(x.storage.pointer, outer: outer, channels: channels, inner: inner,
                                        mean: mean.storage.pointer, invStd: invStd.storage.pointer,
@@ -118,34 +99,15 @@ extension Tensor {
         precondition(rank >= 2, "[channelVariance] input \(shape) needs a channel axis 1")
         let channels = shape[1], outer = shape[0], inner = count / Swift.max(1, outer * channels)
         let x = self
-        let localMean = Tensor(uninitializedShape: [channels]), localVariance = Tensor(uninitializedShape: [channels])
-        ChannelNormalization.moments(x.storage.pointer, outer: outer, channels: channels, inner: inner,
-                                     mean: localMean.storage.pointer, variance: localVariance.storage.pointer)
-        let local = outer * inner
-        var stats = [Double](repeating: 0, count: 1 + 2 * channels)
-        stats[0] = Double(local)
-        for c in 0..<channels {
-            let m = Double(localMean.storage.pointer[c]), v = Double(localVariance.storage.pointer[c])
-            stats[1 + c] = Double(local) * m
-            stats[1 + channels + c] = Double(local) * (v + m * m)
-        }
-        _ = stats.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
-        let total = Swift.max(1, Int(stats[0].rounded()))
-        var meanValues = [Float](repeating: 0, count: channels), varianceValues = [Float](repeating: 0, count: channels)
-        for c in 0..<channels {
-            let m = stats[1 + c] / Double(total)
-            meanValues[c] = Float(m)
-            varianceValues[c] = Float(Swift.max(0, stats[1 + channels + c] / Double(total) - m * m))
-        }
-        let mean = Tensor(shape: [channels], scalars: meanValues)
-        let variance = Tensor.record("channelVariance(across processes)", Tensor(shape: [channels], scalars: varianceValues), inputs: [x]) { g in
+        let (mean, values, total) = x.crossProcessMoments(across: group)
+        let variance = Tensor.record("channelVariance(across processes)", values, inputs: [x]) { g in
             precondition(!GradMode.isEnabled, "[channelVariance] a recorded backward pass through statistics synchronized across processes is not supported")
             var sums = g.scalars.map(Double.init)
             _ = sums.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
             let dx = Tensor(uninitializedShape: x.shape)
             let xs = x.storage.pointer, out = dx.storage.pointer
             for c in 0..<channels {
-                let scale = Float(2 * sums[c] / Double(total)), m = meanValues[c]
+                let scale = Float(2 * sums[c] / Double(total)), m = mean.storage.pointer[c]
                 for o in 0..<outer {
                     let base = (o * channels + c) * inner
                     for i in base ..< base + inner { out[i] = scale * (xs[i] - m) }
@@ -154,5 +116,33 @@ extension Tensor {
             return [dx]
         }
         return (variance, mean, total)
+    }
+}
+
+extension Tensor {
+    /// Each channel's mean and biased variance over every process's batch, and how many values
+    /// they span: one sum of (count, Σx, Σx² per channel) in double precision, made from this
+    /// process's exact two-pass moments (an offset mean keeps its digits).
+    fileprivate func crossProcessMoments(across group: any ProcessGroupSum) -> (mean: Tensor, variance: Tensor, count: Int) {
+        let channels = shape[1], outer = shape[0], inner = count / Swift.max(1, outer * channels)
+        let mean = Tensor(uninitializedShape: [channels]), variance = Tensor(uninitializedShape: [channels])
+        ChannelNormalization.moments(storage.pointer, outer: outer, channels: channels, inner: inner,
+                                     mean: mean.storage.pointer, variance: variance.storage.pointer)
+        let local = Double(outer * inner)
+        var stats = [Double](repeating: 0, count: 1 + 2 * channels)
+        stats[0] = local
+        for c in 0..<channels {
+            let m = Double(mean.storage.pointer[c]), v = Double(variance.storage.pointer[c])
+            stats[1 + c] = local * m
+            stats[1 + channels + c] = local * (v + m * m)
+        }
+        _ = stats.withUnsafeMutableBufferPointer { group.sumOverProcesses($0) }
+        let total = Swift.max(1, Int(stats[0].rounded()))
+        for c in 0..<channels {
+            let m = stats[1 + c] / Double(total)
+            mean.storage.pointer[c] = Float(m)
+            variance.storage.pointer[c] = Float(Swift.max(0, stats[1 + channels + c] / Double(total) - m * m))
+        }
+        return (mean, variance, total)
     }
 }

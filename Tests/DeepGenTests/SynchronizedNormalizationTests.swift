@@ -102,6 +102,18 @@ import _DeepGenTestSupport
         #expect(closeness(halves[0].gradients[2] + halves[1].gradients[2], reference[2], atol: 1e-4, rtol: 1e-3) == nil, "dbias for \(shape)")
     }
 
+    /// `analytic` against central differences of `loss` at every fifth element of `x`.
+    func expectCentralDifferences(_ x: Tensor, analytic: [Float], _ loss: (Tensor) -> Double) {
+        for i in stride(from: 0, to: x.count, by: 5) {
+            var plus = x, minus = x
+            plus.withUnsafeMutableBufferPointer { $0[i] += 1e-2 }
+            minus.withUnsafeMutableBufferPointer { $0[i] -= 1e-2 }
+            let h = Double(plus.scalars[i]) - Double(minus.scalars[i])
+            let numeric = (loss(plus) - loss(minus)) / h
+            #expect(abs(Double(analytic[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "element \(i): analytic \(analytic[i]), numeric \(numeric)")
+        }
+    }
+
     /// The input gradient by central differences of the two parties' forward passes.
     @Test func inputGradientByFiniteDifferences() {
         let shape = [4, 3, 2, 3]
@@ -114,14 +126,7 @@ import _DeepGenTestSupport
             let y = Tensor.concat(twoParties(x, w, b, p, backward: false).map(\.output), axis: 0)
             return zip(y.scalars, p.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
-        for i in stride(from: 0, to: x.count, by: 5) {
-            var plus = x, minus = x
-            plus.withUnsafeMutableBufferPointer { $0[i] += 1e-2 }
-            minus.withUnsafeMutableBufferPointer { $0[i] -= 1e-2 }
-            let h = Double(plus.scalars[i]) - Double(minus.scalars[i])
-            let numeric = (loss(plus) - loss(minus)) / h
-            #expect(abs(Double(analytic[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "element \(i): analytic \(analytic[i]), numeric \(numeric)")
-        }
+        expectCentralDifferences(x, analytic: analytic, loss)
     }
 
     /// Each half of `x` on its own thread: the synchronized variance, and the input gradient of
@@ -181,14 +186,7 @@ import _DeepGenTestSupport
                 total + zip(h.variance.scalars, q.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             }
         }
-        for i in stride(from: 0, to: x.count, by: 5) {
-            var plus = x, minus = x
-            plus.withUnsafeMutableBufferPointer { $0[i] += 1e-2 }
-            minus.withUnsafeMutableBufferPointer { $0[i] -= 1e-2 }
-            let h = Double(plus.scalars[i]) - Double(minus.scalars[i])
-            let numeric = (loss(plus) - loss(minus)) / h
-            #expect(abs(Double(analytic[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "element \(i): analytic \(analytic[i]), numeric \(numeric)")
-        }
+        expectCentralDifferences(x, analytic: analytic, loss)
     }
 
     /// Unreachable processes: each goes on with its own statistics (the run's gradient sum then

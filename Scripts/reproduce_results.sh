@@ -70,15 +70,27 @@ RUNS
       # The MLP GAN's image recipe (2026-12-07's second change) on the same data: RESULTS' prose.
       train mlpgan-shapes gan --data shapes --epochs 5 --threads 1
       evaluate mlpgan-shapes --metrics fid,kid,pr,score
+      train mlpgan-shapes-e20 gan --data shapes --epochs 20 --threads 1
+      evaluate mlpgan-shapes-e20 --metrics fid,kid,pr,score
       python3 Scripts/results_tables.py images "$out"/dcgan-shapes-paper "$out"/dcgan-shapes "$out"/dcgan-shapes-lr1e-3 \
-        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1 "$out"/mlpgan-shapes
+        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1 "$out"/mlpgan-shapes "$out"/mlpgan-shapes-e20
       ;;
     fmnist-gan)
       # The paper's rates without an average: the 28×28 default until 2026-12-06 (RESULTS' first row).
       train dcgan-fmnist dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
       evaluate dcgan-fmnist
-      train cdcgan-fmnist cdcgan --data fashion-mnist --epochs 3 --width 32
+      train cdcgan-fmnist cdcgan --data fashion-mnist --epochs 3 --width 32 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --minibatch-stddev 0
       evaluate cdcgan-fmnist
+      # The 28×28 DCGAN's recipe on the conditional DCGAN (its default since 2026-12-07's third
+      # change) against the paper's training, one thread, two seeds.
+      for seed in 0 1; do
+        train cdcgan-1t-paper-s$seed cdcgan --data fashion-mnist --epochs 3 --width 32 --threads 1 --seed $seed \
+          --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --minibatch-stddev 0
+        evaluate cdcgan-1t-paper-s$seed
+        train cdcgan-1t-recipe-s$seed cdcgan --data fashion-mnist --epochs 3 --width 32 --threads 1 --seed $seed \
+          --lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4
+        evaluate cdcgan-1t-recipe-s$seed
+      done
       # The averages of the paper's single rate (the 28×28 default before 2026-12-06's recipe).
       train dcgan-fmnist-ema99 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.99 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
       train dcgan-fmnist-ema999 dcgan --data fashion-mnist --epochs 5 --lr-g 2e-4 --ema 0.999 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
@@ -88,6 +100,7 @@ RUNS
       timed dcgan-fmnist-ema999-raw-eval eval "$out/dcgan-fmnist-ema999" --raw-weights --out "$out/eval-dcgan-fmnist-ema999-raw.json"
       python3 Scripts/results_tables.py images "$out/dcgan-fmnist" "$out/cdcgan-fmnist" "$out/dcgan-fmnist-ema99" "$out/dcgan-fmnist-ema999" \
         "$out/mlpgan-plain" "$out/mlpgan-ema99" "$out/eval-dcgan-fmnist-ema999-raw.json"
+      python3 Scripts/results_tables.py images "$out"/cdcgan-1t-paper-s0 "$out"/cdcgan-1t-recipe-s0 "$out"/cdcgan-1t-paper-s1 "$out"/cdcgan-1t-recipe-s1
       ;;
     gan-recipes)
       # Issue 24's candidate recipes on Fashion-MNIST at the default's budget (5 epochs), from seed 0
@@ -100,7 +113,9 @@ RUNS
       # with and without R1: the MLP GAN's and the DCGAN's defaults since then; then the MLP GAN with a
       # learning-rate decay, two D steps, batch 32, a faster D, β₂ 0.99, least squares and the
       # minibatch statistic, BatchNorm in G, with the statistic, R1, batch 16 and 32: its default
-      # since 2026-12-07's second change (BatchNorm in G, the statistic, batch 32) and a second seed.
+      # since 2026-12-07's second change (BatchNorm in G, the statistic, batch 32) and a second seed;
+      # then (2026-12-07, third) 20 epochs of the paper's MLP GAN and 10, 20 (two seeds) and 15 + 5
+      # of decay of that recipe: 20 epochs are the MLP GAN's image default since.
       runs=()
       while IFS='|' read -r name model flags; do
         train "$name" "$model" --data fashion-mnist --threads 1 $flags
@@ -171,6 +186,11 @@ mlpgan-1t-bng-mb8-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 -
 mlpgan-1t-bng-mb4-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-r1-1-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 1 --generator-batchnorm --minibatch-stddev 4 --batch-size 64 --seed 1
 mlpgan-1t-bng-mb4-b32-s1|gan|--epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32 --seed 1
+mlpgan-1t-e20|gan|--epochs 20 --lr 2e-4 --beta1 0.5 --r1 0 --ema 0 --no-generator-batchnorm --minibatch-stddev 0 --batch-size 64
+mlpgan-1t-bng-mb4-b32-e10|gan|--epochs 10 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb4-b32-e20|gan|--epochs 20 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
+mlpgan-1t-bng-mb4-b32-e20-s1|gan|--epochs 20 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32 --seed 1
+mlpgan-1t-bng-mb4-b32-e15-d5|gan|--epochs 15 --decay-epochs 5 --lr 1e-3 --beta1 0 --ema 0.999 --r1 0 --generator-batchnorm --minibatch-stddev 4 --batch-size 32
 dcgan-1t-b0|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4
 dcgan-1t-b0-s1|dcgan|--epochs 5 --lr 2e-4 --lr-g 1.6e-3 --beta1 0 --r1 0 --ema 0.999 --minibatch-stddev 4 --seed 1
 dcgan-1t-b0-lr1e3-r1-1|dcgan|--epochs 5 --lr 1e-3 --lr-g 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4

@@ -24,10 +24,10 @@ func tinyConfig(_ model: String, shape: [Int] = [1, 28, 28]) -> ModelConfig {
         h.hiddenSize = h.hiddenSize.map { _ in 32 }
         if model == "cdcgan" { h.classCount = 4 }
     }
-    // The 28×28 DCGAN's and the image MLP GAN's networks and optimizers as the papers have them:
+    // The 28×28 (conditional) DCGAN's and the image MLP GAN's networks and optimizers as the papers have them:
     // tests that want their default recipes (β₁ = 0 at 1e-3, R1, a moving average, the minibatch
     // statistic, the MLP generator's BatchNorm) ask for them. The 2-D GAN keeps its recipe.
-    if (model == "dcgan" && shape == [1, 28, 28]) || (model == "gan" && shape.count == 3) {
+    if (model == "dcgan" && shape == [1, 28, 28]) || model == "cdcgan" || (model == "gan" && shape.count == 3) {
         GANFamily.usePaperRecipe(&c)
     }
     c.updateHyperparameters(VAEHyperparameters.self) { h in

@@ -170,7 +170,7 @@ import DeepGenOptimizers
         #expect(h.generatorBatchNorm == nil && h.minibatchGroupSize == nil)
         let critic = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         #expect(critic.model.training.epochs == 200 && critic.model.training.decayEpochs == 200)
-        #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 5)
+        #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 20)
         #expect(images.model.training.batchSize == 32)
 
         let dir = temporaryDirectory()
@@ -185,7 +185,7 @@ import DeepGenOptimizers
 
     /// The 28×28 DCGAN's recipe is its default (both networks at 1e-3 with β₁ = 0, R1 γ = 1,
     /// sampled from a 0.999 average, the minibatch standard deviation over groups of 4 in D);
-    /// cdcgan keeps the paper's 2e-4 with β₁ = 0.5, no R1, no average and no statistic; `--ema 0`
+    /// cdcgan's too; `--ema 0`
     /// keeps no average (here and on 2-D data) and `--minibatch-stddev 0` no statistic.
     @Test func theDCGANRecipeIsTheDefaultOn28x28() throws {
         func hyperparameters(_ model: String, _ spec: String) throws -> GANHyperparameters {
@@ -197,14 +197,14 @@ import DeepGenOptimizers
         #expect(dcgan.r1Weight == 1)
         #expect(dcgan.minibatchGroupSize == 4)
         let conditional = try hyperparameters("cdcgan", "shapes")
-        #expect(conditional.generatorLearningRate == nil && conditional.emaDecay == nil && conditional.minibatchGroupSize == nil)
-        #expect(conditional.r1Weight == nil)
+        #expect(conditional.generatorLearningRate == nil && conditional.emaDecay == 0.999 && conditional.minibatchGroupSize == 4)
+        #expect(conditional.r1Weight == 1)
         func optimizer(_ model: String) throws -> OptimizerSettings {
             try RunConfig.newRun(model: model, data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 2) { _, _ in }
                 .config.model.training.optimizer
         }
         #expect(try optimizer("dcgan") == .adam(learningRate: 1e-3, betas: (0, 0.999)))
-        #expect(try optimizer("cdcgan") == .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
+        #expect(try optimizer("cdcgan") == .adam(learningRate: 1e-3, betas: (0, 0.999)))
 
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

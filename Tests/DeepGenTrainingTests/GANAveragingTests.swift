@@ -183,6 +183,27 @@ import DeepGenOptimizers
         #expect(coverage.modeCount == 8, "\(coverage)")
     }
 
+    /// `GANFamily.usePaperRecipe` takes every image GAN's recipe back to the papers' training
+    /// (what the benchmarks' PyTorch twins and the tests' small models train), and leaves the
+    /// 2-D GAN's optimizer and other families alone.
+    @Test func thePaperRecipeUndoesEveryRecipeOption() throws {
+        func config(_ model: String, _ spec: String) throws -> ModelConfig {
+            var c = try RunConfig.newRun(model: model, data: DataOptions(spec: spec, syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config.model
+            GANFamily.usePaperRecipe(&c)
+            return c
+        }
+        for model in ["gan", "dcgan", "cdcgan"] {
+            let c = try config(model, "shapes"), h = try c.hyperparameters(as: GANHyperparameters.self)
+            #expect(h.emaDecay == nil && h.minibatchGroupSize == nil && h.r1Weight == nil && h.generatorBatchNorm == nil, "\(model)")
+            #expect(c.training.optimizer == GANFamily.paperOptimizer, "\(model)")
+        }
+        let points = try config("gan", "ring8")
+        #expect(try points.hyperparameters(as: GANHyperparameters.self).r1Weight == nil)
+        #expect(points.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)))
+        let vae = try config("vae", "shapes")
+        #expect(vae == (try RunConfig.newRun(model: "vae", data: DataOptions(spec: "shapes", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config.model))
+    }
+
     /// The 28×28 DCGAN's recipe is its default (both networks at 1e-3 with β₁ = 0, R1 γ = 1,
     /// sampled from a 0.999 average, the minibatch standard deviation over groups of 4 in D);
     /// cdcgan's too; `--ema 0`

@@ -244,21 +244,32 @@ RECIPES
       old="--beta1 0.5 --lr-g 1e-3"
       train gan-ring8-r1 gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0.1 $old
       train gan-ring8 gan --data ring8 --epochs 30 --decay-epochs 10 --r1 0 $old
-      train wgan-gp-ring8 wgan-gp --data ring8 --epochs 100 --decay-epochs 50
+      wold="--lr 5e-4 --critic-steps 5"  # WGAN-GP's 2-D rates until 2026-12-07's third change
+      train wgan-gp-ring8 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 $wold
       train gan-grid25-r1 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0.1 $old
       train gan-grid25 gan --data grid25 --epochs 40 --decay-epochs 20 --r1 0 $old
-      train wgan-gp-grid25 wgan-gp --data grid25 --epochs 200 --decay-epochs 100
+      train wgan-gp-grid25 wgan-gp --data grid25 --epochs 200 --decay-epochs 100 $wold
       # WGAN-GP towards issue 24's 97% (2026-12-07): its default since (200 + 200 epochs; ring8 also
       # sampled from an average), an average, λ 0.01, β₁ 0, 1e-3 (100 + 50 epochs), 400 + 400 epochs.
-      train wgan-gp-ring8-400-ema9999 wgan-gp --data ring8 --ema 0.9999
-      train wgan-gp-grid25-default wgan-gp --data grid25
-      train wgan-gp-ring8-800 wgan-gp --data ring8 --epochs 400 --decay-epochs 400
-      train wgan-gp-ring8-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --ema 0.999
-      train wgan-gp-ring8-gp001-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --gradient-penalty 0.01 --ema 0.999
-      train wgan-gp-ring8-b0-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --beta1 0 --ema 0.999
-      train wgan-gp-ring8-lr1e3-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --lr 1e-3 --ema 0.999
-      train wgan-gp-grid25-ema999 wgan-gp --data grid25 --epochs 200 --decay-epochs 100 --ema 0.999
-      wgan=(wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999
+      train wgan-gp-ring8-400-ema9999 wgan-gp --data ring8 --ema 0.9999 $wold
+      train wgan-gp-grid25-default wgan-gp --data grid25 $wold
+      train wgan-gp-ring8-800 wgan-gp --data ring8 --epochs 400 --decay-epochs 400 $wold
+      train wgan-gp-ring8-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --ema 0.999 $wold
+      train wgan-gp-ring8-gp001-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --gradient-penalty 0.01 --ema 0.999 $wold
+      train wgan-gp-ring8-b0-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --beta1 0 --ema 0.999 $wold
+      train wgan-gp-ring8-lr1e3-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --lr 1e-3 --ema 0.999 --critic-steps 5
+      train wgan-gp-grid25-ema999 wgan-gp --data grid25 --epochs 200 --decay-epochs 100 --ema 0.999 $wold
+      # Then (third change) 1e-3 for 200 + 200 epochs, with 5, 2 and 1 critic steps per generator
+      # step: 1e-3 with two critic steps is its 2-D default since; one suits ring8 (also seed 1).
+      train wgan-gp-ring8-lr1e3-400 wgan-gp --data ring8 --lr 1e-3 --critic-steps 5 --epochs 200 --decay-epochs 200
+      train wgan-gp-grid25-lr1e3-400 wgan-gp --data grid25 --lr 1e-3 --critic-steps 5 --epochs 200 --decay-epochs 200
+      train wgan-gp-ring8-default wgan-gp --data ring8 --lr 1e-3 --critic-steps 2 --epochs 200 --decay-epochs 200
+      train wgan-gp-grid25-cs2-default wgan-gp --data grid25 --lr 1e-3 --critic-steps 2 --epochs 200 --decay-epochs 200
+      train wgan-gp-ring8-cs1 wgan-gp --data ring8 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200
+      train wgan-gp-ring8-cs1-s1 wgan-gp --data ring8 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200 --seed 1
+      train wgan-gp-grid25-cs1 wgan-gp --data grid25 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200
+      wgan=(wgan-gp-ring8-default wgan-gp-ring8-cs1 wgan-gp-ring8-cs1-s1 wgan-gp-ring8-lr1e3-400 wgan-gp-grid25-cs2-default
+            wgan-gp-grid25-cs1 wgan-gp-grid25-lr1e3-400 wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999
             wgan-gp-ring8-b0-ema999 wgan-gp-grid25-default wgan-gp-grid25-ema999)
       for run in "${wgan[@]}"; do evaluate "$run"; done
       for run in wgan-gp-ring8-400-ema9999 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-grid25-ema999; do

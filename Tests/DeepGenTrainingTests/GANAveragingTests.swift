@@ -170,6 +170,8 @@ import DeepGenOptimizers
         #expect(h.generatorBatchNorm == nil && h.minibatchGroupSize == nil)
         let critic = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         #expect(critic.model.training.epochs == 200 && critic.model.training.decayEpochs == 200)
+        #expect(critic.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0.5, 0.9)))
+        #expect(try critic.model.hyperparameters(as: GANHyperparameters.self).criticSteps == 2)
         #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 20)
         #expect(images.model.training.batchSize == 32)
 

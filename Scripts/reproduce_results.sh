@@ -268,8 +268,10 @@ RECIPES
       train wgan-gp-ring8-cs1 wgan-gp --data ring8 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200
       train wgan-gp-ring8-cs1-s1 wgan-gp --data ring8 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200 --seed 1
       train wgan-gp-grid25-cs1 wgan-gp --data grid25 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200
+      train wgan-gp-grid25-cs3 wgan-gp --data grid25 --lr 1e-3 --critic-steps 3 --epochs 200 --decay-epochs 200
+      train wgan-gp-grid25-cs2-800 wgan-gp --data grid25 --lr 1e-3 --critic-steps 2 --epochs 400 --decay-epochs 400
       wgan=(wgan-gp-ring8-default wgan-gp-ring8-cs1 wgan-gp-ring8-cs1-s1 wgan-gp-ring8-lr1e3-400 wgan-gp-grid25-cs2-default
-            wgan-gp-grid25-cs1 wgan-gp-grid25-lr1e3-400 wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999
+            wgan-gp-grid25-cs1 wgan-gp-grid25-cs3 wgan-gp-grid25-cs2-800 wgan-gp-grid25-lr1e3-400 wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999
             wgan-gp-ring8-b0-ema999 wgan-gp-grid25-default wgan-gp-grid25-ema999)
       for run in "${wgan[@]}"; do evaluate "$run"; done
       for run in wgan-gp-ring8-400-ema9999 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-grid25-ema999; do

@@ -181,9 +181,9 @@ public final class Trainer {
             throw TrainingError.invalidConfiguration("--batch-size \(config.model.training.batchSize) is the global batch of \(shard.count) processes: \(error)")
         }
         try checkPerProcessBatch(model.networks, settings: config.model.training, processes: group?.size ?? 1)
-        if let group { makeDataParallelReplica(model.networks, in: group) }
         let syncBatchNorm = config.model.training.syncBatchNorm == true
         if let group {
+            makeDataParallelReplica(model.networks, in: group)
             let sum = BatchStatisticsSum(group)
             let reached = sum.synchronize(model.networks, batchNorm: syncBatchNorm)
             if reached.normalizations + reached.always > 0 { batchStatistics = sum }
@@ -274,9 +274,6 @@ public final class Trainer {
                     batchStatistics?.isActive = false
                     rng.batchShare = nil
                     (losses, stopRequested) = try agree(on: losses, stop: StopRequest.isRequested, in: group)
-                    // Data-dependent initializations (ActNorm's first batch) saw each process's share:
-                    // after a run's first step every process takes rank 0's state.
-                    if globalStep == 0 { try adoptPrimaryState(in: group) }
                 } else {
                     losses = model.trainStep(trainingBatch(batch), using: &rng)
                     stopRequested = StopRequest.isRequested

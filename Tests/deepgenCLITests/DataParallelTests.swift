@@ -252,8 +252,8 @@ struct DataParallelTests {
     }
 
     /// Glow's ActNorm sets itself from its first batch, which each process sees only its share
-    /// of: after the first step every process takes rank 0's state, so the replicas agree at the
-    /// epoch's end (the run checks their weights) and the run finishes.
+    /// of: its statistics are summed over the processes, so the replicas agree at the epoch's end
+    /// (the run checks their weights) and the run finishes.
     @Test func layersInitializedFromDataAgreeAcrossProcesses() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(at: dir) }

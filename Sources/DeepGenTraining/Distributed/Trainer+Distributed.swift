@@ -71,20 +71,3 @@ extension Trainer {
         }
     }
 }
-
-extension Trainer {
-    /// Every process takes rank 0's model state (weights, buffers, optimizer state): after a new
-    /// run's first step, when a layer that initializes itself from its first batch (ActNorm) has
-    /// seen each process's own share. The optimizer states already agree (they saw the averaged
-    /// gradients), so this only moves such layers to rank 0's values.
-    func adoptPrimaryState(in group: MPICommunicator) throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try group.broadcast(group.rank == 0 ? Array(model.checkpoint().encoded()) : [], from: 0)
-        } catch let error as DistributedError {
-            throw TrainingError.distributed("rank \(group.rank) lost the other processes at step 1: \(error)")
-        }
-        guard group.rank != 0 else { return }
-        try model.restore(from: Checkpoint(decoding: Data(bytes), source: "rank 0's state after step 1"))
-    }
-}

@@ -63,11 +63,11 @@ struct Resume: ParsableCommand {
         guard let resume else { return }
         prepareProcess(threads: threads)
         let group = try dataParallelGroup(requested: distributed)
-        try withDataParallelGroup(group) {
+        try withDataParallelGroup(group) { scratch in
             let trainer: Trainer
             do {
                 let open = { try Trainer(resuming: URL(fileURLWithPath: resume), epochs: epochs, group: group) }
-                trainer = try group.map { try Trainer.joining($0, scratch: scratchFolder(for: $0), primary: open) } ?? open()
+                trainer = try group.map { try Trainer.joining($0, scratch: scratch, primary: open) } ?? open()
             } catch { throw setupFailure(error) }
             let count = threads ?? trainer.config.threads
             if trainer.isPrimary {
@@ -104,12 +104,12 @@ where Options.Hyperparameters == Family.Hyperparameters {
     func run() throws {
         prepareProcess(threads: runOptions.threads)
         let group = try dataParallelGroup(requested: runOptions.distributed)
-        try withDataParallelGroup(group) {
+        try withDataParallelGroup(group) { scratch in
             let trainer: Trainer
             var folder = ""
             do {
                 if let group {
-                    trainer = try Trainer.joining(group, scratch: scratchFolder(for: group)) { try makeTrainer(group: group, folder: &folder) }
+                    trainer = try Trainer.joining(group, scratch: scratch) { try makeTrainer(group: group, folder: &folder) }
                 } else {
                     trainer = try makeTrainer(group: nil, folder: &folder)
                 }

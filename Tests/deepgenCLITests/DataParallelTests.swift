@@ -225,7 +225,7 @@ struct DataParallelTests {
         let run = dir.appendingPathComponent("run"), temporary = dir.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         let p = try Self.mpi(2, Self.tiny + ["--out", run.path])
-        // Rank 1's scratch folder, deepgen-rank1-PID, names its process.
+        // Rank 1's scratch folder, deepgen-rank1-PID-XXXXXX, names its process.
         p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": temporary.path]) { $1 }
         let captured = Output(of: p)
         try p.run()
@@ -233,7 +233,7 @@ struct DataParallelTests {
         var rank1: Int32?
         while rank1 == nil && Date() < deadline {
             rank1 = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path))?
-                .first { $0.hasPrefix("deepgen-rank1-") }.flatMap { Int32($0.dropFirst("deepgen-rank1-".count)) }
+                .first { $0.hasPrefix("deepgen-rank1-") }.flatMap { Int32($0.split(separator: "-")[2]) }
             usleep(50_000)
         }
         guard let victim = rank1 else {
@@ -442,6 +442,29 @@ struct DataParallelTests {
         #expect(small.status == 0 && small.output.contains("batch 32, 1 threads × 2 processes"), "\(small.output)")
         let odd = try Self.run(Self.mpi(2, ["bench", "train", "mlp-vae", "--seconds", "0.2", "--batch-size", "33"]))
         #expect(odd.status != 0 && odd.output.contains("batch of 33 does not split evenly over 2 processes"), "\(odd.output)")
+    }
+
+    /// Rank 1 trains in a scratch folder of its own (mkdtemp), never one a killed process of the
+    /// same process ID left behind, and removes it at the end; folders of ranks that ended without
+    /// removing theirs (their run lock free) go too, while a live rank's (lock held) and a just-made
+    /// one (no lock yet) stay.
+    @Test func scratchFoldersAreFreshAndLeftoversOfEndedRanksGo() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = dir.appendingPathComponent("tmp")
+        let ended = temporary.appendingPathComponent("deepgen-rank1-4242-Ab12Cd"), live = temporary.appendingPathComponent("deepgen-rank1-4243-Ef34Gh")
+        let fresh = temporary.appendingPathComponent("deepgen-rank1-4244-Ij56Kl")
+        for folder in [ended, live, fresh] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        try Data("{}".utf8).write(to: ended.appendingPathComponent("config.json"))
+        for folder in [ended, live] { try Data().write(to: folder.appendingPathComponent(".lock")) }
+        let held = open(live.appendingPathComponent(".lock").path, O_RDWR)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+        defer { close(held) }
+        let r = try Self.run(Self.mpi(2, Self.tiny + ["--max-steps", "1", "--out", dir.appendingPathComponent("run").path],
+                                      environment: ["TMPDIR": temporary.path]))
+        #expect(r.status == 0, "\(r.output)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary.path).filter { $0.hasPrefix("deepgen-rank") }.sorted()
+        #expect(left == [live.lastPathComponent, fresh.lastPathComponent], "\(r.output)")
     }
 
     /// A global batch the processes cannot share evenly, and a missing MPI library, are refused

@@ -5,11 +5,11 @@ extension Trainer {
     /// This process's trainer in a data-parallel run (`mpirun -np N deepgen train …`): rank 0
     /// makes the run with `primary` (a new run, or one resumed from its folder) and sends its
     /// whole state (weights, optimizer, position, generator, configuration); every other rank
-    /// builds the same trainer from it in `scratch`, where nothing is kept. So every process
+    /// builds the same trainer from it in `scratch` (which rank 0 does not need), where nothing is kept. So every process
     /// starts from rank 0's weights, and only rank 0 needs the run folder. Every process then
     /// learns whether all could start, and a failure on any stops all of them, each with a message
     /// (the failing one's says why), instead of leaving the others waiting.
-    public static func joining(_ group: MPICommunicator, scratch: URL, primary: () throws -> Trainer) throws -> Trainer {
+    public static func joining(_ group: MPICommunicator, scratch: URL?, primary: () throws -> Trainer) throws -> Trainer {
         var trainer: Trainer?, failure: (any Error)?
         var payload: [UInt8] = []
         if group.rank == 0 {
@@ -28,6 +28,7 @@ extension Trainer {
         }
         if group.rank != 0, received.first == 0 {
             do {
+                guard let scratch else { throw TrainingError.distributed("rank \(group.rank) was given no scratch folder to train in") }
                 let state = try Checkpoint(decoding: Data(received.dropFirst()), source: "the state rank 0 sent")
                 trainer = try Trainer(worker: group, state: state, scratch: scratch)
             } catch {

@@ -5,29 +5,29 @@ extension Tensor {
     /// The Gaussian error linear unit `x·Φ(x) = x/2 · (1 + erf(x/√2))` in its exact (erf) form,
     /// PyTorch's `nn.GELU()` default. The gradient is `Φ(x) + x·φ(x)`, itself differentiable.
     public func gelu() -> Tensor {
-        let x = self, out = mapVector(Tensor.geluVector)
+        let x = self, out = mapVector(GELUVector())
         return Tensor.record("gelu", out, inputs: [x]) { g in
             if GradMode.isEnabled { return [g * x.geluDerivative()] }
             // g·GELU′(x) in one pass: the same products as the two ops, without the derivative's tensor.
-            return [g.zipVector(x) { gv, xv in gv * Tensor.geluDerivativeVector(xv) }]
+            return [g.zipVector(x, GELUBackwardVector())]
         }
     }
 
     /// `Φ(x) + x·φ(x)`; its own derivative is `φ(x)·(2 − x²)`.
     func geluDerivative() -> Tensor {
-        let x = self, out = mapVector(Tensor.geluDerivativeVector)
+        let x = self, out = mapVector(GELUDerivativeVector())
         return Tensor.record("geluDerivative", out, inputs: [x]) { g in
             let density = (x.square() * -0.5).exp() * Float(1 / (2 * Double.pi).squareRoot())
             return [g * density * (2 - x.square())]
         }
     }
 
-    @inline(__always)
+    @_transparent
     static func geluVector(_ v: VectorMath.V) -> VectorMath.V {
         0.5 * v * (1 + erfVector(v * Float(0.5.squareRoot())))
     }
 
-    @inline(__always)
+    @_transparent
     static func geluDerivativeVector(_ v: VectorMath.V) -> VectorMath.V {
         // erf(x/√2) needs e^{−x²/2}, which is also the density's exponential: one exp serves both.
         let u = v * Float(0.5.squareRoot())
@@ -40,14 +40,14 @@ extension Tensor {
 
     /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5·10⁻⁷, under Float's rounding
     /// of values near 1), odd-extended; NaN stays NaN.
-    @inline(__always)
+    @_transparent
     static func erfVector(_ v: VectorMath.V) -> VectorMath.V {
         let a = v.replacing(with: -v, where: v .< 0)
         return erfVector(v, magnitude: a, expMinusSquare: VectorMath.exp(-a * a))
     }
 
     /// erf given |v| and e^{−v²}.
-    @inline(__always)
+    @_transparent
     static func erfVector(_ v: VectorMath.V, magnitude a: VectorMath.V, expMinusSquare e: VectorMath.V) -> VectorMath.V {
         let t = 1 / (1 + 0.3275911 * a)
         var p = VectorMath.V(repeating: 1.061405429)

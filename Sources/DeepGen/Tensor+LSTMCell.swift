@@ -75,7 +75,7 @@ enum LSTMKernels {
         for k in 0..<n { p[k] = v[k] }
     }
 
-    @inline(__always) static func tanh(_ x: V) -> V { VectorMath.tanh(x) }
+    @_transparent static func tanh(_ x: V) -> V { VectorMath.tanh(x) }
 
     /// σ(i), σ(f), tanh(g), σ(o) of units `j ..< j + n` of one row's gate pre-activations.
     @inline(__always) static func activate(_ g: UnsafePointer<Float>, _ j: Int, _ n: Int, _ hidden: Int) -> (V, V, V, V) {

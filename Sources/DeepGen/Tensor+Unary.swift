@@ -18,20 +18,31 @@ extension Tensor {
     }
 
     /// Applies a SIMD function to every element (no autograd), both cores on large tensors.
-    @inline(__always)
-    func mapVector(_ f: (VectorMath.V) -> VectorMath.V) -> Tensor {
+    @_transparent
+    func mapVector<F: UnaryVectorFunction>(_ f: F) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let pa = storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
-            VectorMath.apply(pa + r.lowerBound, po + r.lowerBound, count: r.count, f)
+            var i = r.lowerBound
+            while i + 16 <= r.upperBound {
+                let a = UnsafeRawPointer(pa + i).loadUnaligned(as: VectorMath.V.self)
+                UnsafeMutableRawPointer(po + i).storeBytes(of: f(a), as: VectorMath.V.self)
+                i += 16
+            }
+            if i < r.upperBound {
+                var a = VectorMath.V(repeating: 1)
+                for j in 0..<(r.upperBound - i) { a[j] = pa[i + j] }
+                let y = f(a)
+                for j in 0..<(r.upperBound - i) { po[i + j] = y[j] }
+            }
         }
         return out
     }
 
     /// Applies a SIMD function to the elements of two tensors of one shape (no autograd): a fused
     /// backward formula in one pass.
-    @inline(__always)
-    func zipVector(_ other: Tensor, _ f: (VectorMath.V, VectorMath.V) -> VectorMath.V) -> Tensor {
+    @_transparent
+    func zipVector<F: BinaryVectorFunction>(_ other: Tensor, _ f: F) -> Tensor {
         precondition(shape == other.shape, "[zipVector] shapes \(shape) and \(other.shape) differ")
         let out = Tensor(uninitializedShape: shape)
         let pa = storage.pointer, pb = other.storage.pointer, po = out.storage.pointer
@@ -60,12 +71,12 @@ extension Tensor {
     }
 
     public func exp() -> Tensor {
-        let x = self, out = mapVector(VectorMath.exp)
+        let x = self, out = mapVector(ExpVector())
         return Tensor.record("exp", out, inputs: [x]) { g in [g * Tensor.cached(out) { x.exp() }] }
     }
 
     public func log() -> Tensor {
-        let x = self, out = mapVector(VectorMath.log)
+        let x = self, out = mapVector(LogVector())
         return Tensor.record("log", out, inputs: [x]) { g in [g / x] }
     }
 
@@ -120,21 +131,21 @@ extension Tensor {
     }
 
     public func sigmoid() -> Tensor {
-        let x = self, out = mapVector(Tensor.sigmoidVector)
+        let x = self, out = mapVector(SigmoidVector())
         return Tensor.record("sigmoid", out, inputs: [x]) { g in
             let s = Tensor.cached(out) { x.sigmoid() }
             if GradMode.isEnabled { return [g * (s * (1 - s))] }
-            return [g.zipVector(s) { g, s in g * (s * (1 - s)) }]
+            return [g.zipVector(s, SigmoidBackwardVector())]
         }
     }
 
     public func tanh() -> Tensor {
-        let x = self, out = mapVector(VectorMath.tanh)
+        let x = self, out = mapVector(TanhVector())
         return Tensor.record("tanh", out, inputs: [x]) { g in
             let t = Tensor.cached(out) { x.tanh() }
             if GradMode.isEnabled { return [g * (1 - t * t)] }
             // g·(1 − t²) in one pass instead of three.
-            return [g.zipVector(t) { g, t in g * (1 - t * t) }]
+            return [g.zipVector(t, TanhBackwardVector())]
         }
     }
 
@@ -150,19 +161,19 @@ extension Tensor {
 
     /// `log(1 + exp(x))`, computed as `Swift.max(x, 0) + log1p(exp(-|x|))` so it never overflows.
     public func softplus() -> Tensor {
-        let x = self, out = mapVector(Tensor.softplusVector)
+        let x = self, out = mapVector(SoftplusVector())
         return Tensor.record("softplus", out, inputs: [x]) { g in [g * x.sigmoid()] }
     }
 
     /// `log(sigmoid(x)) = -softplus(-x)`, exact for large |x|.
     public func logSigmoid() -> Tensor {
-        let x = self, out = mapVector { -Tensor.softplusVector(-$0) }
+        let x = self, out = mapVector(LogSigmoidVector())
         return Tensor.record("logSigmoid", out, inputs: [x]) { g in [g * (-x).sigmoid()] }
     }
 
     /// σ(x) from e = exp(−|x|): 1/(1 + e) for x ≥ 0, e/(1 + e) below, so nothing overflows and
     /// tiny results keep their digits.
-    @inline(__always)
+    @_transparent
     static func sigmoidVector(_ v: VectorMath.V) -> VectorMath.V {
         let e = VectorMath.exp(-v.replacing(with: -v, where: v .< 0))
         let r = 1 / (1 + e)
@@ -170,7 +181,7 @@ extension Tensor {
     }
 
     /// max(x, 0) + log1p(exp(−|x|)): never overflows, and keeps tiny results' digits.
-    @inline(__always)
+    @_transparent
     static func softplusVector(_ v: VectorMath.V) -> VectorMath.V {
         let magnitude = v.replacing(with: -v, where: v .< 0)
         var result = v.replacing(with: 0, where: v .< 0) + VectorMath.log1pOfUnit(VectorMath.exp(-magnitude))

@@ -9,7 +9,7 @@ public enum VectorMath {
     /// eˣ: range reduction x = n·ln2 + r with |r| ≤ ln2/2, a degree-7 Taylor polynomial for eʳ
     /// (error below 1e-8 on that interval) and 2ⁿ applied in two halves so results that are
     /// subnormal or overflow come out right.
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(_ x: V) -> V {
         // Masked replaces compile to vector compares and blends; `clamped(lowerBound:upperBound:)`
         // runs lane by lane.
@@ -42,7 +42,7 @@ public enum VectorMath {
 
     /// ln x: x = m·2ᵉ with m ∈ [√½, √2), ln m = 2·atanh(s) with s = (m − 1)/(m + 1), |s| ≤ 0.172,
     /// by its odd series to s¹¹. Zero gives −∞, negatives NaN, +∞ stays +∞.
-    @inlinable @inline(__always)
+    @_transparent
     public static func log(_ x: V) -> V {
         // Scale subnormals into the normal range first.
         let tiny = x .< 1.1754944e-38
@@ -72,7 +72,7 @@ public enum VectorMath {
     /// tanh x: its Taylor series x + x³·P(x²) to x¹⁵ for |x| < 0.4 (truncation below 1e-10), and
     /// ±(1 − 2/(e^{2|x|} + 1)) above, which loses under two bits to cancellation at 0.4; exp's
     /// overflow gives ±1. NaN stays NaN.
-    @inlinable @inline(__always)
+    @_transparent
     public static func tanh(_ x: V) -> V {
         let negative = x .< 0
         let magnitude = x.replacing(with: -x, where: negative)
@@ -95,7 +95,7 @@ public enum VectorMath {
     /// [0, ⅓] by its odd series to s¹⁵ (truncation below 1e-9), all in float lanes. It needs no
     /// exponent split, whose integer-to-float conversion runs lane by lane, and s keeps tiny e's
     /// digits without rounding 1 + e.
-    @inlinable @inline(__always)
+    @_transparent
     public static func log1pOfUnit(_ e: V) -> V {
         let s = e / (2 + e), s2 = s * s
         var p = V(repeating: 2.0 / 15)
@@ -111,7 +111,7 @@ public enum VectorMath {
 
     /// ln(1 + x) for x > −1, accurate for tiny x: with u = 1 + x rounded, ln(u)·x/(u − 1) cancels
     /// the rounding of u (Goldberg's trick); u = 1 gives x itself.
-    @inlinable @inline(__always)
+    @_transparent
     public static func log1p(_ x: V) -> V {
         let u = 1 + x
         let d = u - 1
@@ -122,7 +122,7 @@ public enum VectorMath {
     }
 
     /// Applies a SIMD function to `count` floats, handling the tail through a padded vector.
-    @inlinable @inline(__always)
+    @_transparent
     public static func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, _ f: (V) -> V) {
         var i = 0
         while i + 16 <= count {

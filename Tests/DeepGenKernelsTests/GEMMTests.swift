@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DeepGenKernels
 
@@ -127,6 +128,23 @@ private let thinCases: [GEMMCase] = {
     }
 
     @Test(arguments: scalarCases) func alphaBetaAndStrides(_ t: GEMMCase) { check(t) }
+
+    /// The B panel's width from the L2 size: half of a 2 MiB L2 (Intel Xeon) is 512 columns of
+    /// KC = 512; AMD's 0.5–1 MiB, an unknown size or a 4 MiB L2 keep 1024; always whole tiles.
+    @Test func panelWidthFollowsTheLevel2Cache() {
+        #expect(GEMMBlocking.panelColumns(level2Bytes: 2 << 20, kc: 512, tileColumns: 32) == 512)
+        #expect(GEMMBlocking.panelColumns(level2Bytes: 3 << 20, kc: 512, tileColumns: 32) == 768)
+        #expect(GEMMBlocking.panelColumns(level2Bytes: 3 << 20, kc: 512, tileColumns: 16) == 768)
+        #expect(GEMMBlocking.panelColumns(level2Bytes: (2 << 20) + 40_000, kc: 512, tileColumns: 32) == 512)
+        for l2 in [0, 512 << 10, 1 << 20, 4 << 20, 32 << 20] {
+            #expect(GEMMBlocking.panelColumns(level2Bytes: l2, kc: 512, tileColumns: 32) == 1024, "L2 \(l2)")
+        }
+        let current = GEMMBlocking.current
+        #expect(current.nc % gemmNR == 0 && (512...1024).contains(current.nc))
+        if ProcessInfo.processInfo.environment["DEEPGEN_GEMM_BLOCKING"] == nil {
+            #expect(current.nc == GEMMBlocking.panelColumns(level2Bytes: GEMMBlocking.level2CacheBytes, kc: current.kc))
+        }
+    }
 
     @Test(arguments: thinCases) func thinShapes(_ t: GEMMCase) { check(t) }
 

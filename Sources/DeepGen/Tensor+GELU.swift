@@ -61,3 +61,16 @@ extension Tensor {
         return r
     }
 }
+
+struct GELUVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { Tensor.geluVector(v) }
+}
+
+struct GELUDerivativeVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { Tensor.geluDerivativeVector(v) }
+}
+
+/// g·GELU′(x).
+struct GELUBackwardVector: BinaryVectorFunction {
+    @_transparent func callAsFunction(_ g: VectorMath.V, _ x: VectorMath.V) -> VectorMath.V { g * Tensor.geluDerivativeVector(x) }
+}

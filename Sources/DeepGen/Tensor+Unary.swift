@@ -189,3 +189,38 @@ extension Tensor {
         return result
     }
 }
+
+struct ExpVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { VectorMath.exp(v) }
+}
+
+struct LogVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { VectorMath.log(v) }
+}
+
+struct TanhVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { VectorMath.tanh(v) }
+}
+
+struct SigmoidVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { Tensor.sigmoidVector(v) }
+}
+
+struct SoftplusVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { Tensor.softplusVector(v) }
+}
+
+/// log σ(x) = −softplus(−x).
+struct LogSigmoidVector: UnaryVectorFunction {
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { -Tensor.softplusVector(-v) }
+}
+
+/// g·s(1 − s) from the sigmoid's output s.
+struct SigmoidBackwardVector: BinaryVectorFunction {
+    @_transparent func callAsFunction(_ g: VectorMath.V, _ s: VectorMath.V) -> VectorMath.V { g * (s * (1 - s)) }
+}
+
+/// g·(1 − t²) from tanh's output t.
+struct TanhBackwardVector: BinaryVectorFunction {
+    @_transparent func callAsFunction(_ g: VectorMath.V, _ t: VectorMath.V) -> VectorMath.V { g * (1 - t * t) }
+}

@@ -2,7 +2,7 @@
 """Build-vs-build A/B of the GEMM kernels: two `deepgen-bench` binaries alternated round by round.
 
     python3 Scripts/bench/kernels_ab.py BASELINE_BENCH NEW_BENCH [--rounds 5] [--threads 1,2]
-                                        [--repeat 3] [--sections gemm] [--numpy]
+                                        [--repeat 3] [--sections gemm] [--gemm-shapes LIST] [--numpy]
 
 Each round runs `BENCH kernels --sections S --threads T --repeat R --no-numpy` for the baseline,
 then the new build (with --numpy, numpy's column is read from the new build's runs), so slow
@@ -38,9 +38,12 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--sections", default="gemm")
+    p.add_argument("--gemm-shapes", help="the gemm section's shapes, as deepgen-bench kernels --gemm-shapes takes them")
     p.add_argument("--numpy", action="store_true", help="time numpy too (in the new build's runs)")
     a = p.parse_args()
     common = ["--sections", a.sections, "--threads", a.threads, "--repeat", str(a.repeat)]
+    if a.gemm_shapes:
+        common += ["--gemm-shapes", a.gemm_shapes]
     base, new, numpy = (collections.defaultdict(list) for _ in range(3))
     for r in range(a.rounds):
         for key, (gflops, _) in run(a.baseline, common + ["--no-numpy"]).items():
@@ -56,7 +59,11 @@ def main():
     header = "| shape M×K×N | threads | baseline | new | new/baseline |" + (" numpy | new/numpy |" if numpy else "")
     print(header)
     print("|---|---:|---:|---:|---:|" + ("---:|---:|" if numpy else ""))
-    for key in sorted(new, key=lambda k: (k[1], [int(x) for x in k[0].split("×")])):
+    def order(key):
+        sizes = key[0].split()[0].split("×")
+        return (key[1], [int(x) for x in sizes] if all(x.isdigit() for x in sizes) else [], key[0])
+
+    for key in sorted(new, key=order):
         b, n = base.get(key, []), new[key]
         if not b:
             continue

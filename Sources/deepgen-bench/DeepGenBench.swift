@@ -25,6 +25,13 @@ struct Kernels: ParsableCommand {
     @Option(help: "Comma-separated sections to run (available: \(benchSections.map(\.name).joined(separator: ", "))).")
     var sections: String = benchSections.map(\.name).joined(separator: ",")
 
+    @Option(help: """
+        Comma-separated GEMM shapes for the gemm section instead of its own, as MxKxN with an \
+        optional suffix tA and/or tB for an operand stored transposed (PyTorch's Linear forward \
+        is tB: 768x128x384tB), e.g. 768x128x384tB,384x768x128tA.
+        """)
+    var gemmShapes: String?
+
     @Flag(help: "Do not time numpy even if python3 with numpy is available.")
     var noNumpy = false
 
@@ -37,7 +44,8 @@ struct Kernels: ParsableCommand {
     var threadCounts: [Int] { threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
     var chosenSections: [BenchSection] {
         let names = Set(sections.split(separator: ",").map { String($0) })
-        return benchSections.filter { names.contains($0.name) }
+        let custom = gemmShapes.map { (try? GEMMShape.list($0)) ?? [] }
+        return benchSections.filter { names.contains($0.name) }.map { $0.name == "gemm" && custom != nil ? gemmSection(custom!) : $0 }
     }
 
     func validate() throws {
@@ -46,6 +54,9 @@ struct Kernels: ParsableCommand {
             throw ValidationError("--threads must be a comma-separated list of positive integers, got '\(threads)'")
         }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
+        if let gemmShapes {
+            do { _ = try GEMMShape.list(gemmShapes) } catch { throw ValidationError("--gemm-shapes: \(error)") }
+        }
         let known = Set(benchSections.map(\.name))
         for s in sections.split(separator: ",") where !known.contains(String(s)) {
             throw ValidationError("unknown section '\(s)'; available: \(known.sorted().joined(separator: ", "))")
@@ -89,7 +100,7 @@ struct Kernels: ParsableCommand {
 struct BenchCase {
     var label: String
     var flops: Double
-    var numpyMatmul: (m: Int, k: Int, n: Int)?
+    var numpyMatmul: GEMMShape?
     var run: (_ threads: Int, _ repeats: Int) -> Double
 }
 
@@ -147,20 +158,50 @@ func convSection() -> BenchSection {
     return BenchSection(name: "conv", shapeHeader: "DCGAN layer, batch 64", cases: cases)
 }
 
-func gemmSection() -> BenchSection {
-    let shapes: [(m: Int, k: Int, n: Int)] = [
-        (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
-        (64, 784, 256), (128, 784, 400), (3136, 288, 64), (64, 6272, 1),
-    ]
-    return BenchSection(name: "gemm", shapeHeader: "GEMM M×K×N", cases: shapes.map { s in
-        BenchCase(label: "\(s.m)×\(s.k)×\(s.n)", flops: 2.0 * Double(s.m * s.k * s.n), numpyMatmul: s) { threads, repeats in
-            timeSGEMM(m: s.m, k: s.k, n: s.n, threads: threads, repeats: repeats)
+/// One GEMM of the benchmark: `op(A)` is M×K, `op(B)` K×N, either stored transposed.
+struct GEMMShape: Equatable {
+    var m: Int, k: Int, n: Int, transA = false, transB = false
+
+    var label: String { "\(m)×\(k)×\(n)" + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "") }
+
+    /// `MxKxN` (or `M×K×N`) with optional `tA`/`tB` suffixes, comma-separated.
+    static func list(_ text: String) throws -> [GEMMShape] {
+        struct Bad: Error, CustomStringConvertible { var description: String }
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.isEmpty else { throw Bad(description: "no shapes given") }
+        return try items.map { item in
+            var rest = Substring(item.replacingOccurrences(of: "×", with: "x"))
+            var shape = GEMMShape(m: 0, k: 0, n: 0)
+            while let suffix = ["tA", "tB"].first(where: { rest.hasSuffix($0) }) {
+                if suffix == "tA" { shape.transA = true } else { shape.transB = true }
+                rest = rest.dropLast(2)
+            }
+            let sizes = rest.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2], m > 0, k > 0, n > 0,
+                  m * k <= 1 << 28, k * n <= 1 << 28, m * n <= 1 << 28 else {
+                throw Bad(description: "'\(item)' is not MxKxN with positive sizes (at most 2^28 elements per matrix), optionally followed by tA and/or tB")
+            }
+            shape.m = m; shape.k = k; shape.n = n
+            return shape
+        }
+    }
+}
+
+func gemmSection(_ shapes: [GEMMShape] = [
+    GEMMShape(m: 256, k: 256, n: 256), GEMMShape(m: 512, k: 512, n: 512), GEMMShape(m: 1024, k: 1024, n: 1024),
+    GEMMShape(m: 2048, k: 2048, n: 2048), GEMMShape(m: 64, k: 784, n: 256), GEMMShape(m: 128, k: 784, n: 400),
+    GEMMShape(m: 3136, k: 288, n: 64), GEMMShape(m: 64, k: 6272, n: 1),
+]) -> BenchSection {
+    BenchSection(name: "gemm", shapeHeader: "GEMM M×K×N", cases: shapes.map { s in
+        BenchCase(label: s.label, flops: 2.0 * Double(s.m * s.k * s.n), numpyMatmul: s) { threads, repeats in
+            timeSGEMM(s, threads: threads, repeats: repeats)
         }
     })
 }
 
-/// GFLOP/s of `C = A·B` (row-major, no transposes) at the given thread count.
-func timeSGEMM(m: Int, k: Int, n: Int, threads: Int, repeats: Int) -> Double {
+/// GFLOP/s of `C = op(A)·op(B)` (row-major, operands packed tight) at the given thread count.
+func timeSGEMM(_ s: GEMMShape, threads: Int, repeats: Int) -> Double {
+    let (m, k, n) = (s.m, s.k, s.n)
     var seed: UInt32 = 1
     func rand() -> Float { seed = seed &* 1_664_525 &+ 1_013_904_223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
     let a = (0..<(m * k)).map { _ in rand() }, b = (0..<(k * n)).map { _ in rand() }
@@ -173,8 +214,8 @@ func timeSGEMM(m: Int, k: Int, n: Int, threads: Int, repeats: Int) -> Double {
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeMutableBufferPointer { pc in
                 bestRate(flops: flops, repeats: repeats) {
-                    sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
-                          b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                    sgemm(transA: s.transA, transB: s.transB, m: m, n: n, k: k, a: pa.baseAddress!, lda: s.transA ? m : k,
+                          b: pb.baseAddress!, ldb: s.transB ? k : n, c: pc.baseAddress!, ldc: n)
                 }
             }
         }
@@ -219,8 +260,9 @@ struct NumpyTimer {
     }
 
     /// GFLOP/s per shape (nil where a shape is nil or numpy failed).
-    func time(_ shapes: [(m: Int, k: Int, n: Int)?], threads: Int, repeats: Int) -> [Double?] {
-        let list = shapes.map { s in s.map { "(\($0.m),\($0.k),\($0.n))" } ?? "None" }.joined(separator: ",")
+    func time(_ shapes: [GEMMShape?], threads: Int, repeats: Int) -> [Double?] {
+        let list = shapes.map { s in s.map { "(\($0.m),\($0.k),\($0.n),\($0.transA ? 1 : 0),\($0.transB ? 1 : 0))" } ?? "None" }
+            .joined(separator: ",")
         let script = """
             import time, numpy as np
             def best(f, flops, repeats):
@@ -242,9 +284,10 @@ struct NumpyTimer {
             for s in [\(list)]:
                 if s is None:
                     print('nan'); continue
-                m, k, n = s
-                a = rng.random((m, k), dtype=np.float32) - 0.5
-                b = rng.random((k, n), dtype=np.float32) - 0.5
+                m, k, n, ta, tb = s
+                a = rng.random((k, m) if ta else (m, k), dtype=np.float32) - 0.5
+                b = rng.random((n, k) if tb else (k, n), dtype=np.float32) - 0.5
+                a, b = (a.T if ta else a), (b.T if tb else b)
                 c = np.empty((m, n), dtype=np.float32)
                 print(best(lambda: np.matmul(a, b, out=c), 2.0 * m * n * k, \(repeats)), flush=True)
             """

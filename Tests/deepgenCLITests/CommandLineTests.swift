@@ -22,9 +22,9 @@ struct CLI {
     }
 
     /// Exit status and combined output; a process still running after `timeout` seconds is killed.
-    static func run(_ arguments: [String], timeout: Double = 600) throws -> Result {
+    static func run(_ arguments: [String], timeout: Double = 600, executable: URL = binary) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable
         p.arguments = arguments
         let pipe = Pipe()
         p.standardOutput = pipe

@@ -13,18 +13,8 @@ protocol BinaryElementwise {
     func callAsFunction(_ a: Float, _ b: Float) -> Float
 }
 
-/// A SIMD function of one 16-lane vector as a type, so that `mapVector` is specialized for it and
-/// inlines it. A closure captured by a chunk's closure is called through a pointer, its vector
-/// passed as four 4-lane registers and computed 4 lanes at a time (GELU's backward pass so took 5 ns
-/// per element, an eighth of a gpt step). An op's function types live beside the op.
-protocol UnaryVectorFunction {
-    func callAsFunction(_ v: VectorMath.V) -> VectorMath.V
-}
-
-/// The same for a function of two vectors (`zipVector`): fused backward formulas.
-protocol BinaryVectorFunction {
-    func callAsFunction(_ a: VectorMath.V, _ b: VectorMath.V) -> VectorMath.V
-}
+// Their SIMD counterparts, `UnaryVectorFunction` and `BinaryVectorFunction`, are in DeepGenKernels
+// beside `VectorMath`.
 
 struct AddOp: BinaryElementwise {
     @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }

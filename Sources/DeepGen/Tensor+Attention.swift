@@ -90,20 +90,7 @@ struct AttentionGeometry {
     /// `row[j] = exp(row[j] − shift)` for the first `n` entries, 16 at a time (libm's scalar `expf`
     /// was 4% of a GPT step).
     @inline(__always) static func exponentiate(_ row: UnsafeMutablePointer<Float>, _ n: Int, minus shift: Float) {
-        let s = VectorMath.V(repeating: shift)
-        // A loop, not `VectorMath.apply` with a closure: the closure was called through a pointer.
-        var j = 0
-        while j + 16 <= n {
-            let v = UnsafeRawPointer(row + j).loadUnaligned(as: VectorMath.V.self)
-            UnsafeMutableRawPointer(row + j).storeBytes(of: VectorMath.exp(v - s), as: VectorMath.V.self)
-            j += 16
-        }
-        if j < n {
-            var v = VectorMath.V(repeating: 0)
-            for q in 0..<(n - j) { v[q] = row[j + q] }
-            let e = VectorMath.exp(v - s)
-            for q in 0..<(n - j) { row[j + q] = e[q] }
-        }
+        VectorMath.apply(row, row, count: n, ShiftedExponential(shift: shift))
     }
 
     /// The last key query row `i` may see.

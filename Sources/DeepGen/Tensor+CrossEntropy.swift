@@ -36,7 +36,7 @@ extension Tensor {
                     for i in r {
                         let row = px + i * classes, d = pd + i * classes
                         let l = pl[i], gi = pg[i]
-                        VectorMath.apply(row, d, count: classes) { VectorMath.exp($0 - l) * gi }
+                        VectorMath.apply(row, d, count: classes, ShiftedExponential(shift: l, scale: gi))
                         d[lab[i]] -= gi
                     }
                 }
@@ -69,4 +69,17 @@ extension Tensor {
         while j < n { s += Foundation.exp(row[j] - m); j += 1 }
         return m + Foundation.log(s)
     }
+}
+
+/// `exp(x − shift) · scale`: a softmax's numerators (scale 1 leaves them exact) and the cross
+/// entropy's gradient `g·softmax(x)` from the log-sum-exp.
+struct ShiftedExponential: UnaryVectorFunction {
+    let shift: VectorMath.V, scale: VectorMath.V
+
+    init(shift: Float, scale: Float = 1) {
+        self.shift = VectorMath.V(repeating: shift)
+        self.scale = VectorMath.V(repeating: scale)
+    }
+
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { VectorMath.exp(v - shift) * scale }
 }

@@ -23,18 +23,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let pa = storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                let a = UnsafeRawPointer(pa + i).loadUnaligned(as: VectorMath.V.self)
-                UnsafeMutableRawPointer(po + i).storeBytes(of: f(a), as: VectorMath.V.self)
-                i += 16
-            }
-            if i < r.upperBound {
-                var a = VectorMath.V(repeating: 1)
-                for j in 0..<(r.upperBound - i) { a[j] = pa[i + j] }
-                let y = f(a)
-                for j in 0..<(r.upperBound - i) { po[i + j] = y[j] }
-            }
+            VectorMath.apply(pa + r.lowerBound, po + r.lowerBound, count: r.count, f)
         }
         return out
     }

@@ -56,6 +56,9 @@ struct Kernels: ParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
         if let gemmShapes {
             do { _ = try GEMMShape.list(gemmShapes) } catch { throw ValidationError("--gemm-shapes: \(error)") }
+            guard chosenSections.contains(where: { $0.name == "gemm" }) else {
+                throw ValidationError("--gemm-shapes: the gemm section is not among --sections '\(sections)'")
+            }
         }
         let known = Set(benchSections.map(\.name))
         for s in sections.split(separator: ",") where !known.contains(String(s)) {

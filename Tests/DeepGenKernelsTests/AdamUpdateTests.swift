@@ -2,10 +2,9 @@ import Foundation
 import Testing
 @testable import DeepGenKernels
 
-/// The vectorized Adam pass against PyTorch's order of operations written out element by element
-/// with true divisions: equal bit for bit, so dividing by √(1 − β₂ᵗ) through its reciprocal and
-/// one remainder correction changes no result (and the fallback and AMSGrad loops, which divide,
-/// neither).
+/// The vectorized Adam pass (each of its loop variants: Adam, AdamW, L2 decay, β₁ ≤ 0.5, AMSGrad)
+/// against PyTorch's order of operations written out element by element: equal bit for bit over
+/// many binades, zeros, NaN and squares that overflow, at early and late steps.
 @Suite struct AdamUpdateTests {
     struct Case: CustomStringConvertible {
         var decoupled = false, decay: Float = 1, l2: Float = 0, w1: Float = 0.1, amsgrad = false
@@ -76,8 +75,8 @@ import Testing
         }
     }
 
-    /// Where β₂ is so near 1 that √(1 − β₂ᵗ) leaves the range checked for the reciprocal, the
-    /// loop divides; an infinite second moment leaves the parameter as the division does.
+    /// Extreme bias corrections (1, 2⁻¹², 2⁻⁷⁰) and an infinite second moment leave the parameter
+    /// as PyTorch's formula does, and the non-finite gradient and parameter are both reported.
     @Test func edgeScalarsAndInfiniteMoments() {
         for correction2Sqrt: Float in [1, 0x1p-12, 0x1p-70] {
             var p: [Float] = [1, 2, -3, 4], m: [Float] = [0, 0, 0, 0], v: [Float] = [.infinity, 0, 1e-40, 3]

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `deepgen-bench kernels --gemm-shapes`: the shapes given, with either operand stored
-/// transposed, replace the gemm section's own; a malformed shape is refused with its text.
+/// transposed, replace the gemm section's own; a malformed shape, or shapes without the gemm
+/// section, are refused with a message.
 @Suite struct BenchKernelsTests {
     static let bench = CLI.binary.deletingLastPathComponent().appendingPathComponent("deepgen-bench")
 
@@ -19,5 +20,10 @@ import Testing
     func malformedShapesAreRefused(_ shapes: String) throws {
         let r = try CLI.run(["kernels", "--no-numpy", "--gemm-shapes", shapes], executable: Self.bench)
         #expect(r.status != 0 && r.output.contains("--gemm-shapes:"), "\(r.output)")
+    }
+
+    @Test func shapesWithoutTheGemmSectionAreRefused() throws {
+        let r = try CLI.run(["kernels", "--no-numpy", "--sections", "conv", "--gemm-shapes", "8x8x8"], executable: Self.bench)
+        #expect(r.status != 0 && r.output.contains("the gemm section is not among --sections 'conv'"), "\(r.output)")
     }
 }

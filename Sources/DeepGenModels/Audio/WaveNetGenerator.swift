@@ -134,7 +134,7 @@ public final class WaveNetGenerator {
             logits.withUnsafeBufferPointer { pl in
                 weights.withUnsafeMutableBufferPointer { pw in
                     let scale = 1 / temperature
-                    VectorMath.apply(pl.baseAddress! + i * q, pw.baseAddress!, count: q) { VectorMath.exp(($0 - top) * scale) }
+                    VectorMath.apply(pl.baseAddress! + i * q, pw.baseAddress!, count: q, TemperedExponential(top: top, scale: scale))
                 }
             }
             var total: Double = 0
@@ -189,4 +189,16 @@ extension WaveNetGenerator.Layer {
             }
         }
     }
+}
+
+/// `exp((x − top) · scale)`: softmax numerators at a temperature, the largest logit `top` first.
+private struct TemperedExponential: UnaryVectorFunction {
+    let top: VectorMath.V, scale: VectorMath.V
+
+    init(top: Float, scale: Float) {
+        self.top = VectorMath.V(repeating: top)
+        self.scale = VectorMath.V(repeating: scale)
+    }
+
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { VectorMath.exp((v - top) * scale) }
 }

@@ -5,8 +5,8 @@ extension Trainer {
     /// This process's trainer in a data-parallel run (`mpirun -np N deepgen train …`): rank 0
     /// makes the run with `primary` (a new run, or one resumed from its folder) and sends its
     /// whole state (weights, optimizer, position, generator, configuration); every other rank
-    /// builds the same trainer from it in `scratch` (which rank 0 does not need), where nothing is kept. So every process
-    /// starts from rank 0's weights, and only rank 0 needs the run folder. Every process then
+    /// builds the same trainer from it in `scratch` (rank 0 needs none), where nothing is kept. So
+    /// every process starts from rank 0's weights, and only rank 0 needs the run folder. Every process then
     /// learns whether all could start, and a failure on any stops all of them, each with a message
     /// (the failing one's says why), instead of leaving the others waiting.
     public static func joining(_ group: MPICommunicator, scratch: URL?, primary: () throws -> Trainer) throws -> Trainer {

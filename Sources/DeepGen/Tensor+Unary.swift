@@ -44,10 +44,8 @@ extension Tensor {
                 i += 16
             }
             if i < r.upperBound {
-                var a = VectorMath.V(), b = VectorMath.V()
-                for j in 0..<(r.upperBound - i) { a[j] = pa[i + j]; b[j] = pb[i + j] }
-                let y = f(a, b)
-                for j in 0..<(r.upperBound - i) { po[i + j] = y[j] }
+                let n = r.upperBound - i
+                PartialVector.store(f(PartialVector.load(pa + i, n), PartialVector.load(pb + i, n)), po + i, n)
             }
         }
         return out

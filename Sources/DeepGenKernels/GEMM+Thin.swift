@@ -145,9 +145,7 @@ private func thinUpdate(_ c: UnsafeMutablePointer<Float>, _ v: Float, _ alpha: F
 /// Loads `count < 16` floats into the low lanes of a vector (the rest zero).
 @inline(__always)
 private func loadPartial(_ p: UnsafePointer<Float>, _ count: Int) -> Vec16 {
-    var v = Vec16()
-    for t in 0..<count { v[t] = p[t] }
-    return v
+    PartialVector.load(p, count)
 }
 
 /// 16 dot products of 4 X rows with 4 Y rows, written to `out[i*4 + j]`.
@@ -318,9 +316,7 @@ private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
 /// Loads `count ≤ 8` floats into the low lanes of a vector (the rest zero).
 @inline(__always)
 private func loadPartial8(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
-    var v = SIMD8<Float>()
-    for t in 0..<count { v[t] = p[t] }
-    return v
+    PartialVector.load(p, count)
 }
 
 // MARK: - Row-update kernel

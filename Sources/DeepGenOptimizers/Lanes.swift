@@ -1,3 +1,5 @@
+import DeepGenKernels
+
 /// Eight-float lanes for the optimizers' elementwise loops. The compiler does not vectorise the
 /// scalar loops on its own (square roots, divisions and several buffers at once), so they are
 /// written on `SIMD8`; the last partial group goes through the same code with padded lanes, so
@@ -7,10 +9,7 @@ typealias Lanes = SIMD8<Float>
 /// Lanes `i..<i+n` of `p` (`n` ≤ 8); missing lanes are zero.
 @inline(__always)
 func loadLanes(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> Lanes {
-    if n == Lanes.scalarCount { return UnsafeRawPointer(p + i).loadUnaligned(as: Lanes.self) }
-    var x = Lanes()
-    for k in 0..<n { x[k] = p[i + k] }
-    return x
+    PartialVector.load(p + i, n)
 }
 
 @inline(__always)
@@ -21,8 +20,7 @@ func loadLanes(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) -> Lanes {
 /// Writes the first `n` lanes of `x` to `p[i..<i+n]`.
 @inline(__always)
 func storeLanes(_ x: Lanes, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
-    if n == Lanes.scalarCount { UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: Lanes.self); return }
-    for k in 0..<n { p[i + k] = x[k] }
+    PartialVector.store(x, p + i, n)
 }
 
 /// Calls `body(i, n)` for each group of up to eight elements of `0..<count`.

@@ -141,6 +141,12 @@ public enum VectorMath {
 }
 
 extension VectorMath {
+    /// Σ x² over the `count` floats at `x`, in Double, in sixteen interleaved partial sums added
+    /// in a fixed order (one pass at memory speed; the same result on any machine).
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        deepgen_sum_of_squares(x, count)
+    }
+
     /// Whether none of the `count` floats at `x` is NaN or infinite (one vectorized pass, split
     /// over threads for long arrays).
     public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {

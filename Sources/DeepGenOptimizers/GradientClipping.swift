@@ -1,4 +1,5 @@
 import DeepGen
+import DeepGenKernels
 import Foundation
 
 /// Scales all gradients together so that their combined norm is at most `maxNorm`, as
@@ -21,9 +22,12 @@ public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Doubl
     var total = 0.0
     for name in gradients.keys.sorted() {
         gradients[name]!.withUnsafeBufferPointer { b in
-            for x in b {
-                let m = Double(abs(x))
-                if normType == .infinity { total = max(total, m) } else if normType == 2 { total += m * m } else { total += pow(m, normType) }
+            if normType == 2 {
+                if let base = b.baseAddress { total += VectorMath.sumOfSquares(base, count: b.count) }
+            } else if normType == .infinity {
+                for x in b { total = max(total, Double(abs(x))) }
+            } else {
+                for x in b { total += pow(Double(abs(x)), normType) }
             }
         }
     }

@@ -75,6 +75,10 @@ int deepgen_adam_update(float *p, const float *g, float *m, float *v, float *vma
 /// 1 when none of the `n` floats at `x` is NaN or infinite, else 0 (one vectorized pass).
 int deepgen_all_finite(const float *x, long n);
 
+/// Σ x² over the `n` floats at `x` in double: element i goes to partial sum i mod 16, and the
+/// sixteen are added pairwise in a fixed order (the same result on every machine).
+double deepgen_sum_of_squares(const float *x, long n);
+
 /// The count of open thread-count scopes (`Parallel.withThreadCount`), kept atomically.
 void deepgen_scope_enter(void);
 void deepgen_scope_exit(void);

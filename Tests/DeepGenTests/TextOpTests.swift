@@ -1,4 +1,5 @@
 import Testing
+import DeepGenKernels
 import DeepGen
 import _DeepGenTestSupport
 
@@ -142,6 +143,28 @@ import _DeepGenTestSupport
         #expect(closeness(one, six.sliced(axis: 0, 5..<6), atol: 1e-6, rtol: 1e-5) == nil)
         expectGradient("LSTM layer", { Tensor.lstmLayer(inputGates: $0[0], weightHH: $0[1], hidden0: $0[2], cell0: $0[3]).hidden },
                        [smooth([3, 2, 8], seed: 31), smooth([8, 2], seed: 32, scale: 0.5), smooth([2, 2], seed: 33), smooth([2, 2], seed: 34)])
+    }
+
+    /// The layer's products split across threads and its cell steps by rows: the same values and
+    /// gradients on one, two and three threads, bit for bit, with partial vectors and tiles.
+    @Test func lstmLayerIsTheSameOnAnyThreadCount() {
+        for (batch, hidden) in [(50, 24), (51, 16), (20, 20)] {
+            var rng = RandomGenerator(seed: 12)
+            let time = 4
+            let inputs = [Tensor.normal([time, batch, 4 * hidden], using: &rng), Tensor.normal([4 * hidden, hidden], using: &rng) * 0.3,
+                          Tensor.normal([batch, hidden], using: &rng), Tensor.normal([batch, hidden], using: &rng)]
+            let g = Tensor.normal([time, batch, hidden], using: &rng)
+            var results: [[[Float]]] = []
+            for threads in [1, 2, 3] {
+                results.append(Parallel.withThreadCount(threads) {
+                    let x = inputs.map { $0.requiringGrad() }
+                    let (h, lastCell) = Tensor.lstmLayer(inputGates: x[0], weightHH: x[1], hidden0: x[2], cell0: x[3])
+                    return [h.scalars, lastCell.scalars] + gradients(of: (h * g).sum(), with: x).map(\.scalars)
+                })
+            }
+            #expect(results[1] == results[0], "batch \(batch), 2 threads")
+            #expect(results[2] == results[0], "batch \(batch), 3 threads")
+        }
     }
 
     @Test func crossEntropyOfExtremeScores() {

@@ -279,13 +279,14 @@ RECIPES
       train wgan-gp-grid25-g2e3 wgan-gp --data grid25 --lr-g 2e-3
       train wgan-gp-grid25-lr2e3 wgan-gp --data grid25 --lr 2e-3
       train wgan-gp-grid25-cs2-1600 wgan-gp --data grid25 --epochs 800 --decay-epochs 800
+      train wgan-gp-grid25-cs2-1600-ema9999 wgan-gp --data grid25 --epochs 800 --decay-epochs 800 --ema 0.9999
       wgan=(wgan-gp-ring8-default wgan-gp-ring8-cs1 wgan-gp-ring8-cs1-s1 wgan-gp-ring8-lr1e3-400 wgan-gp-grid25-cs2-default
             wgan-gp-grid25-cs1 wgan-gp-grid25-cs3 wgan-gp-grid25-cs2-800 wgan-gp-grid25-lr1e3-400 wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999
             wgan-gp-ring8-b0-ema999 wgan-gp-grid25-default wgan-gp-grid25-ema999 wgan-gp-grid25-ema9999 wgan-gp-grid25-latent8
             wgan-gp-grid25-h256 wgan-gp-grid25-g5e4 wgan-gp-grid25-cs1-g5e4 wgan-gp-grid25-g2e3 wgan-gp-grid25-lr2e3
-            wgan-gp-grid25-cs2-1600)
+            wgan-gp-grid25-cs2-1600 wgan-gp-grid25-cs2-1600-ema9999)
       for run in "${wgan[@]}"; do evaluate "$run"; done
-      for run in wgan-gp-ring8-400-ema9999 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-grid25-ema999 wgan-gp-grid25-ema9999; do
+      for run in wgan-gp-ring8-400-ema9999 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-grid25-ema999 wgan-gp-grid25-ema9999 wgan-gp-grid25-cs2-1600-ema9999; do
         timed "$run-raw-eval" eval "$out/$run" --raw-weights --out "$out/eval-$run-raw.json"
       done
       python3 Scripts/results_tables.py modes "${wgan[@]/#/$out/}" "$out"/eval-wgan-gp-*-raw.json

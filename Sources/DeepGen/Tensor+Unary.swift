@@ -36,17 +36,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let pa = storage.pointer, pb = other.storage.pointer, po = out.storage.pointer
         Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound {
-                let a = UnsafeRawPointer(pa + i).loadUnaligned(as: VectorMath.V.self)
-                let b = UnsafeRawPointer(pb + i).loadUnaligned(as: VectorMath.V.self)
-                UnsafeMutableRawPointer(po + i).storeBytes(of: f(a, b), as: VectorMath.V.self)
-                i += 16
-            }
-            if i < r.upperBound {
-                let n = r.upperBound - i
-                PartialVector.store(f(PartialVector.load(pa + i, n), PartialVector.load(pb + i, n)), po + i, n)
-            }
+            VectorMath.apply(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, count: r.count, f)
         }
         return out
     }

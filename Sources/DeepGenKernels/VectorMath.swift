@@ -121,8 +121,8 @@ public enum VectorMath {
         return result
     }
 
-    /// Applies a SIMD function to `count` floats, handling the tail through a padded vector.
-    /// Specialized for `F`, so the function is inlined (see ``UnaryVectorFunction``).
+    /// Applies a SIMD function to `count` floats, handling the tail through a zero-padded vector
+    /// (``PartialVector``). Specialized for `F`, so the function is inlined (see ``UnaryVectorFunction``).
     @_transparent
     public static func apply<F: UnaryVectorFunction>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, _ f: F) {
         var i = 0
@@ -131,11 +131,22 @@ public enum VectorMath {
             UnsafeMutableRawPointer(dst + i).storeBytes(of: f(v), as: V.self)
             i += 16
         }
+        if i < count { PartialVector.store(f(PartialVector.load(src + i, count - i)), dst + i, count - i) }
+    }
+
+    /// The same for a function of two vectors, element by element of `a` and `b`.
+    @_transparent
+    public static func apply<F: BinaryVectorFunction>(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                                      count: Int, _ f: F) {
+        var i = 0
+        while i + 16 <= count {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: V.self), y = UnsafeRawPointer(b + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: f(x, y), as: V.self)
+            i += 16
+        }
         if i < count {
-            var v = V(repeating: 1)
-            for j in 0..<(count - i) { v[j] = src[i + j] }
-            let r = f(v)
-            for j in 0..<(count - i) { dst[i + j] = r[j] }
+            let n = count - i
+            PartialVector.store(f(PartialVector.load(a + i, n), PartialVector.load(b + i, n)), dst + i, n)
         }
     }
 }

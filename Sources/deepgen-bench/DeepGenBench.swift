@@ -180,8 +180,9 @@ struct GEMMShape: Equatable {
                 rest = rest.dropLast(2)
             }
             let sizes = rest.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-            guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2], m > 0, k > 0, n > 0,
-                  m * k <= 1 << 28, k * n <= 1 << 28, m * n <= 1 << 28 else {
+            // Each size checked before the products, which could overflow for absurd ones.
+            guard sizes.count == 3, let m = sizes[0], let k = sizes[1], let n = sizes[2], (1...(1 << 28)) ~= m,
+                  (1...(1 << 28)) ~= k, (1...(1 << 28)) ~= n, m * k <= 1 << 28, k * n <= 1 << 28, m * n <= 1 << 28 else {
                 throw Bad(description: "'\(item)' is not MxKxN with positive sizes (at most 2^28 elements per matrix), optionally followed by tA and/or tB")
             }
             shape.m = m; shape.k = k; shape.n = n

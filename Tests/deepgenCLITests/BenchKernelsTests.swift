@@ -16,7 +16,7 @@ import Testing
         #expect(!r.output.contains("256×256×256"))
     }
 
-    @Test(arguments: ["7x0x3", "64x64x64tC", "64x64", "x", ""])
+    @Test(arguments: ["7x0x3", "64x64x64tC", "64x64", "x", "", "9999999999x9999999999x1"])
     func malformedShapesAreRefused(_ shapes: String) throws {
         let r = try CLI.run(["kernels", "--no-numpy", "--gemm-shapes", shapes], executable: Self.bench)
         #expect(r.status != 0 && r.output.contains("--gemm-shapes:"), "\(r.output)")

@@ -252,7 +252,7 @@ RECIPES
       # WGAN-GP towards issue 24's 97% (2026-12-07): its default since (200 + 200 epochs; ring8 also
       # sampled from an average), an average, λ 0.01, β₁ 0, 1e-3 (100 + 50 epochs), 400 + 400 epochs.
       train wgan-gp-ring8-400-ema9999 wgan-gp --data ring8 --ema 0.9999 $wold
-      train wgan-gp-grid25-default wgan-gp --data grid25 $wold
+      train wgan-gp-grid25-default wgan-gp --data grid25 --epochs 200 --decay-epochs 200 --ema 0 $wold
       train wgan-gp-ring8-800 wgan-gp --data ring8 --epochs 400 --decay-epochs 400 $wold
       train wgan-gp-ring8-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --ema 0.999 $wold
       train wgan-gp-ring8-gp001-ema999 wgan-gp --data ring8 --epochs 100 --decay-epochs 50 --gradient-penalty 0.01 --ema 0.999 $wold
@@ -270,15 +270,18 @@ RECIPES
       train wgan-gp-grid25-cs1 wgan-gp --data grid25 --lr 1e-3 --critic-steps 1 --epochs 200 --decay-epochs 200
       train wgan-gp-grid25-cs3 wgan-gp --data grid25 --lr 1e-3 --critic-steps 3 --epochs 200 --decay-epochs 200
       train wgan-gp-grid25-cs2-800 wgan-gp --data grid25 --lr 1e-3 --critic-steps 2 --epochs 400 --decay-epochs 400
-      # The same session's tries on grid25 against the default (one flag each; RESULTS, "2-D mixtures").
-      train wgan-gp-grid25-ema9999 wgan-gp --data grid25 --ema 0.9999
-      train wgan-gp-grid25-latent8 wgan-gp --data grid25 --latent-size 8
-      train wgan-gp-grid25-h256 wgan-gp --data grid25 --hidden-size 256
-      train wgan-gp-grid25-g5e4 wgan-gp --data grid25 --lr-g 5e-4
-      train wgan-gp-grid25-cs1-g5e4 wgan-gp --data grid25 --critic-steps 1 --lr-g 5e-4
-      train wgan-gp-grid25-g2e3 wgan-gp --data grid25 --lr-g 2e-3
-      train wgan-gp-grid25-lr2e3 wgan-gp --data grid25 --lr 2e-3
-      train wgan-gp-grid25-cs2-1600 wgan-gp --data grid25 --epochs 800 --decay-epochs 800
+      # The same session's tries on grid25 against the 2-D default (one flag each; RESULTS, "2-D
+      # mixtures"), whose epochs and lack of an average they spell out: grid25's own default has been
+      # the last run's recipe since (800 + 800 epochs, --ema 0.9999), ring8's --critic-steps 1.
+      w2d="--epochs 200 --decay-epochs 200"
+      train wgan-gp-grid25-ema9999 wgan-gp --data grid25 --ema 0.9999 $w2d
+      train wgan-gp-grid25-latent8 wgan-gp --data grid25 --latent-size 8 --ema 0 $w2d
+      train wgan-gp-grid25-h256 wgan-gp --data grid25 --hidden-size 256 --ema 0 $w2d
+      train wgan-gp-grid25-g5e4 wgan-gp --data grid25 --lr-g 5e-4 --ema 0 $w2d
+      train wgan-gp-grid25-cs1-g5e4 wgan-gp --data grid25 --critic-steps 1 --lr-g 5e-4 --ema 0 $w2d
+      train wgan-gp-grid25-g2e3 wgan-gp --data grid25 --lr-g 2e-3 --ema 0 $w2d
+      train wgan-gp-grid25-lr2e3 wgan-gp --data grid25 --lr 2e-3 --ema 0 $w2d
+      train wgan-gp-grid25-cs2-1600 wgan-gp --data grid25 --epochs 800 --decay-epochs 800 --ema 0
       train wgan-gp-grid25-cs2-1600-ema9999 wgan-gp --data grid25 --epochs 800 --decay-epochs 800 --ema 0.9999
       wgan=(wgan-gp-ring8-default wgan-gp-ring8-cs1 wgan-gp-ring8-cs1-s1 wgan-gp-ring8-lr1e3-400 wgan-gp-grid25-cs2-default
             wgan-gp-grid25-cs1 wgan-gp-grid25-cs3 wgan-gp-grid25-cs2-800 wgan-gp-grid25-lr1e3-400 wgan-gp-ring8-400-ema9999 wgan-gp-ring8-800 wgan-gp-ring8-lr1e3-ema999 wgan-gp-ring8-ema999 wgan-gp-ring8-gp001-ema999

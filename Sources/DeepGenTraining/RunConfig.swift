@@ -53,7 +53,8 @@ extension RunConfig {
         let needs = family.dataNeeds(name)
         var data = try RunData(options: options, request: needs.request, seed: seed)
         try needs.check(data.description, model: name, dataset: options.spec)
-        var (training, hyperparameters) = family.defaults(name, data: data.description)
+        let dataset = try DatasetSpec(parsing: options.spec).name
+        var (training, hyperparameters) = family.defaults(name, dataset: dataset, data: data.description)
         training.seed = seed
         try customize(&training, &hyperparameters)
         // A model that asks for more than the defaults (a text model's context) gets its data again.

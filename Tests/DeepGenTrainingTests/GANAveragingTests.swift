@@ -156,7 +156,8 @@ import DeepGenOptimizers
     /// The 2-D recipe is `gan`'s default on points (R1 γ = 0.1, G at half D's rate, β₁ = 0, a moving
     /// average of G, 200 epochs and 200 of decay), and a short run of it trains and evaluates; on
     /// images `gan` has its own (both networks at 1e-3 with β₁ = 0, a 0.999 average, BatchNorm in
-    /// G, the minibatch statistic in D, batch 32, 5 epochs).
+    /// G, the minibatch statistic in D, batch 32, 5 epochs); WGAN-GP's 2-D default changes on ring8
+    /// and grid25 to the recipe measured for each.
     @Test func theTwoDimensionalRecipeIsTheDefault() throws {
         let points = try RunConfig.newRun(model: "gan", data: DataOptions(spec: "grid25", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
         let h = try points.model.hyperparameters(as: GANHyperparameters.self)
@@ -168,10 +169,26 @@ import DeepGenOptimizers
         #expect(imageRecipe.r1Weight == nil && imageRecipe.emaDecay == 0.999 && imageRecipe.generatorLearningRate == nil)
         #expect(imageRecipe.generatorBatchNorm == true && imageRecipe.minibatchGroupSize == 4)
         #expect(h.generatorBatchNorm == nil && h.minibatchGroupSize == nil)
-        let critic = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
-        #expect(critic.model.training.epochs == 200 && critic.model.training.decayEpochs == 200)
-        #expect(critic.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0.5, 0.9)))
-        #expect(try critic.model.hyperparameters(as: GANHyperparameters.self).criticSteps == 2)
+        // WGAN-GP: two critic steps and 200 + 200 epochs on 2-D data, with the recipe measured for
+        // ring8 (one critic step) and for grid25 (800 + 800 epochs and a 0.9999 average).
+        func critic(_ spec: String) throws -> (training: TrainingSettings, h: GANHyperparameters) {
+            let c = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: spec, syntheticCount: 256), seed: 1, threads: 2) { _, _ in }.config
+            return (c.model.training, try c.model.hyperparameters(as: GANHyperparameters.self))
+        }
+        let (spiral, ring, grid) = (try critic("spiral"), try critic("ring8"), try critic("GRID25"))
+        for c in [spiral, ring, grid] {
+            #expect(c.training.optimizer == .adam(learningRate: 1e-3, betas: (0.5, 0.9)) && c.h.gradientPenaltyWeight == 0.1)
+        }
+        #expect(spiral.training.epochs == 200 && spiral.training.decayEpochs == 200 && spiral.h.criticSteps == 2 && spiral.h.emaDecay == nil)
+        #expect(ring.training.epochs == 200 && ring.training.decayEpochs == 200 && ring.h.criticSteps == 1 && ring.h.emaDecay == nil)
+        #expect(grid.training.epochs == 800 && grid.training.decayEpochs == 800 && grid.h.criticSteps == 2 && grid.h.emaDecay == 0.9999)
+        let byName = try ModelConfig.defaults(for: "wgan-gp", dataset: "grid25", data: DataDescription(kind: .points, shape: [2]))
+        let byNameRecipe = try byName.hyperparameters(as: GANHyperparameters.self)
+        #expect(byName.training.epochs == 800 && byNameRecipe.emaDecay == 0.9999)
+        let customized = try RunConfig.newRun(model: "wgan-gp", data: DataOptions(spec: "ring8", syntheticCount: 256), seed: 1, threads: 2) {
+            _, h in if var g = h as? GANHyperparameters { g.criticSteps = 3; h = g }
+        }.config
+        #expect(try customized.model.hyperparameters(as: GANHyperparameters.self).criticSteps == 3)
         #expect(images.model.training.optimizer == .adam(learningRate: 1e-3, betas: (0, 0.999)) && images.model.training.epochs == 20)
         #expect(images.model.training.batchSize == 32)
 

@@ -27,10 +27,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.hyperparameters = hyperparameters
     }
 
-    /// The published defaults of model `name` on `data`.
+    /// The published defaults of model `name` on `data`, from the dataset `dataset` (`grid25`,
+    /// `fashion-mnist:sneaker`).
     public static func defaults(for name: String, dataset: String, data: DataDescription) throws -> ModelConfig {
         let family = try ModelFamilies.requireFamily(named: name)
-        let (training, hyperparameters) = family.erasedDefaults(name, data: data)
+        let datasetName = (try? DatasetSpec(parsing: dataset).name) ?? dataset
+        let (training, hyperparameters) = family.erasedDefaults(name, dataset: datasetName, data: data)
         return ModelConfig(model: name, dataset: dataset, data: data, training: training, hyperparameters: hyperparameters)
     }
 

@@ -37,6 +37,10 @@ public protocol ModelFamily {
     static func dataRequest(_ hyperparameters: Hyperparameters, variant: String) -> DataRequest
     /// The published settings for `variant` on `data`.
     static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: Hyperparameters)
+    /// The published settings for `variant` on the dataset named `dataset` (its name before any
+    /// colon, lowercased: `grid25`), for recipes measured on one dataset alone; data of one kind
+    /// and shape can need different ones (ring8 and grid25). Default: `defaults(variant, data:)`.
+    static func defaults(_ variant: String, dataset: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: Hyperparameters)
     /// Fits hyperparameters to a new run's training data (its label space, its scale); called
     /// once, after the command line's values are applied. Default: nothing.
     static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws
@@ -63,6 +67,9 @@ extension ModelFamily {
                                       training: TrainingSettings) throws {}
     public static func adapt(_ hyperparameters: inout Hyperparameters, variant: String, data: DataDescription, dataset: any Dataset) throws {}
     public static func hyperparameters(fromLegacy legacy: LegacyModelConfig) -> Hyperparameters? { nil }
+    public static func defaults(_ variant: String, dataset: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: Hyperparameters) {
+        defaults(variant, data: data)
+    }
 
     /// Whether `name` is one of this family's command-line names.
     public static func hasVariant(_ name: String) -> Bool { variants.contains { $0.name == name } }
@@ -71,8 +78,8 @@ extension ModelFamily {
 
     static func accepts(_ hyperparameters: any ModelHyperparameters) -> Bool { hyperparameters is Hyperparameters }
 
-    static func erasedDefaults(_ variant: String, data: DataDescription) -> (TrainingSettings, any ModelHyperparameters) {
-        let d = defaults(variant, data: data)
+    static func erasedDefaults(_ variant: String, dataset: String, data: DataDescription) -> (TrainingSettings, any ModelHyperparameters) {
+        let d = defaults(variant, dataset: dataset, data: data)
         return (d.training, d.hyperparameters)
     }
 

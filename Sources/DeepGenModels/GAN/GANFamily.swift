@@ -347,7 +347,7 @@ extension GANObjective: ExpressibleByArgument {}
 public struct GANCommonOptions: ParsableArguments {
     @Option(help: "Latent size (default 100; 2 on 2-D points).") var latentSize: Int?
     @Option(help: "Objective: non-saturating, minimax, lsgan, wasserstein.") var objective: GANObjective?
-    @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5).") var criticSteps: Int?
+    @Option(help: "Discriminator (critic) steps per generator step (default 1; wgan-gp 5 on images, 2 on 2-D points, 1 on ring8).") var criticSteps: Int?
     @Option(help: "Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999, warmed up over the first updates); samples, previews and eval use it (sample/eval --raw-weights use the trained weights). 0 keeps none (gan and the 28×28 dcgan keep one by default).") var ema: Float?
     @Flag(help: "Spectral normalization of every convolution and linear layer of the discriminator (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
     @Option(name: .customLong("minibatch-stddev"), help: "Give the discriminator the minibatch standard deviation over groups of this many consecutive samples (or the largest divisor of the batch below it; Karras et al. 2018), which lets it see a batch without variety; 0 gives none (the 28×28 dcgan's and the image gan's default is 4).") var minibatchGroupSize: Int?

@@ -48,9 +48,9 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, c=8):
+    def __init__(self, c=8, hidden=None):
         super().__init__()
-        self.main = nn.Sequential(
+        layers = [
             nn.Conv2d(1, c, 5, stride=2, padding=2),
             nn.LeakyReLU(0.2),
             nn.Dropout(0.3),
@@ -58,8 +58,12 @@ class DCGANDiscriminator(nn.Module):
             nn.LeakyReLU(0.2),
             nn.Dropout(0.3),
             nn.Flatten(),
-            nn.Linear(2 * c * 7 * 7, 1),
-        )
+        ]
+        if hidden is None:
+            layers.append(nn.Linear(2 * c * 7 * 7, 1))
+        else:
+            layers += [nn.Linear(2 * c * 7 * 7, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1)]
+        self.main = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.main(x)
@@ -157,6 +161,17 @@ def main():
     io["r.x"] = rx
     with torch.no_grad():
         io["r.out"] = r(rx)
+
+    # The discriminator with a hidden dense layer (`--discriminator-hidden`), from its own
+    # generator so that the tensors above stay as they were.
+    hidden_gen = torch.Generator().manual_seed(24)
+    torch.manual_seed(24)
+    dh = DCGANDiscriminator(hidden=16)
+    save_file(state(dh), os.path.join(OUT, "dcgan_discriminator_hidden.safetensors"))
+    io["dh.x"] = torch.rand(3, 1, 28, 28, generator=hidden_gen) * 2 - 1
+    dh.eval()
+    with torch.no_grad():
+        io["dh.out_eval"] = dh(io["dh.x"])
 
     save_file({k: v.contiguous() for k, v in io.items()}, os.path.join(OUT, "interop_io.safetensors"),
               metadata={"generator": "Scripts/make_nn_fixtures.py", "torch_version": torch.__version__})

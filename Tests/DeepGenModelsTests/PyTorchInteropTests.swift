@@ -47,6 +47,17 @@ import _DeepGenTestSupport
         Self.expectClose(d(try #require(io.tensors["d.x"])), io.tensors["d.out_eval"], "discriminator output")
     }
 
+    /// The same with a hidden dense layer (`--discriminator-hidden`): PyTorch's `main.7` and
+    /// `main.9` load by name.
+    @Test func dcganDiscriminatorWithAHiddenLayerEval() throws {
+        let io = try Self.file("interop_io")
+        var rng = RandomGenerator(seed: 0)
+        let d = DCGAN28Discriminator(width: 8, hidden: 16, using: &rng)
+        try d.load(stateDict: Self.file("dcgan_discriminator_hidden").tensors)
+        d.eval()
+        Self.expectClose(d(try #require(io.tensors["dh.x"])), io.tensors["dh.out_eval"], "discriminator output")
+    }
+
     @Test func cycleGANResnetGenerator() throws {
         let io = try Self.file("interop_io")
         var rng = RandomGenerator(seed: 0)

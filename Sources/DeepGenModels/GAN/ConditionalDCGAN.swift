@@ -38,11 +38,11 @@ public final class ConditionalDCGAN28Discriminator: Module {
     public let discriminator: DCGAN28Discriminator
 
     public init(classCount: Int = 10, embeddingSize: Int = 50, width: Int = 64, channels: Int = 1, minibatchGroupSize: Int? = nil,
-                seed: UInt64 = 0, using rng: inout RandomGenerator) {
+                hidden: Int? = nil, seed: UInt64 = 0, using rng: inout RandomGenerator) {
         labelEmbedding = Embedding(classCount, embeddingSize, using: &rng)
         labelProjection = Linear(embeddingSize, 28 * 28, using: &rng)
-        discriminator = DCGAN28Discriminator(width: width, channels: channels + 1, minibatchGroupSize: minibatchGroupSize, seed: seed,
-                                             using: &rng)
+        discriminator = DCGAN28Discriminator(width: width, channels: channels + 1, minibatchGroupSize: minibatchGroupSize,
+                                             hidden: hidden, seed: seed, using: &rng)
     }
 
     public func callAsFunction(_ x: Tensor, labels: [Int]) -> Tensor {

@@ -39,8 +39,9 @@ public final class DCGAN28Generator: Module, Layer {
 }
 
 /// DCGAN discriminator for 28×28 images: Conv 5×5 s2 to w, LeakyReLU, dropout 0.3, Conv 5×5 s2
-/// to 2w, LeakyReLU, dropout 0.3, Dense → 1 logit. With `packing` k it judges k consecutive
-/// images at once (``SamplePacking``), stacked along the channels.
+/// to 2w, LeakyReLU, dropout 0.3, Dense → 1 logit (optionally Dense → `hidden`, LeakyReLU,
+/// Dense → 1). With `packing` k it judges k consecutive images at once (``SamplePacking``),
+/// stacked along the channels.
 public final class DCGAN28Discriminator: Module, Layer, SamplePacking {
     public let main: Sequential
     public let packing: Int
@@ -50,15 +51,26 @@ public final class DCGAN28Discriminator: Module, Layer, SamplePacking {
     ///     layers' indices in `main`.
     ///   - minibatchGroupSize: adds the minibatch standard deviation (``MinibatchStandardDeviation``)
     ///     as one more 7×7 channel before the dense layer.
+    ///   - hidden: a hidden dense layer of this many units (LeakyReLU 0.2) between the
+    ///     convolutions and the logit, which judges the whole image at once: without it the logit
+    ///     is a weighted sum of features that each see 13×13 pixels, and on the built-in shapes,
+    ///     drawn anywhere in the frame, no sum of local features tells a blob from a square.
     public init(width: Int = 64, channels: Int = 1, dropout: Float = 0.3, minibatchGroupSize: Int? = nil, packing: Int = 1,
-                seed: UInt64 = 0, using rng: inout RandomGenerator) {
+                hidden: Int? = nil, seed: UInt64 = 0, using rng: inout RandomGenerator) {
         self.packing = packing
         func drop(_ k: UInt64) -> [any Layer] { dropout > 0 ? [Dropout(dropout, seed: seed &+ k)] : [] }
         let statistic: [any Layer] = minibatchGroupSize.map { [MinibatchStandardDeviation(groupSize: $0)] } ?? []
+        let features = (2 * width + statistic.count) * 7 * 7
+        var head: [any Layer] = [Flatten()]
+        if let hidden {
+            head += [Linear(features, hidden, using: &rng), LeakyReLU(0.2), Linear(hidden, 1, using: &rng)]
+        } else {
+            head.append(Linear(features, 1, using: &rng))
+        }
         main = Sequential(
             [Conv2d(channels * packing, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(0)
             + [Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(1)
-            + statistic + [Flatten(), Linear((2 * width + statistic.count) * 7 * 7, 1, using: &rng)])
+            + statistic + head)
     }
 
     public func forward(_ x: Tensor) -> Tensor { main(packed(x)) }

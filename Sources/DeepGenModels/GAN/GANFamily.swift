@@ -57,6 +57,7 @@ public enum GANFamily: ModelFamily {
     public static func usePaperRecipe(_ config: inout ModelConfig) {
         config.updateHyperparameters(GANHyperparameters.self) {
             ($0.emaDecay, $0.minibatchGroupSize, $0.r1Weight, $0.generatorBatchNorm) = (nil, nil, nil, nil)
+            $0.discriminatorHidden = nil
         }
         if config.data.kind == .image, ["gan", "dcgan", "cdcgan"].contains(config.model) { config.training.optimizer = paperOptimizer }
     }
@@ -217,6 +218,12 @@ public enum GANFamily: ModelFamily {
         if mlp, h.width != nil { try fail("--width sets convolution channels; \(name) on \(data.kind.noun) is an MLP (on 2-D points, --hidden-size sets its layers)") }
         if !mlp, h.width == nil { try fail("\(name) needs a width (base channel count)") }
         if let w = h.width { try checkRange(w, 1..., "--width") }
+        if let hidden = h.discriminatorHidden {
+            try checkRange(hidden, 1...65_536, "--discriminator-hidden")
+            if variant != .cdcgan && !(variant == .dcgan && data.shape.last == 28) {
+                try fail("--discriminator-hidden adds a layer to the 28×28 DCGAN's discriminator; \(name) on \(data.shape.map(String.init).joined(separator: "×")) \(data.kind.noun) does not take it")
+            }
+        }
         if !points, h.hiddenSize != nil { try fail("--hidden-size sets the MLPs of GANs on 2-D points; \(name) on images does not take it") }
         if points, h.hiddenSize == nil { try fail("\(name) on 2-D points needs a hidden size") }
         if let n = h.hiddenSize { try checkRange(n, 1..., "--hidden-size") }
@@ -312,6 +319,9 @@ public struct GANHyperparameters: ModelHyperparameters, Equatable {
     /// gan: BatchNorm1d in the generator's hidden layers after the first (`--generator-batchnorm`);
     /// `nil` has none.
     public var generatorBatchNorm: Bool?
+    /// The 28×28 dcgan and cdcgan: a hidden dense layer of this many units between the
+    /// discriminator's convolutions and its logit (`--discriminator-hidden`); `nil` has none.
+    public var discriminatorHidden: Int?
     /// Two time-scale updates (Heusel et al. 2017): the generator's and the discriminator's own
     /// learning rates; `nil` is the run's `--lr`.
     public var generatorLearningRate: Double?
@@ -392,6 +402,7 @@ public struct DCGANOptions: FamilyOptions {
     @OptionGroup var common: GANCommonOptions
     @Option(help: "Base channel count (default 64).") var width: Int?
     @Option(name: .customLong("r1"), help: "R1 penalty weight γ on the discriminator's real-data gradients.") var r1: Float?
+    @Option(help: "28×28 images: a hidden dense layer of this many units (LeakyReLU) between the discriminator's convolutions and its logit, which then judges the whole image at once; 0 gives none (the default except on shapes, where it is 256).") var discriminatorHidden: Int?
 
     public init() {}
 
@@ -399,6 +410,7 @@ public struct DCGANOptions: FamilyOptions {
         common.apply(to: &h)
         if let width { h.width = width }
         if let r1 { h.r1Weight = r1 }
+        if let discriminatorHidden { h.discriminatorHidden = discriminatorHidden == 0 ? nil : discriminatorHidden }
     }
 }
 

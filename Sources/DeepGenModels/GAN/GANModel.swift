@@ -60,8 +60,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
             let channels = shape[0], side = shape[1]
             if side == 28 {
                 let dis = DCGAN28Discriminator(width: width, channels: channels, dropout: wgan ? 0 : 0.3,
-                                               minibatchGroupSize: h.minibatchGroupSize, packing: h.packing ?? 1, seed: seed &+ 101,
-                                               using: &rng)
+                                               minibatchGroupSize: h.minibatchGroupSize, packing: h.packing ?? 1,
+                                               hidden: h.discriminatorHidden, seed: seed &+ 101, using: &rng)
                 d = dis
                 discriminate = { x, _ in dis(x) }
             } else {
@@ -75,7 +75,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
             }
         case .cdcgan:
             let dis = ConditionalDCGAN28Discriminator(classCount: h.classCount ?? 1, width: width, channels: shape[0],
-                                                      minibatchGroupSize: h.minibatchGroupSize, seed: seed &+ 101, using: &rng)
+                                                      minibatchGroupSize: h.minibatchGroupSize, hidden: h.discriminatorHidden,
+                                                      seed: seed &+ 101, using: &rng)
             d = dis
             discriminate = { x, labels in dis(x, labels: labels) }
         }

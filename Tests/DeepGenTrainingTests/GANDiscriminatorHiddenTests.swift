@@ -49,6 +49,22 @@ struct GANDiscriminatorHiddenTests {
         }
     }
 
+    /// The DCGAN's default on the built-in shapes (any subset of them) has the layer; on other
+    /// data, and the conditional DCGAN, not.
+    @Test func theShapesDefaultHasIt() throws {
+        let image = DataDescription(kind: .image, shape: [1, 28, 28])
+        func units(_ model: String, _ dataset: String) throws -> Int? {
+            try ModelConfig.defaults(for: model, dataset: dataset, data: image).hyperparameters(as: GANHyperparameters.self).discriminatorHidden
+        }
+        #expect(try units("dcgan", "shapes") == 256 && units("dcgan", "shapes:circle,cross") == 256)
+        #expect(try units("dcgan", "fashion-mnist") == nil && units("cdcgan", "shapes") == nil)
+        let run = try RunConfig.newRun(model: "dcgan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 1) { _, _ in }.config
+        #expect(try run.model.hyperparameters(as: GANHyperparameters.self).discriminatorHidden == 256)
+        let without = try RunConfig.newRun(model: "dcgan", data: DataOptions(spec: "shapes", syntheticCount: 64), seed: 1, threads: 1,
+                                           customize: { _, h in hidden(nil)(&h) }).config
+        #expect(try without.model.hyperparameters(as: GANHyperparameters.self).discriminatorHidden == nil)
+    }
+
     @Test func aRunWithItResumesExactly() throws {
         let run = try TrainerTests().expectResumeIsBitIdentical(try tinyRun("dcgan", data: "shapes", count: 64, batch: 16, customize: hidden(8)))
         try? FileManager.default.removeItem(at: run)

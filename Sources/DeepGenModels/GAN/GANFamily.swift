@@ -146,21 +146,24 @@ public enum GANFamily: ModelFamily {
         return (t, h)
     }
 
-    /// WGAN-GP's 2-D default (two critic steps, 200 + 200 epochs) is a compromise between the
-    /// mixtures; where the dataset is ring8 or grid25 it takes the recipe measured for it, which
-    /// reaches issue 24's 97% of samples within 3σ on every sample seed (RESULTS, "2-D mixtures"):
-    /// on ring8 a generator step after every critic step (97.4%, seed 1 97.5%; grid25 89.8%), on
-    /// grid25 four times the epochs sampled from a 0.9999 average of G (97.3%, every seed ≥ 97.0%;
-    /// 21 minutes on one thread, against 94.0% in 6–8 minutes for the 2-D default).
+    /// Recipes measured for one dataset. WGAN-GP's 2-D default (two critic steps, 200 + 200
+    /// epochs) is a compromise between the mixtures; where the dataset is ring8 or grid25 it takes
+    /// the recipe measured for it, which reaches issue 24's 97% of samples within 3σ on every
+    /// sample seed (RESULTS, "2-D mixtures"): on ring8 a generator step after every critic step
+    /// (97.4%, seed 1 97.5%; grid25 89.8%), on grid25 four times the epochs sampled from a 0.9999
+    /// average of G (97.3%, every seed ≥ 97.0%; 21 minutes on one thread, against 94.0% in 6–8
+    /// minutes for the 2-D default). The DCGAN on the built-in shapes, drawn anywhere in the frame,
+    /// needs a discriminator that judges the whole image (RESULTS, "GANs on the built-in shapes").
     public static func defaults(_ variant: String, dataset: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: GANHyperparameters) {
         var (t, h) = defaults(variant, data: data)
-        guard variant == GANVariant.wganGP.rawValue, data.kind == .points else { return (t, h) }
-        switch dataset {
-        case "ring8":
+        switch (GANVariant(rawValue: variant), dataset) {
+        case (.wganGP, "ring8") where data.kind == .points:
             h.criticSteps = 1
-        case "grid25":
+        case (.wganGP, "grid25") where data.kind == .points:
             (t.epochs, t.decayEpochs) = (800, 800)
             h.emaDecay = 0.9999
+        case (.dcgan, "shapes") where data.shape.last == 28:
+            h.discriminatorHidden = 256
         default:
             break
         }

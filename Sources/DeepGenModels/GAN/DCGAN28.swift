@@ -60,17 +60,18 @@ public final class DCGAN28Discriminator: Module, Layer, SamplePacking {
         self.packing = packing
         func drop(_ k: UInt64) -> [any Layer] { dropout > 0 ? [Dropout(dropout, seed: seed &+ k)] : [] }
         let statistic: [any Layer] = minibatchGroupSize.map { [MinibatchStandardDeviation(groupSize: $0)] } ?? []
+        // The convolutions draw their weights first, then the head (as in PyTorch's module order).
+        var layers: [any Layer] = [Conv2d(channels * packing, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)]
+        layers += drop(0)
+        layers += [Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)]
+        layers += drop(1) + statistic + [Flatten()]
         let features = (2 * width + statistic.count) * 7 * 7
-        var head: [any Layer] = [Flatten()]
         if let hidden {
-            head += [Linear(features, hidden, using: &rng), LeakyReLU(0.2), Linear(hidden, 1, using: &rng)]
+            layers += [Linear(features, hidden, using: &rng), LeakyReLU(0.2), Linear(hidden, 1, using: &rng)]
         } else {
-            head.append(Linear(features, 1, using: &rng))
+            layers.append(Linear(features, 1, using: &rng))
         }
-        main = Sequential(
-            [Conv2d(channels * packing, width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(0)
-            + [Conv2d(width, 2 * width, kernelSize: 5, stride: 2, padding: 2, using: &rng), LeakyReLU(0.2)] + drop(1)
-            + statistic + head)
+        main = Sequential(layers)
     }
 
     public func forward(_ x: Tensor) -> Tensor { main(packed(x)) }

@@ -17,8 +17,10 @@
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
-#               default, faster rates and the default since 2026-12-07, then one epoch of that
-#               default and 5 of the MLP GAN's, judged by the bundled shapes classifier
+#               default, faster rates, the default since 2026-12-07 and the shapes default since its
+#               fifth change (a hidden layer in D), then one epoch of the former, its 20-epoch run,
+#               the latter's 20-epoch run and 5 and 20 of the MLP GAN's, judged by the bundled shapes
+#               classifier
 #   flows       RealNVP on ring8, grid25 and two-moons, planar and radial flows on U1–U4, Glow on
 #               Fashion-MNIST 5 epochs, with `deepgen eval`
 #   text        gpt on tiny Shakespeare: the standard minimal GPT's CPU recipe and the default recipe,
@@ -59,21 +61,32 @@ for group in $groups; do
         train "$name" dcgan --data shapes --epochs 5 --threads 1 $flags
         evaluate "$name" --metrics fid,kid,pr,score
       done <<'RUNS'
-dcgan-shapes-paper|--lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0
-dcgan-shapes|--lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0
-dcgan-shapes-lr1e-3|--lr 1e-3 --lr-g 1e-3 --ema 0.999 --minibatch-stddev 4 --beta1 0.5 --r1 0
-dcgan-shapes-recipe-e5|--lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4
+dcgan-shapes-paper|--lr-g 2e-4 --ema 0 --minibatch-stddev 0 --lr 2e-4 --beta1 0.5 --r1 0 --discriminator-hidden 0
+dcgan-shapes|--lr-g 1.6e-3 --ema 0.999 --minibatch-stddev 4 --lr 2e-4 --beta1 0.5 --r1 0 --discriminator-hidden 0
+dcgan-shapes-lr1e-3|--lr 1e-3 --lr-g 1e-3 --ema 0.999 --minibatch-stddev 4 --beta1 0.5 --r1 0 --discriminator-hidden 0
+dcgan-shapes-recipe-e5|--lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4 --discriminator-hidden 0
+dcgan-shapes-hidden256-e5|--lr 1e-3 --beta1 0 --r1 1 --ema 0.999 --minibatch-stddev 4 --discriminator-hidden 256
 RUNS
       # One epoch of the Fashion-MNIST recipe of 2026-12-07 (the 28×28 default since): RESULTS' prose.
-      train dcgan-shapes-recipe-e1 dcgan --data shapes --epochs 1 --threads 1
+      train dcgan-shapes-recipe-e1 dcgan --data shapes --epochs 1 --threads 1 --discriminator-hidden 0
       evaluate dcgan-shapes-recipe-e1 --metrics fid,kid,pr,score
+      # The same recipe for 20 epochs without and with the hidden layer (RESULTS, "The DCGAN past
+      # blobs": their per-epoch checkpoints, evaluated one by one, as far as the text reports).
+      for units in 0 256; do
+        train dcgan-shapes-hidden$units-e20 dcgan --data shapes --epochs 20 --threads 1 --discriminator-hidden $units
+        for ckpt in "$out"/dcgan-shapes-hidden$units-e20/checkpoints/epoch-*.safetensors; do
+          timed "dcgan-shapes-hidden$units-e20-$(basename "$ckpt" .safetensors)" eval "$ckpt" --metrics fid,kid,pr,score \
+            --out "$out/dcgan-shapes-hidden$units-e20/eval-$(basename "$ckpt" .safetensors).json"
+        done
+      done
       # The MLP GAN's image recipe (2026-12-07's second change) on the same data: RESULTS' prose.
       train mlpgan-shapes gan --data shapes --epochs 5 --threads 1
       evaluate mlpgan-shapes --metrics fid,kid,pr,score
       train mlpgan-shapes-e20 gan --data shapes --epochs 20 --threads 1
       evaluate mlpgan-shapes-e20 --metrics fid,kid,pr,score
       python3 Scripts/results_tables.py images "$out"/dcgan-shapes-paper "$out"/dcgan-shapes "$out"/dcgan-shapes-lr1e-3 \
-        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-recipe-e1 "$out"/mlpgan-shapes "$out"/mlpgan-shapes-e20
+        "$out"/dcgan-shapes-recipe-e5 "$out"/dcgan-shapes-hidden256-e5 "$out"/dcgan-shapes-recipe-e1 "$out"/mlpgan-shapes \
+        "$out"/mlpgan-shapes-e20
       ;;
     fmnist-gan)
       # The paper's rates without an average: the 28×28 default until 2026-12-06 (RESULTS' first row).

@@ -112,46 +112,27 @@ func sgemmBlockedParallel(
     // is read in place).
     let packCost = 32  // packing one element costs roughly this many flops of compute time
     let tM = min(threads, tilesM), tN = min(threads, tilesN)
-    let rowsPer = gemmLargestStrip(m, strips: tM, tile: gemmMR), colsPer = gemmLargestStrip(n, strips: tN, tile: gemmNR)
+    let rowsPer = (tilesM + tM - 1) / tM * gemmMR, colsPer = (tilesN + tN - 1) / tN * gemmNR
     let costM = 2 * rowsPer * n * k + packCost * (k * n + rowsPer * k)
     let aPackedN = GEMMDirectA.applies(transA: transA, nc: min(colsPer, GEMMBlocking.current.nc)) ? 0 : m * k
     let costN = 2 * colsPer * m * k + packCost * (aPackedN + colsPer * k)
     if costM <= costN {
-        Parallel.forEachChunk(tM, chunks: tM) { s, _ in
-            let rows = gemmStrip(s, of: tM, extent: m, tile: gemmMR), i0 = rows.lowerBound
-            if rows.isEmpty { return }
+        Parallel.forEachChunk(tilesM, chunks: tM) { _, tiles in
+            let i0 = tiles.lowerBound * gemmMR, i1 = min(m, tiles.upperBound * gemmMR)
             sgemmBlocked(
-                transA: transA, transB: transB, m: rows.count, n: n, k: k, alpha: alpha,
+                transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha,
                 a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
                 beta: beta, c: c + i0 * ldc, ldc: ldc, implicitB: implicitB)
         }
     } else {
-        Parallel.forEachChunk(tN, chunks: tN) { s, _ in
-            let columns = gemmStrip(s, of: tN, extent: n, tile: gemmNR), j0 = columns.lowerBound, j1 = columns.upperBound
-            if columns.isEmpty { return }
+        Parallel.forEachChunk(tilesN, chunks: tN) { _, tiles in
+            let j0 = tiles.lowerBound * gemmNR, j1 = min(n, tiles.upperBound * gemmNR)
             sgemmBlocked(
                 transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha,
                 a: a, lda: lda, b: transB ? b + j0 * ldb : b + j0, ldb: ldb,
                 beta: beta, c: c + j0, ldc: ldc, implicitB: implicitB?.shifted(by: j0))
         }
     }
-}
-
-/// Strip `s` of `strips` over `0..<extent`: boundaries on multiples of `tile` nearest to equal
-/// shares of the extent itself, so a partial last tile counts for what it holds (400 columns in
-/// two strips of 32-column tiles: 192 + 208, where splitting the 13 tiles 7 + 6 gave 224 + 176).
-/// A strip can be empty when there are barely more tiles than strips.
-@inline(__always)
-func gemmStrip(_ s: Int, of strips: Int, extent: Int, tile: Int) -> Range<Int> {
-    func boundary(_ t: Int) -> Int {
-        t >= strips ? extent : Swift.min(extent, (t * extent + strips * tile / 2) / (strips * tile) * tile)
-    }
-    return boundary(s)..<Swift.max(boundary(s), boundary(s + 1))
-}
-
-/// The widest of ``gemmStrip(_:of:extent:tile:)``'s strips.
-func gemmLargestStrip(_ extent: Int, strips: Int, tile: Int) -> Int {
-    (0..<strips).map { gemmStrip($0, of: strips, extent: extent, tile: tile).count }.max() ?? extent
 }
 
 /// Single-threaded blocked GEMM (BLIS loop order): for each `NC` column panel and `KC` slice,

@@ -195,8 +195,7 @@ private let thinCases: [GEMMCase] = {
         for t in blockedCases + multiBlockCases + Self.cases { check(t) }
     }
 
-    /// Bit for bit on 1, 2 and 3 threads, for row and column splits with partial last tiles (the
-    /// strips end where ``gemmStrip(_:of:extent:tile:)`` puts them, one of three possibly empty).
+    /// Bit for bit on 1, 2 and 3 threads, for row and column splits with partial last tiles.
     @Test(arguments: [(72, 96, 200, false), (128, 400, 200, true), (20, 400, 100, false), (130, 40, 300, true), (40, 70, 300, false)])
     func sameResultForAnyThreadCount(_ shape: (Int, Int, Int, Bool)) {
         let (m, n, k, transB) = shape
@@ -213,28 +212,6 @@ private let thinCases: [GEMMCase] = {
         #expect(results[0] == results[1])
         #expect(results[0] == results[2])
         Parallel.withThreadCount(2) { check(GEMMCase(m: m, n: n, k: k, transB: transB)) }
-    }
-
-    /// Strips tile the extent in order on tile boundaries, and none is more than one tile wider
-    /// than an equal share.
-    @Test func stripsAreTileAlignedAndBalanced() {
-        #expect(gemmStrip(0, of: 2, extent: 400, tile: 32) == 0..<192 && gemmStrip(1, of: 2, extent: 400, tile: 32) == 192..<400)
-        #expect(gemmStrip(0, of: 2, extent: 784, tile: 32) == 0..<384 && gemmLargestStrip(784, strips: 2, tile: 32) == 400)
-        for extent in 1...300 {
-            for tile in [8, 32] {
-                let tiles = (extent + tile - 1) / tile
-                for strips in 1...min(4, tiles) {
-                    var next = 0
-                    for s in 0..<strips {
-                        let r = gemmStrip(s, of: strips, extent: extent, tile: tile)
-                        #expect(r.lowerBound == next && r.lowerBound % tile == 0)
-                        #expect(r.count <= (extent + strips - 1) / strips + tile)
-                        next = r.upperBound
-                    }
-                    #expect(next == extent)
-                }
-            }
-        }
     }
 
     /// B packed once up front (`sgemmPackAllB`, as Winograd's per-ξ weights) gives exactly the

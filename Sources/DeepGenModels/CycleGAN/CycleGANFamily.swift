@@ -32,6 +32,9 @@ public enum CycleGANFamily: ModelFamily {
         try checkRange(h.residualBlocks, 0..., "--residual-blocks")
         try checkRange(h.patchLayers, 1..., "--patch-layers")
         if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999; got \(d)") }
+        for (flag, rate) in [("--lr-g", h.generatorLearningRate), ("--lr-d", h.discriminatorLearningRate)] {
+            if let rate, !(rate > 0) || !rate.isFinite { try fail("\(flag) must be positive, got \(rate)") }
+        }
         let side = min(data.shape[1], data.shape[2])
         if PatchDiscriminator.outputSide(inputSide: side, layers: h.patchLayers) == nil {
             let most = (1...16).last { PatchDiscriminator.outputSide(inputSide: side, layers: $0) != nil } ?? 0
@@ -82,6 +85,13 @@ public struct CycleGANHyperparameters: ModelHyperparameters, Equatable {
     /// The decay of both generators' exponential moving averages (`--ema`), which translations
     /// use; `nil` keeps none.
     public var emaDecay: Float?
+    /// Two time-scale updates (Heusel et al. 2017): both generators' and both discriminators'
+    /// learning rates (`--lr-g`, `--lr-d`); `nil` is the run's `--lr`.
+    public var generatorLearningRate: Double?
+    public var discriminatorLearningRate: Double?
+    /// Spectral normalization (Miyato et al. 2018) of every convolution of both discriminators
+    /// (`--spectral-norm`); `nil` has none.
+    public var spectralNorm: Bool?
 
     public init(width: Int, residualBlocks: Int, patchLayers: Int, cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50) {
         self.width = width
@@ -103,6 +113,9 @@ public struct CycleGANOptions: FamilyOptions {
     var identityFraction: Float?
     @Option(help: "Image pool of past fakes for the discriminators (default 50).") var poolSize: Int?
     @Option(help: "Keep exponential moving averages of both generators' weights with this decay (e.g. 0.999); translations, previews and eval use them (translate/eval --raw-weights use the trained weights).") var ema: Float?
+    @Option(name: .customLong("lr-g"), help: "Both generators' learning rate (two time-scale updates; default --lr).") var generatorLearningRate: Double?
+    @Option(name: .customLong("lr-d"), help: "Both discriminators' learning rate (two time-scale updates; default --lr).") var discriminatorLearningRate: Double?
+    @Flag(help: "Spectral normalization of every convolution of both discriminators (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
 
     public init() {}
 
@@ -114,5 +127,8 @@ public struct CycleGANOptions: FamilyOptions {
         if let identityFraction { h.identityFraction = identityFraction }
         if let poolSize { h.poolSize = poolSize }
         if let ema { h.emaDecay = ema }
+        if let generatorLearningRate { h.generatorLearningRate = generatorLearningRate }
+        if let discriminatorLearningRate { h.discriminatorLearningRate = discriminatorLearningRate }
+        if spectralNorm { h.spectralNorm = true }
     }
 }

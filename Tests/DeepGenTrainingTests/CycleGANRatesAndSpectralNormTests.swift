@@ -54,6 +54,16 @@ struct CycleGANRatesAndSpectralNormTests {
         try? FileManager.default.removeItem(at: run)
     }
 
+    /// `--ema 0` keeps no average (as for the other GANs), whatever the default.
+    @Test func aZeroAverageKeepsNone() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try deepgen(["train", "cyclegan", "--data", "shapes:square,circle", "--synthetic-count", "24", "--batch-size", "4",
+                     "--ema", "0", "--max-steps", "1", "--out", dir.path])
+        let config = try TrainedModel(dir.path).config
+        #expect(try config.hyperparameters(as: CycleGANHyperparameters.self).emaDecay == nil)
+    }
+
     @Test func badRatesAreRefused() {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

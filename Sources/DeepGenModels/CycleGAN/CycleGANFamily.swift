@@ -31,7 +31,7 @@ public enum CycleGANFamily: ModelFamily {
         try checkRange(h.width, 1..., "--width")
         try checkRange(h.residualBlocks, 0..., "--residual-blocks")
         try checkRange(h.patchLayers, 1..., "--patch-layers")
-        if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999; got \(d)") }
+        if let d = h.emaDecay, !(d > 0 && d < 1) { try fail("--ema must be a decay in (0, 1), such as 0.999, or 0 for no average; got \(d)") }
         for (flag, rate) in [("--lr-g", h.generatorLearningRate), ("--lr-d", h.discriminatorLearningRate)] {
             if let rate, !(rate > 0) || !rate.isFinite { try fail("\(flag) must be positive, got \(rate)") }
         }
@@ -112,7 +112,7 @@ public struct CycleGANOptions: FamilyOptions {
     @Option(help: "Identity loss weight as a fraction of λ (default 0.5, the reference's --lambda_identity; 0 turns it off).")
     var identityFraction: Float?
     @Option(help: "Image pool of past fakes for the discriminators (default 50).") var poolSize: Int?
-    @Option(help: "Keep exponential moving averages of both generators' weights with this decay (e.g. 0.999); translations, previews and eval use them (translate/eval --raw-weights use the trained weights).") var ema: Float?
+    @Option(help: "Keep exponential moving averages of both generators' weights with this decay (e.g. 0.999); translations, previews and eval use them (translate/eval --raw-weights use the trained weights); 0 keeps none.") var ema: Float?
     @Option(name: .customLong("lr-g"), help: "Both generators' learning rate (two time-scale updates; default --lr).") var generatorLearningRate: Double?
     @Option(name: .customLong("lr-d"), help: "Both discriminators' learning rate (two time-scale updates; default --lr).") var discriminatorLearningRate: Double?
     @Flag(help: "Spectral normalization of every convolution of both discriminators (Miyato et al. 2018; PyTorch's spectral_norm names).") var spectralNorm = false
@@ -126,7 +126,7 @@ public struct CycleGANOptions: FamilyOptions {
         if let cycleWeight { h.cycleWeight = cycleWeight }
         if let identityFraction { h.identityFraction = identityFraction }
         if let poolSize { h.poolSize = poolSize }
-        if let ema { h.emaDecay = ema }
+        if let ema { h.emaDecay = ema == 0 ? nil : ema }
         if let generatorLearningRate { h.generatorLearningRate = generatorLearningRate }
         if let discriminatorLearningRate { h.discriminatorLearningRate = discriminatorLearningRate }
         if spectralNorm { h.spectralNorm = true }

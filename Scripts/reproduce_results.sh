@@ -13,7 +13,8 @@
 #   gan-recipes DCGAN and MLP GAN recipes on Fashion-MNIST (5 epochs, one thread each), with `deepgen eval`
 #   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs (plain and with 10 planar flows), conv VAE 10
 #               epochs, with `deepgen eval`
-#   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
+#   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2,
+#               and the average and spectral normalization at 1 + 1 epochs on two seeds
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
@@ -233,10 +234,23 @@ RECIPES
       python3 Scripts/results_tables.py nll "$out/vae-fmnist" "$out/vae-fmnist-bin" "$out/vae-fmnist-bin-planar10" "$out/conv-vae-fmnist/eval-nll.json"
       ;;
     cyclegan)
-      train cyclegan-sneaker-boot cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4
+      # Without the generators' average, the default until 2026-12-07's fifth change.
+      train cyclegan-sneaker-boot cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4 --ema 0
       evaluate cyclegan-sneaker-boot
       python3 Scripts/results_tables.py translation "$out/cyclegan-sneaker-boot"
-      train cyclegan-readme cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4
+      train cyclegan-readme cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4 --ema 0
+      # Issue 24's options at 1 + 1 epochs, one thread, two seeds (RESULTS, "CycleGAN with issue
+      # 24's options"): the average (the default since), and it with spectral normalization; each
+      # run's trained weights (--raw-weights) are the run without the average's.
+      for seed in 0 1; do
+        for extra in "" "--spectral-norm"; do
+          name=cyclegan-1t-ema999${extra:+-sn}-s$seed
+          train $name cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4 --threads 1 \
+            --seed $seed --ema 0.999 $extra
+          evaluate $name
+          timed "$name-raw-eval" eval "$out/$name" --raw-weights --out "$out/$name/eval-raw.json"
+        done
+      done
       ;;
     mixtures)
       # The 2-D default (R1, TTUR, β₁ = 0, --ema 0.9999, 200 + 200 epochs) and, at equal epochs,

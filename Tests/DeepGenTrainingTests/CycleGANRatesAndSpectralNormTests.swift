@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DeepGen
+import DeepGenData
 import DeepGenModels
 import DeepGenNN
 @testable import DeepGenTraining
@@ -54,8 +55,12 @@ struct CycleGANRatesAndSpectralNormTests {
         try? FileManager.default.removeItem(at: run)
     }
 
-    /// `--ema 0` keeps no average (as for the other GANs), whatever the default.
+    /// The default translates through a 0.999 average of each generator; `--ema 0` keeps none (as
+    /// for the other GANs).
     @Test func aZeroAverageKeepsNone() throws {
+        let defaults = try ModelConfig.defaults(for: "cyclegan", dataset: "fashion-mnist:sneaker,ankle-boot",
+                                                data: DataDescription(kind: .image, shape: [1, 28, 28], domains: 2))
+        #expect(try defaults.hyperparameters(as: CycleGANHyperparameters.self).emaDecay == 0.999)
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try deepgen(["train", "cyclegan", "--data", "shapes:square,circle", "--synthetic-count", "24", "--batch-size", "4",

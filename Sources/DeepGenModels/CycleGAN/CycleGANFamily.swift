@@ -17,8 +17,13 @@ public enum CycleGANFamily: ModelFamily {
         let t = TrainingSettings(epochs: 5, batchSize: 1, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
         // The authors' sizes for 256×256 (9 blocks) and 128×128 (6); smaller images get smaller networks.
         let side = data.shape.last ?? 256
-        let h = CycleGANHyperparameters(width: side >= 64 ? 64 : 32, residualBlocks: side >= 256 ? 9 : (side >= 64 ? 6 : 3),
+        var h = CycleGANHyperparameters(width: side >= 64 ? 64 : 32, residualBlocks: side >= 256 ? 9 : (side >= 64 ? 6 : 3),
                                         patchLayers: side >= 64 ? 3 : 2)
+        // Translations through a 0.999 average of each generator, measured on sneaker ↔ ankle boot
+        // at 1 + 1 epochs (two seeds; RESULTS, "CycleGAN with issue 24's options"): FID against the
+        // target class 23.7 → 16.4 and 41.0 → 16.8 (A→B), 38.4 → 33.4 and 46.7 → 32.7 (B→A), cycle
+        // L1 lower in all four. Spectral normalization of the discriminators added nothing there.
+        h.emaDecay = 0.999
         return (t, h)
     }
 

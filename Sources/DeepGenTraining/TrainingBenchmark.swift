@@ -84,8 +84,10 @@ public enum TrainingWorkload: String, CaseIterable, Sendable {
         // The PyTorch twins are the papers' networks and steps: no moving average of G, no
         // minibatch statistic in D, no R1, no BatchNorm in the MLP generator and Adam at 2e-4
         // with β₁ = 0.5 (the 28×28 DCGAN's and the image MLP GAN's default recipes differ;
-        // Scripts/bench/option_cost.sh measures what options cost).
+        // Scripts/bench/option_cost.sh measures what options cost); CycleGAN's without its
+        // generators' averages.
         GANFamily.usePaperRecipe(&c)
+        CycleGANFamily.usePaperRecipe(&c)
         return c
     }
 }

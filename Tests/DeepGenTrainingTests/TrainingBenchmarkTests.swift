@@ -12,6 +12,7 @@ import DeepGenModels
         }
         let cycle = try TrainingWorkload.cycleGANSmall.config().hyperparameters(as: CycleGANHyperparameters.self)
         #expect(cycle.width == 32 && cycle.residualBlocks == 3 && cycle.patchLayers == 2)
+        #expect(cycle.emaDecay == nil)  // the PyTorch twin keeps no average (the default does since 2026-12-07)
         #expect(try TrainingWorkload.wganGP.config().hyperparameters(as: GANHyperparameters.self).criticSteps == 5)
         #expect(try TrainingWorkload.realNVP2D.config().data.shape == [2])
         #expect(try TrainingWorkload.realNVPImage.config().data.shape == [1, 28, 28])

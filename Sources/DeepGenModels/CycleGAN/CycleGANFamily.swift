@@ -13,6 +13,13 @@ public enum CycleGANFamily: ModelFamily {
 
     public static func dataNeeds(_ variant: String) -> DataNeeds { DataNeeds(kinds: [.image], domains: 2) }
 
+    /// Takes a CycleGAN configuration back to the authors' training, without the measured
+    /// recipe's average of the generators: the benchmarks' PyTorch twin trains this way. Other
+    /// families' configurations are left as they are.
+    public static func usePaperRecipe(_ config: inout ModelConfig) {
+        config.updateHyperparameters(CycleGANHyperparameters.self) { $0.emaDecay = nil }
+    }
+
     public static func defaults(_ variant: String, data: DataDescription) -> (training: TrainingSettings, hyperparameters: CycleGANHyperparameters) {
         let t = TrainingSettings(epochs: 5, batchSize: 1, optimizer: .adam(learningRate: 2e-4, betas: (0.5, 0.999)))
         // The authors' sizes for 256×256 (9 blocks) and 128×128 (6); smaller images get smaller networks.

@@ -59,3 +59,15 @@ extension SpectralNorm {
     /// The buffers PyTorch's spectral norm adds to a layer.
     var buffers: [(String, Buffer)] { [("weight_u", u), ("weight_v", v)] }
 }
+
+extension Module {
+    /// Spectral normalization of every convolution and linear layer inside this module, in
+    /// `namedModules()` order, the power-iteration vectors drawn from `rng` (a discriminator's
+    /// `--spectral-norm`).
+    public func applySpectralNormToLayers(using rng: inout RandomGenerator) {
+        for (_, m) in namedModules() {
+            if let conv = m as? Conv2d { conv.applySpectralNorm(using: &rng) }
+            if let linear = m as? Linear { linear.applySpectralNorm(using: &rng) }
+        }
+    }
+}

@@ -37,6 +37,13 @@ public final class TrainableNetwork {
     /// Why the last reduction failed (a rank lost): the trainer stops with it.
     public internal(set) var reductionFailure: String?
 
+    /// Gives the network its own learning rate `rate` (two time-scale updates), kept as a factor
+    /// of the run's `runRate` so the schedule scales it; `nil` (or a run rate of 0) leaves the run's.
+    public func useOwnLearningRate(_ rate: Double?, runRate: Double) {
+        guard let rate, runRate > 0 else { return }
+        (learningRateFactor, optimizer.learningRate) = (rate / runRate, rate)
+    }
+
     public init(name: String, module: Module, optimizer: any Optimizer) {
         self.name = name
         self.module = module

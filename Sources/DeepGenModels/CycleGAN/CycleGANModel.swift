@@ -43,17 +43,12 @@ public final class CycleGANModel: GenerativeModel, DomainTranslating, WeightAver
         discriminatorA = TrainableNetwork(name: "discriminator_a", module: patch(&rng), optimizer: optimizer.makeOptimizer())
         discriminatorB = TrainableNetwork(name: "discriminator_b", module: patch(&rng), optimizer: optimizer.makeOptimizer())
         // Two time-scale updates: each network's rate relative to the run's, which the schedule scales.
-        let base = optimizer.learningRate
-        for (nets, rate) in [([generatorAB, generatorBA], h.generatorLearningRate), ([discriminatorA, discriminatorB], h.discriminatorLearningRate)] {
-            guard let rate, base > 0 else { continue }
-            for net in nets { (net.learningRateFactor, net.optimizer.learningRate) = (rate / base, rate) }
-        }
+        for g in [generatorAB, generatorBA] { g.useOwnLearningRate(h.generatorLearningRate, runRate: optimizer.learningRate) }
+        for d in [discriminatorA, discriminatorB] { d.useOwnLearningRate(h.discriminatorLearningRate, runRate: optimizer.learningRate) }
         if h.spectralNorm == true {
             // Its own draws for the power-iteration vectors, so the weights are drawn as without it.
             var scratch = RandomGenerator(seed: config.training.seed ^ 0x5EC7)
-            for net in [discriminatorA, discriminatorB] {
-                for (_, m) in net.module.namedModules() { (m as? Conv2d)?.applySpectralNorm(using: &scratch) }
-            }
+            for d in [discriminatorA, discriminatorB] { d.module.applySpectralNormToLayers(using: &scratch) }
         }
         poolA = ImagePool(capacity: h.poolSize)
         poolB = ImagePool(capacity: h.poolSize)

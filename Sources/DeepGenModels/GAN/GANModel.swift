@@ -83,10 +83,7 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         if h.spectralNorm == true {
             // Its own draws for the power-iteration vectors, as for the average below.
             var scratch = RandomGenerator(seed: seed ^ 0x5EC7)
-            for (_, m) in d.namedModules() {
-                if let conv = m as? Conv2d { conv.applySpectralNorm(using: &scratch) }
-                if let linear = m as? Linear { linear.applySpectralNorm(using: &scratch) }
-            }
+            d.applySpectralNormToLayers(using: &scratch)
         }
         // R1 differentiates the discriminator's input gradient: through synchronized BatchNorm
         // statistics that would be a second derivative across processes, which DeepGen does not
@@ -103,12 +100,8 @@ public final class GANModel: GenerativeModel, PriorSampling, WeightAveraging {
         generator = TrainableNetwork(name: "generator", module: g, optimizer: config.training.optimizer.makeOptimizer())
         discriminator = TrainableNetwork(name: "discriminator", module: d, optimizer: config.training.optimizer.makeOptimizer())
         // Two time-scale updates: each network's rate relative to the run's.
-        let base = config.training.optimizer.learningRate
-        for (net, rate) in [(generator, h.generatorLearningRate), (discriminator, h.discriminatorLearningRate)] {
-            guard let rate, base > 0 else { continue }
-            net.learningRateFactor = rate / base
-            net.optimizer.learningRate = rate
-        }
+        generator.useOwnLearningRate(h.generatorLearningRate, runRate: config.training.optimizer.learningRate)
+        discriminator.useOwnLearningRate(h.discriminatorLearningRate, runRate: config.training.optimizer.learningRate)
         // The moving average starts as a copy of the initial generator; its own draws come from
         // a generator of their own, so a run without it draws exactly what it did before.
         if let decay = h.emaDecay {

@@ -580,7 +580,26 @@ def make_audio_ops():
     write(file, cases)
 
 
+def make_linear():
+    """F.linear followed by an activation: DeepGen's fused `Tensor.linear`."""
+    file = "linear.json"
+    cases = []
+    acts = {"identity": lambda y: y, "relu": F.relu, "leaky_relu": lambda y: F.leaky_relu(y, 0.2),
+            "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu}
+    for name, bias in [(a, True) for a in acts] + [("relu", False), ("gelu", False)]:
+        case = f"linear_{name}" + ("" if bias else "_no_bias")
+        seed(file, case)
+        inputs = {"x": randn(4, 6), "w": randn(5, 6, scale=0.5)}
+        if bias:
+            inputs["b"] = randn(5)
+        act = acts[name]
+        fn = (lambda x, w, b, act=act: act(F.linear(x, w, b))) if bias else (lambda x, w, act=act: act(F.linear(x, w)))
+        cases.append(gradient_case(case, {"op": "linear", "activation": name}, inputs, fn))
+    write(file, cases)
+
+
 def main():
+    make_linear()
     make_audio_ops()
     make_text_ops()
     make_conv2d()

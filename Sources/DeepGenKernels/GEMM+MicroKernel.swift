@@ -248,10 +248,10 @@ func sgemmMicroKernel8x32Direct(
 /// `a` points at op(A)(0, 0) of this block, row `i` starts at `a + i*rs` and k steps are `ps`
 /// apart. Rows past `mc` in the last tile repeat row `mc - 1` (never read out of bounds); their
 /// results are dropped. Tile rows are the outer loop so an 8×kc slice of A is reused from L1
-/// across the (few) B micro-panels.
+/// across the (few) B micro-panels; `epilogue` runs on each finished strip of tile rows.
 func sgemmMacroKernelDirectA(
     mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, rs: Int, ps: Int, packedB: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, epilogue: GEMMEpilogue? = nil
 ) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: gemmMR * gemmNR) { tile in
         let t = tile.baseAddress!
@@ -288,6 +288,7 @@ func sgemmMacroKernelDirectA(
                 }
                 jr += gemmNR
             }
+            epilogue?.finish(rows: ir..<(ir + mr), columns: 0..<nc, c: c, ldc: ldc)
             ir += gemmMR
         }
     }

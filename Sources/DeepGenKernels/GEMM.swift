@@ -20,10 +20,12 @@ import Dispatch
 ///   - n: Columns of `op(B)` and `C`.
 ///   - k: Columns of `op(A)`, rows of `op(B)`.
 ///   - lda, ldb, ldc: Row strides (in elements) of `A`, `B`, `C` as stored.
+///   - epilogue: Called once for every finished stretch of a row of C, while it is still in
+///     cache (see ``GEMMEpilogue``).
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue? = nil
 ) {
     require(m >= 0 && n >= 0 && k >= 0, "[sgemm] negative size: m=\(m) n=\(n) k=\(k)")
     require(
@@ -32,6 +34,7 @@ public func sgemm(
     if m == 0 || n == 0 { return }
     if k == 0 || alpha == 0 {
         sgemmScale(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        epilogue?.finish(rows: 0..<m, columns: 0..<n, c: c, ldc: ldc)
         return
     }
     let flops = 2 * m * n * k
@@ -41,11 +44,37 @@ public func sgemm(
         sgemmThin(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
+        // The thin paths' C has at most 16 rows or 16 columns: one pass after them is cheap.
+        epilogue?.finish(rows: 0..<m, columns: 0..<n, c: c, ldc: ldc)
     } else {
         let threads = flops >= sgemmMinParallelFlops ? Parallel.threadCount : 1
         sgemmBlockedParallel(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-            beta: beta, c: c, ldc: ldc, threads: threads)
+            beta: beta, c: c, ldc: ldc, threads: threads, epilogue: epilogue)
+    }
+}
+
+/// Work on C's finished values, done by the GEMM while they are in cache instead of in another
+/// pass over memory: a layer's bias and activation. `apply(row, column, count)` gets `count`
+/// consecutive values of one row of C starting at `row`, which is column `column` of C; each value
+/// reaches it exactly once, after its last K slice, from whichever thread computed it.
+public struct GEMMEpilogue: @unchecked Sendable {
+    public let apply: (_ row: UnsafeMutablePointer<Float>, _ column: Int, _ count: Int) -> Void
+
+    public init(_ apply: @escaping (_ row: UnsafeMutablePointer<Float>, _ column: Int, _ count: Int) -> Void) {
+        self.apply = apply
+    }
+
+    /// Applies to the block `rows × columns` of C (columns counted from `c`'s first).
+    @inline(__always)
+    func finish(rows: Range<Int>, columns: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if columns.isEmpty { return }
+        for i in rows { apply(c + i * ldc + columns.lowerBound, columns.lowerBound, columns.count) }
+    }
+
+    /// The same work for a GEMM over C's columns from `offset` on.
+    func shifted(by offset: Int) -> GEMMEpilogue {
+        offset == 0 ? self : GEMMEpilogue { row, column, count in self.apply(row, column + offset, count) }
     }
 }
 
@@ -98,13 +127,13 @@ func sgemmBlockedParallel(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
-    implicitB: ConvolutionColumns? = nil
+    implicitB: ConvolutionColumns? = nil, epilogue: GEMMEpilogue? = nil
 ) {
     let tilesM = (m + gemmMR - 1) / gemmMR, tilesN = (n + gemmNR - 1) / gemmNR
     if threads <= 1 || (tilesM < 2 && tilesN < 2) {
         sgemmBlocked(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-            beta: beta, c: c, ldc: ldc, implicitB: implicitB)
+            beta: beta, c: c, ldc: ldc, implicitB: implicitB, epilogue: epilogue)
         return
     }
     // Estimated per-thread cost of each split: its share of the (tile-padded) multiply plus its
@@ -122,7 +151,7 @@ func sgemmBlockedParallel(
             sgemmBlocked(
                 transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha,
                 a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
-                beta: beta, c: c + i0 * ldc, ldc: ldc, implicitB: implicitB)
+                beta: beta, c: c + i0 * ldc, ldc: ldc, implicitB: implicitB, epilogue: epilogue)
         }
     } else {
         Parallel.forEachChunk(tilesN, chunks: tN) { _, tiles in
@@ -130,7 +159,8 @@ func sgemmBlockedParallel(
             sgemmBlocked(
                 transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha,
                 a: a, lda: lda, b: transB ? b + j0 * ldb : b + j0, ldb: ldb,
-                beta: beta, c: c + j0, ldc: ldc, implicitB: implicitB?.shifted(by: j0))
+                beta: beta, c: c + j0, ldc: ldc, implicitB: implicitB?.shifted(by: j0),
+                epilogue: epilogue?.shifted(by: j0))
         }
     }
 }
@@ -141,12 +171,13 @@ func sgemmBlockedParallel(
 /// in place. K slices after the first accumulate into C (`beta = 1`).
 ///
 /// `prepackedB`, when given, is all of op(B) already packed by `sgemmPackAllB` (one block: it
-/// needs `sgemmFitsOneBlock(k:n:)`), for callers that multiply many A by one B.
+/// needs `sgemmFitsOneBlock(k:n:)`), for callers that multiply many A by one B. `epilogue` runs
+/// on each block of C after its last K slice.
 func sgemmBlocked(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, implicitB: ConvolutionColumns? = nil,
-    prepackedB: UnsafePointer<Float>? = nil
+    prepackedB: UnsafePointer<Float>? = nil, epilogue: GEMMEpilogue? = nil
 ) {
     let blk = GEMMBlocking.current
     require(prepackedB == nil || sgemmFitsOneBlock(k: k, n: n), "[sgemm] prepacked B must be one block")
@@ -168,11 +199,12 @@ func sgemmBlocked(
                         kc: kc, nc: nc, dst: s.packedB)
                 }
                 let betaHere = pc == 0 ? beta : 1
+                let finish = pc + kc == k ? epilogue?.shifted(by: jc) : nil
                 if GEMMDirectA.applies(transA: transA, nc: nc) {
                     sgemmMacroKernelDirectA(
                         mc: m, nc: nc, kc: kc, a: transA ? a + pc * lda : a + pc,
                         rs: transA ? 1 : lda, ps: transA ? lda : 1, packedB: packedB,
-                        c: c + jc, ldc: ldc, alpha: alpha, beta: betaHere)
+                        c: c + jc, ldc: ldc, alpha: alpha, beta: betaHere, epilogue: finish)
                     pc += kc
                     continue
                 }
@@ -185,6 +217,7 @@ func sgemmBlocked(
                     sgemmMacroKernel(
                         mc: mc, nc: nc, kc: kc, packedA: s.packedA, packedB: packedB,
                         c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: betaHere)
+                    finish?.finish(rows: 0..<mc, columns: 0..<nc, c: c + ic * ldc + jc, ldc: ldc)
                     ic += mc
                 }
                 pc += kc

@@ -25,14 +25,17 @@ public final class Linear: Module, Layer {
 
     public override var localBuffers: [(String, Buffer)] { super.localBuffers + (spectralNorm?.buffers ?? []) }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, activation: .identity) }
+
+    /// `activation(forward(x))` in one op: the product's epilogue adds the bias and applies the
+    /// activation (``Tensor/linear(weight:bias:activation:)``), with the same results.
+    public func forward(_ x: Tensor, activation: LinearActivation) -> Tensor {
         let inFeatures = weight.shape[1]
         precondition(x.rank >= 1 && x.shape.last == inFeatures,
                      "[Linear] input \(x.shape) does not end in \(inFeatures) features")
         let flat = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
         let w = spectralNorm.map { $0.normalized(weight.value, training: isTraining) } ?? weight.value
-        var y = flat.matmul(w, transposeOther: true)
-        if let bias { y = y + bias.value }
+        let y = flat.linear(weight: w, bias: bias?.value, activation: activation)
         return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [weight.shape[0]])
     }
 }

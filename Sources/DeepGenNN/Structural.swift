@@ -8,7 +8,32 @@ public final class Sequential: Module, Layer {
 
     public override var namedChildren: [(String, Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
 
-    public func forward(_ x: Tensor) -> Tensor { layers.reduce(x) { $1.forward($0) } }
+    /// Runs the layers in order; a `Linear` followed by an activation layer runs as one op
+    /// (``Linear/forward(_:activation:)``: the same values, one pass over memory fewer).
+    public func forward(_ x: Tensor) -> Tensor {
+        var y = x, i = 0
+        while i < layers.count {
+            if let linear = layers[i] as? Linear, i + 1 < layers.count,
+               let activation = Self.fusableActivation(layers[i + 1]) {
+                y = linear.forward(y, activation: activation)
+                i += 2
+            } else {
+                y = layers[i].forward(y)
+                i += 1
+            }
+        }
+        return y
+    }
+
+    private static func fusableActivation(_ layer: any Layer) -> LinearActivation? {
+        switch layer {
+        case is ReLU: return .relu
+        case let leaky as LeakyReLU where leaky.negativeSlope >= 0: return .leakyRelu(leaky.negativeSlope)
+        case is Tanh: return .tanh
+        case is Sigmoid: return .sigmoid
+        default: return nil
+        }
+    }
 }
 
 /// Flattens axes `startDim...` into one (PyTorch's `nn.Flatten`, default from axis 1).

@@ -163,7 +163,7 @@ public final class GPTMLP: Module {
         self.dropout = Dropout(dropout, seed: rng.next())
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { dropout.forward(cProj.forward(cFc.forward(x).gelu())) }
+    func callAsFunction(_ x: Tensor) -> Tensor { dropout.forward(cProj.forward(cFc.forward(x, activation: .gelu))) }
 }
 
 /// A Linear layer initialized as nanoGPT does: weight N(0, std), bias zero.

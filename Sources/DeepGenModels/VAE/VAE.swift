@@ -127,7 +127,7 @@ public final class MLPVAE: Module, VariationalAutoencoder {
     }
 
     public func encode(_ x: Tensor) -> Posterior {
-        let h = fc1(x.flattened(from: 1)).relu()
+        let h = fc1.forward(x.flattened(from: 1), activation: .relu)
         var q = Posterior(mean: fc21(h), logVariance: fc22(h))
         if let fcFlow {
             let out = fcFlow(h), (n, k, d) = (x.shape[0], flowLength, latentSize)
@@ -139,7 +139,7 @@ public final class MLPVAE: Module, VariationalAutoencoder {
     }
 
     public func decodeRaw(_ z: Tensor) -> Tensor {
-        fc4(fc3(z).relu()).reshaped([z.shape[0]] + imageShape)
+        fc4(fc3.forward(z, activation: .relu)).reshaped([z.shape[0]] + imageShape)
     }
 }
 

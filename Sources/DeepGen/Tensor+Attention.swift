@@ -46,6 +46,58 @@ extension Tensor {
         }
     }
 
+    /// ``causalAttention(query:key:value:scale:dropoutMask:)`` of GPT's packed projection:
+    /// `packed` is `[batch, time, 3·C]` (each position's queries, keys and values, each `C =
+    /// heads·head` wide, heads side by side: `c_attn`'s output), the result `[batch, time, C]`
+    /// (the heads side by side again, `c_proj`'s input). The kernel reads the heads where they lie
+    /// and writes the gradient of all three parts into one tensor, so the splitting and merging
+    /// copies around the primitive, the zero-padded slice gradients and their sums are not needed.
+    /// The same values as splitting `packed` into `[batch, heads, time, head]` tensors and
+    /// merging the result, bit for bit (a zero gradient may differ in sign).
+    public static func causalSelfAttention(packed: Tensor, heads: Int, scale: Float? = nil, dropoutMask: Tensor? = nil) -> Tensor {
+        precondition(packed.rank == 3 && heads > 0 && packed.shape[2] % (3 * heads) == 0,
+                     "[causalSelfAttention] expects [batch, time, 3·heads·head] for \(heads) heads, got \(packed.shape)")
+        let (b, t, c) = (packed.shape[0], packed.shape[1], packed.shape[2] / 3), d = c / heads
+        let geometry = AttentionGeometry(
+            pairs: b * heads, tq: t, tk: t, head: d, scale: scale ?? 1 / Float(d).squareRoot(),
+            queries: AttentionLayout(heads: heads, batchStride: t * 3 * c, headStride: d, rowStride: 3 * c),
+            keys: AttentionLayout(heads: heads, batchStride: t * 3 * c, headStride: d, rowStride: 3 * c),
+            output: AttentionLayout(heads: heads, batchStride: t * c, headStride: d, rowStride: c))
+        if let dropoutMask {
+            precondition(dropoutMask.shape == [geometry.pairs, t, t], "[causalSelfAttention] dropout mask \(dropoutMask.shape) should be [\(geometry.pairs), \(t), \(t)]")
+        }
+        let out = Tensor(uninitializedShape: [b, t, c])
+        let lse = Tensor(uninitializedShape: [geometry.pairs, t])
+        let mask = dropoutMask.map { UnsafePointer($0.storage.pointer) }
+        let base = packed.storage.pointer
+        geometry.forward(base, base + c, base + 2 * c, mask: mask, out: out.storage.pointer, lse: lse.storage.pointer)
+        return record("causalSelfAttention", out, inputs: [packed]) { g in
+            if GradMode.isEnabled {
+                let (q, k, v) = splitHeads(packed, heads: heads)
+                let grads = causalAttentionBackwardRecorded(q, k, v, g.reshaped([b, t, heads, d]).permuted([0, 2, 1, 3]),
+                                                            scale: geometry.scale, dropoutMask: dropoutMask)
+                // [3, b, heads, t, d] → [b, t, 3, heads, d], as the split's inverse.
+                let stacked = Tensor.concat(grads.map { $0!.reshaped([1, b, heads, t, d]) }, axis: 0)
+                return [stacked.permuted([1, 3, 0, 2, 4]).reshaped([b, t, 3 * c])]
+            }
+            let dPacked = Tensor(uninitializedShape: packed.shape)
+            let dp = dPacked.storage.pointer
+            geometry.backward(base, base + c, base + 2 * c, mask: mask, out: out.storage.pointer, lse: lse.storage.pointer,
+                              dOut: g.storage.pointer, dq: dp, dk: dp + c, dv: dp + 2 * c)
+            withExtendedLifetime((packed, out, lse, dropoutMask)) {}
+            return [dPacked]
+        }
+    }
+
+    /// GPT's packed `[batch, time, 3·C]` projection as `[batch, heads, time, head]` queries, keys
+    /// and values (differentiable views and one copy).
+    public static func splitHeads(_ packed: Tensor, heads: Int) -> (query: Tensor, key: Tensor, value: Tensor) {
+        let (b, t, c) = (packed.shape[0], packed.shape[1], packed.shape[2] / 3), d = c / heads
+        let qkv = packed.reshaped([b, t, 3, heads, d]).permuted([2, 0, 3, 1, 4])
+        return (qkv.sliced(axis: 0, 0..<1).reshaped([b, heads, t, d]), qkv.sliced(axis: 0, 1..<2).reshaped([b, heads, t, d]),
+                qkv.sliced(axis: 0, 2..<3).reshaped([b, heads, t, d]))
+    }
+
     /// The adjoint in differentiable ops, for a recorded backward pass.
     static func causalAttentionBackwardRecorded(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ g: Tensor, scale: Float, dropoutMask: Tensor?) -> [Tensor?] {
         let (b, h, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3]), tk = k.shape[2]
@@ -82,10 +134,35 @@ extension Tensor {
     }
 }
 
+/// Where one (batch, head) pair's rows of an attention operand lie: pair `p` of `heads` per batch
+/// item starts `(p / heads)·batchStride + (p % heads)·headStride` floats in, its rows
+/// `rowStride` apart. `[pairs, time, head]` tensors are ``contiguous(time:head:)``; GPT's packed
+/// projections (`[batch, time, 3·heads·head]`) are read and written in place.
+struct AttentionLayout {
+    let heads: Int, batchStride: Int, headStride: Int, rowStride: Int
+
+    static func contiguous(time: Int, head: Int) -> AttentionLayout {
+        AttentionLayout(heads: 1, batchStride: time * head, headStride: 0, rowStride: head)
+    }
+
+    @inline(__always) func offset(_ pair: Int) -> Int { (pair / heads) * batchStride + (pair % heads) * headStride }
+}
+
 /// The sizes of one attention call and its per-(batch, head) loops.
 struct AttentionGeometry {
     let pairs: Int, tq: Int, tk: Int, head: Int
     let scale: Float
+    /// The layouts of the queries (and their gradient), keys and values (and theirs), and the
+    /// output (and its gradient).
+    let queries: AttentionLayout, keys: AttentionLayout, output: AttentionLayout
+
+    init(pairs: Int, tq: Int, tk: Int, head: Int, scale: Float,
+         queries: AttentionLayout? = nil, keys: AttentionLayout? = nil, output: AttentionLayout? = nil) {
+        self.pairs = pairs; self.tq = tq; self.tk = tk; self.head = head; self.scale = scale
+        self.queries = queries ?? .contiguous(time: tq, head: head)
+        self.keys = keys ?? .contiguous(time: tk, head: head)
+        self.output = output ?? .contiguous(time: tq, head: head)
+    }
 
     /// `row[j] = exp(row[j] − shift)` for the first `n` entries, 16 at a time (libm's scalar `expf`
     /// was 4% of a GPT step).
@@ -106,9 +183,10 @@ struct AttentionGeometry {
         defer { scratch.deallocate() }
         Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
             let s = scratch + c * tq * tk
+            let ldq = queries.rowStride, ldk = keys.rowStride, ldo = output.rowStride
             for p in r {
-                let qp = q + p * tq * head, kp = k + p * tk * head, vp = v + p * tk * head
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: head, b: kp, ldb: head,
+                let qp = q + queries.offset(p), kp = k + keys.offset(p), vp = v + keys.offset(p)
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: ldq, b: kp, ldb: ldk,
                       c: s, ldc: tk)
                 for i in 0..<tq {
                     let row = s + i * tk, n = limit(i) + 1
@@ -121,8 +199,8 @@ struct AttentionGeometry {
                         for j in 0..<n { row[j] *= m[j] }
                     }
                 }
-                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, a: s, lda: tk, b: vp, ldb: head,
-                      c: out + p * tq * head, ldc: head)
+                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, a: s, lda: tk, b: vp, ldb: ldk,
+                      c: out + output.offset(p), ldc: ldo)
             }
         }
     }
@@ -135,11 +213,12 @@ struct AttentionGeometry {
         defer { scratch.deallocate() }
         Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
             let prob = scratch + c * 2 * tq * tk, dp = prob + tq * tk
+            let ldq = queries.rowStride, ldk = keys.rowStride, ldo = output.rowStride
             for p in r {
-                let qp = q + p * tq * head, kp = k + p * tk * head, vp = v + p * tk * head
-                let op = out + p * tq * head, gp = dOut + p * tq * head
+                let qp = q + queries.offset(p), kp = k + keys.offset(p), vp = v + keys.offset(p)
+                let op = out + output.offset(p), gp = dOut + output.offset(p)
                 // The probabilities again, from the kept log-sum-exp.
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: head, b: kp, ldb: head,
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: ldq, b: kp, ldb: ldk,
                       c: prob, ldc: tk)
                 for i in 0..<tq {
                     let row = prob + i * tk, n = limit(i) + 1, l = lse[p * tq + i]
@@ -151,9 +230,9 @@ struct AttentionGeometry {
                     let m = mask + p * tq * tk
                     for i in 0..<(tq * tk) { dp[i] = prob[i] * m[i] }
                 }
-                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, a: mask == nil ? prob : dp, lda: tk, b: gp, ldb: head,
-                      c: dv + p * tk * head, ldc: head)
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, a: gp, lda: head, b: vp, ldb: head, c: dp, ldc: tk)
+                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, a: mask == nil ? prob : dp, lda: tk, b: gp, ldb: ldo,
+                      c: dv + keys.offset(p), ldc: ldk)
+                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, a: gp, lda: ldo, b: vp, ldb: ldk, c: dp, ldc: tk)
                 if let mask {
                     let m = mask + p * tq * tk
                     for i in 0..<(tq * tk) { dp[i] *= m[i] }
@@ -161,15 +240,15 @@ struct AttentionGeometry {
                 // dS = P ⊙ (dP − rowsum(P ⊙ dP)), and rowsum(P ⊙ dP) = dO·O.
                 for i in 0..<tq {
                     var dot: Float = 0
-                    for j in 0..<head { dot += gp[i * head + j] * op[i * head + j] }
+                    for j in 0..<head { dot += gp[i * ldo + j] * op[i * ldo + j] }
                     let prow = prob + i * tk, drow = dp + i * tk
                     for j in 0..<tk { drow[j] = prow[j] * (drow[j] - dot) }
                 }
                 // dQ = scale·dS K; dK = scale·dSᵀ Q.
-                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, alpha: scale, a: dp, lda: tk, b: kp, ldb: head,
-                      c: dq + p * tq * head, ldc: head)
-                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, alpha: scale, a: dp, lda: tk, b: qp, ldb: head,
-                      c: dk + p * tk * head, ldc: head)
+                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, alpha: scale, a: dp, lda: tk, b: kp, ldb: ldk,
+                      c: dq + queries.offset(p), ldc: ldq)
+                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, alpha: scale, a: dp, lda: tk, b: qp, ldb: ldq,
+                      c: dk + keys.offset(p), ldc: ldk)
             }
         }
     }

@@ -41,7 +41,13 @@ extension Tensor {
         sgemm(transA: false, transB: true, m: m, n: n, k: k,
               a: x.storage.pointer, lda: k, b: w.storage.pointer, ldb: k,
               c: pre.storage.pointer, ldc: n, epilogue: epilogue)
-        let kept = activation == .gelu ? pre : out.detached()
+        // What the activation's gradient reads: GELU its input, the others their output (none
+        // for the identity, so that a plain Linear's output is not held until the backward pass).
+        let kept: Tensor? = switch activation {
+        case .identity: nil
+        case .gelu: pre
+        default: out.detached()
+        }
         let inputs = bias.map { [x, w, $0] } ?? [x, w]
         let sb = bias?.gradientSlot
         return Tensor.record("linear", out, inputs: inputs) { g in
@@ -54,8 +60,8 @@ extension Tensor {
                 }
                 switch activation {
                 case .identity: dPre = g
-                case .relu: dPre = g * kept.map { $0 > 0 ? 1 : 0 }
-                case .leakyRelu(let slope): dPre = g * kept.map { $0 > 0 ? 1 : slope }
+                case .relu: dPre = g * kept!.map { $0 > 0 ? 1 : 0 }
+                case .leakyRelu(let slope): dPre = g * kept!.map { $0 > 0 ? 1 : slope }
                 case .sigmoid: let s = recomputed().sigmoid(); dPre = g * (s * (1 - s))
                 case .tanh: let t = recomputed().tanh(); dPre = g * (1 - t * t)
                 case .gelu: dPre = g * recomputed().geluDerivative()
@@ -63,12 +69,12 @@ extension Tensor {
             } else {
                 switch activation {
                 case .identity: dPre = g
-                case .relu: dPre = Tensor.broadcastMap(g, kept, op: "relu", LeakyReluGradientOp(slope: 0))
+                case .relu: dPre = Tensor.broadcastMap(g, kept!, op: "relu", LeakyReluGradientOp(slope: 0))
                 case .leakyRelu(let slope):
-                    dPre = Tensor.broadcastMap(g, kept, op: "leakyRelu", LeakyReluGradientOp(slope: slope))
-                case .sigmoid: dPre = g.zipVector(kept, SigmoidBackwardVector())
-                case .tanh: dPre = g.zipVector(kept, TanhBackwardVector())
-                case .gelu: dPre = g.zipVector(kept, GELUBackwardVector())
+                    dPre = Tensor.broadcastMap(g, kept!, op: "leakyRelu", LeakyReluGradientOp(slope: slope))
+                case .sigmoid: dPre = g.zipVector(kept!, SigmoidBackwardVector())
+                case .tanh: dPre = g.zipVector(kept!, TanhBackwardVector())
+                case .gelu: dPre = g.zipVector(kept!, GELUBackwardVector())
                 }
             }
             var grads: [Tensor?] = [

@@ -167,6 +167,51 @@ import _DeepGenTestSupport
         }
     }
 
+    /// GPT's attention over its packed projection against splitting it into heads, the primitive
+    /// and merging the heads: the same values bit for bit (zeros' signs aside), with and without
+    /// dropout, on 1 and 2 threads; PyTorch's values (the `attention_causal` fixture, packed);
+    /// finite-difference first and second derivatives.
+    @Test func packedSelfAttention() {
+        func separate(_ packed: Tensor, heads: Int, mask: Tensor? = nil) -> Tensor {
+            let (q, k, v) = Tensor.splitHeads(packed, heads: heads)
+            let (b, t, c) = (packed.shape[0], packed.shape[1], packed.shape[2] / 3)
+            return Tensor.causalAttention(query: q, key: k, value: v, dropoutMask: mask).permuted([0, 2, 1, 3]).reshaped([b, t, c])
+        }
+        var rng = RandomGenerator(seed: 31)
+        let packed = Tensor.normal([3, 40, 3 * 4 * 24], using: &rng), g = Tensor.normal([3, 40, 4 * 24], using: &rng)
+        var maskRNG = RandomGenerator(seed: 32)
+        let mask = Tensor.dropoutMask([12, 40, 40], p: 0.2, using: &maskRNG)
+        for threads in [1, 2] {
+            for m in [nil, mask] {
+                Parallel.withThreadCount(threads) {
+                    let a = packed.requiringGrad(), b = packed.requiringGrad()
+                    let ya = Tensor.causalSelfAttention(packed: a, heads: 4, dropoutMask: m), yb = separate(b, heads: 4, mask: m)
+                    #expect(ya.scalars == yb.scalars, "output, threads \(threads), mask \(m != nil)")
+                    let ga = gradients(of: (ya * g).sum(), with: [a])[0], gb = gradients(of: (yb * g).sum(), with: [b])[0]
+                    #expect(ga.scalars == gb.scalars, "gradient, threads \(threads), mask \(m != nil)")
+                }
+            }
+        }
+        // PyTorch: the fixture's [b, h, t, d] queries, keys and values packed as c_attn lays them out.
+        if let c = named("attention_causal") {
+            let (b, h, t, d) = (c.tensor("q").shape[0], c.tensor("q").shape[1], c.tensor("q").shape[2], c.tensor("q").shape[3])
+            func pack(_ x: Tensor) -> Tensor { x.permuted([0, 2, 1, 3]).reshaped([b, t, h * d]) }
+            let leaves = ["q", "k", "v"].map { c.tensor($0).requiringGrad() }
+            let y = Tensor.causalSelfAttention(packed: Tensor.concat(leaves.map(pack), axis: 2), heads: h)
+            #expect(closeness(y, pack(c.tensor("y"))) == nil)
+            let grads = gradients(of: (y * pack(c.tensor("grad_output"))).sum(), with: leaves)
+            for (grad, name) in zip(grads, ["grad_q", "grad_k", "grad_v"]) { #expect(closeness(grad, c.tensor(name)) == nil, "\(name)") }
+        } else {
+            Issue.record("no attention_causal fixture")
+        }
+        let small = smooth([2, 3, 3 * 2 * 2], seed: 33)
+        expectGradient("packed attention", { Tensor.causalSelfAttention(packed: $0[0], heads: 2) }, [small])
+        expectGradient("packed attention″", { xs in
+            let y = Tensor.causalSelfAttention(packed: xs[0], heads: 2)
+            return gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)[0].square().sum().reshaped([1])
+        }, [small])
+    }
+
     @Test func crossEntropyOfExtremeScores() {
         let x = Tensor(shape: [2, 3], scalars: [1000, -1000, 0, -.infinity, 5, -.infinity])
         let loss = x.softmaxCrossEntropy(labels: [0, 1]).scalars

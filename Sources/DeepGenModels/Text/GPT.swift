@@ -130,20 +130,22 @@ public final class CausalSelfAttention: Module {
     }
 
     func callAsFunction(_ x: Tensor, heads: Int, cache: (GPTCache, Int)?) -> Tensor {
-        let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2]), d = c / heads
-        // [b, t, 3, heads, d] → [3, b, heads, t, d]: one copy, then views of each third.
-        let qkv = cAttn.forward(x).reshaped([b, t, 3, heads, d]).permuted([2, 0, 3, 1, 4])
-        let q = qkv.sliced(axis: 0, 0..<1).reshaped([b, heads, t, d])
-        var k = qkv.sliced(axis: 0, 1..<2).reshaped([b, heads, t, d])
-        var v = qkv.sliced(axis: 0, 2..<3).reshaped([b, heads, t, d])
-        if let (store, layer) = cache {
-            if let pastK = store.keys[layer], let pastV = store.values[layer] {
-                k = Tensor.concat([pastK, k], axis: 2)
-                v = Tensor.concat([pastV, v], axis: 2)
-            }
-            store.keys[layer] = k
-            store.values[layer] = v
+        let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+        let packed = cAttn.forward(x)
+        guard let (store, layer) = cache else {
+            // Training and scoring: the heads are read from and written to the projections in place.
+            let mask = attnDropout.isTraining && attnDropout.p > 0 ? attnDropout.mask([b * heads, t, t]) : nil
+            return residDropout.forward(cProj.forward(Tensor.causalSelfAttention(packed: packed, heads: heads, dropoutMask: mask)))
         }
+        // Generation: this step's keys and values join the cached ones.
+        let (q, newK, newV) = Tensor.splitHeads(packed, heads: heads)
+        var k = newK, v = newV
+        if let pastK = store.keys[layer], let pastV = store.values[layer] {
+            k = Tensor.concat([pastK, k], axis: 2)
+            v = Tensor.concat([pastV, v], axis: 2)
+        }
+        store.keys[layer] = k
+        store.values[layer] = v
         let mask = attnDropout.isTraining && attnDropout.p > 0
             ? attnDropout.mask([b * heads, t, k.shape[2]]) : nil
         let y = Tensor.causalAttention(query: q, key: k, value: v, dropoutMask: mask).permuted([0, 2, 1, 3]).reshaped([b, t, c])

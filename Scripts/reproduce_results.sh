@@ -13,8 +13,9 @@
 #   gan-recipes DCGAN and MLP GAN recipes on Fashion-MNIST (5 epochs, one thread each), with `deepgen eval`
 #   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs (plain and with 10 planar flows), conv VAE 10
 #               epochs, with `deepgen eval`
-#   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2,
-#               and the average and spectral normalization at 1 + 1 epochs on two seeds
+#   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
+#               (before and with the generators' average, the latter with eval), and the average and
+#               spectral normalization at 1 + 1 epochs on two seeds
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
@@ -239,6 +240,10 @@ RECIPES
       evaluate cyclegan-sneaker-boot
       python3 Scripts/results_tables.py translation "$out/cyclegan-sneaker-boot"
       train cyclegan-readme cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4 --ema 0
+      # The README's command as it runs now (translations through the generators' 0.999 average).
+      train cyclegan-readme-ema cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 3 --decay-epochs 2 --batch-size 4
+      evaluate cyclegan-readme-ema
+      timed cyclegan-readme-ema-raw-eval eval "$out/cyclegan-readme-ema" --raw-weights --out "$out/cyclegan-readme-ema/eval-raw.json"
       # Issue 24's options at 1 + 1 epochs, one thread, two seeds (RESULTS, "CycleGAN with issue
       # 24's options"): the average (the default since), and it with spectral normalization; each
       # run's trained weights (--raw-weights) are the run without the average's.

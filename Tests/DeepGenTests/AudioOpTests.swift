@@ -50,13 +50,6 @@ import _DeepGenTestSupport
     }
 
     @Test func secondDerivatives() {
-        func gradientNormSquared(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
-            { xs in
-                let y = f(xs)
-                let g = gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)
-                return g.map { $0.square().sum() }.reduce(Tensor(0)) { $0 + $1 }.reshaped([1])
-            }
-        }
         expectGradient("conv1d″", gradientNormSquared { $0[0].conv1d($0[1], bias: $0[2], dilation: 2) },
                        [smooth([1, 2, 5], seed: 51), smooth([3, 2, 2], seed: 52), smooth([3], seed: 53)])
         expectGradient("gated activation″", gradientNormSquared { $0[0].gatedActivation() }, [smooth([1, 4, 3], seed: 54)])

@@ -19,6 +19,17 @@ func expectGradient(_ name: String, _ f: ([Tensor]) -> Tensor, _ inputs: [Tensor
     #expect(r.worstRatio <= 1, "\(name): \(r)")
 }
 
+/// `f`'s squared gradient norm `Σ|∂(½|f|²)/∂x|²` through a recorded backward pass
+/// (`createGraph`), as a one-element function: finite differences of it check an op's second
+/// derivatives (what a gradient penalty differentiates).
+func gradientNormSquared(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
+    { xs in
+        let y = f(xs)
+        let g = gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)
+        return g.map { $0.square().sum() }.reduce(Tensor(0)) { $0 + $1 }.reshaped([1])
+    }
+}
+
 @Suite struct ElementwiseGradients {
     @Test func arithmeticWithBroadcasting() {
         let a = smooth([2, 3, 4], seed: 1), b = smooth([3, 1], seed: 2), c = positive([4], seed: 3)

@@ -63,13 +63,6 @@ import _DeepGenTestSupport
     /// tanh and GELU the product is recomputed for the derivative, so the two paths to it add up
     /// in another order (equal to rounding).
     @Test func secondDerivatives() {
-        func gradientNormSquared(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
-            { xs in
-                let y = f(xs)
-                let g = gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)
-                return g.map { $0.square().sum() }.reduce(Tensor(0)) { $0 + $1 }.reshaped([1])
-            }
-        }
         let x = smooth([2, 3], seed: 44), w = smooth([3, 3], seed: 45), b = smooth([3], seed: 46)
         for a in Self.activations {
             let fused = gradientNormSquared { $0[0].linear(weight: $0[1], bias: $0[2], activation: a) }

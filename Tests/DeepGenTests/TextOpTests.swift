@@ -70,13 +70,6 @@ import _DeepGenTestSupport
     /// The recorded backward passes (`createGraph`) are themselves differentiable: the gradient
     /// of a squared gradient norm matches finite differences.
     @Test func secondDerivatives() {
-        func gradientNormSquared(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
-            { xs in
-                let y = f(xs)
-                let g = gradients(of: (y * y).sum() * 0.5, with: xs, createGraph: true)
-                return g.map { $0.square().sum() }.reduce(Tensor(0)) { $0 + $1 }.reshaped([1])
-            }
-        }
         let x = smooth([2, 5], seed: 21)
         expectGradient("gelu″", gradientNormSquared { $0[0].gelu() }, [x])
         expectGradient("layer norm″", gradientNormSquared { $0[0].layerNormalized(weight: $0[1]) }, [smooth([2, 5], seed: 22), smooth([5], seed: 23)])

@@ -14,8 +14,8 @@
 #   fmnist-vae  MLP VAE 10 epochs, binarized 100 epochs (plain and with 10 planar flows), conv VAE 10
 #               epochs, with `deepgen eval`
 #   cyclegan    CycleGAN sneaker ↔ ankle boot: RESULTS' 1 + 1 epochs with eval, the README's 3 + 2
-#               (before and with the generators' average, the latter with eval), and the average and
-#               spectral normalization at 1 + 1 epochs on two seeds
+#               (before and with the generators' average, the latter with eval), and the average,
+#               spectral normalization and two learning rates at 1 + 1 epochs on two seeds
 #   mixtures    GAN, GAN + R1 and WGAN-GP on ring8 and grid25, with `deepgen eval`
 #   classifier  the Fashion-MNIST (10 epochs) and shapes (2 epochs) feature classifiers, with `deepgen eval`
 #   shapes-gan  DCGAN on the built-in shapes, 5 epochs on one thread: the paper's recipe, the 2026-12-06
@@ -255,6 +255,12 @@ RECIPES
           evaluate $name
           timed "$name-raw-eval" eval "$out/$name" --raw-weights --out "$out/$name/eval-raw.json"
         done
+        # Two time scales (SAGAN's rates) with the average.
+        name=cyclegan-1t-ema999-ttur-s$seed
+        train $name cyclegan --data fashion-mnist:sneaker,ankle-boot --epochs 1 --decay-epochs 1 --batch-size 4 --threads 1 \
+          --seed $seed --ema 0.999 --lr-g 1e-4 --lr-d 4e-4
+        evaluate $name
+        timed "$name-raw-eval" eval "$out/$name" --raw-weights --out "$out/$name/eval-raw.json"
       done
       ;;
     mixtures)

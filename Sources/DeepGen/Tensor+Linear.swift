@@ -11,6 +11,15 @@ public enum LinearActivation: Sendable, Equatable {
     case tanh
     /// The exact (erf) GELU.
     case gelu
+
+    /// The slope below zero of ReLU (0) and leaky ReLU; nil for the others.
+    var rectifierSlope: Float? {
+        switch self {
+        case .relu: 0
+        case .leakyRelu(let slope): slope
+        default: nil
+        }
+    }
 }
 
 extension Tensor {
@@ -30,7 +39,7 @@ extension Tensor {
                      "[linear] expects x [M, K] and weight [N, K], got \(x.shape) and \(w.shape)")
         let m = x.shape[0], k = x.shape[1], n = w.shape[0]
         if let bias { precondition(bias.shape == [n], "[linear] bias \(bias.shape) is not [\(n)]") }
-        if case .leakyRelu(let slope) = activation {
+        if let slope = activation.rectifierSlope {
             precondition(slope >= 0, "[linear] a leaky ReLU's slope must not be negative, got \(slope)")
         }
         // GELU's gradient needs its input, so the product plus bias is kept beside the output.
@@ -60,8 +69,9 @@ extension Tensor {
                 }
                 switch activation {
                 case .identity: dPre = g
-                case .relu: dPre = g * kept!.map { $0 > 0 ? 1 : 0 }
-                case .leakyRelu(let slope): dPre = g * kept!.map { $0 > 0 ? 1 : slope }
+                case .relu, .leakyRelu:
+                    let slope = activation.rectifierSlope!
+                    dPre = g * kept!.map { $0 > 0 ? 1 : slope }
                 case .sigmoid: let s = recomputed().sigmoid(); dPre = g * (s * (1 - s))
                 case .tanh: let t = recomputed().tanh(); dPre = g * (1 - t * t)
                 case .gelu: dPre = g * recomputed().geluDerivative()
@@ -69,9 +79,8 @@ extension Tensor {
             } else {
                 switch activation {
                 case .identity: dPre = g
-                case .relu: dPre = Tensor.broadcastMap(g, kept!, op: "relu", LeakyReluGradientOp(slope: 0))
-                case .leakyRelu(let slope):
-                    dPre = Tensor.broadcastMap(g, kept!, op: "leakyRelu", LeakyReluGradientOp(slope: slope))
+                case .relu, .leakyRelu:
+                    dPre = Tensor.broadcastMap(g, kept!, op: "linear", LeakyReluGradientOp(slope: activation.rectifierSlope!))
                 case .sigmoid: dPre = g.zipVector(kept!, SigmoidBackwardVector())
                 case .tanh: dPre = g.zipVector(kept!, TanhBackwardVector())
                 case .gelu: dPre = g.zipVector(kept!, GELUBackwardVector())
@@ -101,8 +110,9 @@ extension Tensor {
         }
         switch activation {
         case .identity: return fused(BiasAdd())
-        case .relu: return fused(BiasLeakyRelu(slope: 0)) ?? alone(LeakyReluVector(slope: 0))
-        case .leakyRelu(let slope): return fused(BiasLeakyRelu(slope: slope)) ?? alone(LeakyReluVector(slope: slope))
+        case .relu, .leakyRelu:
+            let rectifier = LeakyReluVector(slope: activation.rectifierSlope!)
+            return fused(BiasThen(f: rectifier)) ?? alone(rectifier)
         case .sigmoid: return fused(BiasThen(f: SigmoidVector())) ?? alone(SigmoidVector())
         case .tanh: return fused(BiasThen(f: TanhVector())) ?? alone(TanhVector())
         case .gelu:
@@ -125,13 +135,6 @@ private struct LeakyReluVector: UnaryVectorFunction {
     let slope: Float
     @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V {
         (slope * v).replacing(with: v, where: v .> 0)
-    }
-}
-
-private struct BiasLeakyRelu: BinaryVectorFunction {
-    let slope: Float
-    @_transparent func callAsFunction(_ v: VectorMath.V, _ b: VectorMath.V) -> VectorMath.V {
-        LeakyReluVector(slope: slope)(v + b)
     }
 }
 

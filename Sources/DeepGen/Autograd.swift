@@ -109,6 +109,7 @@ extension Tensor {
     static func record(
         _ op: String, _ result: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]
     ) -> Tensor {
+        OpProfiler.recorded(op, shape: result.shape)
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return result }
         var out = result
         out.node = AutogradNode(op: op, inputs: inputs.map { $0.node }, backward: backward)
@@ -141,6 +142,7 @@ public func gradients(
                  "[gradients] output of shape \(output.shape) is not a scalar; pass a seed gradient")
     precondition(!(createGraph && releasingGraph), "[gradients] createGraph needs the graph kept; do not release it")
     precondition(!(createGraph && whenFinal != nil), "[gradients] whenFinal reports finished gradients, which a recorded pass does not make")
+    OpProfiler.charge(.other, "between the forward ops and the backward pass")
     guard let root = output.node else {
         let zeros = inputs.map { $0.zerosLike() }
         if let whenFinal { for (i, z) in zeros.enumerated() { whenFinal(i, z) } }
@@ -195,6 +197,10 @@ public func gradients(
         }
     }
 
+    OpProfiler.charge(.backward, "graph order")
+    let outerInBackward = OpProfiler.inBackward
+    OpProfiler.inBackward = true
+    defer { OpProfiler.inBackward = outerInBackward }
     func run() {
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
@@ -211,10 +217,16 @@ public func gradients(
             if !wanted.contains(id) { grads[id] = nil }
             let inputGrads = backward(g)
             if releasingGraph { node.release() }
+            OpProfiler.charge(.backward, node.op, shape: g.shape)
             for (input, ig) in zip(node.inputs, inputGrads) {
                 guard let input, let ig else { continue }
                 let key = ObjectIdentifier(input)
-                if let existing = grads[key] { grads[key] = existing + ig } else { grads[key] = ig }
+                if let existing = grads[key] {
+                    grads[key] = existing + ig
+                    OpProfiler.charge(.backward, "sum of gradient shares", shape: ig.shape)
+                } else {
+                    grads[key] = ig
+                }
             }
             if whenFinal != nil { settle(node.inputs) }
         }

@@ -29,6 +29,8 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line (for Scripts/bench/ab.py).") var json = false
     @Flag(help: "Measure data-parallel training over the processes of an MPI job (implied under mpirun): the batch is shared, images/s and peak RSS are the job's.")
     var distributed = false
+    @Flag(help: "Print where the timed steps' wall time went, op by op (forward ops, their backward passes, gradient sums, the optimizer); with --json the rows are in the JSON line.")
+    var profile = false
 
     func validate() throws {
         if !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024, got \(threads)") }
@@ -41,12 +43,15 @@ struct BenchTrain: ParsableCommand {
         Parallel.threadCount = threads
         let group = try dataParallelGroup(requested: distributed)
         var result: TrainingBenchmarkResult
-        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds, batchSize: batchSize, group: group) } catch { throw RuntimeError("\(error)") }
+        do { result = try model.measure(warmupSteps: warmupSteps, seconds: seconds, batchSize: batchSize, group: group, profile: profile) } catch { throw RuntimeError("\(error)") }
         // The job's memory is every process's: their peak RSS summed.
         var peak = [peakResidentMegabytes()]
         if let group { try group.sum(&peak) }
         result.peakRSSMegabytes = peak[0]
-        if group?.rank ?? 0 == 0 { try report(result, json: json, peakMB: peak[0]) }
+        if group?.rank ?? 0 == 0 {
+            try report(result, json: json, peakMB: peak[0])
+            if let rows = result.profile { print(profileTable(rows, steps: result.steps)) }
+        }
         try? group?.finalize()
     }
 }

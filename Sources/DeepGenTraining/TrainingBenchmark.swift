@@ -109,12 +109,15 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
     /// Under mpirun: rank 0's seconds per timed step spent averaging gradients (copying them
     /// out and back, the all-reduce, and waiting there for the slower process).
     public var averagingSecondsPerStep: Double?
+    /// With profiling: the timed steps' wall time per op (``OpProfiler``), largest first.
+    public var profile: [OpProfiler.Entry]?
 
     enum CodingKeys: String, CodingKey {
         case framework, model, batch, threads, steps, seconds, processes
         case imagesPerSecond = "images_per_second"
         case peakRSSMegabytes = "peak_rss_mb"
         case averagingSecondsPerStep = "averaging_seconds_per_step"
+        case profile
     }
 }
 
@@ -125,7 +128,7 @@ extension TrainingWorkload {
     /// (under `mpirun`) every process trains on its share of the batch with its gradients averaged
     /// as `deepgen train` does, all take the same number of steps, and images/s counts whole batches.
     public func measure(warmupSteps: Int = 5, seconds: Double = 10, seed: UInt64 = 0, batchSize: Int? = nil,
-                        group: MPICommunicator? = nil) throws -> TrainingBenchmarkResult {
+                        group: MPICommunicator? = nil, profile: Bool = false) throws -> TrainingBenchmarkResult {
         let config = try self.config(batchSize: batchSize)
         let model = try makeModel(config)
         var rng = RandomGenerator(seed: group.map { SeedMixer.mix(seed, UInt64($0.rank)) } ?? seed)
@@ -158,6 +161,7 @@ extension TrainingWorkload {
         for _ in 0..<warmupSteps { try trainOne() }
         let averagers = model.networks.compactMap { $0.gradientReducer as? GradientAverager }
         let averagingBefore = averagers.reduce(0) { $0 + $1.seconds }
+        if profile { OpProfiler.start() }
         let start = DispatchTime.now().uptimeNanoseconds
         var timed = 0
         var elapsed = 0.0
@@ -174,9 +178,11 @@ extension TrainingWorkload {
                 more = wants[0] != 0
             }
         } while more
+        let entries = profile ? OpProfiler.stop() : nil
         var result = TrainingBenchmarkResult(model: rawValue, batch: batchSize * processes, threads: Parallel.threadCount, steps: timed,
                                              seconds: elapsed, imagesPerSecond: Double(timed * batchSize * processes) / elapsed)
         result.processes = processes
+        result.profile = entries
         if group != nil { result.averagingSecondsPerStep = (averagers.reduce(0) { $0 + $1.seconds } - averagingBefore) / Double(timed) }
         return result
     }

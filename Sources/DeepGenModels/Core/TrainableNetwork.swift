@@ -103,14 +103,17 @@ public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
         var own = perNetwork[k]
         perNetwork[k] = []
         if let reducer = net.gradientReducer {
+            OpProfiler.mark(.other, "after the backward pass")
             do { try reducer.average(&own) } catch {
                 net.reductionFailure = "the gradients of \(net.name) could not be combined across processes: \(error)"
                 continue
             }
+            OpProfiler.mark(.other, "averaging gradients across processes")
         }
         var byName: [String: Tensor] = [:]
         for (i, (name, _)) in params.enumerated() { byName[name] = own[i] }
         net.apply(byName, to: params)
+        OpProfiler.mark(.optimizer, "update of \(net.name)")
     }
     return value
 }

@@ -50,6 +50,20 @@ public final class TrainableNetwork {
         self.optimizer = optimizer
     }
 
+    /// Every parameter of `module` with its name, found by reflection at the first step and kept:
+    /// reflecting over a model's modules every step cost 2–5% of a small model's step (gpt: 2.5 ms
+    /// of 73). Call ``parametersChanged()`` after replacing a submodule or a parameter object.
+    private var allParameters: [(String, Parameter)]?
+
+    /// The parameters an optimizer steps: the module's, less the frozen ones (checked every step).
+    public var trainableParameters: [(String, Parameter)] {
+        if allParameters == nil { allParameters = module.namedParameters() }
+        return allParameters!.filter { !$0.1.frozen }
+    }
+
+    /// Forgets the parameter list kept by ``trainableParameters``: the module's structure changed.
+    public func parametersChanged() { allParameters = nil }
+
     /// Applies gradients keyed by this network's parameter names to `parameters`, the module's
     /// `namedParameters(trainableOnly: true)`, and notes what came out non-finite.
     func apply(_ gradients: [String: Tensor], to parameters: [(String, Parameter)]) {
@@ -78,7 +92,7 @@ public func optimize(_ loss: Tensor, _ networks: [TrainableNetwork]) -> Float {
     // a NaN there spreads to all of them, and all stop together.
     let reduced = networks.contains { $0.gradientReducer != nil }
     guard value.isFinite || reduced else { return value }
-    let named = networks.map { $0.module.namedParameters(trainableOnly: true) }
+    let named = networks.map(\.trainableParameters)
     // Each parameter's network and place in it, for reducers that start as gradients complete.
     var owner: [(network: Int, index: Int)] = []
     for (k, params) in named.enumerated() {

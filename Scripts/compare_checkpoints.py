@@ -17,4 +17,6 @@ for run in sorted(p for p in a_root.iterdir() if (p / "checkpoints").is_dir()):
     problems += [k for k in sorted(set(a) & set(b)) if a[k].shape != b[k].shape or a[k].tobytes() != b[k].tobytes()][:5]
     print(f"{run.name}: {len(a)} tensors " + ("identical" if not problems else f"DIFFER: {problems}"))
     failed |= bool(problems)
+if not any((p / "checkpoints").is_dir() for p in a_root.iterdir()):
+    print(f"no run folders (with checkpoints/) under {a_root}: give the folders that hold the runs"); failed = True
 sys.exit(1 if failed else 0)

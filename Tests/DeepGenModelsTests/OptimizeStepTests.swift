@@ -39,4 +39,20 @@ import DeepGenOptimizers
             #expect(layer.stateDict()[name]!.scalars != t.scalars)
         }
     }
+
+    /// The network keeps its parameter list after the first step, but a parameter frozen later is
+    /// left alone from the next step on, and one unfrozen again is updated again.
+    @Test func frozenAfterTheFirstStepIsNotUpdated() {
+        let (net, layer, x) = network()
+        optimize((layer(x) * layer(x)).sum(), [net])
+        #expect(net.trainableParameters.map(\.0) == ["weight", "bias"])
+        layer.bias!.frozen = true
+        let bias = layer.bias!.value.scalars, weight = layer.weight.value.scalars
+        optimize((layer(x) * layer(x)).sum(), [net])
+        #expect(layer.bias!.value.scalars == bias && layer.weight.value.scalars != weight)
+        #expect(net.trainableParameters.map(\.0) == ["weight"])
+        layer.bias!.frozen = false
+        optimize((layer(x) * layer(x)).sum(), [net])
+        #expect(layer.bias!.value.scalars != bias)
+    }
 }

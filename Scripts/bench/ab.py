@@ -40,7 +40,11 @@ images/s are samples/s). Each run's images/s is the JSON object on the last line
 here, by the runner, the same way for all: the child's ru_maxrss from os.wait4 (so PyTorch's
 figure includes the Python interpreter and the torch import, as running it does). Before every
 run the busy share of all CPUs is sampled from /proc/stat over 1 s; above 15% a warning names
-the load, and the summary says whether the machine was quiet for all runs.
+the load, and the summary says whether the machine was quiet for all runs. Each run's steal
+time is measured too (the share of its CPUs' time the hypervisor gave to other guests while they
+wanted to run, from /proc/stat): on a shared virtual machine a run can slow down by that much with
+no process of its own machine busy. The table's last column is the largest share among the row's
+runs, and the summary counts runs above 5%.
 
 Prints the machine, versions and date, then a Markdown table (medians over the rounds; peak RSS
 is the largest of a row's runs) and every run's images/s. A failed run (nonzero exit or no JSON)
@@ -72,6 +76,8 @@ PYTORCH_GENERATE = os.path.join(HERE, "pytorch_generate.py")
 # "images/s" are samples/s).
 GENERATION = {"wavenet-generate-1": 1, "wavenet-generate-16": 16}
 BUSY_LIMIT = 0.15
+# Steal time above this share of a run's CPUs' time marks the run as disturbed by other guests.
+STEAL_LIMIT = 0.05
 # Environment variables that change what the BLAS / OpenMP libraries of either side do.
 THREADING_ENV_PREFIXES = ("OMP_", "MKL_", "KMP_", "OPENBLAS_", "DNNL_", "ONEDNN_", "GOMP_", "TORCH_")
 
@@ -90,6 +96,27 @@ def cpu_times():
     total = sum(values)
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return total - idle, total
+
+
+def steal_times(cpus):
+    """(steal, total) jiffies of the CPUs in `cpus`, from their lines of /proc/stat; None where the
+    kernel does not report steal time (the eighth field: time the hypervisor ran something else
+    while one of this VM's CPUs wanted to run)."""
+    steal = total = 0
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                name, *rest = line.split()
+                if not name.startswith("cpu") or name == "cpu" or int(name[3:]) not in cpus:
+                    continue
+                values = [int(v) for v in rest[:8]]
+                if len(values) < 8:
+                    return None
+                steal += values[7]
+                total += sum(values)
+    except (OSError, ValueError):
+        return None
+    return steal, total
 
 
 def busy_share(interval=1.0):
@@ -143,9 +170,11 @@ def git_commit():
 # Runs
 
 
-def run_once(framework, command, expect, preexec=None):
-    """Runs one benchmark process; returns a result dict (with "error" when it failed)."""
+def run_once(framework, command, expect, preexec=None, cpus=None):
+    """Runs one benchmark process; returns a result dict (with "error" when it failed). With
+    `cpus`, the share of their time stolen by the hypervisor during the run is "steal_share"."""
     result = {"framework": framework, "command": command, **expect}
+    steal0 = steal_times(cpus) if cpus else None
     # Output goes to files, not pipes: the child is reaped with os.wait4 (for its rusage), so
     # nothing may be left for Popen.communicate to drain.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -167,6 +196,9 @@ def run_once(framework, command, expect, preexec=None):
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     result["wall_seconds"] = wall  # process lifetime, start-up included
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    steal1 = steal_times(cpus) if steal0 else None
+    if steal0 and steal1 and steal1[1] > steal0[1]:
+        result["steal_share"] = (steal1[0] - steal0[0]) / (steal1[1] - steal0[1])
     lines = [line for line in stdout.splitlines() if line.strip()]
     parsed = None
     if lines:
@@ -354,14 +386,17 @@ def main():
                         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                         print(f"  warning: machine busy {busy:.0%} before the next run (load average {load}); "
                               f"top: {top_processes()}", flush=True)
-                    res = run_once(names[side], commands[side], expect, None if args.no_pin else pinned_to(n))
+                    allowed = sorted(os.sched_getaffinity(0))
+                    res = run_once(names[side], commands[side], expect, None if args.no_pin else pinned_to(n),
+                                   cpus=set(allowed if args.no_pin else allowed[:n]))
                     res["side"] = side
                     res.update(round=r + 1, busy_before=busy)
                     results.append(res)
                     if "error" not in res:
                         compile_note = f", compile {res['compile_seconds']:.1f} s" if "compile_seconds" in res else ""
+                        steal_note = f", steal {res['steal_share']:.1%}" if "steal_share" in res else ""
                         print(f"  {model} x{n} round {r + 1} {res['framework']}: {res['images_per_second']:.1f} images/s, "
-                              f"peak RSS {res['peak_rss_mb']:.0f} MB{compile_note} (CPU busy before: {busy:.0%})", flush=True)
+                              f"peak RSS {res['peak_rss_mb']:.0f} MB{compile_note} (CPU busy before: {busy:.0%}{steal_note})", flush=True)
 
     others = frameworks
     print()
@@ -372,6 +407,7 @@ def main():
     header += [f"{names[f]} compile s" for f in compiled]
     if peak:
         header += ["DeepGen GFLOP/s (% of peak)"] + [f"{names[f]} GFLOP/s" for f in others]
+    header += ["most steal %"]
     print("| " + " | ".join(header) + " |")
     print("|---|" + "---:|" * (len(header) - 1))
     details = []
@@ -406,6 +442,8 @@ def main():
                 g = gflops(d["rate"])
                 cells += [f"{g:.1f} ({100 * g / peak[n]:.0f}%)" if g is not None and n in peak else "–"]
                 cells += [fmt(gflops(stats[f]["rate"])) if gflops(stats[f]["rate"]) is not None else "–" for f in others]
+            steals = [r["steal_share"] for r in row if "steal_share" in r]
+            cells += [f"{100 * max(steals):.1f}" if steals else "–"]
             print("| " + " | ".join(cells) + " |")
             details.append(f"- {model} x{n}: " + "; ".join(f"{names[s]} {', '.join(stats[s]['all'])}"
                                                           for s in sides if stats[s]["all"]))
@@ -420,6 +458,11 @@ def main():
     else:
         print(f"Machine NOT quiet: {loaded_runs} of {len(results)} runs started with the CPUs more than "
               f"{BUSY_LIMIT:.0%} busy (up to {max_busy:.0%}); treat these numbers as disturbed.")
+    steals = [r["steal_share"] for r in results if "steal_share" in r]
+    if steals:
+        stolen = sum(v > STEAL_LIMIT for v in steals)
+        print(f"Steal time: {stolen} of {len(steals)} runs lost more than {STEAL_LIMIT:.0%} of their CPUs' time to the "
+              f"hypervisor (up to {max(steals):.1%})" + ("; their ratios are disturbed." if stolen else "."))
     failed = sum("error" in r for r in results)
     if failed:
         print(f"{failed} run(s) failed; see their output above.")

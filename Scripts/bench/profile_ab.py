@@ -13,6 +13,8 @@ builds at the one thread count given. The sides alternate, A B A B ..., --rounds
 table gives each key's median milliseconds per step on both sides, their ratio (B / A), and what
 the key adds to the difference of the step times, largest first: with threads 1,2 the ratio is
 each op's own scaling, and the last column says where the second thread's gain goes missing.
+Each run's steal time (its CPUs' time the hypervisor gave to other guests, as ab.py measures it)
+is printed with its images/s: on a shared virtual machine it slows every op of a run alike.
 """
 import argparse
 import json
@@ -21,6 +23,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ab import steal_times  # noqa: E402
+
 
 def pinning(count):
     cpus = sorted(os.sched_getaffinity(0))[:count]
@@ -28,17 +33,21 @@ def pinning(count):
 
 
 def run(deepgen, model, threads, seconds):
+    cpus = set(sorted(os.sched_getaffinity(0))[:threads])
+    steal0 = steal_times(cpus)
     out = subprocess.run([deepgen, "bench", "train", model, "--threads", str(threads), "--seconds", str(seconds),
                           "--profile", "--json"], capture_output=True, text=True, preexec_fn=pinning(threads))
     if out.returncode != 0:
         sys.exit(f"{deepgen} bench train {model} --threads {threads} failed:\n{out.stderr[-2000:]}")
+    steal1 = steal_times(cpus)
+    steal = (steal1[0] - steal0[0]) / max(steal1[1] - steal0[1], 1) if steal0 and steal1 else None
     result = next(json.loads(line) for line in reversed(out.stdout.splitlines()) if line.startswith("{"))
     steps = result["steps"]
     rows = {}
     for row in result["profile"]:
         key = (row["phase"], row["op"], tuple(row["shape"]))
         rows[key] = (row["calls"] / steps, row["seconds"] * 1000 / steps)
-    return result["images_per_second"], rows
+    return result["images_per_second"], rows, steal
 
 
 def main():
@@ -64,20 +73,21 @@ def main():
     runs = {name: [] for name, _, _ in sides}
     for r in range(a.rounds):
         for name, binary, t in sides:
-            ips, rows = run(binary, a.model, t, a.seconds)
-            runs[name].append((ips, rows))
-            print(f"round {r + 1}, {name}: {ips:.1f} images/s", file=sys.stderr)
+            ips, rows, steal = run(binary, a.model, t, a.seconds)
+            runs[name].append((ips, rows, steal))
+            note = f" (steal {steal:.1%} of its CPUs' time)" if steal is not None else ""
+            print(f"round {r + 1}, {name}: {ips:.1f} images/s{note}", file=sys.stderr)
 
     def medians(name):
-        keys = set().union(*(rows.keys() for _, rows in runs[name]))
-        return {k: (statistics.median(rows.get(k, (0, 0))[0] for _, rows in runs[name]),
-                    statistics.median(rows.get(k, (0, 0))[1] for _, rows in runs[name])) for k in keys}
+        keys = set().union(*(rows.keys() for _, rows, _ in runs[name]))
+        return {k: (statistics.median(rows.get(k, (0, 0))[0] for _, rows, _ in runs[name]),
+                    statistics.median(rows.get(k, (0, 0))[1] for _, rows, _ in runs[name])) for k in keys}
 
     (na, _, _), (nb, _, _) = sides
     ma, mb = medians(na), medians(nb)
     step_a, step_b = sum(v[1] for v in ma.values()), sum(v[1] for v in mb.values())
-    ips_a = statistics.median(x for x, _ in runs[na])
-    ips_b = statistics.median(x for x, _ in runs[nb])
+    ips_a = statistics.median(x for x, _, _ in runs[na])
+    ips_b = statistics.median(x for x, _, _ in runs[nb])
     print(f"{a.model}: {na} {ips_a:.1f} images/s, {step_a:.2f} ms per step (sum of medians); "
           f"{nb} {ips_b:.1f} images/s, {step_b:.2f} ms; {nb} / {na}: {ips_b / ips_a:.2f}× images/s")
     print()
@@ -93,7 +103,8 @@ def main():
         shape = "[" + ", ".join(map(str, k[2])) + "]" if k[2] else ""
         print(f"| {k[0]} | {k[1]} | {shape} | {calls:.1f} | {ta:.3f} | {tb:.3f} | {ratio} | {share} |")
     for name in (na, nb):
-        print(f"- {name}: " + ", ".join(f"{x:.1f}" for x, _ in runs[name]) + " images/s")
+        print(f"- {name}: " + ", ".join(f"{x:.1f}" for x, _, _ in runs[name]) + " images/s; steal "
+              + ", ".join("?" if v is None else f"{v:.1%}" for _, _, v in runs[name]))
 
 
 if __name__ == "__main__":

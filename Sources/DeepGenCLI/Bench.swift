@@ -76,6 +76,9 @@ func report(_ result: TrainingBenchmarkResult, json: Bool, unit: String = "image
     }
     print("\(result.model): " + String(format: "%.1f %@ (batch %d, %d threads%@, %d steps in %.1f s), peak RSS %.0f MB",
                                        result.imagesPerSecond, unit, result.batch, result.threads, processes, result.steps, result.seconds, peakMB))
+    if let steal = result.stealShare, steal > 0.05 {
+        print(String(format: "warning: the hypervisor gave %.0f%% of these CPUs' time to other guests during the timed steps (steal time): the figure is disturbed", 100 * steal))
+    }
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -109,6 +109,9 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
     /// Under mpirun: rank 0's seconds per timed step spent averaging gradients (copying them
     /// out and back, the all-reduce, and waiting there for the slower process).
     public var averagingSecondsPerStep: Double?
+    /// The share of this process's CPUs' time that the hypervisor gave to other guests during the
+    /// timed steps (``StealTime``; Linux only): above a few percent the figure is disturbed.
+    public var stealShare: Double?
     /// With profiling: the timed steps' wall time per op (``OpProfiler``), largest first.
     public var profile: [OpProfiler.Entry]?
 
@@ -118,6 +121,7 @@ public struct TrainingBenchmarkResult: Codable, Sendable {
         case peakRSSMegabytes = "peak_rss_mb"
         case averagingSecondsPerStep = "averaging_seconds_per_step"
         case profile
+        case stealShare = "steal_share"
     }
 }
 
@@ -161,6 +165,7 @@ extension TrainingWorkload {
         for _ in 0..<warmupSteps { try trainOne() }
         let averagers = model.networks.compactMap { $0.gradientReducer as? GradientAverager }
         let averagingBefore = averagers.reduce(0) { $0 + $1.seconds }
+        let stealBefore = StealTime.sample()
         if profile { OpProfiler.start() }
         let start = DispatchTime.now().uptimeNanoseconds
         var timed = 0
@@ -179,10 +184,12 @@ extension TrainingWorkload {
             }
         } while more
         let entries = profile ? OpProfiler.stop() : nil
+        let steal = stealBefore.flatMap { before in StealTime.sample()?.share(since: before) }
         var result = TrainingBenchmarkResult(model: rawValue, batch: batchSize * processes, threads: Parallel.threadCount, steps: timed,
                                              seconds: elapsed, imagesPerSecond: Double(timed * batchSize * processes) / elapsed)
         result.processes = processes
         result.profile = entries
+        result.stealShare = steal
         if group != nil { result.averagingSecondsPerStep = (averagers.reduce(0) { $0 + $1.seconds } - averagingBefore) / Double(timed) }
         return result
     }

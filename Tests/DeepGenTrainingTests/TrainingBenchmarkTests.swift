@@ -41,3 +41,17 @@ import DeepGenModels
         #expect(try TrainingWorkload.dcgan.config(batchSize: 32).training.batchSize == 32)
     }
 }
+
+/// The benchmark's steal-time reading: /proc/stat's lines of the CPUs this process may use.
+@Suite struct StealTimeTests {
+    @Test func readsTheAllowedCPUsStealTime() throws {
+        #if os(Linux)
+        let before = try #require(StealTime.sample())
+        var x = 0.0
+        for i in 0..<3_000_000 { x += Double(i).squareRoot() }  // let the jiffies move
+        let after = try #require(StealTime.sample())
+        #expect(x > 0 && after.total >= before.total && after.steal >= before.steal && before.total > 0)
+        if let share = after.share(since: before) { #expect(share >= 0 && share <= 1) }
+        #endif
+    }
+}

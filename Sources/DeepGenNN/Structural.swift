@@ -92,7 +92,10 @@ public final class Dropout: Module, Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        isTraining && p > 0 ? x * mask(x.shape) : x
+        guard isTraining && p > 0 else { return x }
+        // One op drawing and multiplying in one pass; the same numbers as `x * mask(x.shape)`.
+        let share = batchShare.flatMap { $0.count > 1 && batchAxis < x.shape.count ? $0 : nil }
+        return x.dropout(p: p, share: share, batchAxis: batchAxis, using: &generator)
     }
 
     /// A fresh mask for an input of `shape` (batch on axis 0): this process's share's rows of a

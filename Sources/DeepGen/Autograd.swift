@@ -1,4 +1,5 @@
 import Foundation
+import DeepGenKernels
 
 /// One node of the define-by-run graph: the tensors an op read (with their own nodes) and its
 /// vector-Jacobian product, written with tensor ops so gradients of gradients work.
@@ -221,8 +222,9 @@ public func gradients(
             for (input, ig) in zip(node.inputs, inputGrads) {
                 guard let input, let ig else { continue }
                 let key = ObjectIdentifier(input)
-                if let existing = grads[key] {
-                    grads[key] = existing + ig
+                if var existing = grads.removeValue(forKey: key) {
+                    if createGraph { existing = existing + ig } else { existing.accumulateGradient(ig) }
+                    grads[key] = existing
                     OpProfiler.charge(.backward, "sum of gradient shares", shape: ig.shape)
                 } else {
                     grads[key] = ig
@@ -250,6 +252,24 @@ public func gradients(
     // Inputs the pass never completed (not reached, or not in the graph), in order.
     if let whenFinal { for i in inputs.indices where !reported.contains(i) { whenFinal(i, result[i]) } }
     return result
+}
+
+extension Tensor {
+    /// `self = self + share` outside a recorded pass: into this gradient's own buffer when nothing
+    /// else holds it and the shapes agree (a residual stream's gradient collects a share from
+    /// every block; a new tensor for each sum cost wavenet 2% of its step), else a new sum.
+    /// Either way the same additions.
+    mutating func accumulateGradient(_ share: Tensor) {
+        guard shape == share.shape, node == nil, isKnownUniquelyReferenced(&storage) else {
+            self = self + share
+            return
+        }
+        let pa = storage.pointer, pb = UnsafePointer(share.storage.pointer)
+        Parallel.forEachChunk(count, minChunk: 1 << 16) { _, r in
+            for i in r { pa[i] = pa[i] + pb[i] }
+        }
+        withExtendedLifetime(share) {}
+    }
 }
 
 /// An op input as its backward closure sees it when the values are not needed (see

@@ -12,6 +12,31 @@ import _DeepGenTestSupport
         #expect(g.scalars == [1, 1])
     }
 
+    /// Gradient shares are summed into the first share's buffer only when nothing else holds it:
+    /// a seed the caller passed in (add's backward hands it on unchanged to both uses of `x`)
+    /// keeps its values, and the sums are the plain additions.
+    @Test func summingSharesNeverWritesIntoACallersTensor() {
+        let x = Tensor([1, 2, 3]).requiringGrad()
+        let seed = Tensor([0.5, -1, 2])
+        let g = gradients(of: x + x, with: [x], seed: seed)[0]
+        #expect(g.scalars == [1, -2, 4] && seed.scalars == [0.5, -1, 2])
+        // A residual chain: every block adds a share to the stream's gradient.
+        var h = x
+        for k in 1...4 { h = h + (h * Float(k)).tanh() }
+        let gx = gradients(of: h.sum(), with: [x])[0]
+        let eps: Float = 1e-3
+        for i in 0..<3 {
+            func f(_ d: Float) -> Float {
+                var v = Tensor([1, 2, 3]).scalars
+                v[i] += d
+                var t = Tensor(v)
+                for k in 1...4 { t = t + (t * Float(k)).tanh() }
+                return t.sum().scalar
+            }
+            #expect(abs(gx.scalars[i] - (f(eps) - f(-eps)) / (2 * eps)) < 2e-2)
+        }
+    }
+
     @Test func noGradScopeAndDetach() {
         let x = Tensor([1, 2, 3]).requiringGrad()
         let y = withoutGrad { x * 2 }

@@ -27,7 +27,8 @@ extension Tensor {
         } else {
             y = Tensor.convolve(self, weight, geo)
         }
-        return bias.map { y + Tensor.channelBias($0, channels: weight.shape[0], op: "conv2d") } ?? y
+        guard let bias else { return y }
+        return Tensor.addingChannelBias(consume y, bias, channels: weight.shape[0], op: "conv2d")
     }
 
 
@@ -59,9 +60,32 @@ extension Tensor {
         } else {
             y = Tensor.convolveInputAdjoint(self, weight, geo)
         }
-        return bias.map { y + Tensor.channelBias($0, channels: weight.shape[1], op: "convTranspose2d") } ?? y
+        guard let bias else { return y }
+        return Tensor.addingChannelBias(consume y, bias, channels: weight.shape[1], op: "convTranspose2d")
     }
 
+
+    /// `y + bias` per channel, recorded as that broadcast add, with the sums written into the
+    /// convolution's fresh output instead of a new tensor when nothing else holds it (a pass and
+    /// a buffer less; the same additions).
+    static func addingChannelBias(_ y: consuming Tensor, _ bias: Tensor, channels: Int, op: String) -> Tensor {
+        let b = channelBias(bias, channels: channels, op: op)
+        var out = y
+        guard out.rank == 4, out.shape[1] == channels, isKnownUniquelyReferenced(&out.storage) else { return out + b }
+        let planes = out.shape[0] * channels, plane = out.shape[2] * out.shape[3]
+        let po = out.storage.pointer, pb = UnsafePointer(b.storage.pointer)
+        Parallel.forEachChunk(planes, minChunk: Swift.max(1, (1 << 16) / Swift.max(plane, 1))) { _, r in
+            for q in r {
+                let row = po + q * plane, bv = pb[q % channels]
+                for j in 0..<plane { row[j] = row[j] + bv }
+            }
+        }
+        withExtendedLifetime(b) {}
+        let sa = out.gradientSlot, sb = b.gradientSlot
+        return record("add", out, inputs: [out, b]) { g in
+            [sa.needsGradient ? g.sum(toShape: sa.shape) : nil, sb.needsGradient ? g.sum(toShape: sb.shape) : nil]
+        }
+    }
 
     static func channelBias(_ bias: Tensor, channels: Int, op: String) -> Tensor {
         precondition(bias.shape == [channels], "[\(op)] bias shape \(bias.shape) should be [\(channels)]")

@@ -11,7 +11,8 @@ op and output shape, from DeepGen's OpProfiler), pinned to the first N CPUs as a
 two thread counts the sides are the counts (one build); with --baseline the sides are the two
 builds at the one thread count given. The sides alternate, A B A B ..., --rounds runs each. The
 table gives each key's median milliseconds per step on both sides, their ratio (B / A), and what
-the key adds to the difference of the step times, largest first: with threads 1,2 the ratio is
+the key adds to the difference of the step times, largest first (each time also as a share of its
+side's step, which stays comparable when the machine's speed drifts between runs): with threads 1,2 the ratio is
 each op's own scaling, and the last column says where the second thread's gain goes missing.
 Each run's steal time (its CPUs' time the hypervisor gave to other guests, as ab.py measures it)
 is printed with its images/s: on a shared virtual machine it slows every op of a run alike.
@@ -91,7 +92,7 @@ def main():
     print(f"{a.model}: {na} {ips_a:.1f} images/s, {step_a:.2f} ms per step (sum of medians); "
           f"{nb} {ips_b:.1f} images/s, {step_b:.2f} ms; {nb} / {na}: {ips_b / ips_a:.2f}× images/s")
     print()
-    print(f"| phase | op | shape | calls/step | {na} ms | {nb} ms | {nb} / {na} | share of the difference |")
+    print(f"| phase | op | shape | calls/step | {na} ms (% of step) | {nb} ms (% of step) | {nb} / {na} | share of the difference |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
     keys = sorted(set(ma) | set(mb), key=lambda k: -abs(mb.get(k, (0, 0))[1] - ma.get(k, (0, 0))[1]))
     diff = step_b - step_a
@@ -101,7 +102,7 @@ def main():
         ratio = f"{tb / ta:.2f}" if ta > 0 else "–"
         share = f"{100 * (tb - ta) / diff:.0f}%" if diff != 0 else "–"
         shape = "[" + ", ".join(map(str, k[2])) + "]" if k[2] else ""
-        print(f"| {k[0]} | {k[1]} | {shape} | {calls:.1f} | {ta:.3f} | {tb:.3f} | {ratio} | {share} |")
+        print(f"| {k[0]} | {k[1]} | {shape} | {calls:.1f} | {ta:.3f} ({100 * ta / step_a:.1f}%) | {tb:.3f} ({100 * tb / step_b:.1f}%) | {ratio} | {share} |")
     for name in (na, nb):
         print(f"- {name}: " + ", ".join(f"{x:.1f}" for x, _, _ in runs[name]) + " images/s; steal "
               + ", ".join("?" if v is None else f"{v:.1%}" for _, _, v in runs[name]))

@@ -51,18 +51,8 @@ final class AutogradNode {
 /// (a training loop, a test) has its own no-grad depth; kernels' worker threads never record.
 public enum GradMode {
     private final class Depth { var value = 0 }
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { if let p = $0 { Unmanaged<AnyObject>.fromOpaque(p).release() } }
-        return k
-    }()
-
-    private static var depth: Depth {
-        if let p = pthread_getspecific(key) { return Unmanaged<Depth>.fromOpaque(p).takeUnretainedValue() }
-        let d = Depth()
-        pthread_setspecific(key, Unmanaged.passRetained(d).toOpaque())
-        return d
-    }
+    private static let perThread = PerThread { Depth() }
+    private static var depth: Depth { perThread.value }
 
     /// `true` unless inside ``withoutGrad(_:)`` on this thread.
     public static var isEnabled: Bool { depth.value == 0 }
@@ -283,18 +273,8 @@ struct GradientSlot {
 /// The nodes the running `gradients` pass skips, per thread (`nil` outside a pass).
 enum GradientPass {
     private final class State { var skipped: Set<ObjectIdentifier>? }
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { if let p = $0 { Unmanaged<AnyObject>.fromOpaque(p).release() } }
-        return k
-    }()
-
-    private static var state: State {
-        if let p = pthread_getspecific(key) { return Unmanaged<State>.fromOpaque(p).takeUnretainedValue() }
-        let s = State()
-        pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
-        return s
-    }
+    private static let perThread = PerThread { State() }
+    private static var state: State { perThread.value }
 
     static var skipped: Set<ObjectIdentifier>? {
         get { state.skipped }

@@ -42,18 +42,8 @@ public enum OpProfiler {
         var inBackward = false
     }
 
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { if let p = $0 { Unmanaged<AnyObject>.fromOpaque(p).release() } }
-        return k
-    }()
-
-    private static var state: ThreadState {
-        if let p = pthread_getspecific(key) { return Unmanaged<ThreadState>.fromOpaque(p).takeUnretainedValue() }
-        let s = ThreadState()
-        pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
-        return s
-    }
+    private static let perThread = PerThread { ThreadState() }
+    private static var state: ThreadState { perThread.value }
 
     /// Whether this thread is inside a `gradients` pass (set by the pass, restored after it).
     static var inBackward: Bool {

@@ -7,8 +7,11 @@ import DeepGenKernels
 
 extension Tensor {
     /// 2-D convolution (cross-correlation, as PyTorch) of NCHW `self` with `weight [Cout, Cin, kh, kw]`.
+    /// With `rectifier`, the (leaky) ReLU of that slope (≥ 0; 0 is ReLU) is applied in the same
+    /// pass as the bias: the values and gradients of `.leakyRelu(slope)` after the convolution.
     public func conv2d(
-        weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1
+        weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1,
+        rectifier: Float? = nil
     ) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
                      "[conv2d] input \(shape) and weight \(weight.shape) do not match (need NCHW and [Cout, Cin, kh, kw])")
@@ -27,16 +30,16 @@ extension Tensor {
         } else {
             y = Tensor.convolve(self, weight, geo)
         }
-        guard let bias else { return y }
-        return Tensor.addingChannelBias(consume y, bias, channels: weight.shape[0], op: "conv2d")
+        return Tensor.finishingConvolution(consume y, bias: bias, channels: weight.shape[0], op: "conv2d", rectifier: rectifier)
     }
 
 
     /// Transposed 2-D convolution of NCHW `self` with `weight [Cin, Cout, kh, kw]` (PyTorch's
     /// `conv_transpose2d`): output size `(H − 1)·s − 2p + d·(k − 1) + outputPadding + 1`.
+    /// `rectifier` as in ``conv2d(weight:bias:stride:padding:dilation:rectifier:)``.
     public func convTranspose2d(
         weight: Tensor, bias: Tensor? = nil, stride: Size2 = 1, padding: Size2 = 0,
-        outputPadding: Size2 = 0, dilation: Size2 = 1
+        outputPadding: Size2 = 0, dilation: Size2 = 1, rectifier: Float? = nil
     ) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[0],
                      "[convTranspose2d] input \(shape) and weight \(weight.shape) do not match (need NCHW and [Cin, Cout, kh, kw])")
@@ -60,31 +63,54 @@ extension Tensor {
         } else {
             y = Tensor.convolveInputAdjoint(self, weight, geo)
         }
-        guard let bias else { return y }
-        return Tensor.addingChannelBias(consume y, bias, channels: weight.shape[1], op: "convTranspose2d")
+        return Tensor.finishingConvolution(consume y, bias: bias, channels: weight.shape[1], op: "convTranspose2d", rectifier: rectifier)
     }
 
 
-    /// `y + bias` per channel, recorded as that broadcast add, with the sums written into the
-    /// convolution's fresh output instead of a new tensor when nothing else holds it (a pass and
-    /// a buffer less; the same additions).
-    static func addingChannelBias(_ y: consuming Tensor, _ bias: Tensor, channels: Int, op: String) -> Tensor {
-        let b = channelBias(bias, channels: channels, op: op)
+    /// `(y + bias).leakyRelu(rectifier)` per channel, recorded as that broadcast add and that
+    /// activation (each part only when asked for), with the sums and the activation written into
+    /// the convolution's fresh output in one pass when nothing else holds it: passes and buffers
+    /// fewer, the same arithmetic. The add's own output is never read (its backward needs none;
+    /// the activation's keeps its output, as `leakyRelu` does for a slope ≥ 0).
+    static func finishingConvolution(_ y: consuming Tensor, bias: Tensor?, channels: Int, op: String, rectifier: Float?) -> Tensor {
+        precondition(rectifier.map { $0 >= 0 } ?? true, "[\(op)] rectifier slope \(rectifier!) must be ≥ 0")
         var out = y
-        guard out.rank == 4, out.shape[1] == channels, isKnownUniquelyReferenced(&out.storage) else { return out + b }
+        guard bias != nil || rectifier != nil else { return out }
+        let b = bias.map { channelBias($0, channels: channels, op: op) }
+        guard out.rank == 4, out.shape[1] == channels, isKnownUniquelyReferenced(&out.storage) else {
+            let biased = b.map { out + $0 } ?? out
+            return rectifier.map { biased.leakyRelu($0, op: $0 == 0 ? "relu" : "leakyRelu") } ?? biased
+        }
         let planes = out.shape[0] * channels, plane = out.shape[2] * out.shape[3]
-        let po = out.storage.pointer, pb = UnsafePointer(b.storage.pointer)
+        let po = out.storage.pointer, pb = b.map { UnsafePointer($0.storage.pointer) }
         Parallel.forEachChunk(planes, minChunk: Swift.max(1, (1 << 16) / Swift.max(plane, 1))) { _, r in
             for q in r {
-                let row = po + q * plane, bv = pb[q % channels]
-                for j in 0..<plane { row[j] = row[j] + bv }
+                let row = po + q * plane
+                switch (pb, rectifier) {
+                case let (pb?, slope?):
+                    let bv = pb[q % channels], f = LeakyReluOp(slope: slope)
+                    for j in 0..<plane { row[j] = f(row[j] + bv) }
+                case let (pb?, nil):
+                    let bv = pb[q % channels]
+                    for j in 0..<plane { row[j] = row[j] + bv }
+                case let (nil, slope?):
+                    let f = LeakyReluOp(slope: slope)
+                    for j in 0..<plane { row[j] = f(row[j]) }
+                case (nil, nil):
+                    break
+                }
             }
         }
         withExtendedLifetime(b) {}
-        let sa = out.gradientSlot, sb = b.gradientSlot
-        return record("add", out, inputs: [out, b]) { g in
-            [sa.needsGradient ? g.sum(toShape: sa.shape) : nil, sb.needsGradient ? g.sum(toShape: sb.shape) : nil]
+        var result = out
+        if let b {
+            let sa = out.gradientSlot, sb = b.gradientSlot
+            result = record("add", out, inputs: [out, b]) { g in
+                [sa.needsGradient ? g.sum(toShape: sa.shape) : nil, sb.needsGradient ? g.sum(toShape: sb.shape) : nil]
+            }
         }
+        if let slope = rectifier { result = result.recordingLeakyRelu(slope, op: slope == 0 ? "relu" : "leakyRelu", output: out) }
+        return result
     }
 
     static func channelBias(_ bias: Tensor, channels: Int, op: String) -> Tensor {

@@ -95,7 +95,11 @@ extension Tensor {
     public func leakyRelu(_ slope: Float = 0.01) -> Tensor { leakyRelu(slope, op: "leakyRelu") }
 
     func leakyRelu(_ slope: Float, op: String) -> Tensor {
-        let out = mapElements(LeakyReluOp(slope: slope))
+        recordingLeakyRelu(slope, op: op, output: mapElements(LeakyReluOp(slope: slope)))
+    }
+
+    /// Records `output`, this tensor's (leaky) ReLU computed by the caller, as the activation op.
+    func recordingLeakyRelu(_ slope: Float, op: String, output out: Tensor) -> Tensor {
         // The backward keeps the output, not the input (for slope ≥ 0 both have the same sign), as
         // PyTorch does: the next layer keeps the output anyway, so the input can be freed.
         // Detached: the closure lives in the output's own node.

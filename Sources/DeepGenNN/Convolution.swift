@@ -31,9 +31,12 @@ public final class Conv2d: Module, Layer {
 
     public override var localBuffers: [(String, Buffer)] { super.localBuffers + (spectralNorm?.buffers ?? []) }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, rectifier: nil) }
+
+    /// `forward(x).leakyRelu(rectifier)` with the activation in the bias's pass (the same values).
+    public func forward(_ x: Tensor, rectifier: Float?) -> Tensor {
         let w = spectralNorm.map { $0.normalized(weight.value, training: isTraining) } ?? weight.value
-        return x.conv2d(weight: w, bias: bias?.value, stride: stride, padding: padding, dilation: dilation)
+        return x.conv2d(weight: w, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, rectifier: rectifier)
     }
 }
 
@@ -54,9 +57,12 @@ public final class ConvTranspose2d: Module, Layer {
         self.stride = stride; self.padding = padding; self.outputPadding = outputPadding; self.dilation = dilation
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, rectifier: nil) }
+
+    /// `forward(x).leakyRelu(rectifier)` with the activation in the bias's pass (the same values).
+    public func forward(_ x: Tensor, rectifier: Float?) -> Tensor {
         x.convTranspose2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                          outputPadding: outputPadding, dilation: dilation)
+                          outputPadding: outputPadding, dilation: dilation, rectifier: rectifier)
     }
 }
 

@@ -9,7 +9,8 @@ public final class Sequential: Module, Layer {
     public override var namedChildren: [(String, Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
 
     /// Runs the layers in order; a `Linear` followed by an activation layer runs as one op
-    /// (``Linear/forward(_:activation:)``: the same values, one pass over memory fewer).
+    /// (``Linear/forward(_:activation:)``: the same values, one pass over memory fewer), and a
+    /// convolution followed by a (leaky) ReLU of slope ≥ 0 applies it in its bias's pass.
     public func forward(_ x: Tensor) -> Tensor {
         var y = x, i = 0
         while i < layers.count {
@@ -17,12 +18,28 @@ public final class Sequential: Module, Layer {
                let activation = Self.fusableActivation(layers[i + 1]) {
                 y = linear.forward(y, activation: activation)
                 i += 2
+            } else if i + 1 < layers.count, let slope = Self.fusableRectifier(layers[i + 1]),
+                      let convolution = layers[i] as? Conv2d {
+                y = convolution.forward(y, rectifier: slope)
+                i += 2
+            } else if i + 1 < layers.count, let slope = Self.fusableRectifier(layers[i + 1]),
+                      let convolution = layers[i] as? ConvTranspose2d {
+                y = convolution.forward(y, rectifier: slope)
+                i += 2
             } else {
                 y = layers[i].forward(y)
                 i += 1
             }
         }
         return y
+    }
+
+    private static func fusableRectifier(_ layer: any Layer) -> Float? {
+        switch layer {
+        case is ReLU: return 0
+        case let leaky as LeakyReLU where leaky.negativeSlope >= 0: return leaky.negativeSlope
+        default: return nil
+        }
     }
 
     private static func fusableActivation(_ layer: any Layer) -> LinearActivation? {

@@ -38,4 +38,34 @@ import _DeepGenTestSupport
             return gradients(of: y, with: [inputs[0]], createGraph: true)[0].square().sum()
         }, [x, w, b])
     }
+
+    /// With a rectifier the (leaky) ReLU runs in the bias's pass: the values and gradients of the
+    /// separate activation, with and without a bias, also through a recorded backward pass.
+    @Test(arguments: [Float(0), 0.2])
+    func rectifierIsTheSeparateActivationBitForBit(slope: Float) {
+        let x = smooth([2, 3, 6, 6], seed: 11).requiringGrad()
+        let w = smooth([5, 3, 3, 3], seed: 12, scale: 0.4).requiringGrad()
+        let wt = smooth([3, 5, 3, 3], seed: 13, scale: 0.4).requiringGrad()
+        let b = smooth([5], seed: 14).requiringGrad()
+        for bias in [b, nil] {
+            let cases: [(String, Tensor, Tensor)] = [
+                ("conv2d", x.conv2d(weight: w, bias: bias, padding: 1, rectifier: slope),
+                 x.conv2d(weight: w, bias: bias, padding: 1).leakyRelu(slope)),
+                ("convTranspose2d", x.convTranspose2d(weight: wt, bias: bias, stride: 2, padding: 1, rectifier: slope),
+                 x.convTranspose2d(weight: wt, bias: bias, stride: 2, padding: 1).leakyRelu(slope)),
+            ]
+            for (name, fused, separate) in cases {
+                #expect(fused.scalars.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(name) bias \(bias != nil)")
+                let seed = smooth(fused.shape, seed: 15)
+                let params = [x, w, wt, b]
+                let gf = gradients(of: (fused * seed).sum(), with: params)
+                let gs = gradients(of: (separate * seed).sum(), with: params)
+                for (u, v) in zip(gf, gs) { #expect(u.scalars.map(\.bitPattern) == v.scalars.map(\.bitPattern), "\(name)") }
+                let rf = gradients(of: fused.square().sum(), with: [x], createGraph: true)[0]
+                let rs = gradients(of: separate.square().sum(), with: [x], createGraph: true)[0]
+                let hf = gradients(of: rf.square().sum(), with: [w, wt, b]), hs = gradients(of: rs.square().sum(), with: [w, wt, b])
+                for (u, v) in zip(hf, hs) { #expect(u.scalars.map(\.bitPattern) == v.scalars.map(\.bitPattern), "\(name), second order") }
+            }
+        }
+    }
 }

@@ -72,7 +72,10 @@ public final class LSTM: Module {
         var input = x
         for l in 0..<layers {
             let flat = input.reshaped([time * batch, input.shape[2]])
-            let gates = ((inputGates && l == 0) ? flat : flat.matmul(weightIH[l].value, transposeOther: true)) + (biasIH[l].value + biasHH[l].value)
+            let bias = biasIH[l].value + biasHH[l].value
+            // A layer's own input product takes the bias in its GEMM's epilogue (the values of the
+            // product and the add, a pass fewer); the first layer's given gates add it apart.
+            let gates = (inputGates && l == 0) ? flat + bias : flat.linear(weight: weightIH[l].value, bias: bias)
             let (hidden, lastCell) = Tensor.lstmLayer(inputGates: gates.reshaped([time, batch, 4 * hiddenSize]), weightHH: weightHH[l].value,
                                                       hidden0: state.hidden[l], cell0: state.cell[l])
             state.hidden[l] = hidden.sliced(axis: 0, (time - 1)..<time).reshaped([batch, hiddenSize])

@@ -73,20 +73,29 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
     /// A uniform `Float` in `[0, 1)` with 24 random bits.
     public mutating func nextUniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
-    /// The next `count` values of ``nextUniform()``, written to `dst`: the same numbers, with the
-    /// state in registers for the whole run (a dropout mask's draws were 10 cycles each through
-    /// `next()` on the generator in memory, about 3 here).
+    /// The next `count` values of ``nextUniform()``, written to `dst`: the same numbers, drawn in
+    /// one loop on a local copy whose state stays in registers (callers that draw inside a closure
+    /// over an `inout` generator otherwise load and store it for every number).
     public mutating func fillUniform(_ dst: UnsafeMutablePointer<Float>, count: Int) {
-        var a = s0, b = s1, c = s2, d = s3
-        for i in 0..<max(0, count) {
-            let result = rotl(b &* 5, 7) &* 9
-            let t = b << 17
-            c ^= a; d ^= b; b ^= c; a ^= d
-            c ^= t
-            d = rotl(d, 45)
-            dst[i] = Float(result >> 40) * 0x1p-24
+        var local = self
+        for i in 0..<max(0, count) { dst[i] = local.nextUniform() }
+        self = local
+    }
+
+    /// The draws of share `index` of `count` of a global batch on `batchAxis`, `shape` being one
+    /// share's: for each index before that axis, every share's block follows in turn; `body` makes
+    /// this share's block (its range of elements), the others' numbers are skipped. A
+    /// data-parallel process's mask, in step with every other process's.
+    mutating func drawShare(_ shape: [Int], index: Int, of count: Int, batchAxis: Int,
+                            _ body: (inout RandomGenerator, Range<Int>) -> Void) {
+        precondition(count >= 1 && (0..<count).contains(index) && (0..<shape.count).contains(batchAxis),
+                     "[RandomGenerator] share \(index) of \(count) on axis \(batchAxis) of \(shape)")
+        let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
+        for o in 0..<outer {
+            discard(index * block)
+            body(&self, o * block ..< (o + 1) * block)
+            discard((count - 1 - index) * block)
         }
-        (s0, s1, s2, s3) = (a, b, c, d)
     }
 
     /// Advances past `count` numbers without making them (a data-parallel process skips the
@@ -180,17 +189,12 @@ extension Tensor {
     public static func dropoutMask(_ shape: [Int], p: Float, share index: Int, of count: Int, batchAxis: Int,
                                    using rng: inout RandomGenerator) -> Tensor {
         precondition(p >= 0 && p < 1, "[dropoutMask] probability \(p) outside [0, 1)")
-        precondition(count >= 1 && (0..<count).contains(index) && (0..<shape.count).contains(batchAxis),
-                     "[dropoutMask] share \(index) of \(count) on axis \(batchAxis) of \(shape)")
         let keep = 1 / (1 - p)
-        let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
         var t = Tensor(uninitializedShape: shape)
         t.withUnsafeMutableBufferPointer { b in
-            for o in 0..<outer {
-                rng.discard(index * block)
-                rng.fillUniform(b.baseAddress! + o * block, count: block)
-                for i in o * block ..< (o + 1) * block { b[i] = b[i] < p ? 0 : keep }
-                rng.discard((count - 1 - index) * block)
+            rng.drawShare(shape, index: index, of: count, batchAxis: batchAxis) { g, range in
+                g.fillUniform(b.baseAddress! + range.lowerBound, count: range.count)
+                for i in range { b[i] = b[i] < p ? 0 : keep }
             }
         }
         return t

@@ -24,26 +24,19 @@ extension Tensor {
         defer { uniforms.deallocate() }
         kept.withUnsafeMutableBufferPointer { kb in
             let pk = kb.baseAddress!
-            func draw(_ range: Range<Int>) {
+            func draw(_ g: inout RandomGenerator, _ range: Range<Int>) {
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let m = Swift.min(chunk, range.upperBound - start)
-                    rng.fillUniform(uniforms, count: m)
+                    g.fillUniform(uniforms, count: m)
                     Tensor.applyDropout(uniforms, x: px + start, out: po + start, kept: pk + start, count: m, p: p, keep: keep)
                     start += m
                 }
             }
             if let share, share.count > 1 {
-                precondition((0..<share.count).contains(share.index) && (0..<shape.count).contains(batchAxis),
-                             "[dropout] share \(share.index) of \(share.count) on axis \(batchAxis) of \(shape)")
-                let outer = shape[..<batchAxis].reduce(1, *), block = shape[batchAxis...].reduce(1, *)
-                for o in 0..<outer {
-                    rng.discard(share.index * block)
-                    draw(o * block ..< (o + 1) * block)
-                    rng.discard((share.count - 1 - share.index) * block)
-                }
+                rng.drawShare(shape, index: share.index, of: share.count, batchAxis: batchAxis, draw)
             } else {
-                draw(0..<n)
+                draw(&rng, 0..<n)
             }
         }
         withExtendedLifetime(self) {}

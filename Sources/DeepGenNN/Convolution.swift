@@ -1,7 +1,13 @@
 import DeepGen
 
+/// A convolution layer that can apply a (leaky) ReLU of slope ≥ 0 in its bias's pass
+/// (`Sequential` fuses it with a following `ReLU` or `LeakyReLU`): the values of the two layers.
+public protocol RectifiedConvolution: Layer {
+    func forward(_ x: Tensor, rectifier: Float?) -> Tensor
+}
+
 /// 2-D convolution with `weight [out, in, kh, kw]` (PyTorch's `nn.Conv2d`, default init).
-public final class Conv2d: Module, Layer {
+public final class Conv2d: Module, Layer, RectifiedConvolution {
     public let weight: Parameter
     public let bias: Parameter?
     public let stride: Size2, padding: Size2, dilation: Size2
@@ -41,7 +47,7 @@ public final class Conv2d: Module, Layer {
 }
 
 /// Transposed 2-D convolution with `weight [in, out, kh, kw]` (PyTorch's `nn.ConvTranspose2d`).
-public final class ConvTranspose2d: Module, Layer {
+public final class ConvTranspose2d: Module, Layer, RectifiedConvolution {
     public let weight: Parameter
     public let bias: Parameter?
     public let stride: Size2, padding: Size2, outputPadding: Size2, dilation: Size2

@@ -18,12 +18,8 @@ public final class Sequential: Module, Layer {
                let activation = Self.fusableActivation(layers[i + 1]) {
                 y = linear.forward(y, activation: activation)
                 i += 2
-            } else if i + 1 < layers.count, let slope = Self.fusableRectifier(layers[i + 1]),
-                      let convolution = layers[i] as? Conv2d {
-                y = convolution.forward(y, rectifier: slope)
-                i += 2
-            } else if i + 1 < layers.count, let slope = Self.fusableRectifier(layers[i + 1]),
-                      let convolution = layers[i] as? ConvTranspose2d {
+            } else if let convolution = layers[i] as? RectifiedConvolution, i + 1 < layers.count,
+                      let slope = Self.fusableRectifier(layers[i + 1]) {
                 y = convolution.forward(y, rectifier: slope)
                 i += 2
             } else {

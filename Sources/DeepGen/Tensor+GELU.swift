@@ -38,6 +38,18 @@ extension Tensor {
         return cdf + v * pdf
     }
 
+    /// GELU(v) and GELU′(v) from one erf and one exponential: the same bits as ``geluVector(_:)``
+    /// and ``geluDerivativeVector(_:)`` each give.
+    @_transparent
+    static func geluAndDerivativeVector(_ v: VectorMath.V) -> (value: VectorMath.V, derivative: VectorMath.V) {
+        let u = v * Float(0.5.squareRoot())
+        let a = u.replacing(with: -u, where: u .< 0)
+        let e = VectorMath.exp(-a * a)
+        let r = erfVector(u, magnitude: a, expMinusSquare: e)
+        let pdf = e * Float(1 / (2 * Double.pi).squareRoot())
+        return (0.5 * v * (1 + r), 0.5 * (1 + r) + v * pdf)
+    }
+
     /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5·10⁻⁷, under Float's rounding
     /// of values near 1), odd-extended; NaN stays NaN.
     @_transparent

@@ -42,7 +42,9 @@ extension Tensor {
         if let slope = activation.rectifierSlope {
             precondition(slope >= 0, "[linear] a leaky ReLU's slope must not be negative, got \(slope)")
         }
-        // GELU's gradient needs its input, so the product plus bias is kept beside the output.
+        // GELU's gradient is kept beside the output: its epilogue turns the product plus bias into
+        // GELU′ once it has taken GELU from it, so the backward pass is one multiplication
+        // instead of a second erf and exponential.
         let out = Tensor(uninitializedShape: [m, n])
         let pre = activation == .gelu ? Tensor(uninitializedShape: [m, n]) : out
         let epilogue = Self.linearEpilogue(bias: bias?.storage.pointer, activation: activation,
@@ -50,7 +52,7 @@ extension Tensor {
         sgemm(transA: false, transB: true, m: m, n: n, k: k,
               a: x.storage.pointer, lda: k, b: w.storage.pointer, ldb: k,
               c: pre.storage.pointer, ldc: n, epilogue: epilogue)
-        // What the activation's gradient reads: GELU its input, the others their output (none
+        // What the activation's gradient reads: GELU′ for GELU, the others their output (none
         // for the identity, so that a plain Linear's output is not held until the backward pass).
         let kept: Tensor? = switch activation {
         case .identity: nil
@@ -83,7 +85,7 @@ extension Tensor {
                     dPre = Tensor.broadcastMap(g, kept!, op: "linear", LeakyReluGradientOp(slope: activation.rectifierSlope!))
                 case .sigmoid: dPre = g.zipVector(kept!, SigmoidBackwardVector())
                 case .tanh: dPre = g.zipVector(kept!, TanhBackwardVector())
-                case .gelu: dPre = g.zipVector(kept!, GELUBackwardVector())
+                case .gelu: dPre = g * kept!
                 }
             }
             var grads: [Tensor?] = [
@@ -96,7 +98,7 @@ extension Tensor {
     }
 
     /// The bias and activation as the GEMM's epilogue (nil when there is neither). For GELU,
-    /// `product` keeps the biased product and `out` gets its GELU.
+    /// `out` gets GELU of the biased product and `product` its derivative there.
     private static func linearEpilogue(
         bias: UnsafeMutablePointer<Float>?, activation: LinearActivation,
         product: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
@@ -118,7 +120,19 @@ extension Tensor {
         case .gelu:
             return GEMMEpilogue { row, column, count in
                 if let bias { VectorMath.apply(row, bias + column, row, count: count, BiasAdd()) }
-                VectorMath.apply(row, out + (row - product), count: count, GELUVector())
+                let dst = out + (row - product)
+                var i = 0
+                while i + 16 <= count {
+                    let (value, derivative) = Tensor.geluAndDerivativeVector(UnsafeRawPointer(row + i).loadUnaligned(as: VectorMath.V.self))
+                    UnsafeMutableRawPointer(dst + i).storeBytes(of: value, as: VectorMath.V.self)
+                    UnsafeMutableRawPointer(row + i).storeBytes(of: derivative, as: VectorMath.V.self)
+                    i += 16
+                }
+                if i < count {
+                    let (value, derivative) = Tensor.geluAndDerivativeVector(PartialVector.load(row + i, count - i))
+                    PartialVector.store(value, dst + i, count - i)
+                    PartialVector.store(derivative, row + i, count - i)
+                }
             }
         }
     }

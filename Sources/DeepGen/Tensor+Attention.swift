@@ -164,43 +164,51 @@ struct AttentionGeometry {
         self.output = output ?? .contiguous(time: tq, head: head)
     }
 
-    /// `row[j] = exp(row[j] − shift)` for the first `n` entries, 16 at a time (libm's scalar `expf`
-    /// was 4% of a GPT step).
-    @inline(__always) static func exponentiate(_ row: UnsafeMutablePointer<Float>, _ n: Int, minus shift: Float) {
-        VectorMath.apply(row, row, count: n, ShiftedExponential(shift: shift))
-    }
-
     /// The last key query row `i` may see.
     @inline(__always) func limit(_ i: Int) -> Int { tk - tq + i }
 
     /// Pairs per chunk: about 64 KFLOP of work each, so small problems stay on one thread.
     var minChunk: Int { Swift.max(1, 65_536 / Swift.max(1, 4 * tq * tk * head)) }
 
+    /// Query `i` sees keys up to `i + shift`.
+    var shift: Int { tk - tq }
+
+    /// Floats of per-thread scratch for packing the products' right-hand operands.
+    var packedCount: Int {
+        Swift.max(sgemmCausalScratchCount(k: head, n: tk), sgemmCausalScratchCount(k: tk, n: head),
+                  sgemmCausalScratchCount(k: tq, n: head))
+    }
+
+    /// Scores `S = scale·QKᵀ` where the mask keeps them, into rows `rows.width` apart.
+    func scores(_ qp: UnsafePointer<Float>, _ kp: UnsafePointer<Float>, into s: UnsafeMutablePointer<Float>, rows: AttentionRows,
+                packed: UnsafeMutablePointer<Float>) {
+        sgemmCausal(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: queries.rowStride,
+                    b: kp, ldb: keys.rowStride, c: s, ldc: rows.width, band: CausalBand(columnsTo: shift), scratch: packed)
+    }
+
     func forward(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                  out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
         let chunks = Parallel.chunkCount(pairs, minChunk: minChunk)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * tq * tk)
+        let rows = AttentionRows(columns: tk), ld = rows.width
+        let perChunk = tq * ld + packedCount
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * perChunk)
         defer { scratch.deallocate() }
         Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
-            let s = scratch + c * tq * tk
-            let ldq = queries.rowStride, ldk = keys.rowStride, ldo = output.rowStride
+            let s = scratch + c * perChunk, packed = s + tq * ld
+            let ldk = keys.rowStride, ldo = output.rowStride
             for p in r {
                 let qp = q + queries.offset(p), kp = k + keys.offset(p), vp = v + keys.offset(p)
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: ldq, b: kp, ldb: ldk,
-                      c: s, ldc: tk)
+                scores(qp, kp, into: s, rows: rows, packed: packed)
                 for i in 0..<tq {
-                    let row = s + i * tk, n = limit(i) + 1
-                    let l = Tensor.rowLogSumExp(row, n)
-                    lse[p * tq + i] = l
-                    AttentionGeometry.exponentiate(row, n, minus: l)
-                    for j in n..<tk { row[j] = 0 }
+                    let row = s + i * ld, n = limit(i) + 1
+                    lse[p * tq + i] = rows.softmax(row, n)
                     if let mask {
                         let m = mask + (p * tq + i) * tk
                         for j in 0..<n { row[j] *= m[j] }
                     }
                 }
-                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, a: s, lda: tk, b: vp, ldb: ldk,
-                      c: out + output.offset(p), ldc: ldo)
+                sgemmCausal(transA: false, transB: false, m: tq, n: head, k: tk, alpha: 1, a: s, lda: ld, b: vp, ldb: ldk,
+                            c: out + output.offset(p), ldc: ldo, band: CausalBand(kTo: shift), scratch: packed)
             }
         }
     }
@@ -209,46 +217,47 @@ struct AttentionGeometry {
                   out: UnsafePointer<Float>, lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                   dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         let chunks = Parallel.chunkCount(pairs, minChunk: minChunk)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * 2 * tq * tk)
+        let rows = AttentionRows(columns: tk), ld = rows.width
+        let perChunk = 2 * tq * ld + packedCount
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * perChunk)
         defer { scratch.deallocate() }
         Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
-            let prob = scratch + c * 2 * tq * tk, dp = prob + tq * tk
+            let prob = scratch + c * perChunk, dp = prob + tq * ld, packed = dp + tq * ld
             let ldq = queries.rowStride, ldk = keys.rowStride, ldo = output.rowStride
+            // Row i of P and dS is nonzero up to key i + shift; row j of dV and dK sums queries
+            // from j − shift on.
+            let keysSeen = CausalBand(kTo: shift), queriesSeeing = CausalBand(kFrom: -shift)
             for p in r {
                 let qp = q + queries.offset(p), kp = k + keys.offset(p), vp = v + keys.offset(p)
                 let op = out + output.offset(p), gp = dOut + output.offset(p)
                 // The probabilities again, from the kept log-sum-exp.
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: ldq, b: kp, ldb: ldk,
-                      c: prob, ldc: tk)
-                for i in 0..<tq {
-                    let row = prob + i * tk, n = limit(i) + 1, l = lse[p * tq + i]
-                    AttentionGeometry.exponentiate(row, n, minus: l)
-                    for j in n..<tk { row[j] = 0 }
-                }
+                scores(qp, kp, into: prob, rows: rows, packed: packed)
+                for i in 0..<tq { rows.probabilities(prob + i * ld, limit(i) + 1, logSumExp: lse[p * tq + i]) }
                 // dV = (P ⊙ M)ᵀ dO; dP = (dO Vᵀ) ⊙ M (M the dropout mask, if any).
                 if let mask {
-                    let m = mask + p * tq * tk
-                    for i in 0..<(tq * tk) { dp[i] = prob[i] * m[i] }
+                    for i in 0..<tq {
+                        let m = mask + (p * tq + i) * tk, prow = prob + i * ld, drow = dp + i * ld
+                        for j in 0..<ld { drow[j] = j < tk ? prow[j] * m[j] : 0 }
+                    }
                 }
-                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, a: mask == nil ? prob : dp, lda: tk, b: gp, ldb: ldo,
-                      c: dv + keys.offset(p), ldc: ldk)
-                sgemm(transA: false, transB: true, m: tq, n: tk, k: head, a: gp, lda: ldo, b: vp, ldb: ldk, c: dp, ldc: tk)
-                if let mask {
-                    let m = mask + p * tq * tk
-                    for i in 0..<(tq * tk) { dp[i] *= m[i] }
-                }
+                sgemmCausal(transA: true, transB: false, m: tk, n: head, k: tq, alpha: 1, a: mask == nil ? prob : dp, lda: ld,
+                            b: gp, ldb: ldo, c: dv + keys.offset(p), ldc: ldk, band: queriesSeeing, scratch: packed)
+                sgemmCausal(transA: false, transB: true, m: tq, n: tk, k: head, alpha: 1, a: gp, lda: ldo, b: vp, ldb: ldk,
+                            c: dp, ldc: ld, band: CausalBand(columnsTo: shift), scratch: packed)
                 // dS = P ⊙ (dP − rowsum(P ⊙ dP)), and rowsum(P ⊙ dP) = dO·O.
                 for i in 0..<tq {
-                    var dot: Float = 0
-                    for j in 0..<head { dot += gp[i * ldo + j] * op[i * ldo + j] }
-                    let prow = prob + i * tk, drow = dp + i * tk
-                    for j in 0..<tk { drow[j] = prow[j] * (drow[j] - dot) }
+                    let n = limit(i) + 1, drow = dp + i * ld
+                    if let mask {
+                        let m = mask + (p * tq + i) * tk
+                        for j in 0..<n { drow[j] *= m[j] }
+                    }
+                    rows.softmaxAdjoint(prob + i * ld, drow, n, rowDot: AttentionRows.dot(gp + i * ldo, op + i * ldo, head))
                 }
                 // dQ = scale·dS K; dK = scale·dSᵀ Q.
-                sgemm(transA: false, transB: false, m: tq, n: head, k: tk, alpha: scale, a: dp, lda: tk, b: kp, ldb: ldk,
-                      c: dq + queries.offset(p), ldc: ldq)
-                sgemm(transA: true, transB: false, m: tk, n: head, k: tq, alpha: scale, a: dp, lda: tk, b: qp, ldb: ldq,
-                      c: dk + keys.offset(p), ldc: ldk)
+                sgemmCausal(transA: false, transB: false, m: tq, n: head, k: tk, alpha: scale, a: dp, lda: ld, b: kp, ldb: ldk,
+                            c: dq + queries.offset(p), ldc: ldq, band: keysSeen, scratch: packed)
+                sgemmCausal(transA: true, transB: false, m: tk, n: head, k: tq, alpha: scale, a: dp, lda: ld, b: qp, ldb: ldq,
+                            c: dk + keys.offset(p), ldc: ldk, band: queriesSeeing, scratch: packed)
             }
         }
     }

@@ -113,6 +113,28 @@ import _DeepGenTestSupport
         #expect(gk.sliced(axis: 2, 10..<40).scalars.allSatisfy { $0 == 0 })
     }
 
+    /// Fewer queries than keys (a cache's prompt continuation) on sizes with partial register
+    /// tiles and vectors (21 queries over 45 keys, head 40; one query over 37 keys), against the
+    /// composite formula; a row of infinite scores gives what the composite gives (NaN).
+    @Test func fewerQueriesThanKeysMatchComposite() {
+        var rng = RandomGenerator(seed: 5)
+        for (tq, tk, d) in [(21, 45, 40), (1, 37, 16)] {
+            let q = Tensor.normal([2, 3, tq, d], using: &rng), k = Tensor.normal([2, 3, tk, d], using: &rng)
+            let v = Tensor.normal([2, 3, tk, d], using: &rng), g = Tensor.normal([2, 3, tq, d], using: &rng)
+            let fused = [q, k, v].map { $0.requiringGrad() }, naive = [q, k, v].map { $0.requiringGrad() }
+            let a = Tensor.causalAttention(query: fused[0], key: fused[1], value: fused[2])
+            let b = Tensor.causalAttentionComposite(query: naive[0], key: naive[1], value: naive[2])
+            #expect(closeness(a, b, atol: 1e-5, rtol: 1e-4) == nil, "\(tq) queries, \(tk) keys")
+            let ga = gradients(of: (a * g).sum(), with: fused), gb = gradients(of: (b * g).sum(), with: naive)
+            for (x, y) in zip(ga, gb) { #expect(closeness(x, y, atol: 1e-4, rtol: 1e-4) == nil, "\(tq) queries, \(tk) keys") }
+        }
+        var scalars = Tensor.normal([1, 1, 20, 16], using: &rng).scalars
+        scalars[3 * 16] = .infinity  // query 3's scores are ±∞ or NaN
+        let q = Tensor(shape: [1, 1, 20, 16], scalars: scalars), k = Tensor.normal([1, 1, 20, 16], using: &rng)
+        let a = Tensor.causalAttention(query: q, key: k, value: k), b = Tensor.causalAttentionComposite(query: q, key: k, value: k)
+        #expect(a.scalars.map(\.isNaN) == b.scalars.map(\.isNaN) && a.sliced(axis: 2, 3..<4).scalars.allSatisfy(\.isNaN))
+    }
+
     /// The sequence LSTM op against the step-by-step composite (values, every gradient, on a size
     /// with a partial vector), finite differences, and a second derivative through it.
     @Test func lstmLayerMatchesTheStepwiseFormula() {

@@ -29,16 +29,17 @@ struct AttentionRows {
         while q * 16 < width { store(V(), row + 16 * q); q += 1 }
     }
 
-    /// Sum and maximum of 16 lanes, halving (the generic `sum()` and `max()` go lane by lane).
-    @inline(__always) static func total(_ v: V) -> Float {
-        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
-        return c[0] + c[1]
-    }
-
+    /// The largest of 16 lanes: four rounds of comparing with a lane-swapped copy, all 16 lanes
+    /// wide (the generic `max()` goes lane by lane, and so do compares of narrower vectors here).
     @inline(__always) static func largest(_ v: V) -> Float {
-        @inline(__always) func larger<T: SIMD>(_ a: T, _ b: T) -> T where T.Scalar == Float { a.replacing(with: b, where: b .> a) }
-        let a = larger(v.lowHalf, v.highHalf), b = larger(a.lowHalf, a.highHalf), c = larger(b.lowHalf, b.highHalf)
-        return Swift.max(c[0], c[1])
+        @inline(__always) func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+        @inline(__always) func swap8(_ x: SIMD8<Float>) -> SIMD8<Float> { SIMD8(lowHalf: x.highHalf, highHalf: x.lowHalf) }
+        @inline(__always) func swap4(_ x: SIMD4<Float>) -> SIMD4<Float> { SIMD4(lowHalf: x.highHalf, highHalf: x.lowHalf) }
+        var a = larger(v, V(lowHalf: v.highHalf, highHalf: v.lowHalf))
+        a = larger(a, V(lowHalf: swap8(a.lowHalf), highHalf: swap8(a.highHalf)))
+        a = larger(a, V(lowHalf: SIMD8(lowHalf: swap4(a.lowHalf.lowHalf), highHalf: swap4(a.lowHalf.highHalf)),
+                        highHalf: SIMD8(lowHalf: swap4(a.highHalf.lowHalf), highHalf: swap4(a.highHalf.highHalf))))
+        return Swift.max(a[0], a[1])
     }
 
     /// Softmax of the row's first `n` scores in place with one exponential each (`e = exp(x −
@@ -66,7 +67,7 @@ struct AttentionRows {
             store(e, row + 16 * q)
             sum += e
         }
-        let total = Self.total(sum), inverse = V(repeating: 1 / total)
+        let total = VectorMath.total(sum), inverse = V(repeating: 1 / total)
         for q in 0..<vectors { store(load(row + 16 * q) * inverse, row + 16 * q) }
         zeroFrom(row, vector: vectors)
         return m + Foundation.log(total)
@@ -101,6 +102,6 @@ struct AttentionRows {
             j += 16
         }
         if j < n { acc = acc.addingProduct(PartialVector.load(a + j, n - j), PartialVector.load(b + j, n - j)) }
-        return total(acc)
+        return VectorMath.total(acc)
     }
 }

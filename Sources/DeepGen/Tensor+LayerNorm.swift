@@ -65,26 +65,15 @@ extension Tensor {
             for row in r {
                 let src = px + row * width, grad = pg + row * width
                 let m = pm[row], s = ps[row]
-                var sumD: Float = 0, sumDX: Float = 0
-                for j in 0..<width {
-                    let h = (src[j] - m) * s
-                    let d = grad[j] * pw[j]
-                    xhat[j] = h
-                    dxhat[j] = d
-                    sumD += d
-                    sumDX += d * h
-                }
+                // The row sums in 16 lanes, then across them (Swift keeps a scalar loop's order).
+                let (sumD, sumDX) = RowMath.normalizedAndScaled(src, grad, pw, width, m, s, xhat: xhat, dxhat: dxhat)
                 if let pp {
                     let dw = pp + c * 2 * width, db = dw + width
-                    for j in 0..<width {
-                        dw[j] += grad[j] * xhat[j]
-                        db[j] += grad[j]
-                    }
+                    RowMath.accumulate(grad, xhat, width, product: dw, sum: db)
                 }
                 if let pdx {
-                    let meanD = sumD / Float(width), meanDX = sumDX / Float(width)
-                    let out = pdx + row * width
-                    for j in 0..<width { out[j] = s * (dxhat[j] - meanD - xhat[j] * meanDX) }
+                    RowMath.layerNormInputGradient(xhat, dxhat, width, s, meanD: sumD / Float(width), meanDX: sumDX / Float(width),
+                                                   into: pdx + row * width)
                 }
             }
         }
@@ -138,6 +127,59 @@ enum RowMath {
         while j < n { let d = p[j] - m; s += d * d; j += 1 }
         return s
     }
+
+    /// `xhat = (x − m)·s` and `dxhat = g·w` over a row; returns `(Σ dxhat, Σ dxhat·xhat)`.
+    @inline(__always)
+    static func normalizedAndScaled(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ n: Int,
+                                    _ m: Float, _ s: Float, xhat: UnsafeMutablePointer<Float>, dxhat: UnsafeMutablePointer<Float>) -> (Float, Float) {
+        let mv = V(repeating: m), sv = V(repeating: s)
+        var sumD = V(), sumDX = V(), j = 0
+        while j + 16 <= n {
+            let h = (load(x + j) - mv) * sv, d = load(g + j) * load(w + j)
+            store(h, xhat + j); store(d, dxhat + j)
+            sumD += d
+            sumDX += d * h
+            j += 16
+        }
+        var sd = VectorMath.total(sumD), sdx = VectorMath.total(sumDX)
+        while j < n {
+            let h = (x[j] - m) * s, d = g[j] * w[j]
+            xhat[j] = h; dxhat[j] = d
+            sd += d; sdx += d * h
+            j += 1
+        }
+        return (sd, sdx)
+    }
+
+    /// `product += g·xhat`, `sum += g` elementwise.
+    @inline(__always)
+    static func accumulate(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, _ n: Int,
+                           product: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j + 16 <= n {
+            let gv = load(g + j)
+            store(load(product + j) + gv * load(xhat + j), product + j)
+            store(load(sum + j) + gv, sum + j)
+            j += 16
+        }
+        while j < n { product[j] += g[j] * xhat[j]; sum[j] += g[j]; j += 1 }
+    }
+
+    /// Layer norm's input gradient `s·(dxhat − meanD − xhat·meanDX)` over a row.
+    @inline(__always)
+    static func layerNormInputGradient(_ xhat: UnsafePointer<Float>, _ dxhat: UnsafePointer<Float>, _ n: Int, _ s: Float,
+                                       meanD: Float, meanDX: Float, into out: UnsafeMutablePointer<Float>) {
+        let sv = V(repeating: s), md = V(repeating: meanD), mdx = V(repeating: meanDX)
+        var j = 0
+        while j + 16 <= n {
+            store(sv * (load(dxhat + j) - md - load(xhat + j) * mdx), out + j)
+            j += 16
+        }
+        while j < n { out[j] = s * (dxhat[j] - meanD - xhat[j] * meanDX); j += 1 }
+    }
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     @inline(__always)
     static func normalize(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ m: Float, _ s: Float,

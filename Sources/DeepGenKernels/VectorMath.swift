@@ -134,6 +134,14 @@ public enum VectorMath {
         if i < count { PartialVector.store(f(PartialVector.load(src + i, count - i)), dst + i, count - i) }
     }
 
+    /// The sum of a vector's lanes by halving (8 + 4 + 2 + 1 adds; the generic `sum()` adds them
+    /// one by one, and is not always inlined).
+    @inlinable @inline(__always)
+    public static func total(_ v: V) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
+    }
+
     /// The same for a function of two vectors, element by element of `a` and `b`.
     @_transparent
     public static func apply<F: BinaryVectorFunction>(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,

@@ -113,6 +113,26 @@ import _DeepGenTestSupport
         #expect(gk.sliced(axis: 2, 10..<40).scalars.allSatisfy { $0 == 0 })
     }
 
+    /// Layer norm's fused backward pass (16 lanes, a tail) against the same formula in
+    /// differentiable ops on 1,200 rows of 16, 37 and 128, on one and two threads (two chunks of
+    /// partial weight and bias sums).
+    @Test(arguments: [1, 2]) func layerNormBackwardMatchesComposite(_ threads: Int) {
+        Parallel.withThreadCount(threads) {
+            var rng = RandomGenerator(seed: 6)
+            for width in [16, 37, 128] {
+                let x = Tensor.normal([40, 30, width], using: &rng) * 3 + 1, g = Tensor.normal([40, 30, width], using: &rng)
+                let w = Tensor.normal([width], using: &rng), b = Tensor.normal([width], using: &rng)
+                let fused = [x, w, b].map { $0.requiringGrad() }, naive = [x, w, b].map { $0.requiringGrad() }
+                let y = fused[0].layerNormalized(weight: fused[1], bias: fused[2])
+                let mean = naive[0].mean(axes: [2], keepDims: true), centered = naive[0] - mean
+                let z = centered / ((centered.square().mean(axes: [2], keepDims: true) + 1e-5).sqrt()) * naive[1] + naive[2]
+                #expect(closeness(y, z, atol: 1e-5, rtol: 1e-4) == nil, "width \(width)")
+                let gf = gradients(of: (y * g).sum(), with: fused), gn = gradients(of: (z * g).sum(), with: naive)
+                for (f, n) in zip(gf, gn) { #expect(closeness(f, n, atol: 1e-4, rtol: 1e-4) == nil, "width \(width)") }
+            }
+        }
+    }
+
     /// Fewer queries than keys (a cache's prompt continuation) on sizes with partial register
     /// tiles and vectors (21 queries over 45 keys, head 40; one query over 37 keys), against the
     /// composite formula; a row of infinite scores gives what the composite gives (NaN).

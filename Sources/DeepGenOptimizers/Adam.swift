@@ -52,6 +52,11 @@ public struct Adam: ParameterwiseOptimizer {
         adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
                  beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: false, amsgrad: amsgrad)
     }
+
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState]) -> [NonFiniteUpdate?] {
+        adamSteps(gradients: gradients, parameters: &parameters, states: &states, learningRate: learningRate, beta1: beta1,
+                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map { _ in weightDecay }, decoupled: false, amsgrad: amsgrad)
+    }
 }
 
 /// The range checks `torch.optim.Adam` makes, as preconditions naming the optimizer.

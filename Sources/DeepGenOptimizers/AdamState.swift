@@ -49,47 +49,75 @@ func adamStep(
     gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState, learningRate lr: Double, beta1: Double,
     beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool, amsgrad: Bool
 ) -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
-    var p = consume parameter, s = consume state
-    s.step += 1
-    let t = Double(s.step)
-    let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
-    let negStepSize = Float(-(lr / biasCorrection1))
-    let biasCorrection2Sqrt = Float(biasCorrection2.squareRoot())
-    let scalars = AdamUpdate.Scalars(
-        decoupled: decoupled, decay: decoupled ? Float(1 - lr * weightDecay) : 1, l2: decoupled ? 0 : Float(weightDecay),
-        w1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), biasCorrection2Sqrt: biasCorrection2Sqrt,
-        epsilon: Float(epsilon), negStepSize: negStepSize)
-    if amsgrad && s.maxExpAvgSq == nil { s.maxExpAvgSq = Tensor(zeros: p.shape) }
-    // Taken out of the state so the buffer has one owner and is updated in place.
-    var maximum = amsgrad ? s.maxExpAvgSq.take()! : Tensor(zeros: [0])
-    var flags: AdamUpdate.NonFinite = []
+    var parameters = [consume parameter], states = [consume state]
+    let problems = adamSteps(gradients: [gradient], parameters: &parameters, states: &states, learningRate: lr, beta1: beta1,
+                             beta2: beta2, epsilon: epsilon, weightDecays: [weightDecay], decoupled: decoupled, amsgrad: amsgrad)
+    return (parameters.removeLast(), states.removeLast(), problems[0])
+}
 
-    gradient.withUnsafeBufferPointer { g in
-        p.withUnsafeMutableBufferPointer { p in
-            s.expAvg.withUnsafeMutableBufferPointer { m in
-                s.expAvgSq.withUnsafeMutableBufferPointer { v in
-                    maximum.withUnsafeMutableBufferPointer { vmax in
-                        guard let g = g.baseAddress, let p = p.baseAddress, let m = m.baseAddress,
-                              let v = v.baseAddress else { return }
-                        let vmax = amsgrad ? vmax.baseAddress : nil
-                        // Elements are independent, so chunks on several threads give the same bits.
-                        // The chunk count is read once: the buffer below is sized by it.
-                        let chunks = Parallel.chunkCount(gradient.count, minChunk: 1 << 15)
-                        withUnsafeTemporaryAllocation(of: AdamUpdate.NonFinite.self, capacity: chunks) { seen in
-                            Parallel.forEachChunk(gradient.count, chunks: chunks) { c, range in
-                                let i = range.lowerBound
-                                seen[c] = AdamUpdate.run(parameter: p + i, gradient: g + i, expAvg: m + i, expAvgSq: v + i,
-                                                         maxExpAvgSq: vmax.map { $0 + i }, count: range.count, scalars)
-                            }
-                            for c in 0..<chunks { flags.formUnion(seen[c]) }
-                        }
-                    }
+/// ``adamStep(gradient:parameter:state:learningRate:beta1:beta2:epsilon:weightDecay:decoupled:amsgrad:)``
+/// on several parameters (each with its own weight decay), updated in place where the arrays
+/// hold their only references. The elements of all of them are one range split over the
+/// threads: every element gets the same arithmetic as alone, while a pass per parameter would
+/// pay a dispatch each and run the small ones on one thread.
+func adamSteps(
+    gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState], learningRate lr: Double, beta1: Double,
+    beta2: Double, epsilon: Double, weightDecays: [Double], decoupled: Bool, amsgrad: Bool
+) -> [NonFiniteUpdate?] {
+    let n = gradients.count
+    precondition(parameters.count == n && states.count == n && weightDecays.count == n, "[adamSteps] mismatched lists")
+    var scalars: [AdamUpdate.Scalars] = []
+    var maxima: [Tensor] = []
+    // Where each parameter's buffers are: the tensors stay in these arrays, unshared and unchanged
+    // otherwise, until the pass is over.
+    var g: [UnsafePointer<Float>?] = [], p: [UnsafeMutablePointer<Float>?] = [], m: [UnsafeMutablePointer<Float>?] = []
+    var v: [UnsafeMutablePointer<Float>?] = [], vmax: [UnsafeMutablePointer<Float>?] = []
+    for i in 0..<n {
+        states[i].step += 1
+        let t = Double(states[i].step), weightDecay = weightDecays[i]
+        let biasCorrection1 = 1 - pow(beta1, t), biasCorrection2 = 1 - pow(beta2, t)
+        scalars.append(AdamUpdate.Scalars(
+            decoupled: decoupled, decay: decoupled ? Float(1 - lr * weightDecay) : 1, l2: decoupled ? 0 : Float(weightDecay),
+            w1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
+            biasCorrection2Sqrt: Float(biasCorrection2.squareRoot()), epsilon: Float(epsilon), negStepSize: Float(-(lr / biasCorrection1))))
+        if amsgrad && states[i].maxExpAvgSq == nil { states[i].maxExpAvgSq = Tensor(zeros: parameters[i].shape) }
+        // Taken out of the state so the buffer has one owner and is updated in place.
+        maxima.append(amsgrad ? states[i].maxExpAvgSq.take()! : Tensor(zeros: [0]))
+        g.append(gradients[i].withUnsafeBufferPointer { $0.baseAddress })
+        p.append(parameters[i].withUnsafeMutableBufferPointer { $0.baseAddress })
+        m.append(states[i].expAvg.withUnsafeMutableBufferPointer { $0.baseAddress })
+        v.append(states[i].expAvgSq.withUnsafeMutableBufferPointer { $0.baseAddress })
+        vmax.append(amsgrad ? maxima[i].withUnsafeMutableBufferPointer { $0.baseAddress } : nil)
+    }
+    // Element e of the whole is element e − starts[i] of parameter i.
+    var starts = [0]
+    for t in gradients { starts.append(starts.last! + t.count) }
+    let total = starts.last!
+    // Read once: it sizes the flags.
+    let chunks = Parallel.chunkCount(total, minChunk: 1 << 15)
+    var seen = [AdamUpdate.NonFinite](repeating: [], count: chunks * n)
+    seen.withUnsafeMutableBufferPointer { seen in
+        let seen = seen
+        Parallel.forEachChunk(total, chunks: chunks) { c, range in
+            var i = starts.lastIndex { $0 <= range.lowerBound }!
+            while i < n && starts[i] < range.upperBound {
+                let lo = Swift.max(range.lowerBound, starts[i]) - starts[i], hi = Swift.min(range.upperBound, starts[i + 1]) - starts[i]
+                if hi > lo, let gi = g[i], let pi = p[i], let mi = m[i], let vi = v[i] {
+                    seen[c * n + i] = AdamUpdate.run(parameter: pi + lo, gradient: gi + lo, expAvg: mi + lo, expAvgSq: vi + lo,
+                                                     maxExpAvgSq: vmax[i].map { $0 + lo }, count: hi - lo, scalars[i])
                 }
+                i += 1
             }
         }
     }
-    if amsgrad { s.maxExpAvgSq = maximum }
-    let nonFinite: NonFiniteUpdate? = flags.contains(.gradient) ? .gradient(gradient.scalars.first { !$0.isFinite } ?? .nan)
-        : flags.contains(.parameter) ? .parameter : nil
-    return (p, s, nonFinite)
+    withExtendedLifetime(gradients) {}
+    var problems: [NonFiniteUpdate?] = []
+    for i in 0..<n {
+        if amsgrad { states[i].maxExpAvgSq = maxima[i] }
+        var flags: AdamUpdate.NonFinite = []
+        for c in 0..<chunks { flags.formUnion(seen[c * n + i]) }
+        problems.append(flags.contains(.gradient) ? .gradient(gradients[i].scalars.first { !$0.isFinite } ?? .nan)
+            : flags.contains(.parameter) ? .parameter : nil)
+    }
+    return problems
 }

@@ -55,6 +55,14 @@ public struct AdamW: ParameterwiseOptimizer {
     public func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming AdamState)
         -> (parameter: Tensor, state: AdamState, nonFinite: NonFiniteUpdate?) {
         adamStep(gradient: gradient, parameter: consume parameter, state: consume state, learningRate: learningRate, beta1: beta1,
-                 beta2: beta2, epsilon: epsilon, weightDecay: decayMatricesOnly == true && gradient.rank < 2 ? 0 : weightDecay, decoupled: true, amsgrad: amsgrad)
+                 beta2: beta2, epsilon: epsilon, weightDecay: decay(for: gradient), decoupled: true, amsgrad: amsgrad)
     }
+
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState]) -> [NonFiniteUpdate?] {
+        adamSteps(gradients: gradients, parameters: &parameters, states: &states, learningRate: learningRate, beta1: beta1,
+                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map(decay(for:)), decoupled: true, amsgrad: amsgrad)
+    }
+
+    /// The weight decay of a parameter with this gradient: none for vectors with `decayMatricesOnly`.
+    private func decay(for gradient: Tensor) -> Double { decayMatricesOnly == true && gradient.rank < 2 ? 0 : weightDecay }
 }

@@ -19,27 +19,53 @@ public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Doubl
     precondition(normType > 0, "[clipGradientNorm] norm type \(normType) must be positive")
     // Accumulated in Double: a large model's sum of squares loses digits in Float. In name
     // order: a dictionary's order changes between processes, and a resumed run must clip alike.
-    var total = 0.0
-    for name in gradients.keys.sorted() {
-        gradients[name]!.withUnsafeBufferPointer { b in
-            if normType == 2 {
-                if let base = b.baseAddress { total += VectorMath.sumOfSquares(base, count: b.count) }
-            } else if normType == .infinity {
-                for x in b { total = max(total, Double(abs(x))) }
-            } else {
-                for x in b { total += pow(Double(abs(x)), normType) }
-            }
+    let names = gradients.keys.sorted()
+    let total: Double
+    if normType == 2 || normType == .infinity {
+        // One pass per tensor, on whichever thread, combined in name order: the same sum (or
+        // maximum) as one thread adding them up.
+        let perTensor = tensorwise(names.map { gradients[$0]! }) { b in
+            guard let base = b.baseAddress else { return 0 }
+            if normType == 2 { return VectorMath.sumOfSquares(base, count: b.count) }
+            var m = 0.0
+            for x in b { m = max(m, Double(abs(x))) }
+            return m
         }
+        total = normType == 2 ? perTensor.reduce(0, +) : perTensor.reduce(0, max)
+    } else {
+        var sum = 0.0
+        for name in names {
+            gradients[name]!.withUnsafeBufferPointer { b in for x in b { sum += pow(Double(abs(x)), normType) } }
+        }
+        total = sum
     }
     let norm = Float(normType == .infinity ? total : normType == 2 ? total.squareRoot() : pow(total, 1 / normType))
     let coefficient = min(Float(maxNorm) / (norm + 1e-6), 1)
     guard coefficient != 1 else { return norm }
-    for name in gradients.keys {
-        gradients[name]!.withUnsafeMutableBufferPointer { b in
-            for i in b.indices { b[i] *= coefficient }
+    // Into fresh tensors: scaling in place would first copy every buffer the caller still shares.
+    for name in names { gradients[name] = gradients[name]! * coefficient }
+    return norm
+}
+
+/// `f` of each tensor's elements, the tensors spread over the threads (largest first onto the
+/// least loaded) when there are enough elements to pay for it.
+private func tensorwise(_ tensors: [Tensor], _ f: (UnsafeBufferPointer<Float>) -> Double) -> [Double] {
+    var results = [Double](repeating: 0, count: tensors.count)
+    let threads = Parallel.chunkCount(tensors.reduce(0) { $0 + $1.count }, minChunk: 1 << 16)
+    var groups = [[Int]](repeating: [], count: min(threads, max(1, tensors.count)))
+    var loads = [Int](repeating: 0, count: groups.count)
+    for k in tensors.indices.sorted(by: { tensors[$0].count > tensors[$1].count }) {
+        let g = loads.indices.min { loads[$0] < loads[$1] }!
+        groups[g].append(k)
+        loads[g] += tensors[k].count
+    }
+    results.withUnsafeMutableBufferPointer { out in
+        let out = out
+        Parallel.forEachChunk(groups.count, chunks: groups.count) { _, r in
+            for g in r { for k in groups[g] { out[k] = tensors[k].withUnsafeBufferPointer(f) } }
         }
     }
-    return norm
+    return results
 }
 
 /// An optimizer whose every step first clips the gradients it is given to a combined norm of at

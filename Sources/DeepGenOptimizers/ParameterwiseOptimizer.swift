@@ -42,6 +42,29 @@ public protocol ParameterwiseOptimizer: Optimizer, Codable {
     /// the update writes into their buffers instead of copying them.
     func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming State)
         -> (parameter: Tensor, state: State, nonFinite: NonFiniteUpdate?)
+
+    /// ``applySingle(gradient:parameter:state:)`` on each of several parameters (name order),
+    /// replacing each parameter and state with its updated one; returns what was not finite in
+    /// each. The default updates them one after another; an optimizer whose elementwise work can
+    /// cover them all in one pass over the threads does that instead (the same results).
+    func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State]) -> [NonFiniteUpdate?]
+}
+
+extension ParameterwiseOptimizer {
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State]) -> [NonFiniteUpdate?] {
+        var problems: [NonFiniteUpdate?] = []
+        for i in gradients.indices {
+            // Moved out of the arrays, so that the update holds the only references.
+            let parameter = parameters[i], state = states[i]
+            parameters[i] = Tensor(zeros: [0])
+            states[i] = initialState(for: parameters[i])
+            let (p, s, problem) = applySingle(gradient: gradients[i], parameter: consume parameter, state: consume state)
+            parameters[i] = p
+            states[i] = s
+            problems.append(problem)
+        }
+        return problems
+    }
 }
 
 extension ParameterwiseOptimizer {
@@ -50,7 +73,9 @@ extension ParameterwiseOptimizer {
         var nonFinite: [String: NonFiniteUpdate] = [:]
         withoutGrad {
             // Sorted: a fixed order keeps runs reproducible whatever the dictionary's layout.
-            for name in gradients.keys.sorted() {
+            let names = gradients.keys.sorted()
+            var grads: [Tensor] = [], params: [Tensor] = [], taken: [State] = []
+            for name in names {
                 let gradient = gradients[name]!
                 guard let parameter = parameters[name] else {
                     preconditionFailure("[\(Self.typeName).update] gradient '\(name)' has no parameter of that name")
@@ -65,11 +90,15 @@ extension ParameterwiseOptimizer {
                 // Handing over the only references lets the update write in place (unless the
                 // caller keeps another copy of the parameter).
                 parameters[name] = nil
-                let (p, s, problem) = applySingle(gradient: gradient.detached(), parameter: (consume parameter).detached(),
-                                                  state: consume state)
-                parameters[name] = p.requiringGrad()
-                states[name] = s
-                if let problem { nonFinite[name] = problem }
+                grads.append(gradient.detached())
+                params.append((consume parameter).detached())
+                taken.append(consume state)
+            }
+            let problems = applyAll(gradients: grads, parameters: &params, states: &taken)
+            for (i, name) in names.enumerated() {
+                parameters[name] = params[i].requiringGrad()
+                states[name] = taken[i]
+                if let problem = problems[i] { nonFinite[name] = problem }
             }
             stepCount += 1
         }

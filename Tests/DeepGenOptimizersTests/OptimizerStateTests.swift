@@ -1,4 +1,5 @@
 import DeepGen
+import DeepGenKernels
 import DeepGenOptimizers
 import Foundation
 import Testing
@@ -166,6 +167,32 @@ private func checkResume<O: Optimizer>(_ fresh: O, _ name: String) throws {
         var small = ["a": Tensor([0.3, 0.4])]
         #expect(abs(clipGradientNorm(&small, maxNorm: 1) - 0.5) < 1e-7)
         #expect(small["a"]!.scalars == [0.3, 0.4])
+    }
+
+    /// Tensors summed on two threads give the one-thread formula's bits: each tensor's sum of
+    /// squares added in name order, the norm, every gradient times the coefficient (the 2-norm
+    /// and the largest magnitude); the caller's tensors are left as they were.
+    @Test(arguments: [2.0, Double.infinity]) func clippingOnThreadsIsTheSerialFormula(_ normType: Double) {
+        var rng = RandomGenerator(seed: 9)
+        var grads: [String: Tensor] = [:]
+        for (i, n) in [70_000, 5, 130_000, 1, 40_000, 65_536].enumerated() { grads["p\(i)"] = Tensor.normal([n], using: &rng) * 3 }
+        let original = grads, before = grads.mapValues(\.scalars)
+        var total = 0.0
+        for name in grads.keys.sorted() {
+            for x in grads[name]!.scalars { total = normType == 2 ? total + Double(x) * Double(x) : max(total, Double(abs(x))) }
+        }
+        let expected = Float(normType == 2 ? total.squareRoot() : total), coefficient = min(Float(0.5) / (expected + 1e-6), 1)
+        let norm = Parallel.withThreadCount(2) { clipGradientNorm(&grads, maxNorm: 0.5, normType: normType) }
+        if normType == 2 { #expect(abs(norm - expected) <= expected * 1e-6) } else { #expect(norm == expected) }
+        for (name, g) in grads {
+            let c = min(Float(0.5) / (norm + 1e-6), 1)
+            #expect(bits(g) == original[name]!.scalars.map { ($0 * c).bitPattern }, "\(name)")
+            #expect(abs(c - coefficient) <= coefficient * 1e-6)
+        }
+        // Two threads and one give the same norm to the bit.
+        var again = original
+        #expect(Parallel.withThreadCount(1) { clipGradientNorm(&again, maxNorm: 0.5, normType: normType) } == norm)
+        #expect(original.mapValues(\.scalars) == before)
     }
 
     @Test func schedulerPositionRoundTripsThroughACheckpoint() throws {

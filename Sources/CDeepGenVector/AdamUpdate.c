@@ -23,10 +23,10 @@ static inline __attribute__((always_inline)) int adam_loop(
     size_t n, const struct deepgen_adam_scalars *s, const int decoupled, const int l2_on, const int small_w,
     const int ams) {
     const float decay = s->decay, l2 = s->l2, w1 = s->w1, b2 = s->b2, one_minus_b2 = s->one_minus_b2;
-    const float bc2_sqrt = s->bias_correction2_sqrt, eps = s->eps, neg_step = s->neg_step_size;
+    const float bc2_sqrt = s->bias_correction2_sqrt, eps = s->eps, neg_step = s->neg_step_size, scale = s->grad_scale;
     uint32_t bad_g = 0, bad_p = 0;
     for (size_t i = 0; i < n; i++) {
-        float gi = g[i], pi = p[i];
+        float gi = g[i] * scale, pi = p[i];
         bad_g |= non_finite(gi);
         if (decoupled) pi *= decay; else if (l2_on) gi = fmaf(l2, pi, gi);
         const float mi = small_w ? m[i] + w1 * (gi - m[i]) : gi - (gi - m[i]) * (1 - w1);

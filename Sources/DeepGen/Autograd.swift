@@ -255,7 +255,7 @@ extension Tensor {
             return
         }
         let pa = storage.pointer, pb = UnsafePointer(share.storage.pointer)
-        Parallel.forEachChunk(count, minChunk: 1 << 16) { _, r in
+        Parallel.forEachChunk(count, minChunk: 1 << 15) { _, r in
             for i in r { pa[i] = pa[i] + pb[i] }
         }
         withExtendedLifetime(share) {}

@@ -41,17 +41,17 @@ extension Tensor {
         let n = out.count
         let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
         if a.count == n && b.count == n {
-            Parallel.forEachChunk(n, minChunk: 1 << 16) { _, r in
+            Parallel.forEachChunk(n, minChunk: 1 << 15) { _, r in
                 for i in r { po[i] = f(pa[i], pb[i]) }
             }
         } else if b.count == 1 {
             let bv = pb[0]
-            Parallel.forEachChunk(n, minChunk: 1 << 16) { _, r in
+            Parallel.forEachChunk(n, minChunk: 1 << 15) { _, r in
                 for i in r { po[i] = f(pa[i], bv) }
             }
         } else if a.count == 1 {
             let av = pa[0]
-            Parallel.forEachChunk(n, minChunk: 1 << 16) { _, r in
+            Parallel.forEachChunk(n, minChunk: 1 << 15) { _, r in
                 for i in r { po[i] = f(av, pb[i]) }
             }
         } else if n > 0 {
@@ -59,7 +59,7 @@ extension Tensor {
             let rank = dims.count
             let inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
             let rows = n / inner
-            Parallel.forEachChunk(rows, minChunk: Swift.max(1, (1 << 16) / Swift.max(inner, 1))) { _, r in
+            Parallel.forEachChunk(rows, minChunk: Swift.max(1, (1 << 15) / Swift.max(inner, 1))) { _, r in
                 for row in r {
                     // Decompose the row number into a multi-index over all but the last axis.
                     var rem = row, offA = 0, offB = 0

@@ -17,6 +17,10 @@ extension Tensor {
         return out
     }
 
+    /// `self · c`, outside autograd (one SIMD pass, both cores on large tensors): for updates
+    /// that are no part of a graph, such as clipping gradients. The same values as `self * c`.
+    public func scaled(by c: Float) -> Tensor { mapVector(ScaleVector(c: VectorMath.V(repeating: c))) }
+
     /// Applies a SIMD function to every element (no autograd), both cores on large tensors.
     @_transparent
     func mapVector<F: UnaryVectorFunction>(_ f: F) -> Tensor {
@@ -204,4 +208,10 @@ struct SigmoidBackwardVector: BinaryVectorFunction {
 /// g·(1 − t²) from tanh's output t.
 struct TanhBackwardVector: BinaryVectorFunction {
     @_transparent func callAsFunction(_ g: VectorMath.V, _ t: VectorMath.V) -> VectorMath.V { g * (1 - t * t) }
+}
+
+/// `v·c`.
+private struct ScaleVector: UnaryVectorFunction {
+    let c: VectorMath.V
+    @_transparent func callAsFunction(_ v: VectorMath.V) -> VectorMath.V { v * c }
 }

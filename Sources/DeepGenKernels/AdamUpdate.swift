@@ -8,12 +8,13 @@ public enum AdamUpdate {
         var c: deepgen_adam_scalars
 
         /// `decay` multiplies p (AdamW), `l2` adds `l2·p` to g (Adam's weight decay); `w1` is
-        /// 1 − β₁; `negStepSize` is −lr / (1 − β₁ᵗ); `biasCorrection2Sqrt` is √(1 − β₂ᵗ).
+        /// 1 − β₁; `negStepSize` is −lr / (1 − β₁ᵗ); `biasCorrection2Sqrt` is √(1 − β₂ᵗ);
+        /// `gradientScale` multiplies g first (gradient clipping's coefficient).
         public init(decoupled: Bool, decay: Float, l2: Float, w1: Float, beta2: Float, oneMinusBeta2: Float,
-                    biasCorrection2Sqrt: Float, epsilon: Float, negStepSize: Float) {
+                    biasCorrection2Sqrt: Float, epsilon: Float, negStepSize: Float, gradientScale: Float = 1) {
             c = deepgen_adam_scalars(decay: decay, l2: l2, w1: w1, b2: beta2, one_minus_b2: oneMinusBeta2,
                                      bias_correction2_sqrt: biasCorrection2Sqrt, eps: epsilon,
-                                     neg_step_size: negStepSize, decoupled: decoupled ? 1 : 0)
+                                     neg_step_size: negStepSize, grad_scale: gradientScale, decoupled: decoupled ? 1 : 0)
         }
     }
 

@@ -53,9 +53,11 @@ public struct Adam: ParameterwiseOptimizer {
                  beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: false, amsgrad: amsgrad)
     }
 
-    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState]) -> [NonFiniteUpdate?] {
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState], gradientScale: Float)
+        -> [NonFiniteUpdate?] {
         adamSteps(gradients: gradients, parameters: &parameters, states: &states, learningRate: learningRate, beta1: beta1,
-                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map { _ in weightDecay }, decoupled: false, amsgrad: amsgrad)
+                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map { _ in weightDecay }, decoupled: false, amsgrad: amsgrad,
+                  gradientScale: gradientScale)
     }
 }
 

@@ -56,13 +56,13 @@ func adamStep(
 }
 
 /// ``adamStep(gradient:parameter:state:learningRate:beta1:beta2:epsilon:weightDecay:decoupled:amsgrad:)``
-/// on several parameters (each with its own weight decay), updated in place where the arrays
-/// hold their only references. The elements of all of them are one range split over the
+/// on several parameters (each with its own weight decay), each gradient times `gradientScale`
+/// first (in the same pass), updated in place where the arrays hold their only references. The elements of all of them are one range split over the
 /// threads: every element gets the same arithmetic as alone, while a pass per parameter would
 /// pay a dispatch each and run the small ones on one thread.
 func adamSteps(
     gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState], learningRate lr: Double, beta1: Double,
-    beta2: Double, epsilon: Double, weightDecays: [Double], decoupled: Bool, amsgrad: Bool
+    beta2: Double, epsilon: Double, weightDecays: [Double], decoupled: Bool, amsgrad: Bool, gradientScale: Float = 1
 ) -> [NonFiniteUpdate?] {
     let n = gradients.count
     precondition(parameters.count == n && states.count == n && weightDecays.count == n, "[adamSteps] mismatched lists")
@@ -79,7 +79,8 @@ func adamSteps(
         scalars.append(AdamUpdate.Scalars(
             decoupled: decoupled, decay: decoupled ? Float(1 - lr * weightDecay) : 1, l2: decoupled ? 0 : Float(weightDecay),
             w1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2),
-            biasCorrection2Sqrt: Float(biasCorrection2.squareRoot()), epsilon: Float(epsilon), negStepSize: Float(-(lr / biasCorrection1))))
+            biasCorrection2Sqrt: Float(biasCorrection2.squareRoot()), epsilon: Float(epsilon), negStepSize: Float(-(lr / biasCorrection1)),
+            gradientScale: gradientScale))
         if amsgrad && states[i].maxExpAvgSq == nil { states[i].maxExpAvgSq = Tensor(zeros: parameters[i].shape) }
         // Taken out of the state so the buffer has one owner and is updated in place.
         maxima.append(amsgrad ? states[i].maxExpAvgSq.take()! : Tensor(zeros: [0]))
@@ -116,7 +117,8 @@ func adamSteps(
         if amsgrad { states[i].maxExpAvgSq = maxima[i] }
         var flags: AdamUpdate.NonFinite = []
         for c in 0..<chunks { flags.formUnion(seen[c * n + i]) }
-        problems.append(flags.contains(.gradient) ? .gradient(gradients[i].scalars.first { !$0.isFinite } ?? .nan)
+        // The value as the scaled gradient holds it.
+        problems.append(flags.contains(.gradient) ? .gradient(gradients[i].scalars.lazy.map { $0 * gradientScale }.first { !$0.isFinite } ?? .nan)
             : flags.contains(.parameter) ? .parameter : nil)
     }
     return problems

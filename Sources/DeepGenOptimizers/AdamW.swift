@@ -58,9 +58,11 @@ public struct AdamW: ParameterwiseOptimizer {
                  beta2: beta2, epsilon: epsilon, weightDecay: decay(for: gradient), decoupled: true, amsgrad: amsgrad)
     }
 
-    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState]) -> [NonFiniteUpdate?] {
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState], gradientScale: Float)
+        -> [NonFiniteUpdate?] {
         adamSteps(gradients: gradients, parameters: &parameters, states: &states, learningRate: learningRate, beta1: beta1,
-                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map(decay(for:)), decoupled: true, amsgrad: amsgrad)
+                  beta2: beta2, epsilon: epsilon, weightDecays: gradients.map(decay(for:)), decoupled: true, amsgrad: amsgrad,
+                  gradientScale: gradientScale)
     }
 
     /// The weight decay of a parameter with this gradient: none for vectors with `decayMatricesOnly`.

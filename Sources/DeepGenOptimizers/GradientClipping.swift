@@ -16,6 +16,16 @@ import Foundation
 /// - Returns: The norm before clipping.
 @discardableResult
 public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Double, normType: Double = 2) -> Float {
+    let (norm, coefficient) = gradientNorm(gradients, maxNorm: maxNorm, normType: normType)
+    guard coefficient != 1 else { return norm }
+    // Into fresh tensors: scaling in place would first copy every buffer the caller still shares.
+    for name in gradients.keys { gradients[name] = gradients[name]!.scaled(by: coefficient) }
+    return norm
+}
+
+/// The combined norm of `gradients` and the coefficient ``clipGradientNorm(_:maxNorm:normType:)``
+/// multiplies them by (1 when they are within `maxNorm`).
+public func gradientNorm(_ gradients: [String: Tensor], maxNorm: Double, normType: Double = 2) -> (norm: Float, coefficient: Float) {
     precondition(normType > 0, "[clipGradientNorm] norm type \(normType) must be positive")
     // Accumulated in Double: a large model's sum of squares loses digits in Float. In name
     // order: a dictionary's order changes between processes, and a resumed run must clip alike.
@@ -40,11 +50,7 @@ public func clipGradientNorm(_ gradients: inout [String: Tensor], maxNorm: Doubl
         total = sum
     }
     let norm = Float(normType == .infinity ? total : normType == 2 ? total.squareRoot() : pow(total, 1 / normType))
-    let coefficient = min(Float(maxNorm) / (norm + 1e-6), 1)
-    guard coefficient != 1 else { return norm }
-    // Into fresh tensors: scaling in place would first copy every buffer the caller still shares.
-    for name in names { gradients[name] = gradients[name]! * coefficient }
-    return norm
+    return (norm, min(Float(maxNorm) / (norm + 1e-6), 1))
 }
 
 /// `f` of each tensor's elements, the tensors spread over the threads (largest first onto the
@@ -90,9 +96,16 @@ public struct GradientClippedOptimizer: Optimizer {
 
     @discardableResult
     public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate] {
-        var clipped = gradients
-        clipGradientNorm(&clipped, maxNorm: maxNorm)
-        return base.update(&parameters, gradients: clipped)
+        update(&parameters, gradients: gradients, gradientScale: 1)
+    }
+
+    /// The base's update with the clipping coefficient folded into `gradientScale` (Adam and
+    /// AdamW take it in their own pass: no pass over the gradients to scale them).
+    @discardableResult
+    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
+        -> [String: NonFiniteUpdate] {
+        let scaled = gradientScale == 1 ? gradients : gradients.mapValues { $0.scaled(by: gradientScale) }
+        return base.update(&parameters, gradients: scaled, gradientScale: gradientNorm(scaled, maxNorm: maxNorm).coefficient)
     }
 
     public func stateTensors() -> [String: Tensor] { base.stateTensors() }

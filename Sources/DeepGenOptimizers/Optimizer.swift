@@ -19,6 +19,14 @@ public protocol Optimizer {
     @discardableResult
     mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate]
 
+    /// ``update(_:gradients:)`` with every gradient multiplied by `gradientScale` first (gradient
+    /// clipping's coefficient): the same results as scaling the gradients and then updating, which
+    /// is what the default does; an optimizer that can take the product in its own pass over the
+    /// gradients does that instead of a pass of its own.
+    @discardableResult
+    mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
+        -> [String: NonFiniteUpdate]
+
     /// The state tensors, named `<parameter>.<slot>` (`main.0.weight.exp_avg`).
     func stateTensors() -> [String: Tensor]
 
@@ -30,6 +38,14 @@ public protocol Optimizer {
     ///
     /// - Throws: ``OptimizerStateError`` listing every problem found; the optimizer is unchanged then.
     mutating func loadState(tensors: [String: Tensor], metadata: [String: String]) throws
+}
+
+extension Optimizer {
+    @discardableResult
+    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
+        -> [String: NonFiniteUpdate] {
+        update(&parameters, gradients: gradientScale == 1 ? gradients : gradients.mapValues { $0.scaled(by: gradientScale) })
+    }
 }
 
 /// What was not finite in one parameter's update.

@@ -43,15 +43,19 @@ public protocol ParameterwiseOptimizer: Optimizer, Codable {
     func applySingle(gradient: Tensor, parameter: consuming Tensor, state: consuming State)
         -> (parameter: Tensor, state: State, nonFinite: NonFiniteUpdate?)
 
-    /// ``applySingle(gradient:parameter:state:)`` on each of several parameters (name order),
-    /// replacing each parameter and state with its updated one; returns what was not finite in
-    /// each. The default updates them one after another; an optimizer whose elementwise work can
-    /// cover them all in one pass over the threads does that instead (the same results).
-    func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State]) -> [NonFiniteUpdate?]
+    /// ``applySingle(gradient:parameter:state:)`` on each of several parameters (name order)
+    /// with each gradient times `gradientScale`, replacing each parameter and state with its
+    /// updated one; returns what was not finite in each. The default scales the gradients and
+    /// updates the parameters one after another; an optimizer whose elementwise work can cover
+    /// them all in one pass over the threads, taking the scale in it, does that instead (the same
+    /// results).
+    func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State], gradientScale: Float) -> [NonFiniteUpdate?]
 }
 
 extension ParameterwiseOptimizer {
-    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State]) -> [NonFiniteUpdate?] {
+    public func applyAll(gradients: [Tensor], parameters: inout [Tensor], states: inout [State], gradientScale: Float)
+        -> [NonFiniteUpdate?] {
+        let gradients = gradientScale == 1 ? gradients : gradients.map { $0.scaled(by: gradientScale) }
         var problems: [NonFiniteUpdate?] = []
         for i in gradients.indices {
             // Moved out of the arrays, so that the update holds the only references.
@@ -70,6 +74,12 @@ extension ParameterwiseOptimizer {
 extension ParameterwiseOptimizer {
     @discardableResult
     public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor]) -> [String: NonFiniteUpdate] {
+        update(&parameters, gradients: gradients, gradientScale: 1)
+    }
+
+    @discardableResult
+    public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
+        -> [String: NonFiniteUpdate] {
         var nonFinite: [String: NonFiniteUpdate] = [:]
         withoutGrad {
             // Sorted: a fixed order keeps runs reproducible whatever the dictionary's layout.
@@ -94,7 +104,7 @@ extension ParameterwiseOptimizer {
                 params.append((consume parameter).detached())
                 taken.append(consume state)
             }
-            let problems = applyAll(gradients: grads, parameters: &params, states: &taken)
+            let problems = applyAll(gradients: grads, parameters: &params, states: &taken, gradientScale: gradientScale)
             for (i, name) in names.enumerated() {
                 parameters[name] = params[i].requiringGrad()
                 states[name] = taken[i]

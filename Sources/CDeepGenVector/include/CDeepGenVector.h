@@ -58,12 +58,13 @@ void deepgen_deinterleave16_shifted_phases(const float *src, long src_row, int h
 
 /// Adam's scalars for one step (see `deepgen_adam_update`).
 struct deepgen_adam_scalars {
-    float decay, l2, w1, b2, one_minus_b2, bias_correction2_sqrt, eps, neg_step_size;
+    float decay, l2, w1, b2, one_minus_b2, bias_correction2_sqrt, eps, neg_step_size, grad_scale;
     int decoupled;
 };
 
-/// One Adam/AdamW step on `n` elements, in PyTorch's order of operations: with `decoupled`,
-/// `p *= decay`, else `g = fma(l2, p, g)`; `m = lerp(m, g, w1)`; `v = v·b2 + (1−b2)·g·g`;
+/// One Adam/AdamW step on `n` elements, in PyTorch's order of operations: `g *= grad_scale`
+/// (gradient clipping's coefficient, 1 without; the same product clipping in place makes), with
+/// `decoupled`, `p *= decay`, else `g = fma(l2, p, g)`; `m = lerp(m, g, w1)`; `v = v·b2 + (1−b2)·g·g`;
 /// with AMSGrad (`vmax` not NULL) `vmax = max(vmax, v)` is used in place of `v`;
 /// `p += neg_step_size · m / (sqrt(v) / bias_correction2_sqrt + eps)`. One vectorized pass
 /// (Swift's SIMD `squareRoot()` runs lane by lane; this loop uses the vector square root).

@@ -255,6 +255,15 @@ def pinned_to(count):
     return lambda: os.sched_setaffinity(0, chosen)
 
 
+def bench_path(bench, deepgen):
+    """--bench (resolved), or the deepgen-bench built beside the resolved --deepgen (a release
+    build in another scratch folder), or the default build's."""
+    if bench:
+        return bench
+    beside = os.path.join(os.path.dirname(deepgen), "deepgen-bench")
+    return beside if os.path.exists(beside) else os.path.join(ROOT, ".build/release/deepgen-bench")
+
+
 def measure_peak(bench, threads):
     """The CPU's FMA peak in GFLOP/s per thread count, from `deepgen-bench peak` (None if it fails)."""
     try:
@@ -296,8 +305,9 @@ def main():
     p.add_argument("--gflops", action="store_true",
                    help="also report achieved GFLOP/s (FLOPs per image from PyTorch's flop counter on the twin model) "
                         "beside the FMA peak measured by deepgen-bench peak (--bench)")
-    p.add_argument("--bench", default=".build/release/deepgen-bench",
-                   help="the deepgen-bench executable for --gflops' peak (default .build/release/deepgen-bench)")
+    p.add_argument("--bench",
+                   help="the deepgen-bench executable for --gflops' peak (default: the one beside --deepgen, "
+                        "else .build/release/deepgen-bench)")
     p.add_argument("--json-out", metavar="FILE", help="also write every run's raw result to FILE as JSON")
     p.add_argument("--baseline", metavar="DEEPGEN",
                    help="compare against this other deepgen executable instead (a build-vs-build A/B)")
@@ -349,7 +359,7 @@ def main():
           + ("not pinned" if args.no_pin else "each run pinned to the first N CPUs"))
     if not os.path.exists(deepgen):
         print(f"- warning: {deepgen} does not exist (build with `swift build -c release`); its runs will fail")
-    peak = measure_peak(root_path(args.bench), threads) if args.gflops else None
+    peak = measure_peak(bench_path(args.bench and root_path(args.bench), deepgen), threads) if args.gflops else None
     if peak:
         print(f"- FMA peak (deepgen-bench peak, float32): " + ", ".join(f"{peak[n]:.0f} GFLOP/s at {n} thread(s)" for n in threads))
     flops = {m: count_flops(args.python, m) for m in models} if args.gflops else {}

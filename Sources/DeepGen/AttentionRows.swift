@@ -16,8 +16,8 @@ struct AttentionRows {
 
     init(columns: Int) { width = (columns + 15) / 16 * 16 }
 
-    @inline(__always) private func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) private func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+    @inline(__always) private func load(_ p: UnsafePointer<Float>) -> V { RowMath.load(p) }
+    @inline(__always) private func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { RowMath.store(v, p) }
 
     /// `v` with its lanes at and past `live` set to `fill`.
     @inline(__always) private func keep(_ v: V, first live: Int, else fill: Float) -> V {
@@ -98,7 +98,7 @@ struct AttentionRows {
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = V(), j = 0
         while j + 16 <= n {
-            acc = acc.addingProduct(UnsafeRawPointer(a + j).loadUnaligned(as: V.self), UnsafeRawPointer(b + j).loadUnaligned(as: V.self))
+            acc = acc.addingProduct(RowMath.load(a + j), RowMath.load(b + j))
             j += 16
         }
         if j < n { acc = acc.addingProduct(PartialVector.load(a + j, n - j), PartialVector.load(b + j, n - j)) }

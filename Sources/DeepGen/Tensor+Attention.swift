@@ -173,6 +173,13 @@ struct AttentionGeometry {
     /// Query `i` sees keys up to `i + shift`.
     var shift: Int { tk - tq }
 
+    /// The masked products' bands: a row of scores (or of their gradient) has columns up to its
+    /// query's last key; a product over keys (`P V`, `dS K`) sums up to it; a product over queries
+    /// (`Pᵀ dO`, `dSᵀ Q`) sums from the first query that sees the row's key.
+    var scoreColumns: CausalBand { CausalBand(columnsTo: shift) }
+    var keysSeen: CausalBand { CausalBand(kTo: shift) }
+    var queriesSeeing: CausalBand { CausalBand(kFrom: -shift) }
+
     /// Floats of per-thread scratch for packing the products' right-hand operands.
     var packedCount: Int {
         Swift.max(sgemmCausalScratchCount(k: head, n: tk), sgemmCausalScratchCount(k: tk, n: head),
@@ -183,7 +190,7 @@ struct AttentionGeometry {
     func scores(_ qp: UnsafePointer<Float>, _ kp: UnsafePointer<Float>, into s: UnsafeMutablePointer<Float>, rows: AttentionRows,
                 packed: UnsafeMutablePointer<Float>) {
         sgemmCausal(transA: false, transB: true, m: tq, n: tk, k: head, alpha: scale, a: qp, lda: queries.rowStride,
-                    b: kp, ldb: keys.rowStride, c: s, ldc: rows.width, band: CausalBand(columnsTo: shift), scratch: packed)
+                    b: kp, ldb: keys.rowStride, c: s, ldc: rows.width, band: scoreColumns, scratch: packed)
     }
 
     func forward(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
@@ -208,7 +215,7 @@ struct AttentionGeometry {
                     }
                 }
                 sgemmCausal(transA: false, transB: false, m: tq, n: head, k: tk, alpha: 1, a: s, lda: ld, b: vp, ldb: ldk,
-                            c: out + output.offset(p), ldc: ldo, band: CausalBand(kTo: shift), scratch: packed)
+                            c: out + output.offset(p), ldc: ldo, band: keysSeen, scratch: packed)
             }
         }
     }
@@ -224,9 +231,6 @@ struct AttentionGeometry {
         Parallel.forEachChunk(pairs, chunks: chunks) { c, r in
             let prob = scratch + c * perChunk, dp = prob + tq * ld, packed = dp + tq * ld
             let ldq = queries.rowStride, ldk = keys.rowStride, ldo = output.rowStride
-            // Row i of P and dS is nonzero up to key i + shift; row j of dV and dK sums queries
-            // from j − shift on.
-            let keysSeen = CausalBand(kTo: shift), queriesSeeing = CausalBand(kFrom: -shift)
             for p in r {
                 let qp = q + queries.offset(p), kp = k + keys.offset(p), vp = v + keys.offset(p)
                 let op = out + output.offset(p), gp = dOut + output.offset(p)
@@ -243,7 +247,7 @@ struct AttentionGeometry {
                 sgemmCausal(transA: true, transB: false, m: tk, n: head, k: tq, alpha: 1, a: mask == nil ? prob : dp, lda: ld,
                             b: gp, ldb: ldo, c: dv + keys.offset(p), ldc: ldk, band: queriesSeeing, scratch: packed)
                 sgemmCausal(transA: false, transB: true, m: tq, n: tk, k: head, alpha: 1, a: gp, lda: ldo, b: vp, ldb: ldk,
-                            c: dp, ldc: ld, band: CausalBand(columnsTo: shift), scratch: packed)
+                            c: dp, ldc: ld, band: scoreColumns, scratch: packed)
                 // dS = P ⊙ (dP − rowsum(P ⊙ dP)), and rowsum(P ⊙ dP) = dO·O.
                 for i in 0..<tq {
                     let n = limit(i) + 1, drow = dp + i * ld

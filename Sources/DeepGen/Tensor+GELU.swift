@@ -22,24 +22,15 @@ extension Tensor {
         }
     }
 
+    /// GELU(v) (what of ``geluAndDerivativeVector(_:)`` is not used is dropped at compile time).
     @_transparent
-    static func geluVector(_ v: VectorMath.V) -> VectorMath.V {
-        0.5 * v * (1 + erfVector(v * Float(0.5.squareRoot())))
-    }
+    static func geluVector(_ v: VectorMath.V) -> VectorMath.V { geluAndDerivativeVector(v).value }
 
     @_transparent
-    static func geluDerivativeVector(_ v: VectorMath.V) -> VectorMath.V {
-        // erf(x/√2) needs e^{−x²/2}, which is also the density's exponential: one exp serves both.
-        let u = v * Float(0.5.squareRoot())
-        let a = u.replacing(with: -u, where: u .< 0)
-        let e = VectorMath.exp(-a * a)
-        let cdf = 0.5 * (1 + erfVector(u, magnitude: a, expMinusSquare: e))
-        let pdf = e * Float(1 / (2 * Double.pi).squareRoot())
-        return cdf + v * pdf
-    }
+    static func geluDerivativeVector(_ v: VectorMath.V) -> VectorMath.V { geluAndDerivativeVector(v).derivative }
 
-    /// GELU(v) and GELU′(v) from one erf and one exponential: the same bits as ``geluVector(_:)``
-    /// and ``geluDerivativeVector(_:)`` each give.
+    /// GELU(v) = `v/2·(1 + erf(v/√2))` and GELU′(v) = `Φ(v) + v·φ(v)` from one erf and one
+    /// exponential: erf(v/√2) needs e^{−v²/2}, which is also the density's.
     @_transparent
     static func geluAndDerivativeVector(_ v: VectorMath.V) -> (value: VectorMath.V, derivative: VectorMath.V) {
         let u = v * Float(0.5.squareRoot())
@@ -50,15 +41,8 @@ extension Tensor {
         return (0.5 * v * (1 + r), 0.5 * (1 + r) + v * pdf)
     }
 
-    /// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5·10⁻⁷, under Float's rounding
-    /// of values near 1), odd-extended; NaN stays NaN.
-    @_transparent
-    static func erfVector(_ v: VectorMath.V) -> VectorMath.V {
-        let a = v.replacing(with: -v, where: v .< 0)
-        return erfVector(v, magnitude: a, expMinusSquare: VectorMath.exp(-a * a))
-    }
-
-    /// erf given |v| and e^{−v²}.
+    /// erf of `v` given |v| and e^{−v²}, by Abramowitz & Stegun 7.1.26 (absolute error below
+    /// 1.5·10⁻⁷, under Float's rounding of values near 1), odd-extended; NaN stays NaN.
     @_transparent
     static func erfVector(_ v: VectorMath.V, magnitude a: VectorMath.V, expMinusSquare e: VectorMath.V) -> VectorMath.V {
         let t = 1 / (1 + 0.3275911 * a)

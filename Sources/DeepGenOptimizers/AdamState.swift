@@ -57,9 +57,10 @@ func adamStep(
 
 /// ``adamStep(gradient:parameter:state:learningRate:beta1:beta2:epsilon:weightDecay:decoupled:amsgrad:)``
 /// on several parameters (each with its own weight decay), each gradient times `gradientScale`
-/// first (in the same pass), updated in place where the arrays hold their only references. The elements of all of them are one range split over the
-/// threads: every element gets the same arithmetic as alone, while a pass per parameter would
-/// pay a dispatch each and run the small ones on one thread.
+/// first (in the same pass), updated in place where the arrays hold their only references. The
+/// elements of all of them are one range split over the threads: every element gets the same
+/// arithmetic as alone, while a pass per parameter would pay a dispatch each and run the small
+/// ones on one thread.
 func adamSteps(
     gradients: [Tensor], parameters: inout [Tensor], states: inout [AdamState], learningRate lr: Double, beta1: Double,
     beta2: Double, epsilon: Double, weightDecays: [Double], decoupled: Bool, amsgrad: Bool, gradientScale: Float = 1

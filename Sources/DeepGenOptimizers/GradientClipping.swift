@@ -104,8 +104,8 @@ public struct GradientClippedOptimizer: Optimizer {
     @discardableResult
     public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
         -> [String: NonFiniteUpdate] {
-        let scaled = gradientScale == 1 ? gradients : gradients.mapValues { $0.scaled(by: gradientScale) }
-        return base.update(&parameters, gradients: scaled, gradientScale: gradientNorm(scaled, maxNorm: maxNorm).coefficient)
+        let given = scaled(gradients, by: gradientScale)
+        return base.update(&parameters, gradients: given, gradientScale: gradientNorm(given, maxNorm: maxNorm).coefficient)
     }
 
     public func stateTensors() -> [String: Tensor] { base.stateTensors() }

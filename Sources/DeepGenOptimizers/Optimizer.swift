@@ -44,8 +44,14 @@ extension Optimizer {
     @discardableResult
     public mutating func update(_ parameters: inout [String: Tensor], gradients: [String: Tensor], gradientScale: Float)
         -> [String: NonFiniteUpdate] {
-        update(&parameters, gradients: gradientScale == 1 ? gradients : gradients.mapValues { $0.scaled(by: gradientScale) })
+        update(&parameters, gradients: scaled(gradients, by: gradientScale))
     }
+}
+
+/// `gradients` times `scale` (themselves when it is 1), for optimizers that take a gradient scale
+/// but have no pass of their own to fold it into.
+func scaled(_ gradients: [String: Tensor], by scale: Float) -> [String: Tensor] {
+    scale == 1 ? gradients : gradients.mapValues { $0.scaled(by: scale) }
 }
 
 /// What was not finite in one parameter's update.

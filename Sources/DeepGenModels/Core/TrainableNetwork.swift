@@ -52,7 +52,8 @@ public final class TrainableNetwork {
 
     /// Every parameter of `module` with its name, found by reflection at the first step and kept:
     /// reflecting over a model's modules every step cost a few percent of a small model's step
-    /// (gpt: 2.1 ms of 73, BENCHMARKS.md). Call ``parametersChanged()`` after replacing a submodule or a parameter object.
+    /// (gpt: 2.1 ms of 73, BENCHMARKS.md). Call ``parametersChanged()`` after replacing a
+    /// submodule or a parameter object.
     private var allParameters: [(String, Parameter)]?
 
     /// The parameters an optimizer steps: the module's, less the frozen ones (checked every step).
